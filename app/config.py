@@ -1,0 +1,77 @@
+"""The one Settings object (pydantic-settings), validated at start-up."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = f"sqlite+aiosqlite:///{ROOT / 'var' / 'rapport.db'}"
+
+
+def is_loopback(host: str) -> bool:
+    if host in {"localhost", ""}:
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore")
+
+    database_url: str = DEFAULT_DB
+    engine: Literal["scripted", "llm"] | None = None  # None: llm when an endpoint/key is set
+    auth: Literal["keys", "open"] = "keys"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    llm_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("RAPPORT_LLM_BASE_URL", "OPENAI_BASE_URL")
+    )
+    llm_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("RAPPORT_LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 20.0
+    llm_max_retries: int = 2
+    feedback_judge: Literal["local", "llm"] = "local"
+
+    personas_dir: Path = ROOT / "personas"
+    prompts_dir: Path = ROOT / "prompts"
+
+    max_turns: int = Field(40, ge=1, le=500)
+    max_body_bytes: int = 64 * 1024
+    rate_limit_per_minute: int = 120
+    redis_url: str | None = None
+    log_message_text: bool = False
+
+    @model_validator(mode="after")
+    def _resolve_engine(self) -> Settings:
+        if self.engine is None:
+            self.engine = "llm" if (self.llm_base_url or self.llm_api_key) else "scripted"
+        return self
+
+    @property
+    def resolved_engine(self) -> Literal["scripted", "llm"]:
+        assert self.engine is not None
+        return self.engine
+
+    def check_bind(self, host: str) -> None:
+        """Refuse open auth on a non-loopback address: anyone could read every conversation."""
+        if self.auth == "open" and not is_loopback(host):
+            raise ValueError(
+                f"RAPPORT_AUTH=open is only allowed on a loopback address, not {host!r}; "
+                "use RAPPORT_AUTH=keys and create a key with `rapport keys create`."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

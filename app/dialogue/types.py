@@ -1,0 +1,54 @@
+"""Dialogue state shared by the state machine, the engines and the service layer. Pure data."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Stage(StrEnum):
+    OPENING = "opening"
+    RAPPORT = "rapport"
+    DISCOVERY = "discovery"
+    OPPORTUNITY = "opportunity"
+    CLOSING = "closing"
+    ENDED = "ended"
+    COOLING = "cooling"
+
+
+class Outcome(StrEnum):
+    WARM_CLOSE = "warm_close"
+    NEUTRAL_CLOSE = "neutral_close"
+    WALKED_AWAY = "walked_away"
+
+
+class DialogueState(BaseModel):
+    """Everything the machine needs between turns; stored as JSON on the conversation row.
+
+    `public()` is the API's "state" object; the remaining fields are internal bookkeeping.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    stage: Stage = Stage.OPENING
+    trust: float = Field(ge=0.0, le=1.0)
+    turn: int = 0
+    ended: bool = False
+    outcome: Outcome | None = None
+    # internal
+    cold_streak: int = 0
+    warm_streak: int = 0
+    stages_reached: list[Stage] = Field(default_factory=lambda: [Stage.OPENING])
+    unlocked_hooks: list[str] = Field(default_factory=list)
+    last_stage_before_cooling: Stage | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage.value,
+            "trust": round(self.trust, 3),
+            "turn": self.turn,
+            "ended": self.ended,
+            "outcome": self.outcome.value if self.outcome else None,
+        }

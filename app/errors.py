@@ -1,0 +1,73 @@
+"""Domain errors. Services raise these; app/api/problems.py maps them to problem+json.
+
+No FastAPI import here, so services, the CLI and the evals can share them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RapportError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(RapportError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(RapportError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class ConversationEnded(Conflict):
+    code = "conversation_ended"
+
+
+class ConcurrentTurn(Conflict):
+    code = "concurrent_turn"
+
+
+class NothingToRetry(Conflict):
+    code = "nothing_to_retry"
+
+
+class ReplyMissing(Conflict):
+    """A turn was sent while the previous user message still has no reply (use /retry)."""
+
+    code = "reply_missing"
+
+
+class Unauthorized(RapportError):
+    status, code, title = 401, "unauthorized", "Unauthorized"
+
+
+class Forbidden(RapportError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class InvalidInput(RapportError):
+    status, code, title = 422, "invalid_input", "Invalid input"
+
+
+class RateLimited(RapportError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class LLMUnavailable(RapportError):
+    status, code, title = 503, "llm_unavailable", "The language model is unavailable"
+
+
+class PersonaInvalid(Exception):
+    """A persona file failed validation; the message names the file and the field."""
