@@ -1,0 +1,126 @@
+"""Load every persona YAML at start-up, refuse the lot if any file is invalid, serve them by id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from app.errors import InvalidInput, NotFound, PersonaInvalid
+from app.personas.schema import DifficultyRules, Persona
+
+
+class PersonaRegistry:
+    def __init__(self, personas: Iterable[Persona]) -> None:
+        self._by_id: dict[str, Persona] = {}
+        for persona in personas:
+            if persona.id in self._by_id:
+                raise PersonaInvalid(f"two personas share the id {persona.id!r}")
+            self._by_id[persona.id] = persona
+
+    def get(self, persona_id: str) -> Persona:
+        try:
+            return self._by_id[persona_id]
+        except KeyError:
+            known = ", ".join(sorted(self._by_id)) or "none"
+            raise NotFound(f"Unknown persona {persona_id!r}; known personas: {known}.") from None
+
+    def all(self) -> list[Persona]:
+        return list(self._by_id.values())
+
+    def difficulty(self, persona: Persona, name: str) -> DifficultyRules:
+        try:
+            return persona.difficulties[name]
+        except KeyError:
+            allowed = ", ".join(persona.difficulties)
+            raise InvalidInput(
+                f"Unknown difficulty {name!r} for persona {persona.id!r}; allowed: {allowed}."
+            ) from None
+
+    def __contains__(self, persona_id: object) -> bool:
+        return persona_id in self._by_id
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def load_personas(directory: Path) -> PersonaRegistry:
+    """Validate every `*.yaml`/`*.yml` file; one PersonaInvalid lists all problems found."""
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not files:
+        raise PersonaInvalid(f"{directory}: no persona files (*.yaml) found")
+    personas: list[Persona] = []
+    problems: list[str] = []
+    for path in files:
+        try:
+            personas.append(load_persona_file(path))
+        except PersonaInvalid as exc:
+            problems.append(str(exc))
+    if problems:
+        raise PersonaInvalid("\n".join(problems))
+    return PersonaRegistry(personas)
+
+
+def load_persona_file(path: Path) -> Persona:
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PersonaInvalid(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PersonaInvalid(f"{path}: expected a mapping of persona fields at the top level")
+    try:
+        persona = Persona.model_validate(data)
+    except ValidationError as exc:
+        raise PersonaInvalid(_describe(path, root, exc)) from None
+    if persona.id != path.stem:
+        raise PersonaInvalid(
+            f"{path}: field 'id' is {persona.id!r} but the file is named {path.name!r}; "
+            "they must match"
+        )
+    return persona
+
+
+def _describe(path: Path, root: yaml.Node | None, exc: ValidationError) -> str:
+    lines = [f"{path}: {exc.error_count()} invalid field(s)"]
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        field = _dotted(loc) or "(top level)"
+        line = _line_of(root, loc)
+        where = f" (line {line})" if line else ""
+        lines.append(f"  {path.name}: field {field}{where}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the deepest YAML node on the error's path."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child = _child(node, part)
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == str(part):
+                return value  # type: ignore[no-any-return]
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]  # type: ignore[no-any-return]
+    return None

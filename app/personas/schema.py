@@ -1,0 +1,212 @@
+"""The persona file format: one YAML file in `personas/` becomes one validated `Persona`.
+
+Both engines read these fields: the scripted engine picks its lines from them, the LLM engine
+turns them into its system prompt. Every list of lines holds *variants* of the same move, so that
+an engine can vary its wording and never repeat itself while alternatives remain.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.dialogue.types import Stage
+
+DEFAULT_DIFFICULTY = "normal"
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
+Lines = Annotated[list[Text], Field(min_length=1)]
+Keywords = Annotated[
+    list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]],
+    Field(min_length=1),
+]
+# YAML gives strings; strict mode would refuse them for an enum, so the stage fields relax it.
+StageName = Annotated[Stage, Field(strict=False)]
+
+# Stages a hook or a question may be gated on: the ones a live conversation moves through.
+GATE_STAGES = (Stage.OPENING, Stage.RAPPORT, Stage.DISCOVERY, Stage.OPPORTUNITY, Stage.CLOSING)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Fact(_Model):
+    """A topic the persona talks about freely, to anyone who asks."""
+
+    topic: Slug = Field(description="Stable id of the topic, e.g. 'career_path'.")
+    keywords: Keywords = Field(
+        description="Words or short phrases (any word form) that show a user message is about "
+        "this topic; matched against the user's lemmatised words."
+    )
+    answers: Lines = Field(description="Variants of the persona's first answer on this topic.")
+    deeper: Lines = Field(
+        description="Variants for a follow-up on this topic: more detail, a story, a feeling."
+    )
+
+
+class Hook(_Model):
+    """Something the persona reveals only once trust and stage allow it."""
+
+    id: Slug
+    summary: Text = Field(
+        description="What the hidden thing is, in the third person. Never shown to the user; "
+        "it tells an engine what it is protecting."
+    )
+    min_trust: float = Field(ge=0.0, le=1.0, description="Trust needed before it is revealed.")
+    min_stage: StageName = Field(description="Earliest stage at which it may be revealed.")
+    keywords: Keywords = Field(description="Words that show the user is asking about it.")
+    reveal: Lines = Field(description="Lines in which the persona reveals it for the first time.")
+    deeper: Lines = Field(description="More detail when the user follows up after the reveal.")
+    guarded: Lines = Field(
+        description="Deflections for when the user asks about it before it is unlocked."
+    )
+
+    @model_validator(mode="after")
+    def _gate_is_a_live_stage(self) -> Hook:
+        if self.min_stage not in GATE_STAGES:
+            raise ValueError(f"min_stage must be one of {[s.value for s in GATE_STAGES]}")
+        return self
+
+
+class Question(_Model):
+    """A question the persona asks the user, to keep the conversation two-way."""
+
+    text: Text
+    min_stage: StageName = Field(
+        default=Stage.OPENING, description="Earliest stage at which the persona asks it."
+    )
+    topic: Slug | None = Field(
+        default=None,
+        description="The persona's own fact topic that answers this question when the user "
+        "hands it back ('and you?').",
+    )
+
+
+class Reactions(_Model):
+    """How the persona reacts to what the user did; each list holds variants."""
+
+    pitch: Lines = Field(description="To a sales pitch or a favour asked before trust is earned.")
+    minimal: Lines = Field(description="To one-word or backchannel replies ('ok', 'cool').")
+    ignored: Lines = Field(
+        description="When the user ignores what the persona said or asked (topic hijack)."
+    )
+    dismissive: Lines = Field(description="When the user judges, corrects or belittles them.")
+    self_focus: Lines = Field(description="When the user monologues about themselves.")
+    follow_up: Lines = Field(
+        description="Short lead-ins that welcome a good follow-up question ('Good question.')."
+    )
+    reflection: Lines = Field(
+        description="Short lead-ins when the user reflects the persona's meaning back well."
+    )
+    unknown: Lines = Field(
+        description="When asked something the persona has no topic for: an honest, in-character "
+        "deflection."
+    )
+    cooling: Lines = Field(
+        description="As the persona loses interest: shorter, polite, looking for the exit."
+    )
+    recovering: Lines = Field(
+        description="When the conversation warms up again after cooling."
+    )
+    walk_away: Lines = Field(description="The persona's last line when walking away.")
+
+
+class Reward(_Model):
+    """What a warm conversation earns the user."""
+
+    kind: Literal["introduction", "coffee", "follow_up_meeting", "referral", "interview"]
+    summary: Text = Field(description="What exactly is on offer, in the third person.")
+    offer: Lines = Field(
+        description="Lines in which the persona offers it, in the opportunity stage."
+    )
+
+
+class Closings(_Model):
+    """How the persona ends a conversation."""
+
+    wrap_up: Lines = Field(
+        description="Signals, in the closing stage, that the conversation is coming to an end."
+    )
+    warm: Lines = Field(description="Goodbye after a warm conversation (reward confirmed).")
+    neutral: Lines = Field(description="Polite goodbye after a lukewarm conversation.")
+
+
+class DifficultyRules(_Model):
+    """How forgiving the persona is at one difficulty level."""
+
+    initial_trust: float = Field(ge=0.0, le=1.0, description="Trust at the first line.")
+    trust_gain: float = Field(
+        gt=0.0, le=5.0, description="Multiplier on trust gained from a good turn."
+    )
+    trust_loss: float = Field(
+        gt=0.0, le=5.0, description="Multiplier on trust lost from a poor turn."
+    )
+    patience: int = Field(
+        ge=1, le=50, description="Consecutive cold turns tolerated before walking away."
+    )
+
+
+class Persona(_Model):
+    """One practice partner: who they are, what they share, what they hide, how they react."""
+
+    id: Slug
+    name: Text
+    role: Text = Field(description="Job title.")
+    company: Text
+    summary: Text = Field(description="One or two public sentences shown in the persona picker.")
+    scenario: Text = Field(description="Where the user meets them and why (public).")
+    background: Text = Field(description="Their history, in the third person.")
+    personality: Text = Field(description="Temperament and values, in the third person.")
+    speaking_style: Text = Field(description="How they talk: rhythm, vocabulary, habits.")
+    openings: Lines = Field(description="Variants of the persona's first line.")
+    facts: Annotated[list[Fact], Field(min_length=1)]
+    hooks: Annotated[list[Hook], Field(min_length=1)]
+    reactions: Reactions
+    questions: Annotated[list[Question], Field(min_length=1)] = Field(
+        description="Questions the persona asks the user back."
+    )
+    reward: Reward
+    closings: Closings
+    difficulties: dict[Slug, DifficultyRules]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Persona:
+        _require_unique("facts", [f.topic for f in self.facts])
+        _require_unique("hooks", [h.id for h in self.hooks])
+        topics = {f.topic for f in self.facts}
+        for question in self.questions:
+            if question.topic is not None and question.topic not in topics:
+                raise ValueError(
+                    f"question {question.text!r} refers to unknown topic {question.topic!r}; "
+                    f"known topics: {sorted(topics)}"
+                )
+        if DEFAULT_DIFFICULTY not in self.difficulties:
+            raise ValueError(f"difficulties must include {DEFAULT_DIFFICULTY!r}")
+        return self
+
+    def public(self) -> dict[str, Any]:
+        """What any client may see; hooks, reactions and hidden facts are never included."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role,
+            "company": self.company,
+            "summary": self.summary,
+            "scenario": self.scenario,
+            "difficulties": list(self.difficulties),
+        }
+
+    def fact(self, topic: str) -> Fact | None:
+        return next((f for f in self.facts if f.topic == topic), None)
+
+    def hook(self, hook_id: str) -> Hook | None:
+        return next((h for h in self.hooks if h.id == hook_id), None)
+
+
+def _require_unique(field: str, ids: list[str]) -> None:
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"{field}: duplicate ids {duplicates}")
