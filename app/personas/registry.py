@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from app.errors import InvalidInput, NotFound, PersonaInvalid
+from app.errors import NotFound, PersonaInvalid
 from app.personas.schema import DifficultyRules, Persona
 
 
@@ -32,13 +32,7 @@ class PersonaRegistry:
         return list(self._by_id.values())
 
     def difficulty(self, persona: Persona, name: str) -> DifficultyRules:
-        try:
-            return persona.difficulties[name]
-        except KeyError:
-            allowed = ", ".join(persona.difficulties)
-            raise InvalidInput(
-                f"Unknown difficulty {name!r} for persona {persona.id!r}; allowed: {allowed}."
-            ) from None
+        return persona.rules(name)
 
     def __contains__(self, persona_id: object) -> bool:
         return persona_id in self._by_id

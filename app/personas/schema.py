@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.dialogue.types import Stage
+from app.errors import InvalidInput
 
 DEFAULT_DIFFICULTY = "normal"
 
@@ -198,6 +199,16 @@ class Persona(_Model):
             "scenario": self.scenario,
             "difficulties": list(self.difficulties),
         }
+
+    def rules(self, difficulty: str) -> DifficultyRules:
+        """The rules of one difficulty level; InvalidInput names the allowed levels."""
+        try:
+            return self.difficulties[difficulty]
+        except KeyError:
+            allowed = ", ".join(self.difficulties)
+            raise InvalidInput(
+                f"Unknown difficulty {difficulty!r} for persona {self.id!r}; allowed: {allowed}."
+            ) from None
 
     def fact(self, topic: str) -> Fact | None:
         return next((f for f in self.facts if f.topic == topic), None)

@@ -1,0 +1,1 @@
+"""The dialogue: a pure state machine and the persona engines that speak for it."""
