@@ -1,0 +1,146 @@
+"""Word forms, sentences and content words: the language plumbing under the analyzer.
+
+Everything here is cached because the analyzer runs on every turn and simplemma costs ~50 us
+per uncached word; conversations reuse the same few hundred words over and over.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+import simplemma
+import snowballstemmer
+
+
+def wordset(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated string."""
+    return frozenset(text.split())
+
+
+# scikit-learn's English stop-word list (Glasgow IR group), inlined so the runtime does not
+# depend on scikit-learn; the pronouns and wh-words matter to us and are handled separately.
+STOP_WORDS = wordset(
+    """a about above across after afterwards again against all almost alone along already also
+    although always am among amongst amoungst amount an and another any anyhow anyone anything
+    anyway anywhere are around as at back be became because become becomes becoming been before
+    beforehand behind being below beside besides between beyond bill both bottom but by call can
+    cannot cant co con could couldnt cry de describe detail do done down due during each eg eight
+    either eleven else elsewhere empty enough etc even ever every everyone everything everywhere
+    except few fifteen fifty fill find fire first five for former formerly forty found four from
+    front full further get give go had has hasnt have he hence her here hereafter hereby herein
+    hereupon hers herself him himself his how however hundred i ie if in inc indeed interest into
+    is it its itself keep last latter latterly least less ltd made many may me meanwhile might
+    mill mine more moreover most mostly move much must my myself name namely neither never
+    nevertheless next nine no nobody none noone nor not nothing now nowhere of off often on once
+    one only onto or other others otherwise our ours ourselves out over own part per perhaps
+    please put rather re same see seem seemed seeming seems serious several she should show side
+    since sincere six sixty so some somehow someone something sometime sometimes somewhere still
+    such system take ten than that the their them themselves then thence there thereafter thereby
+    therefore therein thereupon these they thick thin third this those though three through
+    throughout thru thus to together too top toward towards twelve twenty two un under until up
+    upon us very via was we well were what whatever when whence whenever where whereafter whereas
+    whereby wherein whereupon wherever whether which while whither who whoever whole whom whose
+    why will with within without would yet you your yours yourself yourselves"""
+)
+# Conversational filler that overlaps between any two lines without meaning they share a topic.
+FILLER = wordset(
+    """yeah yes yep ok okay oh wow really just like actually thing things lot lots kind sort
+    pretty good great nice cool thanks thank hi hello hey sure right think know mean say said
+    tell want need love day year time way people work bit today guess feel lately"""
+)
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_SEGMENTER = pysbd.Segmenter(language="en", clean=False, char_span=False)
+_STEMMER = snowballstemmer.stemmer("english")
+# Sentence-final punctuation inside the text: without it pysbd has nothing to split.
+_INNER_BOUNDARY_RE = re.compile(r"[.!?…]+\s+\S|\n")
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """Dictionary form of a lower-cased word ("left" -> "leave", "teaching" -> "teach")."""
+    return simplemma.lemmatize(word, lang="en")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Porter2 stem of the lemma: joins "recruiting"/"recruiter" that lemmas keep apart."""
+    return _STEMMER.stemWord(lemma(word))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; apostrophes stay inside ("don't", "you're")."""
+    return [w.replace("’", "'") for w in _WORD_RE.findall(text.lower())]
+
+
+def raw_words(text: str) -> list[str]:
+    """Word tokens with their original case (for spotting names)."""
+    return _WORD_RE.findall(text)
+
+
+@lru_cache(maxsize=8192)
+def sentences(text: str) -> tuple[str, ...]:
+    """Sentences of `text`, each an exact substring of it (stripped)."""
+    stripped = text.strip()
+    if not stripped:
+        return ()
+    if not _INNER_BOUNDARY_RE.search(stripped):
+        return (stripped,)
+    parts: list[str] = []
+    for chunk in stripped.split("\n"):
+        if chunk.strip():
+            parts.extend(s.strip() for s in _SEGMENTER.segment(chunk) if s.strip())
+    # pysbd may normalise spacing; keep only pieces that are literally in the message.
+    exact = tuple(p for p in parts if p in text)
+    return exact or (stripped,)
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """Stems of the meaningful words: no stop words, no filler, no one-letter tokens."""
+    return frozenset(
+        stem(w)
+        for w in words(text)
+        if len(w) > 2 and w not in STOP_WORDS and w not in FILLER and not w.isdigit()
+    )
+
+
+def named_entities(text: str) -> frozenset[str]:
+    """Lower-cased capitalised words that are not sentence-initial: a cheap NER for names,
+    companies and places ("Stripe", "Lisbon", "Kubernetes")."""
+    found: set[str] = set()
+    for sent in sentences(text):
+        tokens = raw_words(sent)
+        for tok in tokens[1:]:
+            if tok[:1].isupper() and tok.lower() not in STOP_WORDS and tok != "I" and len(tok) > 1:
+                found.add(tok.lower())
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of the message and where it sits, so evidence can quote it exactly."""
+
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def locate(message: str, pieces: tuple[str, ...]) -> list[Span]:
+    """Find each piece in order in `message`."""
+    spans: list[Span] = []
+    cursor = 0
+    for piece in pieces:
+        at = message.find(piece, cursor)
+        if at < 0:
+            at = message.find(piece)
+        if at < 0:
+            continue
+        spans.append(Span(piece, at))
+        cursor = at + len(piece)
+    return spans

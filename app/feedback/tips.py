@@ -1,0 +1,142 @@
+"""One sentence of coaching that names what the partner said.
+
+"Ask more questions" teaches nothing; "Ask what made you leave teaching" does. The tip picks a
+hook from the partner's last line (something they did, a name, or a content phrase) and turns it
+into the next move, chosen from the worst thing the user's turn did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from app.feedback.context import Context
+from app.feedback.text import FILLER, STOP_WORDS, lemma, raw_words, wordset
+from app.feedback.types import Move
+
+_DID = re.compile(
+    r"\b(?:I|we)(?:'ve| have| had)?\s+(?:just |recently |actually |finally |also |once |"
+    r"eventually |originally )?([a-z]+)\s+((?:[\w'’-]+\s?){1,5})",
+    re.IGNORECASE,
+)
+_NOT_ACTIONS = wordset(
+    """am was were be been think thought guess mean know knew feel felt want wanted hope
+    would could should will can do did don't didn't really just also have had 'm 've love like
+    agree see saw say said get got tell told wish need try tried"""
+)
+_TRAILING = re.compile(r"\s+(?:to|in|at|on|for|of|with|the|a|an)$", re.I)
+_STOP_AT = re.compile(r"\b(?:and|but|so|because|which|who|when|though|although)\b.*", re.I)
+# simplemma reads "left" as the adjective; in "I left X" it is always the verb.
+_PAST_OVERRIDES = {"left": "leave"}
+_SWAP = {
+    "my": "your",
+    "me": "you",
+    "i": "you",
+    "our": "your",
+    "we": "you",
+    "us": "you",
+    "myself": "yourself",
+    "mine": "yours",
+}
+
+
+def _swap(phrase: str) -> str:
+    return " ".join(_SWAP.get(w.lower(), w) for w in phrase.split())
+
+
+def _action_question(statement: str) -> str | None:
+    """'I left teaching last year' -> 'what made you leave teaching last year'."""
+    for m in _DID.finditer(statement):
+        verb = m.group(1).lower()
+        if verb in _NOT_ACTIONS or verb in STOP_WORDS:
+            continue
+        obj = " ".join(_STOP_AT.sub("", m.group(2)).split()[:3])
+        obj = _TRAILING.sub("", obj).strip(" ,;:-")
+        if not obj:
+            continue
+        base = _PAST_OVERRIDES.get(verb) or lemma(verb)
+        if base != verb or verb.endswith("ed"):
+            return f'"What made you {base} {_swap(obj)}?"'
+    return None
+
+
+def _name(ctx: Context) -> str | None:
+    for sent in ctx.recent_statements:
+        for tok in raw_words(sent)[1:]:
+            if tok.lower() in ctx.partner_entities:
+                return tok
+    return None
+
+
+def _phrase(ctx: Context) -> str | None:
+    """The longest run of content words in what the partner said."""
+    best: list[str] = []
+    for sent in ctx.recent_statements:
+        run: list[str] = []
+        for tok in raw_words(sent):
+            if tok.lower() in STOP_WORDS or tok.lower() in FILLER or len(tok) < 3:
+                best = run if len(run) > len(best) else best
+                run = []
+            else:
+                run.append(tok)
+        best = run if len(run) > len(best) else best
+    return " ".join(best[:4]) or None
+
+
+def _suggestion(ctx: Context) -> str:
+    for sent in ctx.recent_statements:
+        action = _action_question(sent)
+        if action:
+            return action
+    name = _name(ctx)
+    if name:
+        return f"what {name} has been like for them"
+    phrase = _phrase(ctx)
+    if phrase:
+        return f'more about "{phrase}"'
+    return "what they are working on right now and what drew them to it"
+
+
+def _negative_tip(moves: set[Move], message: str, ctx: Context, ask: str) -> str | None:
+    if Move.PITCH in moves:
+        return f"Hold the pitch until they trust you; for now, ask {ask}."
+    if Move.TOPIC_HIJACK in moves:
+        if ctx.partner_questions:
+            question = ctx.partner_questions[-1].strip()
+            return f'Answer their question ("{question}") in a sentence first, then ask {ask}.'
+        return f"Stay with what they just told you before changing the subject: ask {ask}."
+    if Move.DISMISSIVE in moves:
+        return f"Drop the judgement and get curious instead: ask {ask}."
+    if Move.SELF_FOCUS in moves:
+        return f"Cut your part to two sentences and hand the floor back: ask {ask}."
+    if Move.MINIMAL in moves:
+        short = message.strip()[:30]
+        return f'Give them more than "{short}": ask {ask}.'
+    return None
+
+
+def tip_for(message: str, moves: Sequence[Move], ctx: Context) -> str:
+    present = set(moves)
+    if not ctx.has_partner:
+        if present & {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION}:
+            return "Good opener; when they answer, pick one detail they give and ask about it."
+        return "Open with a question about them, such as what brought them here today."
+    ask = _suggestion(ctx)
+    negative = _negative_tip(present, message, ctx, ask)
+    if negative:
+        return negative
+    if Move.FOLLOW_UP_QUESTION in present and Move.REFLECTION in present:
+        return "Great listening; when they answer, keep going deeper on the same thread."
+    if Move.FOLLOW_UP_QUESTION in present:
+        return (
+            "Strong follow-up; when they answer, reflect it back in a sentence before asking more."
+        )
+    if Move.REFLECTION in present:
+        return f"Good reflection; now let them expand, or ask {ask}."
+    if Move.NEW_TOPIC_QUESTION in present:
+        return f"Good open question; next time build on what they said first: ask {ask}."
+    if Move.ACKNOWLEDGEMENT in present:
+        return f"Nice recognition; follow it with a question: ask {ask}."
+    if Move.MIRROR_QUESTION in present:
+        return f"Instead of handing their question back, ask {ask}."
+    return f"Turn the attention to them: ask {ask}."
