@@ -1,0 +1,191 @@
+"""`rapport eval`: run evaluation scripts, or `rapport eval compare A.json B.json`.
+
+Both forms live in one typer command because typer cannot mix a variadic argument with
+sub-commands: a first argument `compare` (that is not a file or directory of that name)
+switches to comparing two `--json` documents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from app.config import Settings
+from app.evals.compare import CompareError, compare_files, render
+from app.evals.runner import EvalResults, RunResult, run_eval, store_results
+from app.evals.scripts import Script, ScriptError, load_scripts
+
+HELP = """Run evaluation scripts (YAML files or directories of them) through the API.
+
+Every `expect` key is checked; the exit status is 1 when any expectation fails. By default the
+whole service runs in this process on a fresh temporary database; --url/--key run the scripts
+against a running server instead. Runs of a directory are stored in the `eval_runs` table of
+RAPPORT_DATABASE_URL (--store/--no-store overrides).
+
+`rapport eval compare A.json B.json` shows what changed between two --json documents
+(exit 1 when a script that passed in A fails in B).
+"""
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class EngineChoice(StrEnum):
+    scripted = "scripted"
+    llm = "llm"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `rapport eval` (and its `compare` form) to the main `rapport` app."""
+    app.command("eval", help=HELP, no_args_is_help=True)(eval_command)
+
+
+def eval_command(
+    paths: Annotated[
+        list[str], typer.Argument(help="Script files or directories; or: compare A.json B.json")
+    ],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the results as JSON.")
+    ] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Conversations at once.")] = 4,
+    url: Annotated[str | None, typer.Option(help="Base URL of a running server.")] = None,
+    key: Annotated[
+        str | None, typer.Option(envvar="RAPPORT_EVAL_KEY", help="API key for --url.")
+    ] = None,
+    engine: Annotated[
+        EngineChoice | None, typer.Option(help="Persona engine (in process); default from env.")
+    ] = None,
+    store: Annotated[
+        bool | None,
+        typer.Option("--store/--no-store", help="Keep the run in eval_runs (default: for dirs)."),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="compare: list unchanged scripts too.")
+    ] = False,
+) -> None:
+    if paths[0] == "compare" and not Path("compare").exists():
+        raise typer.Exit(_compare(paths[1:], show_all))
+    if url and engine:
+        raise typer.BadParameter("--engine applies to in-process runs; the server picks its own")
+    scripts = _load(paths)
+    settings = Settings(engine=engine.value) if engine else Settings()
+    results = asyncio.run(_run_with_progress(scripts, settings, url, key, concurrency))
+    _print_summary(results)
+    _write_outputs(results, json_out, html_out)
+    if _should_store(store, paths):
+        run_id = asyncio.run(store_results(results, settings.database_url))
+        console.print(f"[dim]stored as eval run {run_id}[/]")
+    raise typer.Exit(1 if results.failed else 0)
+
+
+def _should_store(store: bool | None, paths: list[str]) -> bool:
+    # A whole directory is a suite run worth keeping; single scripts are usually authoring loops.
+    return store if store is not None else any(Path(p).is_dir() for p in paths)
+
+
+def _load(paths: list[str]) -> list[Script]:
+    try:
+        return load_scripts(Path(p) for p in paths)
+    except ScriptError as err:
+        err_console.print(f"[red]{err}[/]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _compare(paths: list[str], show_all: bool) -> int:
+    if len(paths) != 2:
+        err_console.print("usage: rapport eval compare A.json B.json")
+        return 2
+    try:
+        changes = compare_files(Path(paths[0]), Path(paths[1]))
+    except CompareError as err:
+        err_console.print(f"[red]{err}[/]", highlight=False)
+        return 2
+    render(changes, console, show_all=show_all)
+    return 1 if any(c.regressed for c in changes) else 0
+
+
+async def _run_with_progress(
+    scripts: list[Script], settings: Settings, url: str | None, key: str | None, concurrency: int
+) -> EvalResults:
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("running scripts", total=len(scripts))
+
+        def done(result: RunResult) -> None:
+            mark = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]–[/]"}
+            progress.console.print(f"{mark[result.status]} {result.script.name}", highlight=False)
+            progress.advance(task)
+
+        return await run_eval(
+            scripts, settings, url=url, key=key, concurrency=concurrency, on_result=done
+        )
+
+
+def _cell(value: float | None, fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def _print_summary(results: EvalResults) -> None:
+    table = Table(title=f"rapport eval ({results.engine} engine)")
+    for column in ("script", "persona", "difficulty", "outcome", "mean", "interest", "turns"):
+        table.add_column(
+            column, justify="right" if column in {"mean", "interest", "turns"} else "left"
+        )
+    table.add_column("result")
+    style = {"passed": "green", "failed": "bold red", "skipped": "yellow"}
+    for run in results.runs:
+        report, state = run.report or {}, run.state or {}
+        table.add_row(
+            run.script.name,
+            run.script.persona,
+            run.difficulty or "default",
+            state.get("outcome") or "—",
+            _cell(report.get("mean_score"), ".1f"),
+            _cell(report.get("genuine_interest_rate"), ".0%"),
+            str(report.get("turns", "—")),
+            f"[{style[run.status]}]{run.status}[/]",
+        )
+    console.print(table)
+    for run in results.runs:
+        for reason in run.failures:
+            console.print(f"[red]✗ {run.script.name}:[/] {reason}", highlight=False)
+        if run.skipped:
+            console.print(f"[yellow]– {run.script.name}:[/] {run.skipped}", highlight=False)
+    console.print(
+        f"[green]{results.passed} passed[/], [red]{results.failed} failed[/], "
+        f"[yellow]{results.skipped} skipped[/]"
+    )
+
+
+def _write_outputs(results: EvalResults, json_out: Path | None, html_out: Path | None) -> None:
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(results.to_json(), indent=2, ensure_ascii=False) + "\n")
+        console.print(f"[dim]wrote {json_out}[/]")
+    if html_out:
+        from app.evals.report_html import write_html
+
+        write_html(results, html_out)
+        console.print(f"[dim]wrote {html_out}[/]")

@@ -1,0 +1,360 @@
+"""Run evaluation scripts through the public API, in process or against a running server.
+
+The runner is only an HTTP client: in process it talks to `create_app()` through
+`httpx.ASGITransport`, so the scripts exercise exactly the routes, services, state machine and
+analyzer that users hit; with `--url`/`--key` the same code path talks to a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from app.config import Settings
+from app.errors import RapportError
+from app.evals.checks import Observed, check
+from app.evals.scripts import Script
+
+BASE_URL = "http://rapport"
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+class ApiError(Exception):
+    """The API answered with an error; the message carries the status and the problem detail."""
+
+    def __init__(self, method: str, path: str, response: httpx.Response) -> None:
+        self.status = response.status_code
+        try:
+            body = response.json()
+            detail = body.get("detail") or body.get("title") or response.text
+            self.code = body.get("code")
+        except ValueError:
+            detail, self.code = response.text[:300], None
+        super().__init__(f"{method} {path} answered {self.status}: {detail}")
+
+
+class SimulatorError(Exception):
+    """The simulated user produced nothing usable."""
+
+
+class UserSimulator(Protocol):
+    """Writes the next user line for a `simulate:` script (an LLM playing the user)."""
+
+    async def next_line(
+        self, script: Script, persona: dict[str, Any], transcript: list[dict[str, Any]]
+    ) -> str: ...
+
+
+@dataclass
+class RunResult:
+    script: Script
+    passed: bool
+    failures: list[str] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+    state: dict[str, Any] | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    difficulty: str | None = None
+    conversation_id: str | None = None
+    skipped: str | None = None  # why the run was not attempted (not a failure)
+    ended_early: bool = False
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "skipped" if self.skipped else ("passed" if self.passed else "failed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "script": self.script.name,
+            "persona_id": self.script.persona,
+            "difficulty": self.difficulty,
+            "passed": self.passed,
+            "skipped": self.skipped,
+            "failures": self.failures,
+            "report": self.report,
+            "state": self.state,
+            "messages": self.messages,
+        }
+
+
+@dataclass
+class EvalResults:
+    runs: list[RunResult]
+    engine: str
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def passed(self) -> int:
+        return sum(r.status == "passed" for r in self.runs)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.status == "failed" for r in self.runs)
+
+    @property
+    def skipped(self) -> int:
+        return sum(r.status == "skipped" for r in self.runs)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented `--json` document (API.md), plus `skipped`, `engine` and `created_at`."""
+        return {
+            "runs": [r.to_json() for r in self.runs],
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "engine": self.engine,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+class Api:
+    """The handful of public endpoints a script needs, with problem+json turned into ApiError."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = await self.client.request(method, path, json=body)
+        if response.status_code >= 400:
+            raise ApiError(method, path, response)
+        return response.json()
+
+    async def persona(self, persona_id: str) -> dict[str, Any]:
+        return await self.call("GET", f"/v1/personas/{persona_id}")
+
+    async def create(self, persona_id: str, difficulty: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"persona_id": persona_id, "user_ref": "rapport-eval"}
+        if difficulty:
+            body["difficulty"] = difficulty
+        return await self.call("POST", "/v1/conversations", body)
+
+    async def turn(self, conversation_id: str, content: str) -> dict[str, Any]:
+        return await self.call(
+            "POST", f"/v1/conversations/{conversation_id}/turns", {"content": content}
+        )
+
+    async def end(self, conversation_id: str) -> dict[str, Any]:
+        return await self.call("POST", f"/v1/conversations/{conversation_id}/end")
+
+    async def report(self, conversation_id: str) -> dict[str, Any]:
+        return await self.call("GET", f"/v1/conversations/{conversation_id}/report")
+
+    async def transcript(self, conversation_id: str) -> dict[str, Any]:
+        return await self.call("GET", f"/v1/conversations/{conversation_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    engine: str  # the engine that answers: "scripted", "llm", or "remote" (unknown)
+    simulator: UserSimulator | None = None
+
+
+def skip_reason(script: Script, options: RunOptions) -> str | None:
+    if script.simulate is None:
+        return None
+    if options.engine == "scripted":
+        return (
+            "simulate: needs the LLM engine (a simulated user is an LLM); this run used the "
+            "scripted engine: pass --engine llm with RAPPORT_LLM_* set"
+        )
+    if options.simulator is None:
+        return "simulate: needs an LLM for the simulated user; set RAPPORT_LLM_BASE_URL/API_KEY"
+    return None
+
+
+def _planned_turns(script: Script) -> int:
+    return len(script.user) if script.user is not None else script.simulate.turns  # type: ignore[union-attr]
+
+
+async def _next_line(
+    api: Api, script: Script, options: RunOptions, transcript: list[dict[str, Any]], sent: int
+) -> str:
+    """The script's next line, or one written by the simulator from the chat so far."""
+    if script.user is not None:
+        return script.user[sent]
+    assert options.simulator is not None
+    persona = await api.persona(script.persona)
+    return await options.simulator.next_line(script, persona, transcript)
+
+
+async def _converse(
+    api: Api, script: Script, options: RunOptions, conversation: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], bool]:
+    """Send the user's lines until they run out or the persona ends the conversation.
+
+    Returns the state after each user line (keyed by its message index) and whether the
+    persona ended the conversation before the script ran out of lines.
+    """
+    cid, state = conversation["id"], conversation["state"]
+    transcript = [dict(m) for m in conversation["messages"]]
+    states: dict[str, dict[str, Any]] = {}
+    planned, sent = _planned_turns(script), 0
+    while sent < planned and not state["ended"]:
+        line = await _next_line(api, script, options, transcript, sent)
+        answer = await api.turn(cid, line)
+        sent, state = sent + 1, answer["state"]
+        states[str(answer["user"]["index"])] = state
+        transcript.append({"role": "user", "content": line})
+        if answer.get("reply"):
+            transcript.append({"role": "persona", "content": answer["reply"]["content"]})
+    return states, sent < planned
+
+
+def _with_states(
+    messages: list[dict[str, Any]], states: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    # The transcript endpoint may not carry the per-turn state; the turn answers did, and the
+    # report's trust chart needs it per turn.
+    return [
+        {**m, "state": m.get("state") or states.get(str(m.get("index")))}
+        if m.get("role") == "user"
+        else m
+        for m in messages
+    ]
+
+
+async def run_script(api: Api, script: Script, options: RunOptions) -> RunResult:
+    started = time.perf_counter()
+    result = RunResult(script=script, passed=False, difficulty=script.difficulty)
+    if reason := skip_reason(script, options):
+        result.skipped, result.passed = reason, True
+        return result
+    try:
+        await _run(api, script, options, result)
+    except ApiError as err:
+        result.failures.append(f"the API refused the run: {err}")
+    except httpx.HTTPError as err:
+        result.failures.append(f"could not reach the API: {err!r}")
+    except (RapportError, SimulatorError) as err:
+        result.failures.append(f"the simulated user failed: {err}")
+    result.passed = not result.failures
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _run(api: Api, script: Script, options: RunOptions, result: RunResult) -> None:
+    conversation = await api.create(script.persona, script.difficulty)
+    cid = result.conversation_id = conversation["id"]
+    result.difficulty = conversation.get("difficulty", script.difficulty)
+    states, result.ended_early = await _converse(api, script, options, conversation)
+    current = await api.transcript(cid)
+    result.report = await api.report(cid) if current["state"]["ended"] else await api.end(cid)
+    final = await api.transcript(cid)
+    result.state = final["state"]
+    result.messages = _with_states(final["messages"], states)
+    observed = Observed(result.report, result.state, result.messages, result.ended_early)
+    result.failures.extend(check(script.expect, observed))
+
+
+async def run_scripts(
+    client: httpx.AsyncClient,
+    scripts: Sequence[Script],
+    options: RunOptions,
+    concurrency: int = 4,
+    on_result: Callable[[RunResult], None] | None = None,
+) -> EvalResults:
+    """Run every script with at most `concurrency` conversations at once; keep the input order."""
+    api, gate = Api(client), asyncio.Semaphore(max(1, concurrency))
+
+    async def one(script: Script) -> RunResult:
+        async with gate:
+            result = await run_script(api, script, options)
+        if on_result:
+            on_result(result)
+        return result
+
+    runs = await asyncio.gather(*(one(s) for s in scripts))
+    return EvalResults(runs=list(runs), engine=options.engine)
+
+
+@asynccontextmanager
+async def remote_client(url: str, key: str | None) -> AsyncIterator[httpx.AsyncClient]:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=TIMEOUT) as c:
+        yield c
+
+
+@asynccontextmanager
+async def in_process_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole service in this process, on a fresh migrated SQLite file, in open auth mode."""
+    from app.db import upgrade_to_head
+    from app.main import create_app
+
+    with tempfile.TemporaryDirectory(prefix="rapport-eval-") as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'eval.db'}"
+        # Alembic's async env runs its own event loop, which cannot nest inside ours.
+        await asyncio.to_thread(upgrade_to_head, url)
+        app = create_app(settings.model_copy(update={"database_url": url, "auth": "open"}))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url=BASE_URL, timeout=TIMEOUT
+            ) as c:
+                yield c
+
+
+async def store_results(results: EvalResults, database_url: str) -> str:
+    """Keep the run in `eval_runs` (migrating first) so that a front-end can list runs later."""
+    from app.db import Database, upgrade_to_head
+    from app.models import EvalRun
+
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    db, run_id = Database(database_url), str(uuid.uuid4())
+    try:
+        async with db.transaction() as session:
+            session.add(
+                EvalRun(
+                    id=run_id,
+                    created_at=results.created_at,
+                    engine=results.engine,
+                    scripts=len(results.runs),
+                    passed=results.passed,
+                    failed=results.failed,
+                    results=results.to_json(),
+                )
+            )
+    finally:
+        await db.dispose()
+    return run_id
+
+
+def _simulator(settings: Settings) -> UserSimulator | None:
+    """An LLM user simulator when an LLM is configured; None otherwise (simulate: is skipped)."""
+    if not (settings.llm_base_url or settings.llm_api_key):
+        return None
+    from app.evals.simulator import LLMUserSimulator
+
+    return LLMUserSimulator.from_settings(settings)
+
+
+async def run_eval(
+    scripts: Sequence[Script],
+    settings: Settings,
+    *,
+    url: str | None = None,
+    key: str | None = None,
+    concurrency: int = 4,
+    on_result: Callable[[RunResult], None] | None = None,
+) -> EvalResults:
+    """Run the scripts in process (a fresh temporary database) or against the server at `url`."""
+    needs_llm = any(s.simulate for s in scripts)
+    if url:
+        options = RunOptions("remote", _simulator(settings) if needs_llm else None)
+        async with remote_client(url, key) as client:
+            return await run_scripts(client, scripts, options, concurrency, on_result)
+    engine = settings.resolved_engine
+    simulator = _simulator(settings) if needs_llm and engine == "llm" else None
+    async with in_process_client(settings) as client:
+        return await run_scripts(
+            client, scripts, RunOptions(engine, simulator), concurrency, on_result
+        )

@@ -1,0 +1,162 @@
+"""Evaluation scripts: the YAML format of API.md ("Evaluation scripts"), validated strictly.
+
+A persona author writes these by hand, so every error names the file and the field, and unknown
+keys are rejected (a misspelt `expect` key would otherwise be silently ignored and always "pass").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from app.dialogue.types import Outcome, Stage
+
+MAX_TURNS = 40  # the service's turn cap: more user lines than this can never be sent
+Message = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ScriptError(Exception):
+    """A script file is unreadable or invalid; the message names the file and the field."""
+
+
+class Expect(BaseModel):
+    """What the run must show. Every key that is present is checked; absent keys are not.
+
+    `first_pitch_turn: null` is meaningful ("never pitched"), so presence is tracked with
+    `model_fields_set`, not by comparing with None.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_mean_score: float | None = Field(None, ge=0, le=100)
+    max_mean_score: float | None = Field(None, ge=0, le=100)
+    min_genuine_interest_rate: float | None = Field(None, ge=0, le=1)
+    max_genuine_interest_rate: float | None = Field(None, ge=0, le=1)
+    reaches_stage: Stage | list[Stage] | None = None
+    not_reaches_stage: Stage | list[Stage] | None = None
+    outcome: Outcome | list[Outcome] | None = None
+    first_pitch_turn: int | None = Field(None, ge=1)
+    min_first_pitch_turn: int | None = Field(None, ge=1)
+    min_turns: int | None = Field(None, ge=0)
+    max_turns: int | None = Field(None, ge=0)
+    min_final_trust: float | None = Field(None, ge=0, le=1)
+    max_final_trust: float | None = Field(None, ge=0, le=1)
+    max_talk_share: float | None = Field(None, ge=0, le=1)
+    min_follow_up_questions: int | None = Field(None, ge=0)
+    ended_early: bool | None = None
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> Expect:
+        for low, high in (
+            ("min_mean_score", "max_mean_score"),
+            ("min_genuine_interest_rate", "max_genuine_interest_rate"),
+            ("min_turns", "max_turns"),
+            ("min_final_trust", "max_final_trust"),
+        ):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"{low} ({lo}) is greater than {high} ({hi})")
+        return self
+
+    def checked_keys(self) -> list[str]:
+        """The keys the author wrote, in declaration order (so reports read like the YAML)."""
+        return [name for name in type(self).model_fields if name in self.model_fields_set]
+
+
+class Simulate(BaseModel):
+    """A user played by an LLM: `persona` describes the user, `turns` how many lines to write."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    persona: str = Field(min_length=3, max_length=500)
+    turns: int = Field(ge=1, le=MAX_TURNS)
+    instructions: str | None = Field(None, max_length=2000)
+
+
+class Script(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    persona: str = Field(min_length=1, max_length=100)
+    difficulty: str | None = None
+    description: str | None = None
+    user: list[Message] | None = Field(None, min_length=1, max_length=MAX_TURNS)
+    simulate: Simulate | None = None
+    expect: Expect = Field(default_factory=Expect)
+    path: Path | None = Field(None, exclude=True)
+
+    @field_validator("user", mode="before")
+    @classmethod
+    def _lines_are_strings(cls, value: Any) -> Any:
+        # YAML turns `- yes` into True and `- 42` into 42; a user line must be written as text.
+        if isinstance(value, list):
+            for i, line in enumerate(value):
+                if not isinstance(line, str):
+                    raise ValueError(f"line {i + 1} is {line!r}, not text: quote it in the YAML")
+        return value
+
+    @model_validator(mode="after")
+    def _user_xor_simulate(self) -> Script:
+        if (self.user is None) == (self.simulate is None):
+            raise ValueError("give exactly one of `user` (the lines) or `simulate`")
+        return self
+
+
+def _format_error(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid evaluation script"]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  {where}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def parse_script(data: Any, path: Path) -> Script:
+    if not isinstance(data, dict):
+        raise ScriptError(f"{path}: expected a mapping with name, persona, user/simulate, expect")
+    try:
+        return Script.model_validate({**data, "path": path})
+    except ValidationError as err:
+        raise ScriptError(_format_error(path, err)) from None
+
+
+def load_script(path: Path) -> Script:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ScriptError(f"{path}: cannot read: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ScriptError(f"{path}: not valid YAML: {err}") from None
+    return parse_script(data, path)
+
+
+def script_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand directories to their *.yaml/*.yml files (sorted, recursive); keep files as given."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
+            if not found:
+                raise ScriptError(f"{path}: no *.yaml evaluation scripts in this directory")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ScriptError(f"{path}: no such file or directory")
+    return files
+
+
+def load_scripts(paths: Iterable[Path]) -> list[Script]:
+    """Load every script; names must be unique because reports and `compare` key on them."""
+    scripts = [load_script(p) for p in script_files(paths)]
+    seen: dict[str, Path | None] = {}
+    for script in scripts:
+        if script.name in seen:
+            raise ScriptError(
+                f"{script.path}: name {script.name!r} is already used by {seen[script.name]}"
+            )
+        seen[script.name] = script.path
+    return scripts
