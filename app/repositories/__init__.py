@@ -1,0 +1,4 @@
+from app.repositories.conversations import ConversationRepository
+from app.repositories.keys import KeyRepository
+
+__all__ = ["ConversationRepository", "KeyRepository"]

@@ -1,0 +1,53 @@
+# Everything goes through the project's own virtual environment, made from pyproject.toml.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+export RAPPORT_AUTH ?= open
+export RAPPORT_ENGINE ?= scripted
+
+.PHONY: run test test-postgres bench load eval-feedback eval lint typecheck clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEVSTAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@ $(STAMP)
+
+run: $(STAMP) ## serve on http://127.0.0.1:8000 with the offline engine (SQLite under ./var/)
+	$(VENV)/bin/rapport serve --host 127.0.0.1 --port 8000
+
+test: $(DEVSTAMP) ## the whole suite (SQLite unless RAPPORT_TEST_DATABASE_URL says otherwise)
+	$(PY) -m pytest -q
+
+test-postgres: $(DEVSTAMP)
+	RAPPORT_TEST_DATABASE_URL=$${RAPPORT_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
+		$(PY) -m pytest -q -m "not browser"  # the browser tests run their own SQLite server
+
+bench: $(DEVSTAMP) ## turn throughput and latency vs /healthz (scripted engine, SQLite, 1 worker)
+	$(PY) -m app.bench
+
+load: $(DEVSTAMP) ## 200 concurrent conversations x 10 turns on PostgreSQL
+	$(PY) -m app.bench --load
+
+eval-feedback: $(DEVSTAMP) ## analyzer accuracy (frozen split, AnnoMI) and speed
+	$(PY) -m app.feedback.evaluate
+
+eval: $(DEVSTAMP) ## the persona evaluation suite on the scripted engine
+	$(VENV)/bin/rapport eval evals/scripts --json var/eval.json --html var/eval.html
+
+lint: $(DEVSTAMP)
+	$(VENV)/bin/ruff check app tests migrations
+
+typecheck: $(DEVSTAMP)
+	$(VENV)/bin/mypy app
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

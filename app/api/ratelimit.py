@@ -1,0 +1,37 @@
+"""Rate limits per key and client: in memory by default, in Redis when workers share them."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from app.errors import RateLimited
+
+
+class RateLimiter:
+    def __init__(self, per_minute: int, redis_url: str | None = None) -> None:
+        self.item: RateLimitItem = RateLimitItemPerMinute(per_minute)
+        storage: Storage = (
+            RedisStorage(_limits_redis_uri(redis_url)) if redis_url else MemoryStorage()
+        )
+        self.limiter = MovingWindowRateLimiter(storage)
+
+    async def check(self, *identifiers: str) -> None:
+        if await self.limiter.hit(self.item, *identifiers):
+            return
+        stats = await self.limiter.get_window_stats(self.item, *identifiers)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        raise RateLimited(
+            f"Too many requests: the limit is {self.item.amount} a minute for this key and client. "
+            f"Try again in {retry_after} s.",
+            retry_after=retry_after,
+        )
+
+
+def _limits_redis_uri(url: str) -> str:
+    # `limits` picks its async Redis driver from the scheme: async+redis:// uses redis-py's asyncio.
+    return url if url.startswith("async+") else f"async+{url}"

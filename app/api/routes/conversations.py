@@ -1,0 +1,96 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+from sse_starlette import EventSourceResponse
+
+from app.api.deps import RuntimeDep, SessionDep, TenantDep, TurnsDep
+from app.api.schemas import CreateConversation, TurnIn
+from app.api.streaming import turn_events, wants_stream
+from app.services.conversations import ConversationService
+
+router = APIRouter(prefix="/v1", tags=["conversations"])
+
+
+@router.post("/conversations", status_code=status.HTTP_201_CREATED)
+async def create_conversation(
+    body: CreateConversation, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> dict[str, Any]:
+    service = ConversationService(runtime, session)
+    return await service.create(tenant, body.persona_id, body.difficulty, body.user_ref)
+
+
+@router.get("/conversations")
+async def list_conversations(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    tenant: TenantDep,
+    user_ref: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    service = ConversationService(runtime, session)
+    return await service.list(tenant, user_ref=user_ref, limit=limit, offset=offset)
+
+
+@router.get("/learners/{user_ref}/conversations")
+async def learner_conversations(
+    user_ref: str,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    tenant: TenantDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    service = ConversationService(runtime, session)
+    return await service.list(tenant, user_ref=user_ref, limit=limit, offset=offset)
+
+
+@router.get("/conversations/{conversation_id}")
+async def get_conversation(
+    conversation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> dict[str, Any]:
+    return await ConversationService(runtime, session).get(tenant, conversation_id)
+
+
+@router.delete("/conversations/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_conversation(
+    conversation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> Response:
+    await ConversationService(runtime, session).delete(tenant, conversation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/conversations/{conversation_id}/turns", response_model=None)
+async def take_turn(
+    conversation_id: str, body: TurnIn, request: Request, turns: TurnsDep, tenant: TenantDep
+) -> dict[str, Any] | EventSourceResponse:
+    if wants_stream(request):
+        prepared = await turns.prepare(tenant, conversation_id, body.content)
+        return EventSourceResponse(turn_events(turns, prepared))
+    return (await turns.take(tenant, conversation_id, body.content)).to_json()
+
+
+@router.post("/conversations/{conversation_id}/retry", response_model=None)
+async def retry_turn(
+    conversation_id: str, request: Request, turns: TurnsDep, tenant: TenantDep
+) -> dict[str, Any] | EventSourceResponse:
+    if wants_stream(request):
+        prepared = await turns.prepare_retry(tenant, conversation_id)
+        return EventSourceResponse(turn_events(turns, prepared))
+    return (await turns.retry(tenant, conversation_id)).to_json()
+
+
+@router.post("/conversations/{conversation_id}/end")
+async def end_conversation(
+    conversation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> dict[str, Any]:
+    report = await ConversationService(runtime, session).end(tenant, conversation_id)
+    return report.model_dump(mode="json")
+
+
+@router.get("/conversations/{conversation_id}/report")
+async def get_report(
+    conversation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> dict[str, Any]:
+    report = await ConversationService(runtime, session).report(tenant, conversation_id)
+    return report.model_dump(mode="json")

@@ -1,0 +1,65 @@
+"""Request bodies of the public API. Unknown fields are rejected (API.md, "Limits")."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+MAX_MESSAGE = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _clean_message(value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ValueError("the message is empty; write 1 to 2,000 characters")
+    if len(text) > MAX_MESSAGE:
+        raise ValueError(f"the message is {len(text):,} characters; the limit is 2,000")
+    if _CONTROL.search(text):
+        raise ValueError(
+            "the message contains control characters; only newline and tab are allowed"
+        )
+    return text
+
+
+MessageText = Annotated[str, AfterValidator(_clean_message)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateConversation(Strict):
+    persona_id: str = Field(min_length=1, max_length=100)
+    difficulty: str | None = Field(None, max_length=32)
+    user_ref: str | None = Field(None, min_length=1, max_length=200)
+
+
+class TurnIn(Strict):
+    content: MessageText
+
+
+class HistoryLine(Strict):
+    role: Literal["persona", "user"]
+    content: str = Field(max_length=MAX_MESSAGE * 2)
+
+
+class AnalyzeIn(Strict):
+    message: MessageText
+    partner_said: str | None = Field(None, max_length=MAX_MESSAGE * 2)
+    history: list[HistoryLine] | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _agree(self) -> AnalyzeIn:
+        if self.partner_said is None or not self.history:
+            return self
+        last_persona = next(
+            (h.content for h in reversed(self.history) if h.role == "persona"), None
+        )
+        if last_persona is None or last_persona.strip() != self.partner_said.strip():
+            raise ValueError(
+                "partner_said must be the last persona line of history when both are given"
+            )
+        return self

@@ -1,0 +1,187 @@
+"""The `rapport` command: serve, db, keys, chat, analyze, persona, eval."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from app.config import get_settings
+
+app = typer.Typer(
+    help="Rapport: practise networking conversations that reward genuine interest.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys (stored hashed; a new key is printed once).", no_args_is_help=True
+)
+persona_app = typer.Typer(help="Personas.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(persona_app, name="persona")
+err = Console(stderr=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run migrations to head, then serve the API."""
+    import uvicorn
+
+    from app.db import upgrade_to_head
+
+    settings = get_settings()
+    try:
+        settings.check_bind(host)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    upgrade_to_head(settings.database_url)
+    err.print(
+        f"Rapport on http://{host}:{port}  engine={settings.resolved_engine} "
+        f"auth={settings.auth}\n  try: http://{host}:{port}/demo  ·  API docs: "
+        f"http://{host}:{port}/docs  ·  practise in a terminal: rapport chat --persona recruiter"
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Alembic upgrade to head."""
+    from app.db import upgrade_to_head
+
+    upgrade_to_head(get_settings().database_url)
+    err.print("database is at head")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who the key is for.")],
+    publishable: Annotated[bool, typer.Option(help="A pk_ key for the browser widget.")] = False,
+    origin: Annotated[
+        list[str] | None, typer.Option(help="Allowed page origin (repeatable).")
+    ] = None,
+) -> None:
+    """Create a key and print it once, alone on the last line."""
+    from app.services.admin import create_key
+
+    try:
+        new = asyncio.run(create_key(get_settings(), name, publishable, origin or []))
+    except Exception as exc:
+        err.print(f"[red]{getattr(exc, 'detail', exc)}[/red]")
+        raise typer.Exit(2) from exc
+    err.print(
+        f"created {new.record.kind} key {new.record.id} ({new.record.name}); "
+        "store it now: it is not shown again"
+    )
+    print(new.plain)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (prefix, kind, origins; never the key)."""
+    from app.services.admin import list_keys
+
+    for key in asyncio.run(list_keys(get_settings())):
+        state = "revoked" if key.revoked_at else "active"
+        print(f"{key.id}\t{key.prefix}…\t{key.kind}\t{state}\t{key.name}\t{','.join(key.origins)}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="Key id or its prefix.")]) -> None:
+    """Revoke a key: it stops working at once (within 5 s on running workers)."""
+    from app.services.admin import revoke_key
+
+    if asyncio.run(revoke_key(get_settings(), key_id)) == 0:
+        err.print(f"[red]no active key {key_id!r}[/red]")
+        raise typer.Exit(1)
+    err.print(f"revoked {key_id}")
+
+
+@app.command()
+def analyze(
+    message: Annotated[str, typer.Argument(help="The user's message.")],
+    partner: Annotated[str | None, typer.Option(help="What the partner just said.")] = None,
+) -> None:
+    """Print one feedback object as JSON (the same object the turn endpoint returns)."""
+    from app.api.schemas import AnalyzeIn
+    from app.services.analysis import analyze_request
+
+    try:
+        body = AnalyzeIn(message=message, partner_said=partner)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    feedback = analyze_request(body.message, body.partner_said)
+    print(json.dumps(feedback.model_dump(mode="json"), indent=2, ensure_ascii=False))
+
+
+@persona_app.command("graph")
+def persona_graph(persona_id: Annotated[str, typer.Argument(help="Persona id.")]) -> None:
+    """Print the dialogue state machine for a persona as a Mermaid diagram."""
+    from app.dialogue.graph import mermaid
+    from app.errors import NotFound
+    from app.personas.registry import load_personas
+
+    try:
+        persona = load_personas(get_settings().personas_dir).get(persona_id)
+    except NotFound as exc:
+        err.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(2) from exc
+    print(mermaid(persona))
+
+
+@persona_app.command("list")
+def persona_list() -> None:
+    """List the built-in personas."""
+    from app.personas.registry import load_personas
+
+    for persona in load_personas(get_settings().personas_dir).all():
+        print(f"{persona.id}\t{persona.name}\t{persona.role}")
+
+
+@app.command()
+def chat(
+    persona: Annotated[str, typer.Option(help="Persona id (rapport persona list).")] = "recruiter",
+    difficulty: Annotated[str | None, typer.Option(help="easy, normal or hard.")] = None,
+) -> None:
+    """Practise in the terminal, with feedback after every turn."""
+    from app.chat import run_chat
+
+    sys.exit(asyncio.run(run_chat(get_settings(), persona, difficulty)))
+
+
+def _register_evals() -> None:
+    try:
+        from app.evals.cli import register
+    except ImportError:
+        return
+    register(app)
+
+
+_register_evals()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

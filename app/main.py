@@ -1,0 +1,73 @@
+"""create_app(): the lifespan builds the runtime (database, personas, engine) once per process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.api import problems
+from app.api.middleware import BodyLimit, RequestMetrics
+from app.api.ratelimit import RateLimiter
+from app.api.routes import analyze, conversations, health, personas
+from app.config import Settings, get_settings
+from app.services.runtime import Runtime
+
+log = logging.getLogger("rapport")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.build(settings)
+        app.state.runtime = runtime
+        log.info(
+            "rapport ready: engine=%s auth=%s personas=%d",
+            runtime.engine.name,
+            settings.auth,
+            len(runtime.personas.all()),
+        )
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(
+        title="Rapport",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="Practise networking conversations that reward genuine interest.",
+    )
+    app.state.settings = settings
+    app.state.key_cache = {}
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.redis_url)
+    problems.install(app)
+    for router in (health.router, personas.router, conversations.router, analyze.router):
+        app.include_router(router)
+    _include_widget(app)
+    # Any origin may call: secret keys do not belong in browsers, and publishable keys are
+    # checked against their own allowed origins, so the refusal is an explicit 403 problem.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics)
+    return app
+
+
+def _include_widget(app: FastAPI) -> None:
+    try:
+        from app.widget.routes import router
+    except ImportError:  # the widget ships separately from the core API
+        return
+    app.include_router(router)

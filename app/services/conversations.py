@@ -1,0 +1,100 @@
+"""Conversation use cases other than taking a turn: create, read, list, end, report, erase."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.dialogue.machine import finish, initial_state
+from app.dialogue.types import DialogueState
+from app.feedback.report import Report
+from app.models import Conversation, Message
+from app.models.tables import utcnow
+from app.personas.schema import DEFAULT_DIFFICULTY
+from app.repositories import ConversationRepository
+from app.services.runtime import Runtime
+from app.services.tenancy import Tenant
+from app.services.transcript import conversation_json, report_for
+
+
+class ConversationService:
+    def __init__(self, runtime: Runtime, session: AsyncSession) -> None:
+        self.runtime = runtime
+        self.repo = ConversationRepository(session)
+
+    async def create(
+        self, tenant: Tenant, persona_id: str, difficulty: str | None, user_ref: str | None
+    ) -> dict[str, Any]:
+        persona = self.runtime.personas.get(persona_id)
+        level = difficulty or DEFAULT_DIFFICULTY
+        self.runtime.personas.difficulty(
+            persona, level
+        )  # unknown difficulty: 422 naming the choices
+        conversation_id = str(uuid.uuid4())
+        state = initial_state(persona, level)
+        opening = self.runtime.engine.opening(persona, level, conversation_id)
+        conversation = Conversation(
+            id=conversation_id,
+            tenant_id=tenant.id,
+            persona_id=persona.id,
+            difficulty=level,
+            user_ref=user_ref,
+            engine=self.runtime.engine.name,
+            state=_dump(state),
+            version=0,
+            summary="",
+            summary_covers=0,
+        )
+        first = Message(index=0, role="persona", content=opening, state=_dump(state))
+        await self.repo.add(conversation, first)
+        conversation.messages = [first]
+        return conversation_json(conversation)
+
+    async def get(self, tenant: Tenant, conversation_id: str) -> dict[str, Any]:
+        return conversation_json(await self.repo.get(tenant.id, conversation_id))
+
+    async def list(
+        self, tenant: Tenant, *, user_ref: str | None, limit: int, offset: int
+    ) -> dict[str, Any]:
+        rows, total = await self.repo.list_for(
+            tenant.id, user_ref=user_ref, limit=limit, offset=offset
+        )
+        return {
+            "conversations": [_summary(c) for c in rows],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
+
+    async def end(self, tenant: Tenant, conversation_id: str) -> Report:
+        conversation = await self.repo.get(tenant.id, conversation_id)
+        state = DialogueState.model_validate(conversation.state)
+        if not state.ended:
+            ended = finish(state)
+            await self.repo.set_state(conversation, _dump(ended), utcnow())
+            conversation.state = _dump(ended)
+        return report_for(conversation)
+
+    async def report(self, tenant: Tenant, conversation_id: str) -> Report:
+        return report_for(await self.repo.get(tenant.id, conversation_id))
+
+    async def delete(self, tenant: Tenant, conversation_id: str) -> None:
+        await self.repo.delete(tenant.id, conversation_id)
+
+
+def _dump(state: DialogueState) -> dict[str, Any]:
+    return state.model_dump(mode="json")
+
+
+def _summary(conversation: Conversation) -> dict[str, Any]:
+    state = DialogueState.model_validate(conversation.state)
+    return {
+        "id": conversation.id,
+        "persona_id": conversation.persona_id,
+        "difficulty": conversation.difficulty,
+        "user_ref": conversation.user_ref,
+        "created_at": conversation.created_at.isoformat(),
+        "state": state.public(),
+    }

@@ -1,0 +1,71 @@
+"""Turning stored rows back into the pure objects the dialogue and feedback code work on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.dialogue.types import DialogueState
+from app.feedback.report import Report, ReportTurn, build_report
+from app.feedback.types import Feedback, Utterance
+from app.models import Conversation, Message
+
+
+def utterances(messages: list[Message]) -> tuple[Utterance, ...]:
+    return tuple(Utterance(m.role, m.content) for m in messages)  # type: ignore[arg-type]
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"index": message.index, "role": message.role, "content": message.content}
+    if message.role == "user":
+        out["feedback"] = message.feedback
+    return out
+
+
+def conversation_json(conversation: Conversation) -> dict[str, Any]:
+    state = DialogueState.model_validate(conversation.state)
+    return {
+        "id": conversation.id,
+        "persona_id": conversation.persona_id,
+        "difficulty": conversation.difficulty,
+        "user_ref": conversation.user_ref,
+        "created_at": conversation.created_at.isoformat(),
+        "state": state.public(),
+        "messages": [message_json(m) for m in conversation.messages],
+    }
+
+
+def state_before(messages: list[Message], user_position: int) -> DialogueState:
+    """The state in force before the user line at `user_position` (the last one that has state)."""
+    for message in reversed(messages[:user_position]):
+        if message.state is not None:
+            return DialogueState.model_validate(message.state)
+    raise ValueError("a transcript always starts with the opening line and its state")
+
+
+def report_for(conversation: Conversation) -> Report:
+    messages = conversation.messages
+    state = DialogueState.model_validate(conversation.state)
+    turns: list[ReportTurn] = []
+    for position, message in enumerate(messages):
+        if message.role != "user":
+            continue
+        following = messages[position + 1] if position + 1 < len(messages) else None
+        reply = following.content if following is not None and following.role == "persona" else None
+        after = DialogueState.model_validate(message.state)
+        turns.append(
+            ReportTurn(
+                turn=len(turns) + 1,
+                user=message.content,
+                feedback=Feedback.model_validate(message.feedback),
+                reply=reply,
+                trust=after.trust,
+            )
+        )
+    initial = DialogueState.model_validate(messages[0].state)
+    return build_report(
+        messages[0].content,
+        turns,
+        initial_trust=initial.trust,
+        stages_reached=[s.value for s in state.stages_reached],
+        outcome=state.outcome.value if state.outcome else None,
+    )

@@ -1,0 +1,227 @@
+"""Taking a turn: the user's line, its feedback, the machine's move, the persona's reply.
+
+A turn is two short transactions on purpose, not one long one:
+1. `prepare` stores the user's message with its feedback and the new dialogue state. Once it has
+   committed, the message survives whatever the model does next.
+2. the engine writes the reply with no transaction open (an LLM call may take seconds, and a held
+   connection per waiting turn would exhaust the pool);
+3. `complete` stores the reply, guarded by the conversation's version, so a concurrent turn or
+   retry cannot slip a second reply in. If the engine fails, nothing partial is stored and
+   `POST .../retry` runs steps 2 and 3 again later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from app import metrics
+from app.dialogue.engine import ReplyContext
+from app.dialogue.machine import advance
+from app.dialogue.types import DialogueState
+from app.errors import ConversationEnded, LLMUnavailable, NothingToRetry, ReplyMissing
+from app.feedback.analyzer import analyze
+from app.feedback.types import Feedback, Utterance
+from app.models import Message
+from app.repositories import ConversationRepository
+from app.services.runtime import Runtime
+from app.services.tenancy import Tenant
+from app.services.transcript import state_before, utterances
+
+
+@dataclass
+class PreparedTurn:
+    conversation_id: str
+    tenant_id: str
+    context: ReplyContext
+    user_index: int
+    user_message_id: int
+    version: int  # the conversation's version after the user's message was stored
+    started: float
+
+
+@dataclass
+class TurnResult:
+    turn: int
+    user: dict[str, Any]
+    reply: dict[str, Any] | None
+    feedback: Feedback
+    state: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "turn": self.turn,
+            "user": self.user,
+            "reply": self.reply,
+            "feedback": self.feedback.model_dump(mode="json"),
+            "state": self.state,
+        }
+
+
+class TurnService:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    # -- the three steps -------------------------------------------------------------------
+
+    async def prepare(self, tenant: Tenant, conversation_id: str, content: str) -> PreparedTurn:
+        started = time.perf_counter()
+        async with self.runtime.db.transaction() as session:
+            repo = ConversationRepository(session)
+            conversation = await repo.get(tenant.id, conversation_id)
+            before = DialogueState.model_validate(conversation.state)
+            if before.ended:
+                raise ConversationEnded("This conversation has ended; start a new one.")
+            messages = conversation.messages
+            if messages[-1].role == "user":
+                raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
+            history = utterances(messages)
+            feedback = analyze(content, history)
+            persona = self.runtime.personas.get(conversation.persona_id)
+            after = advance(
+                before,
+                feedback,
+                persona,
+                conversation.difficulty,
+                max_turns=self.runtime.settings.max_turns,
+            )
+            message = Message(
+                index=messages[-1].index + 1,
+                role="user",
+                content=content,
+                feedback=feedback.model_dump(mode="json"),
+                state=after.model_dump(mode="json"),
+            )
+            version = await repo.append(
+                conversation,
+                message,
+                state=after.model_dump(mode="json"),
+                ended_at=message.created_at if after.ended else None,
+            )
+        context = ReplyContext(
+            persona=persona,
+            difficulty=conversation.difficulty,
+            history=(*history, Utterance("user", content)),
+            feedback=feedback,
+            before=before,
+            after=after,
+            seed=conversation.id,
+            summary=conversation.summary,
+            summary_covers=conversation.summary_covers,
+        )
+        return PreparedTurn(
+            conversation.id, tenant.id, context, message.index, message.id, version, started
+        )
+
+    async def generate(self, turn: PreparedTurn) -> AsyncIterator[str]:
+        """The reply as the engine produces it; the judge (if any) runs alongside, not after."""
+        judging = self._start_judge(turn)
+        try:
+            async for chunk in self.runtime.engine.stream(turn.context):
+                yield chunk
+        except BaseException as exc:  # includes the client going away mid-stream
+            if judging is not None:
+                judging.cancel()
+            if isinstance(exc, LLMUnavailable):
+                metrics.LLM_FAILURES.inc()
+            raise
+        if judging is not None:
+            turn.context = replace(turn.context, feedback=await _judge_result(judging, turn))
+
+    async def complete(self, turn: PreparedTurn, reply: str) -> TurnResult:
+        ctx = turn.context
+        async with self.runtime.db.transaction() as session:
+            repo = ConversationRepository(session)
+            conversation = await repo.get(turn.tenant_id, turn.conversation_id, with_messages=False)
+            conversation.version = turn.version  # guard: fail if anything moved since step 1
+            message = Message(index=turn.user_index + 1, role="persona", content=reply)
+            await repo.append(conversation, message)
+            await repo.set_feedback(turn.user_message_id, ctx.feedback.model_dump(mode="json"))
+        self._after_reply(turn)
+        return TurnResult(
+            turn=ctx.after.turn,
+            user={"index": turn.user_index, "content": ctx.history[-1].content},
+            reply={"index": message.index, "content": reply},
+            feedback=ctx.feedback,
+            state=ctx.after.public(),
+        )
+
+    # -- use cases -------------------------------------------------------------------------
+
+    async def take(self, tenant: Tenant, conversation_id: str, content: str) -> TurnResult:
+        turn = await self.prepare(tenant, conversation_id, content)
+        return await self.complete(turn, await self._collect(turn))
+
+    async def prepare_retry(self, tenant: Tenant, conversation_id: str) -> PreparedTurn:
+        async with self.runtime.db.transaction() as session:
+            conversation = await ConversationRepository(session).get(tenant.id, conversation_id)
+        messages = conversation.messages
+        last = messages[-1]
+        if last.role != "user":
+            raise NothingToRetry("Every message already has its reply; nothing to retry.")
+        context = ReplyContext(
+            persona=self.runtime.personas.get(conversation.persona_id),
+            difficulty=conversation.difficulty,
+            history=utterances(messages),
+            feedback=Feedback.model_validate(last.feedback),
+            before=state_before(messages, len(messages) - 1),
+            after=DialogueState.model_validate(last.state),
+            seed=conversation.id,
+            summary=conversation.summary,
+            summary_covers=conversation.summary_covers,
+        )
+        return PreparedTurn(
+            conversation.id,
+            tenant.id,
+            context,
+            last.index,
+            last.id,
+            conversation.version,
+            time.perf_counter(),
+        )
+
+    async def retry(self, tenant: Tenant, conversation_id: str) -> TurnResult:
+        turn = await self.prepare_retry(tenant, conversation_id)
+        return await self.complete(turn, await self._collect(turn))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _collect(self, turn: PreparedTurn) -> str:
+        return "".join([chunk async for chunk in self.generate(turn)])
+
+    def _start_judge(self, turn: PreparedTurn) -> asyncio.Task[Feedback] | None:
+        if self.runtime.judge is None:
+            return None
+        ctx = turn.context
+        return asyncio.create_task(
+            self.runtime.judge.judge(ctx.history[-1].content, ctx.history[:-1], ctx.feedback)
+        )
+
+    def _after_reply(self, turn: PreparedTurn) -> None:
+        ctx = turn.context
+        metrics.TURNS.labels(engine=self.runtime.engine.name).inc()
+        metrics.TURN_SECONDS.observe(time.perf_counter() - turn.started)
+        metrics.GENUINE_INTEREST.labels(value=str(ctx.feedback.genuine_interest).lower()).inc()
+        if ctx.after.ended:
+            metrics.OUTCOMES.labels(outcome=ctx.after.outcome or "none").inc()
+        self.runtime.spawn(self._summarize(turn))
+
+    async def _summarize(self, turn: PreparedTurn) -> None:
+        ctx = turn.context
+        updated = await self.runtime.engine.summarize(
+            ctx.persona, ctx.history, ctx.summary, ctx.summary_covers
+        )
+        if updated is None:
+            return
+        async with self.runtime.db.transaction() as session:
+            await ConversationRepository(session).set_summary(turn.conversation_id, *updated)
+
+
+async def _judge_result(task: asyncio.Task[Feedback], turn: PreparedTurn) -> Feedback:
+    try:
+        return await task
+    except Exception:  # the judge never costs the user a turn: the local verdict stands
+        return turn.context.feedback
