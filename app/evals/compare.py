@@ -136,7 +136,8 @@ def _outcome(change: ScriptChange) -> str:
 def render(changes: list[ScriptChange], console: Console, show_all: bool = False) -> None:
     shown = [c for c in changes if show_all or c.changed]
     table = Table(title="rapport eval compare", show_lines=False)
-    for column in ("script", "before", "after", "mean score", "outcome", "new failures"):
+    table.add_column("script", no_wrap=True)
+    for column in ("before", "after", "mean score", "outcome", "new failures"):
         table.add_column(column)
     for c in shown:
         old = set(c.before.failures) if c.before else set()
