@@ -98,43 +98,59 @@ WARMING = frozenset(LIVE_ORDER)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
-        LIVE, Stage.ENDED,
-        lambda t: t.cold and (
-            t.cold_streak >= t.patience or (t.stage is Stage.COOLING and t.trust <= 0.0)
+        LIVE,
+        Stage.ENDED,
+        lambda t: (
+            t.cold
+            and (t.cold_streak >= t.patience or (t.stage is Stage.COOLING and t.trust <= 0.0))
         ),
         "cold turn and (cold streak >= patience or trust at 0 while cooling)",
         Outcome.WALKED_AWAY,
     ),
     Transition(
-        frozenset({Stage.CLOSING}), Stage.ENDED, lambda t: not t.cold,
-        "closing played out (turn not cold)", Outcome.WARM_CLOSE,
+        frozenset({Stage.CLOSING}),
+        Stage.ENDED,
+        lambda t: not t.cold,
+        "closing played out (turn not cold)",
+        Outcome.WARM_CLOSE,
     ),
     Transition(
         LIVE, Stage.ENDED, lambda t: t.turn >= t.max_turns, "turn cap reached (outcome as earned)"
     ),
     Transition(
-        WARMING, Stage.COOLING,
+        WARMING,
+        Stage.COOLING,
         lambda t: t.cold and (t.cold_streak >= COOLING_STREAK or _fell_through_floor(t)),
         f"cold streak >= {COOLING_STREAK} or trust fell {FALL_MARGIN} below the stage",
     ),
     Transition(
-        frozenset({Stage.OPENING}), Stage.RAPPORT, _forward(Stage.RAPPORT),
+        frozenset({Stage.OPENING}),
+        Stage.RAPPORT,
+        _forward(Stage.RAPPORT),
         f"trust >= {THRESHOLD[Stage.RAPPORT]}",
     ),
     Transition(
-        frozenset({Stage.RAPPORT}), Stage.DISCOVERY, _forward(Stage.DISCOVERY),
+        frozenset({Stage.RAPPORT}),
+        Stage.DISCOVERY,
+        _forward(Stage.DISCOVERY),
         f"trust >= {THRESHOLD[Stage.DISCOVERY]}",
     ),
     Transition(
-        frozenset({Stage.DISCOVERY}), Stage.OPPORTUNITY, _forward(Stage.OPPORTUNITY),
+        frozenset({Stage.DISCOVERY}),
+        Stage.OPPORTUNITY,
+        _forward(Stage.OPPORTUNITY),
         f"trust >= {THRESHOLD[Stage.OPPORTUNITY]} (reward offered)",
     ),
     Transition(
-        frozenset({Stage.OPPORTUNITY}), Stage.CLOSING, _forward(Stage.CLOSING),
+        frozenset({Stage.OPPORTUNITY}),
+        Stage.CLOSING,
+        _forward(Stage.CLOSING),
         f"trust >= {THRESHOLD[Stage.CLOSING]}",
     ),
     Transition(
-        frozenset({Stage.COOLING}), None, lambda t: t.warm_streak >= RECOVERY_STREAK,
+        frozenset({Stage.COOLING}),
+        None,
+        lambda t: t.warm_streak >= RECOVERY_STREAK,
         f"warm streak >= {RECOVERY_STREAK}",
     ),
 )

@@ -102,6 +102,10 @@ class Reactions(_Model):
     reflection: Lines = Field(
         description="Short lead-ins when the user reflects the persona's meaning back well."
     )
+    disclosure: Lines = Field(
+        description="Short, interested responses when the user shares something about "
+        "themselves or answers the persona's question."
+    )
     unknown: Lines = Field(
         description="When asked something the persona has no topic for: an honest, in-character "
         "deflection."
@@ -109,9 +113,7 @@ class Reactions(_Model):
     cooling: Lines = Field(
         description="As the persona loses interest: shorter, polite, looking for the exit."
     )
-    recovering: Lines = Field(
-        description="When the conversation warms up again after cooling."
-    )
+    recovering: Lines = Field(description="When the conversation warms up again after cooling.")
     walk_away: Lines = Field(description="The persona's last line when walking away.")
 
 
@@ -122,6 +124,10 @@ class Reward(_Model):
     summary: Text = Field(description="What exactly is on offer, in the third person.")
     offer: Lines = Field(
         description="Lines in which the persona offers it, in the opportunity stage."
+    )
+    confirm: Lines = Field(
+        description="Lines that firm up the offer once made, when the user has not asked "
+        "anything new ('So, coffee next week?')."
     )
 
 

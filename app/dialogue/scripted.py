@@ -1,0 +1,356 @@
+"""The offline persona engine: replies assembled from the persona's YAML, no model needed.
+
+A reply is a few parts, each picked from one list of variants in the persona file:
+a reaction to what the user did, the substance (an answer to the topic asked, deeper on a
+follow-up), a hook newly unlocked by the machine, what a stage change calls for (the reward
+offer, the wrap-up, the exit), and a question back. Variants already said in this conversation
+are skipped while others remain; the choice among the rest is seeded by the conversation, so the
+same conversation always gets the same replies.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import simplemma
+
+from app.dialogue.engine import ReplyContext
+from app.dialogue.machine import stage_rank
+from app.dialogue.types import Outcome, Stage
+from app.feedback.types import NEGATIVE_MOVES, Move, Utterance
+from app.personas.schema import Persona, Question
+
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+# Negative moves, most telling first: the persona reacts to one of them, not to all.
+NEGATIVE_REACTIONS: tuple[tuple[Move, str], ...] = (
+    (Move.PITCH, "pitch"),
+    (Move.DISMISSIVE, "dismissive"),
+    (Move.TOPIC_HIJACK, "ignored"),
+    (Move.MINIMAL, "minimal"),
+    (Move.SELF_FOCUS, "self_focus"),
+)
+QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
+LISTENING_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.REFLECTION, Move.ACKNOWLEDGEMENT})
+# Words too common to tell one topic from another ("what do you do" is not about anything).
+FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """a an the and or but of to in on at for with about from by as is be do have what how
+        why when where who which you your i me my we our it that this there so up out get""",
+    )
+)
+MAX_PARTS = 3
+ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half the time
+
+
+class ScriptedEngine:
+    """The PersonaEngine used when no LLM is configured; CPU only, deterministic."""
+
+    name = "scripted"
+
+    def opening(self, persona: Persona, difficulty: str, seed: str) -> str:
+        return random.Random(f"{seed}|opening|{difficulty}").choice(persona.openings)
+
+    async def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:
+        chunks = reply_chunks(ctx)
+        for i, chunk in enumerate(chunks):
+            yield chunk if i == len(chunks) - 1 else chunk + " "
+
+    async def summarize(
+        self, persona: Persona, history: tuple[Utterance, ...], summary: str, covers: int
+    ) -> tuple[str, int] | None:
+        return None  # replies are built from the YAML and the state, not from a summary
+
+
+def reply(ctx: ReplyContext) -> str:
+    """The whole reply at once (what `stream` yields, joined)."""
+    return " ".join(reply_chunks(ctx))
+
+
+def reply_chunks(ctx: ReplyContext) -> list[str]:
+    parts = _Reply(ctx).compose()
+    return [s for part in parts for s in SENTENCE_END.split(part) if s]
+
+
+# --- matching the user's words to the persona's topics ----------------------------------------
+
+
+def lemmas(text: str) -> tuple[str, ...]:
+    return tuple(_lemma(w) for w in WORD.findall(text.lower()))
+
+
+@lru_cache(maxsize=65536)
+def _lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="en").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    kind: str  # "fact" or "hook"
+    id: str
+
+
+@dataclass(slots=True)
+class PersonaIndex:
+    """What the engine precomputes per persona: keyword lemmas and which list owns each line."""
+
+    phrases: list[tuple[tuple[str, ...], Topic, int]] = field(default_factory=list)
+    owner: dict[str, Topic] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, persona: Persona) -> PersonaIndex:
+        index = cls()
+        for fact in persona.facts:
+            index._add(Topic("fact", fact.topic), fact.keywords, [*fact.answers, *fact.deeper])
+        for hook in persona.hooks:
+            index._add(Topic("hook", hook.id), hook.keywords, [*hook.reveal, *hook.deeper])
+        return index
+
+    def _add(self, topic: Topic, keywords: Sequence[str], lines: Sequence[str]) -> None:
+        for keyword in dict.fromkeys(keywords):
+            phrase = lemmas(keyword)
+            if any(p == phrase and t == topic for p, t, _ in self.phrases):
+                continue  # "nurse" and "nurses" are one keyword once lemmatised
+            weight = sum(1 for w in phrase if w not in FUNCTION_WORDS)
+            if weight:  # a phrase of function words alone ("what do you") says nothing
+                self.phrases.append((phrase, topic, weight))
+        self.owner.update(dict.fromkeys(lines, topic))
+
+    def match(self, text: str, prefer: Topic | None, rank: Callable[[Topic], int]) -> Topic | None:
+        """The topic whose keywords the user's words hit most; questions weigh double.
+
+        Ties go to the current topic (continuity), then to the lowest `rank`.
+        """
+        scores: dict[Topic, int] = {}
+        for sentence in SENTENCE_END.split(text):
+            words = lemmas(sentence)
+            factor = 2 if "?" in sentence else 1
+            for phrase, topic, weight in self.phrases:
+                if _contains(words, phrase):
+                    scores[topic] = scores.get(topic, 0) + weight * factor
+        if not scores:
+            return None
+        best = max(scores.values())
+        tied = [t for t, s in scores.items() if s == best]
+        return prefer if prefer in tied else min(tied, key=rank)
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+_INDEXES: dict[int, tuple[Persona, PersonaIndex]] = {}
+
+
+def persona_index(persona: Persona) -> PersonaIndex:
+    cached = _INDEXES.get(id(persona))
+    if cached is None or cached[0] is not persona:
+        cached = (persona, PersonaIndex.build(persona))
+        _INDEXES[id(persona)] = cached
+    return cached[1]
+
+
+# --- composing one reply ----------------------------------------------------------------------
+
+
+class _Reply:
+    def __init__(self, ctx: ReplyContext) -> None:
+        self.ctx = ctx
+        self.persona = ctx.persona
+        self.after = ctx.after
+        self.moves = set(ctx.feedback.moves)
+        self.index = persona_index(ctx.persona)
+        said = [u.content for u in ctx.history if u.role == "persona"]
+        self.said = "\n".join(said)
+        self.last_said = said[-1] if said else ""
+        last = ctx.history[-1] if ctx.history else None
+        self.user = last.content if last is not None and last.role == "user" else ""
+        self.parts: list[str] = []
+
+    # each step appends zero or more parts; the order is the order of speech
+    def compose(self) -> list[str]:
+        if self.after.ended:
+            self._goodbye()
+            return self.parts
+        cooling = self.after.stage is Stage.COOLING
+        lead = self._reaction()
+        self._substance(short=cooling)
+        if cooling:
+            self._say(self.persona.reactions.cooling, "cooling")
+            return self.parts
+        self._revelations()
+        self._stage_change()
+        self._question_back()
+        if len(self.parts) > MAX_PARTS and lead:
+            self.parts.remove(lead)  # a long reply reads better without the small talk
+        if not self.parts:
+            self._say(self.persona.reactions.unknown, "unknown")
+        return self.parts
+
+    # -- choosing lines --------------------------------------------------------------------
+
+    def _pick(self, lines: Sequence[str], slot: str) -> str:
+        fresh = [line for line in lines if line not in self.said and line not in self.parts]
+        if not fresh:
+            # Everything was said: reuse what was said longest ago rather than the last line.
+            unused_now = [line for line in lines if line not in self.parts] or list(lines)
+            return min(unused_now, key=self.said.rfind)
+        rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}")
+        return rng.choice(fresh)
+
+    def _say(self, lines: Sequence[str], slot: str) -> str:
+        line = self._pick(lines, slot)
+        self.parts.append(line)
+        return line
+
+    def _chance(self, slot: str) -> float:
+        return random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}").random()
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def _goodbye(self) -> None:
+        closings = self.persona.closings
+        if self.after.outcome is Outcome.WALKED_AWAY:
+            self._say(self.persona.reactions.walk_away, "walk_away")
+        elif self.after.outcome is Outcome.WARM_CLOSE:
+            if not any(line in self.said for line in self.persona.reward.offer):
+                self._say(self.persona.reward.offer, "reward")
+            self._say(closings.warm, "warm")
+        else:
+            self._say(closings.neutral, "neutral")
+
+    def _reaction(self) -> str | None:
+        reactions = self.persona.reactions
+        for move, attr in NEGATIVE_REACTIONS:
+            if move in self.moves:
+                return self._say(getattr(reactions, attr), attr)
+        recovered = self.ctx.before.stage is Stage.COOLING and self.after.stage is not Stage.COOLING
+        if recovered:
+            return self._say(reactions.recovering, "recovering")
+        if Move.REFLECTION in self.moves:
+            return self._say(reactions.reflection, "reflection")
+        if Move.FOLLOW_UP_QUESTION in self.moves and self._chance("lead") < 0.5:
+            return self._say(reactions.follow_up, "follow_up")
+        if Move.SELF_DISCLOSURE in self.moves and not self._asked():
+            return self._say(reactions.disclosure, "disclosure")
+        return None
+
+    def _asked(self) -> bool:
+        return "?" in self.user or bool(self.moves & QUESTION_MOVES)
+
+    def _substance(self, *, short: bool) -> None:
+        lines = self._substance_lines()
+        if lines is None:
+            return
+        line = self._pick(lines, "substance")
+        if short:
+            line = SENTENCE_END.split(line)[0]
+        self.parts.append(line)
+
+    def _substance_lines(self) -> Sequence[str] | None:
+        if self.moves & {Move.PITCH, Move.MINIMAL}:
+            return None  # the reaction says it all; answering would reward the pitch
+        if self.moves & NEGATIVE_MOVES and not self._asked():
+            return None  # a monologue that happens to brush a topic is not an invitation
+        current = self.index.owner.get(self._last_topic_line()) if self.last_said else None
+        topic = self.index.match(self.user, current, self._topic_rank) if self.user else None
+        if topic is not None:
+            return self._lines_for(topic, current)
+        if current is not None and self.moves & LISTENING_MOVES:
+            return self._lines_for(current, current)
+        if Move.MIRROR_QUESTION in self.moves:
+            mirrored = self._mirrored_topic()
+            if mirrored is not None:
+                return self._lines_for(mirrored, None)
+        if self._asked():
+            return self.persona.reactions.unknown
+        return None
+
+    def _topic_rank(self, topic: Topic) -> int:
+        """Among equally good matches: an unlocked hook, then a fresh fact, then the rest."""
+        if topic.kind == "hook":
+            return 0 if topic.id in self.after.unlocked_hooks else 3
+        fact = self.persona.fact(topic.id)
+        started = fact is not None and any(line in self.said for line in fact.answers)
+        return 2 if started else 1
+
+    def _lines_for(self, topic: Topic, current: Topic | None) -> Sequence[str] | None:
+        if topic.kind == "hook":
+            return self._hook_lines(topic.id)
+        fact = self.persona.fact(topic.id)
+        assert fact is not None
+        started = any(line in self.said for line in fact.answers)
+        if started or (topic == current and Move.FOLLOW_UP_QUESTION in self.moves):
+            fresh_deeper = [d for d in fact.deeper if d not in self.said]
+            fresh_answers = [a for a in fact.answers if a not in self.said]
+            return fresh_deeper or fresh_answers or fact.deeper
+        return fact.answers
+
+    def _hook_lines(self, hook_id: str) -> Sequence[str] | None:
+        hook = self.persona.hook(hook_id)
+        assert hook is not None
+        if hook_id in self.ctx.before.unlocked_hooks:
+            return hook.deeper
+        if hook_id in self.after.unlocked_hooks:
+            return None  # revealed this turn by _revelations
+        return hook.guarded
+
+    def _last_topic_line(self) -> str:
+        """The last line the persona said that belongs to a topic (facts and hooks)."""
+        said = [line for line in self.index.owner if line in self.last_said]
+        return max(said, key=self.last_said.rfind, default="")
+
+    def _mirrored_topic(self) -> Topic | None:
+        for question in self.persona.questions:
+            if question.text in self.last_said and question.topic is not None:
+                return Topic("fact", question.topic)
+        return None
+
+    def _revelations(self) -> None:
+        for hook_id in self.after.unlocked_hooks:
+            if hook_id in self.ctx.before.unlocked_hooks:
+                continue
+            hook = self.persona.hook(hook_id)
+            if hook is not None:
+                self._say(hook.reveal, f"reveal:{hook_id}")
+
+    def _stage_change(self) -> None:
+        stage = self.after.stage
+        if stage is self.ctx.before.stage:
+            return
+        if stage is Stage.OPPORTUNITY:
+            self._say(self.persona.reward.offer, "reward")
+        elif stage is Stage.CLOSING:
+            self._say(self.persona.closings.wrap_up, "wrap_up")
+
+    def _question_back(self) -> None:
+        if any("?" in part for part in self.parts) or self.after.stage is Stage.CLOSING:
+            return
+        if self.after.stage is Stage.OPPORTUNITY and not self._asked():
+            self._say(self.persona.reward.confirm, "confirm")  # the offer is on the table
+            return
+        if self._asked() and self._chance("ask_back") >= ASK_BACK_CHANCE:
+            return
+        question = self._next_question()
+        if question is not None:
+            self.parts.append(question.text)
+
+    def _next_question(self) -> Question | None:
+        rank = stage_rank(self.after.stage)
+        open_ = [
+            q
+            for q in self.persona.questions
+            if stage_rank(q.min_stage) <= rank and q.text not in self.said
+        ]
+        if not open_:
+            return None
+        # The questions of the latest stage reached fit the conversation best.
+        latest = max(stage_rank(q.min_stage) for q in open_)
+        pool = [q for q in open_ if stage_rank(q.min_stage) == latest]
+        return random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|question").choice(pool)
