@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -84,7 +86,21 @@ def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
 
 
 def upgrade_to_head(database_url: str) -> None:
-    """Run Alembic migrations to head (synchronous: call it before the event loop serves)."""
+    """Run Alembic migrations to head.
+
+    Alembic's async env.py starts its own event loop, so when one is already running here (the
+    eval runner, a notebook) the migration runs on a worker thread and this call waits for it.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        _upgrade(database_url)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_upgrade, database_url).result()
+
+
+def _upgrade(database_url: str) -> None:
     from alembic import command
 
     _ensure_sqlite_dir(database_url)

@@ -50,6 +50,7 @@ class Conversation(Base):
         order_by="Message.index",
         cascade="all, delete-orphan",
         passive_deletes=True,
+        lazy="raise",  # async sessions cannot lazy-load: load messages explicitly or not at all
     )
 
 

@@ -33,11 +33,9 @@ class ConversationRepository:
             raise NotFound(f"No conversation {conversation_id!r} for this key.")
         return found
 
-    async def add(self, conversation: Conversation, opening: Message) -> None:
+    async def add(self, conversation: Conversation) -> None:
+        """Insert a new conversation together with the messages it was built with."""
         self.session.add(conversation)
-        await self.session.flush()
-        opening.conversation_id = conversation.id
-        self.session.add(opening)
         await self.session.flush()
 
     async def append(

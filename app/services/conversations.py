@@ -46,10 +46,9 @@ class ConversationService:
             version=0,
             summary="",
             summary_covers=0,
+            messages=[Message(index=0, role="persona", content=opening, state=_dump(state))],
         )
-        first = Message(index=0, role="persona", content=opening, state=_dump(state))
-        await self.repo.add(conversation, first)
-        conversation.messages = [first]
+        await self.repo.add(conversation)
         return conversation_json(conversation)
 
     async def get(self, tenant: Tenant, conversation_id: str) -> dict[str, Any]:
