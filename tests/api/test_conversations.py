@@ -107,7 +107,7 @@ async def test_report_matches_the_transcript(client):
     assert report["turns"] == 3
     assert len(report["trust_curve"]) == 4
     scores = [m["feedback"]["score"] for m in user]
-    assert report["mean_score"] == pytest.approx(sum(scores) / 3, abs=0.01)
+    assert report["mean_score"] == pytest.approx(sum(scores) / 3, abs=0.05)
     user_words = sum(len(m["content"].split()) for m in user)
     all_words = sum(len(m["content"].split()) for m in messages)
     assert report["talk_share"] == pytest.approx(user_words / all_words, abs=0.02)
