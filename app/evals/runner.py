@@ -27,6 +27,10 @@ from app.evals.scripts import Script
 
 BASE_URL = "http://rapport"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+RATE_LIMIT_RETRIES = 3
+MAX_RETRY_WAIT = 60.0
+# The in-process service serves only this run: its per-key limit would only slow the suite down.
+IN_PROCESS_RATE_LIMIT = 1_000_000
 
 
 class ApiError(Exception):
@@ -124,7 +128,12 @@ class Api:
         self.client = client
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = await self.client.request(method, path, json=body)
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            response = await self.client.request(method, path, json=body)
+            if response.status_code != 429 or attempt == RATE_LIMIT_RETRIES:
+                break
+            # A shared server may rate-limit a suite run; waiting is better than failing scripts.
+            await asyncio.sleep(min(MAX_RETRY_WAIT, float(response.headers.get("Retry-After", 5))))
         if response.status_code >= 400:
             raise ApiError(method, path, response)
         return response.json()
@@ -294,9 +303,16 @@ async def in_process_client(settings: Settings) -> AsyncIterator[httpx.AsyncClie
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'eval.db'}"
         # Alembic's async env runs its own event loop, which cannot nest inside ours.
         await asyncio.to_thread(upgrade_to_head, url)
-        app = create_app(settings.model_copy(update={"database_url": url, "auth": "open"}))
+        local = settings.model_copy(
+            update={
+                "database_url": url,
+                "auth": "open",
+                "rate_limit_per_minute": IN_PROCESS_RATE_LIMIT,
+            }
+        )
+        app = create_app(local)
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
             async with httpx.AsyncClient(
                 transport=transport, base_url=BASE_URL, timeout=TIMEOUT
             ) as c:
