@@ -1,0 +1,105 @@
+"""The `rapport` command, run as a user would run it (a real process, a real database file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PERSONAS = ["recruiter", "conference_stranger", "prospect"]
+
+
+def rapport(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "RAPPORT_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "RAPPORT_ENGINE": "scripted",
+        "COLUMNS": "120",
+        "NO_COLOR": "1",
+    }
+    env.pop("RAPPORT_LLM_BASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "cli.db"
+
+
+def test_keys_create_prints_the_key_alone_on_its_last_line(db):
+    assert rapport("db", "upgrade", db=db).returncode == 0
+    done = rapport("keys", "create", "--name", "frontend", db=db)
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.strip().splitlines()[-1]
+    assert key.startswith("rk_") and len(key) > 30
+    listed = rapport("keys", "list", db=db).stdout
+    assert "frontend" in listed and key not in listed
+
+
+def test_publishable_key_needs_an_origin(db):
+    rapport("db", "upgrade", db=db)
+    refused = rapport("keys", "create", "--name", "site", "--publishable", db=db)
+    assert refused.returncode == 2 and "origin" in refused.stderr
+    made = rapport(
+        "keys",
+        "create",
+        "--name",
+        "site",
+        "--publishable",
+        "--origin",
+        "https://coach.example",
+        db=db,
+    )
+    assert made.stdout.strip().splitlines()[-1].startswith("pk_")
+
+
+def test_analyze_prints_one_feedback_object(db):
+    done = rapport(
+        "analyze", "--partner", "I used to teach chemistry.", "What made you leave teaching?", db=db
+    )
+    assert done.returncode == 0, done.stderr
+    feedback = json.loads(done.stdout)
+    assert feedback["genuine_interest"] is True
+    assert "follow_up_question" in feedback["moves"]
+
+
+def test_analyze_refuses_an_empty_message(db):
+    done = rapport("analyze", "   ", db=db)
+    assert done.returncode == 2 and "empty" in done.stderr
+
+
+def test_persona_graph_prints_mermaid(db):
+    done = rapport("persona", "graph", "recruiter", db=db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("stateDiagram") and "discovery" in done.stdout
+
+
+def test_persona_graph_names_an_unknown_persona(db):
+    done = rapport("persona", "graph", "dragon", db=db)
+    assert done.returncode == 2 and "dragon" in done.stderr
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_chat_holds_a_conversation_and_prints_the_scorecard(db, persona):
+    lines = [
+        "Hi, I'm Alex. What brings you here today?",
+        "That sounds interesting. How did you get into that?",
+        "What has been the hardest part of it?",
+        "/end",
+    ]
+    done = rapport("chat", "--persona", persona, db=db, stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.count("tip:") >= 3  # feedback after every turn
+    assert "Scorecard" in out and "outcome" in out
