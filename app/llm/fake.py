@@ -1,0 +1,268 @@
+"""An OpenAI-compatible fake chat server for tests, the benchmark and key-less demos.
+
+    python -m app.llm.fake --port 8100 --latency 0.3
+    RAPPORT_LLM_BASE_URL=http://127.0.0.1:8100/v1 RAPPORT_LLM_API_KEY=fake rapport serve
+
+It speaks POST /v1/chat/completions (plain, SSE streaming, tool calls and JSON-schema answers) and
+GET /v1/models. Tests steer it over HTTP: POST /_fake/config sets latency and failures, GET
+/_fake/requests shows what it was sent, POST /_fake/reset restores the start-up state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict
+
+from app.llm.fake_replies import (
+    compose_reply,
+    structured_answer,
+    structured_request,
+    text_of,
+)
+from app.llm.tokens import count_chat_tokens, count_tokens
+
+FailMode = Literal["503", "429", "timeout", "break_stream", "invalid_json"]
+FailScope = Literal["all", "chat", "structured"]
+FAKE_MODEL = "rapport-fake"
+
+
+class FakeConfig(BaseModel):
+    """Everything a test can change at run time; POST /_fake/config takes any subset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    latency: float = 0.0  # seconds before the answer (before the first chunk when streaming)
+    chunk_delay: float = 0.0  # seconds between streamed chunks
+    fail: FailMode | None = None
+    fail_times: int | None = None  # how many requests fail; None: every one until reconfigured
+    fail_scope: FailScope = "all"  # plain chat requests, structured ones, or both
+    hang: float = 30.0  # how long a "timeout" failure keeps the client waiting
+    retry_after_ms: int = 10  # sent with 429/503 so the client's retries stay quick in tests
+    stubborn: bool = False  # ignore the caller's correction and repeat the slip
+    structured_answer: dict[str, Any] | None = None  # answer every structured request with this
+
+
+class ConfigUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    latency: float | None = None
+    chunk_delay: float | None = None
+    fail: FailMode | Literal[""] | None = None
+    fail_times: int | None = None
+    fail_scope: FailScope | None = None
+    hang: float | None = None
+    retry_after_ms: int | None = None
+    stubborn: bool | None = None
+    structured_answer: dict[str, Any] | None = None
+
+
+@dataclass
+class FakeState:
+    initial: FakeConfig
+    config: FakeConfig = field(init=False)
+    failures_left: int | None = field(init=False, default=None)
+    requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
+    ids: itertools.count[int] = field(default_factory=itertools.count)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.config = self.initial.model_copy()
+        self.failures_left = self.config.fail_times
+        self.requests.clear()
+
+    def update(self, changes: ConfigUpdate) -> None:
+        values = changes.model_dump(exclude_unset=True)
+        if values.get("fail") == "":
+            values["fail"] = None
+        self.config = self.config.model_copy(update=values)
+        if "fail" in values or "fail_times" in values:
+            self.failures_left = self.config.fail_times
+
+    def take_failure(self, structured: bool) -> FailMode | None:
+        """The failure this request suffers, if any, counting it against fail_times."""
+        config = self.config
+        if config.fail is None:
+            return None
+        if config.fail_scope != "all" and (config.fail_scope == "structured") != structured:
+            return None
+        if self.failures_left is not None:
+            if self.failures_left <= 0:
+                return None
+            self.failures_left -= 1
+        return config.fail
+
+
+def error_response(status: int, message: str, kind: str, retry_after_ms: int) -> JSONResponse:
+    headers = {"retry-after-ms": str(retry_after_ms)} if status in {429, 503} else {}
+    body = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def usage(body: dict[str, Any], completion: str) -> dict[str, int]:
+    prompt = count_chat_tokens(text_of(m.get("content")) for m in body["messages"])
+    done = count_tokens(completion)
+    return {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
+
+
+def completion_body(
+    state: FakeState, body: dict[str, Any], text: str, tool: str | None
+) -> dict[str, Any]:
+    n = next(state.ids)
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+    finish = "stop"
+    if tool:
+        call = {
+            "id": f"call_{n}",
+            "type": "function",
+            "function": {"name": tool, "arguments": text},
+        }
+        message.update(content=None, tool_calls=[call])
+        finish = "tool_calls"
+    return {
+        "id": f"chatcmpl-fake-{n}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model") or FAKE_MODEL,
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+        "usage": usage(body, text),
+    }
+
+
+def chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = None) -> str:
+    payload = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(payload)}\n\n"
+
+
+def split_for_stream(text: str) -> list[str]:
+    """Word-sized pieces whose concatenation is the text, like a model's token stream."""
+    pieces, start = [], 0
+    for i, char in enumerate(text):
+        if char == " " and i > start:
+            pieces.append(text[start:i])
+            start = i
+    pieces.append(text[start:])
+    return [p for p in pieces if p]
+
+
+class BrokenStream(RuntimeError):
+    """Raised mid-response so the server drops the connection without finishing the body."""
+
+
+async def stream_events(
+    state: FakeState, body: dict[str, Any], text: str, broken: bool
+) -> AsyncIterator[str]:
+    cid, model = f"chatcmpl-fake-{next(state.ids)}", body.get("model") or FAKE_MODEL
+    yield chunk(cid, model, {"role": "assistant", "content": ""})
+    pieces = split_for_stream(text)
+    for i, piece in enumerate(pieces):
+        if broken and i >= max(1, len(pieces) // 2):
+            raise BrokenStream("the fake breaks this stream on purpose")
+        if state.config.chunk_delay:
+            await asyncio.sleep(state.config.chunk_delay)
+        yield chunk(cid, model, {"content": piece})
+    yield chunk(cid, model, {}, finish="stop")
+    if (body.get("stream_options") or {}).get("include_usage"):
+        tail = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time())}
+        tail.update(model=model, choices=[], usage=usage(body, text))
+        yield f"data: {json.dumps(tail)}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+async def chat_completions(state: FakeState, body: dict[str, Any]) -> Response:
+    if not isinstance(body.get("messages"), list) or not body["messages"]:
+        return error_response(400, "'messages' must be a non-empty list", "invalid_request", 0)
+    state.requests.append(body)
+    wanted = structured_request(body)
+    failure = state.take_failure(structured=wanted is not None)
+    config = state.config
+    if failure in {"503", "429"}:
+        status = int(failure)  # type: ignore[arg-type]
+        kind = "rate_limit_exceeded" if status == 429 else "server_overloaded"
+        return error_response(
+            status, f"The fake answers {status} on purpose", kind, config.retry_after_ms
+        )
+    await asyncio.sleep(config.hang if failure == "timeout" else config.latency)
+    if wanted is not None:
+        tool, schema = wanted
+        text = structured_answer(body, schema, config.structured_answer)
+        if failure == "invalid_json":
+            text = text[: len(text) // 2]
+        return JSONResponse(completion_body(state, body, text, tool or None))
+    text = compose_reply(body["messages"], stubborn=config.stubborn)
+    if body.get("stream"):
+        events = stream_events(state, body, text, broken=failure == "break_stream")
+        return StreamingResponse(events, media_type="text/event-stream")
+    if failure == "break_stream":
+        raise BrokenStream("the fake drops this response on purpose")
+    return JSONResponse(completion_body(state, body, text, None))
+
+
+def create_fake_app(latency: float = 0.0, **config: Any) -> FastAPI:
+    """The fake server; `config` takes any FakeConfig field (fail, fail_times, stubborn, ...)."""
+    state = FakeState(FakeConfig(latency=latency, **config))
+    app = FastAPI(title="Rapport fake OpenAI-compatible server", docs_url=None, redoc_url=None)
+    app.state.fake = state
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request) -> Response:
+        return await chat_completions(state, await request.json())
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        entry = {"id": FAKE_MODEL, "object": "model", "created": 0, "owned_by": "rapport"}
+        return {"object": "list", "data": [entry]}
+
+    @app.get("/_fake/config")
+    async def read_config() -> FakeConfig:
+        return state.config
+
+    @app.post("/_fake/config")
+    async def write_config(changes: ConfigUpdate) -> FakeConfig:
+        state.update(changes)
+        return state.config
+
+    @app.get("/_fake/requests")
+    async def recorded() -> dict[str, Any]:
+        return {"requests": list(state.requests)}
+
+    @app.post("/_fake/reset")
+    async def reset() -> dict[str, str]:
+        state.reset()
+        return {"status": "reset"}
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description="Run the fake OpenAI-compatible server.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per call")
+    args = parser.parse_args(argv)
+    app = create_fake_app(latency=args.latency)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

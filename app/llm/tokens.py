@@ -1,0 +1,55 @@
+"""Offline token counting with bpe-openai, which carries the cl100k and o200k tables.
+
+tiktoken fetches its tables over the network on first use; these machines cannot, so every count
+in the project (prompt budgets, the fake server's usage numbers, the benchmark) goes through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import bpe_openai
+
+DEFAULT_ENCODING = "o200k_base"
+# OpenAI's chat format adds a few framing tokens per message and to prime the reply.
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_REPLY = 3
+
+
+@lru_cache(maxsize=16)
+def encoding_for(model: str | None = None) -> bpe_openai.Encoding:
+    """The model's encoding when bpe-openai knows it; o200k otherwise (vLLM, Ollama, llama.cpp).
+
+    Non-OpenAI models use other tokenizers; o200k is a close enough yardstick for budgets.
+    """
+    if model:
+        try:
+            return bpe_openai.encoding_for_model(model)
+        except bpe_openai.UnsupportedModelError:
+            pass
+    return bpe_openai.get_encoding(DEFAULT_ENCODING)
+
+
+def count_tokens(text: str, model: str | None = None) -> int:
+    # encode_ordinary: user text containing "<|endoftext|>" is plain text, not an error.
+    return len(encoding_for(model).encode_ordinary(text))
+
+
+def count_chat_tokens(contents: Iterable[str], model: str | None = None) -> int:
+    """Prompt tokens of a chat request whose messages have these contents."""
+    total = TOKENS_PER_REPLY
+    for content in contents:
+        total += TOKENS_PER_MESSAGE + count_tokens(content, model)
+    return total
+
+
+def truncate_to_tokens(text: str, limit: int, model: str | None = None) -> str:
+    """The longest prefix of `text` within `limit` tokens, cut back to a word boundary."""
+    encoding = encoding_for(model)
+    tokens = encoding.encode_ordinary(text)
+    if len(tokens) <= limit:
+        return text
+    prefix = encoding.decode(tokens[:limit])
+    cut = prefix.rfind(" ")
+    return (prefix[:cut] if cut > 0 else prefix).rstrip() + " …"
