@@ -1,0 +1,291 @@
+"""The LLM persona engine: the persona's reply comes from any OpenAI-compatible model.
+
+The system prompt is rendered from the persona YAML, the current stage and only the hooks the
+dialogue machine has unlocked, so a locked hook cannot leak. The context stays bounded: the last
+few lines verbatim plus a running summary of the rest. Replies stream through the output guard one
+sentence at a time; a reply that breaks character is regenerated once, then replaced by an
+in-character deflection from the persona's own lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from app.dialogue.engine import ReplyContext
+from app.dialogue.machine import stage_rank
+from app.dialogue.types import DialogueState, Outcome, Stage
+from app.errors import LLMUnavailable
+from app.feedback.types import Move, Utterance
+from app.llm.client import LLMClient
+from app.llm.guard import OutputGuard, SentenceGate, Violation
+from app.llm.prompts import PromptLibrary
+from app.llm.tokens import count_chat_tokens, truncate_to_tokens
+from app.personas.schema import Persona
+
+log = logging.getLogger(__name__)
+
+KEEP_LINES = 6  # lines kept verbatim after a fold: the last three exchanges
+FOLD_BATCH = 4  # fold once this many more lines wait beyond KEEP_LINES (one summary per 2 turns)
+MAX_VERBATIM = KEEP_LINES + FOLD_BATCH + 4  # hard cap when the summariser lags or fails
+LINE_MAX_TOKENS = 400  # one verbatim line; a 2,000-character message fits
+SUMMARY_WORDS = 110
+SUMMARY_MAX_TOKENS = 200  # enforced even when the model ignores the word budget
+FOLD_LINE_TOKENS = 160  # each line handed to the summariser
+OTHER_PERSON = "Other person"
+
+# The persona reacts to at most one thing the user did badly, the most telling first.
+NEGATIVE_REACTIONS: tuple[tuple[Move, str, str], ...] = (
+    (Move.PITCH, "pitch", "They just pitched themselves or asked a favour too early; react"),
+    (Move.DISMISSIVE, "dismissive", "They brushed off what you said; react"),
+    (Move.TOPIC_HIJACK, "ignored", "They ignored what you said or asked; react"),
+    (Move.MINIMAL, "minimal", "They gave you almost nothing to work with; react"),
+    (Move.SELF_FOCUS, "self_focus", "They talked at length about themselves; react"),
+)
+POSITIVE_REACTIONS: tuple[tuple[Move, str, str], ...] = (
+    (Move.FOLLOW_UP_QUESTION, "follow_up", "They followed up on what you said; you might start"),
+    (Move.REFLECTION, "reflection", "They put your meaning into words well; you might start"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    why: str
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaPrompt:
+    """One rendered request: the messages, and the guard that knows what must not be echoed."""
+
+    messages: list[BaseMessage]
+    guard: OutputGuard
+    speaker_names: tuple[str, ...]
+
+    @property
+    def tokens(self) -> int:
+        return count_chat_tokens(str(m.content) for m in self.messages)
+
+
+def stable_pick(options: Sequence[str], *key: object) -> str:
+    digest = hashlib.sha256("|".join(map(str, key)).encode("utf-8")).digest()
+    return options[int.from_bytes(digest[:4], "big") % len(options)]
+
+
+def canary_for(seed: str) -> str:
+    return hashlib.sha256(f"canary|{seed}".encode()).hexdigest()[:8]
+
+
+def mood(trust: float) -> str:
+    if trust < 0.25:
+        return "wary and ready to move on"
+    if trust < 0.45:
+        return "polite but a little guarded"
+    if trust < 0.65:
+        return "open and increasingly interested"
+    return "warm and trusting"
+
+
+class LLMEngine:
+    """PersonaEngine over an LLMClient; see the module docstring."""
+
+    name = "llm"
+
+    def __init__(self, client: LLMClient, prompts: PromptLibrary) -> None:
+        self.client = client
+        self.prompts = prompts
+
+    # -- PersonaEngine ---------------------------------------------------------------------
+
+    def opening(self, persona: Persona, difficulty: str, seed: str) -> str:
+        # From the YAML, not the model: creating a conversation must be instant and cannot fail.
+        return stable_pick(persona.openings, seed, "opening")
+
+    async def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:
+        prompt = self.build_prompt(ctx)
+        messages = prompt.messages
+        for attempt in (1, 2):
+            gate = SentenceGate(prompt.guard, prompt.speaker_names)
+            async for text in self._gated(messages, gate):
+                yield text
+            if gate.violation is None:
+                return
+            log.warning(
+                "persona %s reply %d broke character (%s: %r)%s",
+                ctx.persona.id,
+                attempt,
+                gate.violation.kind,
+                gate.violation.detail,
+                "; keeping the clean sentences already sent" if gate.sent else "",
+            )
+            if gate.sent:
+                return
+            messages = self._with_reminder(prompt, gate.violation, ctx.persona)
+        yield self.deflection(ctx)
+
+    async def summarize(
+        self, persona: Persona, history: tuple[Utterance, ...], summary: str, covers: int
+    ) -> tuple[str, int] | None:
+        upto = len(history) - KEEP_LINES
+        if upto - covers < FOLD_BATCH:
+            return None
+        messages = self.summary_messages(persona, history[covers:upto], summary)
+        try:
+            done = await self.client.complete(messages)
+        except LLMUnavailable:
+            # Off the critical path: the next turn's fold picks these lines up again, and the
+            # verbatim cap keeps prompts bounded meanwhile.
+            return None
+        text = " ".join(done.text.split())
+        return truncate_to_tokens(text, SUMMARY_MAX_TOKENS), upto
+
+    # -- prompts ---------------------------------------------------------------------------
+
+    def build_prompt(self, ctx: ReplyContext) -> PersonaPrompt:
+        persona, after = ctx.persona, ctx.after
+        first_name = persona.name.split()[0]
+        canary = canary_for(ctx.seed)
+        rules = self.prompts.render("persona_rules", name=persona.name, first_name=first_name)
+        stage_only = self._directive(ctx, examples=[], questions=[])
+        directive = self._directive(ctx, self.examples(ctx), self.questions(persona, after, ctx))
+        start = verbatim_start(len(ctx.history), ctx.summary_covers)
+        system = self.prompts.render(
+            "persona_system",
+            persona=persona,
+            canary=canary,
+            rules=rules,
+            hooks=[h for h in persona.hooks if h.id in after.unlocked_hooks],
+            new_hooks=set(after.unlocked_hooks) - set(ctx.before.unlocked_hooks),
+            summary=truncate_to_tokens(ctx.summary, SUMMARY_MAX_TOKENS)
+            if ctx.summary_covers
+            else "",
+            directive=directive,
+        )
+        messages: list[BaseMessage] = [SystemMessage(system)]
+        messages += [as_message(line) for line in ctx.history[start:]]
+        guard = OutputGuard(secrets=(rules, stage_only), canary=canary)
+        return PersonaPrompt(messages, guard, (persona.name, first_name))
+
+    def _directive(self, ctx: ReplyContext, examples: list[Example], questions: list[str]) -> str:
+        return self.prompts.render(
+            "stage_directive",
+            stage=ctx.after.stage.value,
+            mood=mood(ctx.after.trust),
+            difficulty=ctx.difficulty,
+            examples=examples,
+            questions=questions,
+        )
+
+    def examples(self, ctx: ReplyContext) -> list[Example]:
+        """Lines from the YAML that show how this persona reacts to what just happened."""
+        persona, before, after = ctx.persona, ctx.before, ctx.after
+        key = (ctx.seed, after.turn)
+        if after.ended:
+            return [Example("Say goodbye", stable_pick(goodbyes(persona, after.outcome), *key))]
+        found: list[Example] = []
+        if after.stage is Stage.COOLING and before.stage is not Stage.COOLING:
+            found.append(
+                Example("You are losing interest", stable_pick(persona.reactions.cooling, *key))
+            )
+        elif before.stage is Stage.COOLING and after.stage is not Stage.COOLING:
+            found.append(
+                Example("They won you back", stable_pick(persona.reactions.recovering, *key))
+            )
+        moves = set(ctx.feedback.moves)
+        for table in (NEGATIVE_REACTIONS, POSITIVE_REACTIONS):
+            hit = next(((field, why) for move, field, why in table if move in moves), None)
+            if hit:
+                found.append(Example(hit[1], stable_pick(getattr(persona.reactions, hit[0]), *key)))
+                break
+        if after.stage is Stage.OPPORTUNITY and before.stage is not Stage.OPPORTUNITY:
+            found.append(Example("Make your offer", stable_pick(persona.reward.offer, *key)))
+        if after.stage is Stage.CLOSING and before.stage is not Stage.CLOSING:
+            found.append(Example("Start wrapping up", stable_pick(persona.closings.wrap_up, *key)))
+        return found
+
+    def questions(self, persona: Persona, state: DialogueState, ctx: ReplyContext) -> list[str]:
+        if state.stage in {Stage.COOLING, Stage.ENDED, Stage.CLOSING}:
+            return []
+        allowed = [
+            q.text for q in persona.questions if stage_rank(q.min_stage) <= stage_rank(state.stage)
+        ]
+        if len(allowed) <= 2:
+            return allowed
+        first = stable_pick(allowed, ctx.seed, state.turn, "q")
+        rest = [q for q in allowed if q != first]
+        return [first, stable_pick(rest, ctx.seed, state.turn, "q2")]
+
+    def summary_messages(
+        self, persona: Persona, lines: Sequence[Utterance], summary: str
+    ) -> list[BaseMessage]:
+        named = [
+            {
+                "speaker": persona.name if u.role == "persona" else OTHER_PERSON,
+                "content": truncate_to_tokens(" ".join(u.content.split()), FOLD_LINE_TOKENS),
+            }
+            for u in lines
+        ]
+        system = self.prompts.render(
+            "summariser_system", persona_name=persona.name, max_words=SUMMARY_WORDS
+        )
+        user = self.prompts.render("summariser_user", summary=summary, lines=named)
+        return [SystemMessage(system), HumanMessage(user)]
+
+    def _with_reminder(
+        self, prompt: PersonaPrompt, violation: Violation, persona: Persona
+    ) -> list[BaseMessage]:
+        # Folded into the system message: several chat templates refuse a system message anywhere
+        # but first.
+        reminder = self.prompts.render(
+            "guard_reminder", reason=violation.reason(), name=persona.name
+        )
+        system = SystemMessage(f"{prompt.messages[0].content}\n\n{reminder}")
+        return [system, *prompt.messages[1:]]
+
+    def deflection(self, ctx: ReplyContext) -> str:
+        """An in-character line from the YAML for when the model will not stay in character."""
+        persona, after = ctx.persona, ctx.after
+        key = (ctx.seed, after.turn, "deflect")
+        if after.ended:
+            return stable_pick(goodbyes(persona, after.outcome), *key)
+        if after.stage is Stage.COOLING:
+            return stable_pick(persona.reactions.cooling, *key)
+        line = stable_pick(persona.reactions.unknown, *key)
+        questions = self.questions(persona, after, ctx)
+        return f"{line} {questions[0]}" if questions else line
+
+    async def _gated(self, messages: list[BaseMessage], gate: SentenceGate) -> AsyncIterator[str]:
+        async with aclosing(self.client.stream(messages)) as pieces:
+            async for piece in pieces:
+                text = gate.feed(piece)
+                if text:
+                    yield text
+                if gate.violation or gate.full:
+                    return  # closing the stream stops the model; nothing more is read
+        text = gate.finish()
+        if text:
+            yield text
+
+
+def verbatim_start(lines: int, covers: int) -> int:
+    """Where the verbatim part of the history starts: after the summary, within the cap."""
+    start = max(covers, lines - MAX_VERBATIM)
+    return max(0, min(start, lines - 1))
+
+
+def as_message(line: Utterance) -> BaseMessage:
+    content = truncate_to_tokens(line.content, LINE_MAX_TOKENS)
+    return AIMessage(content) if line.role == "persona" else HumanMessage(content)
+
+
+def goodbyes(persona: Persona, outcome: Outcome | None) -> list[str]:
+    if outcome is Outcome.WARM_CLOSE:
+        return persona.closings.warm
+    if outcome is Outcome.WALKED_AWAY:
+        return persona.reactions.walk_away
+    return persona.closings.neutral

@@ -1,0 +1,183 @@
+"""The output guard: a persona's line must stay in character.
+
+Three ways a model breaks character, whatever the user typed to provoke it: it admits to being an
+AI, it turns into the user's networking coach, or it echoes its private briefing. The guard checks
+text before the user sees it; `SentenceGate` applies it sentence by sentence to a stream, so only
+checked sentences are released and a bad one is never sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+AI_DISCLOSURE = [
+    r"\bas an? (ai|a\.i\.|artificial intelligence|(large )?language model|llm|chatbot|bot|"
+    r"virtual assistant|ai assistant|assistant)\b",
+    r"\bi(?:'m| am) (?:just |only |merely |actually |really )?an? "
+    r"(ai|a\.i\.|artificial intelligence|(large )?language model|llm|chatbot|bot|program|"
+    r"virtual assistant|ai assistant)\b",
+    r"\bi(?:'m| am) not (?:a )?(real|human|a real person|an actual person)\b",
+    r"\b(my|i have no) (training data|knowledge cut-?off)\b",
+    r"\bi was (trained|created|developed|programmed) (by|to)\b",
+    r"\b(openai|anthropic|chatgpt|gpt-?\d)\b",
+    r"\b(role-?play(ing)?|this (simulation|exercise|practice session|scenario))\b",
+    r"\bi(?:'m| am) (just )?(playing|a character|a persona)\b",
+]
+COACHING = [
+    r"\bgenuine interest\b",
+    r"\b(ask|asking|try|use) (more |some |a few |an? )?(open[- ]ended|follow[- ]up) questions?\b",
+    r"\bfollow[- ]up questions? (to|will|would|shows?|help)\b",
+    r"\b(build|building|establish|establishing) (rapport|trust)\b",
+    r"\bactive listening\b",
+    r"\b(networking|conversation(al)?|communication) (tips?|skills?|technique|advice|style)\b",
+    r"\bhere'?s (some |my )?feedback\b",
+    r"\bfeedback on (your|how you)\b",
+    r"\b(tip|feedback|suggestion)\s*:",
+    r"\byour score\b|\bi'?d (rate|score) (you|that|this)\b|\b\d{1,3} ?(/|out of) ?(10|ten|100)\b",
+    r"\bin your next (message|turn|reply)\b",
+    r"\b(hold|save) (off on |back )?(your|the) pitch\b|\bpitch(ing)? too (early|soon)\b",
+]
+META = [
+    r"\bsystem prompt\b",
+    r"\b(my|the|these|those) (instructions|guidelines|rules i (was|am) given)\b",
+    r"\bprivate brief\b",
+    r"^\s*#{1,6} ",
+]
+ECHO_SHINGLE = 8  # words in a run copied from the private instructions that count as an echo
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    kind: str  # ai_disclosure | coaching | prompt_echo | empty
+    detail: str
+
+    def reason(self) -> str:
+        return {
+            "ai_disclosure": "it talked about being an AI or a character",
+            "coaching": "it coached the other person instead of talking with them",
+            "prompt_echo": "it revealed the private briefing",
+            "empty": "it was empty",
+        }[self.kind]
+
+
+def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in patterns]
+
+
+_AI, _COACH, _META = _compile(AI_DISCLOSURE), _compile(COACHING), _compile(META)
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def shingles(text: str, size: int = ECHO_SHINGLE) -> set[tuple[str, ...]]:
+    tokens = words(text)
+    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+class OutputGuard:
+    """Checks one persona's replies against the instructions it must not echo."""
+
+    def __init__(self, secrets: Iterable[str] = (), canary: str | None = None) -> None:
+        self.secret_shingles: set[tuple[str, ...]] = set()
+        for secret in secrets:
+            self.secret_shingles |= shingles(secret)
+        self.canary = canary
+
+    def check(self, text: str) -> Violation | None:
+        if not text.strip():
+            return Violation("empty", "")
+        for kind, patterns in (("ai_disclosure", _AI), ("coaching", _COACH)):
+            hit = _first_match(patterns, text)
+            if hit:
+                return Violation(kind, hit)
+        hit = _first_match(_META, text)
+        if hit or (self.canary and self.canary.lower() in text.lower()):
+            return Violation("prompt_echo", hit or self.canary or "")
+        copied = shingles(text) & self.secret_shingles
+        if copied:
+            return Violation("prompt_echo", " ".join(next(iter(copied))))
+        return None
+
+
+def _first_match(patterns: list[re.Pattern[str]], text: str) -> str | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            return match.group(0)
+    return None
+
+
+QUOTES = re.compile(r"[\"“”]")
+# The end of a sentence, without the whitespace after it, so a reply never ends in a space.
+SENTENCE_END = re.compile(r"[.!?…]+[\"')\]’”]*(?=\s)")
+LABEL = re.compile(r"^\s*\**[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2}\**\s*:\s+")
+
+
+class SentenceGate:
+    """Releases a stream one checked sentence at a time.
+
+    `feed` returns the text that is now safe to send; once a violation is found nothing more is
+    released and `violation` says why. `finish` checks and releases the unterminated tail.
+    """
+
+    def __init__(self, guard: OutputGuard, speaker_names: Iterable[str] = (), limit: int = 900):
+        self.guard = guard
+        self.buffer = ""
+        self.released = 0  # characters of `buffer` already sent
+        self.quoted = False  # the model wrapped its reply in quotation marks
+        self.violation: Violation | None = None
+        self.full = False  # the reply reached `limit` characters: stop reading the model
+        self.limit = limit
+        self.labels = {n.lower() for n in speaker_names}
+
+    @property
+    def sent(self) -> str:
+        return self.buffer[: self.released]
+
+    def feed(self, piece: str) -> str:
+        if self.violation or self.full:
+            return ""
+        self.buffer += piece
+        ends = [m.end() for m in SENTENCE_END.finditer(self.buffer, self.released)]
+        return self._release(ends[-1]) if ends else ""
+
+    def finish(self) -> str:
+        if self.violation or self.full:
+            return ""
+        self.buffer = self.buffer.rstrip()
+        out = self._release(len(self.buffer)) if len(self.buffer) > self.released else ""
+        if not self.violation and not self.sent.strip():
+            self.violation = Violation("empty", "")
+        return out
+
+    def _release(self, end: int) -> str:
+        if self.released == 0:
+            end -= len(self.buffer)
+            self.buffer = self._strip_label(self.buffer)
+            end = max(0, end + len(self.buffer))
+            if not self.buffer[:end].strip():
+                return ""
+        violation = self.guard.check(self.buffer[:end])
+        if violation:
+            self.violation = violation
+            return ""
+        out = self.buffer[self.released : end]
+        self.released = end
+        self.full = self.released >= self.limit
+        # A reply the model wrapped in quotation marks is sent without them.
+        return QUOTES.sub("", out) if self.quoted else out
+
+    def _strip_label(self, text: str) -> str:
+        match = LABEL.match(text)
+        if match and match.group(0).strip(" *:").lower() in self.labels:
+            text = text[match.end() :]
+        text = text.lstrip()
+        if text[:1] in {'"', "“"}:
+            self.quoted = True
+            text = text[1:]
+        return text

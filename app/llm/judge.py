@@ -1,0 +1,162 @@
+"""The optional LLM feedback judge (RAPPORT_FEEDBACK_JUDGE=llm).
+
+The model answers the same feedback schema through structured output; its verdict is merged with
+the local analyzer's, and checked: moves outside the vocabulary are dropped, evidence must be words
+of the message. The judge runs beside the persona's reply, so it may never cost the user a turn:
+on timeout, error or an unusable answer the local feedback stands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from app.errors import LLMUnavailable
+from app.feedback.types import Evidence, Feedback, Move, Utterance
+from app.llm.client import LLMClient
+from app.llm.prompts import PromptLibrary
+from app.llm.tokens import truncate_to_tokens
+
+log = logging.getLogger(__name__)
+
+HISTORY_LINES = 6  # the judge needs what the partner just said, not the whole conversation
+HISTORY_LINE_TOKENS = 200
+TIP_MAX_CHARS = 300
+VOCABULARY = {move.value: move for move in Move}
+QUOTE_CHARS = " \t\n\"'“”‘’…."
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def judge_schema() -> dict[str, Any]:
+    """The Feedback schema as the model sees it; parsed leniently by `merge` on the way back.
+
+    A dict rather than the pydantic class, so one out-of-vocabulary move does not throw the
+    whole verdict away.
+    """
+    schema = Feedback.model_json_schema()
+    schema["description"] = "Feedback on one user message: did it show genuine interest?"
+    return schema
+
+
+class FeedbackJudge:
+    def __init__(
+        self, client: LLMClient, prompts: PromptLibrary, *, timeout: float | None = None
+    ) -> None:
+        self.client = client
+        self.prompts = prompts
+        # The turn waits for the judge only as long as it would wait for the model anyway.
+        self.timeout = timeout if timeout is not None else client.timeout
+        self.schema = judge_schema()
+
+    async def judge(
+        self,
+        message: str,
+        history: Sequence[Utterance],
+        local: Feedback,
+        *,
+        partner_name: str = "Partner",
+    ) -> Feedback:
+        """The merged verdict, or `local` unchanged when the judge cannot give one in time."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                raw, _usage = await self.client.structured(
+                    self.messages(message, history, partner_name), self.schema
+                )
+        except (LLMUnavailable, TimeoutError) as exc:
+            log.warning("feedback judge unavailable, keeping local feedback: %r", exc)
+            return local
+        try:
+            return merge(message, local, raw)
+        except (TypeError, ValueError) as exc:
+            log.warning("feedback judge answer unusable, keeping local feedback: %r", exc)
+            return local
+
+    def messages(
+        self, message: str, history: Sequence[Utterance], partner_name: str
+    ) -> list[BaseMessage]:
+        lines = [
+            {
+                "speaker": partner_name if u.role == "persona" else "User",
+                "content": truncate_to_tokens(" ".join(u.content.split()), HISTORY_LINE_TOKENS),
+            }
+            for u in history[-HISTORY_LINES:]
+        ]
+        user = self.prompts.render(
+            "judge_user", history=lines, message=message, partner_name=partner_name
+        )
+        return [SystemMessage(self.prompts.render("judge_system")), HumanMessage(user)]
+
+
+def merge(message: str, local: Feedback, raw: Any) -> Feedback:
+    """The judge's reading of context, kept honest by the local analyzer.
+
+    The judge decides genuine interest and the moves; the score is the mean of both, so neither
+    can swing it alone; evidence must quote the message, and moves the judge could not back with
+    a quote borrow the local analyzer's evidence when it has some.
+    """
+    if not isinstance(raw, dict):
+        raise TypeError(f"judge answered {type(raw).__name__}, not an object")
+    moves = _moves(raw.get("moves")) or list(local.moves)
+    evidence = _evidence(raw.get("evidence"), moves, message)
+    quoted = {item.move for item in evidence}
+    evidence += [e for e in local.evidence if e.move in moves and e.move not in quoted]
+    interest = raw.get("genuine_interest")
+    return Feedback(
+        genuine_interest=interest if isinstance(interest, bool) else local.genuine_interest,
+        score=round((_score(raw.get("score"), local.score) + local.score) / 2),
+        moves=moves,
+        evidence=evidence,
+        tip=_tip(raw.get("tip")) or local.tip,
+    )
+
+
+def _moves(value: Any) -> list[Move]:
+    if not isinstance(value, list):
+        return []
+    found = [VOCABULARY[m] for m in value if isinstance(m, str) and m in VOCABULARY]
+    return list(dict.fromkeys(found))
+
+
+def _evidence(value: Any, moves: list[Move], message: str) -> list[Evidence]:
+    items: list[Evidence] = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict) or VOCABULARY.get(item.get("move", "")) not in moves:
+            continue
+        text = anchor(item.get("text"), message)
+        if text:
+            items.append(Evidence(move=VOCABULARY[item["move"]], text=text))
+    return items
+
+
+def anchor(quote: Any, message: str) -> str | None:
+    """The message's own words for a quote that may differ in case, spacing or quote marks."""
+    if not isinstance(quote, str) or not quote.strip():
+        return None
+    if quote in message:
+        return quote
+    core = quote.strip(QUOTE_CHARS)
+    if not core:
+        return None
+    if core in message:
+        return core
+    pattern = r"\s+".join(re.escape(word) for word in core.split())
+    match = re.search(pattern, message, re.IGNORECASE)
+    return match.group(0) if match else None
+
+
+def _score(value: Any, fallback: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return fallback
+    return max(0, min(100, round(value)))
+
+
+def _tip(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    first = SENTENCE.split(" ".join(value.split()), maxsplit=1)[0]
+    return first if len(first) <= TIP_MAX_CHARS else None
