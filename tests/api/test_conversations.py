@@ -204,3 +204,17 @@ async def test_learner_conversations_are_listed_for_export(client):
     listed = (await client.get("/v1/learners/learner-42/conversations")).json()
     assert {c["id"] for c in listed["conversations"]} == {a["id"], b["id"]}
     assert listed["total"] == 2
+
+
+async def test_every_persona_can_be_held_end_to_end(client):
+    personas = [p["id"] for p in (await client.get("/v1/personas")).json()["personas"]]
+    lines = ["Hi, I'm Alex. What brings you here today?",
+             "How did you get into that?", "What has been the hardest part of it?"]
+    for persona in personas:
+        conversation = await start(client, persona)
+        for line in lines:
+            response = await say(client, conversation["id"], line)
+            assert response.status_code == 200, (persona, response.text)
+            assert response.json()["reply"]["content"].strip(), persona
+        report = (await client.post(f"/v1/conversations/{conversation['id']}/end")).json()
+        assert report["turns"] == 3 and report["outcome"] is not None, persona
