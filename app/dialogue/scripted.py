@@ -45,6 +45,7 @@ FUNCTION_WORDS = frozenset(
     )
 )
 MAX_PARTS = 3
+STICKINESS = 1  # a follow-up stays on the current topic unless another one is clearly asked
 ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half the time
 
 
@@ -121,12 +122,16 @@ class PersonaIndex:
                 self.phrases.append((phrase, topic, weight))
         self.owner.update(dict.fromkeys(lines, topic))
 
-    def match(self, text: str, prefer: Topic | None, rank: Callable[[Topic], int]) -> Topic | None:
+    def match(
+        self, text: str, prefer: Topic | None, rank: Callable[[Topic], int], stickiness: int = 0
+    ) -> Topic | None:
         """The topic whose keywords the user's words hit most; questions weigh double.
 
-        Ties go to the current topic (continuity), then to the lowest `rank`.
+        The current topic starts with `stickiness` points, so that a follow-up which brushes
+        another topic's keyword stays on the subject. Ties go to the current topic, then to the
+        lowest `rank`.
         """
-        scores: dict[Topic, int] = {}
+        scores: dict[Topic, int] = {prefer: stickiness} if prefer and stickiness else {}
         for sentence in SENTENCE_END.split(text):
             words = lemmas(sentence)
             factor = 2 if "?" in sentence else 1
@@ -259,7 +264,8 @@ class _Reply:
         if self.moves & NEGATIVE_MOVES and not self._asked():
             return None  # a monologue that happens to brush a topic is not an invitation
         current = self.index.owner.get(self._last_topic_line()) if self.last_said else None
-        topic = self.index.match(self.user, current, self._topic_rank) if self.user else None
+        sticky = STICKINESS if self.moves & {Move.FOLLOW_UP_QUESTION, Move.REFLECTION} else 0
+        topic = self.index.match(self.user, current, self._topic_rank, sticky)
         if topic is not None:
             return self._lines_for(topic, current)
         if current is not None and self.moves & LISTENING_MOVES:
@@ -332,6 +338,8 @@ class _Reply:
     def _question_back(self) -> None:
         if any("?" in part for part in self.parts) or self.after.stage is Stage.CLOSING:
             return
+        if len(self.parts) >= MAX_PARTS:
+            return  # enough said this turn; the user has plenty to respond to
         if self.after.stage is Stage.OPPORTUNITY and not self._asked():
             self._say(self.persona.reward.confirm, "confirm")  # the offer is on the table
             return

@@ -1,0 +1,265 @@
+"""The scripted engine: answers what was asked, in character, without repeating itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.dialogue.scripted import ScriptedEngine, reply, reply_chunks
+from app.dialogue.types import Outcome, Stage
+from app.feedback.types import Move
+from app.personas.schema import Persona
+from tests.dialogue.factories import (
+    LISTENER,
+    PERSONA_IDS,
+    PITCHER,
+    Conversation,
+    feedback,
+    persona,
+)
+
+QUESTION = feedback(80, Move.NEW_TOPIC_QUESTION)
+FOLLOW_UP = feedback(85, Move.FOLLOW_UP_QUESTION)
+
+# One question per persona and the fact topic that must answer it.
+ASKED = {
+    "recruiter": ("How did you end up in recruiting?", "career_path"),
+    "conference_stranger": ("What do you do on weekends, outside work?", "bikes"),
+    "prospect": ("How many restaurants do you deliver to?", "company"),
+}
+LISTENER_LINES = [
+    "How did you get started in this line of work?",
+    "Tell me more about that.",
+    "So it sounds like that shaped how you work today. What was that like?",
+    "What does a typical day look like for you?",
+    "That sounds intense. How do you handle the hard days?",
+    "What do you do outside work to switch off?",
+    "What's the biggest challenge you're facing right now?",
+    "That makes sense. What would help most?",
+    "How did that feel at the time?",
+    "What are you most excited about this year?",
+    "I really appreciate you sharing that. What's next for you?",
+    "Thank you, I'd like that.",
+]
+
+
+def _yaml_lines(who: Persona) -> list[str]:
+    lines = [*who.openings]
+    for fact in who.facts:
+        lines += [*fact.answers, *fact.deeper]
+    for hook in who.hooks:
+        lines += [*hook.reveal, *hook.deeper, *hook.guarded]
+    for name in type(who.reactions).model_fields:
+        lines += getattr(who.reactions, name)
+    lines += [*who.reward.offer, *who.reward.confirm, *who.closings.wrap_up]
+    lines += [*who.closings.warm, *who.closings.neutral, *(q.text for q in who.questions)]
+    return lines
+
+
+async def _listen(conversation: Conversation) -> None:
+    for text, verdict in zip(LISTENER_LINES, LISTENER, strict=False):
+        if conversation.state.ended:
+            return
+        await conversation.say(text, verdict)
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_answers_the_topic_that_was_asked(persona_id: str) -> None:
+    who = persona(persona_id)
+    question, topic = ASKED[persona_id]
+    answer = await Conversation(who).say(question, QUESTION)
+    fact = who.fact(topic)
+    assert fact is not None
+    assert any(line in answer for line in fact.answers)
+
+
+async def test_matches_other_word_forms_of_a_keyword() -> None:
+    # The keyword is "bicycle"; the user says "bicycles".
+    who = persona("conference_stranger")
+    answer = await Conversation(who).say("Are old bicycles still your thing?", QUESTION)
+    bikes = who.fact("bikes")
+    assert bikes is not None
+    assert any(line in answer for line in bikes.answers)
+
+
+async def test_goes_deeper_on_a_follow_up() -> None:
+    who = persona()
+    conversation = Conversation(who)
+    await conversation.say("How did you end up in recruiting?", QUESTION)
+    deeper = await conversation.say("Tell me more about that.", FOLLOW_UP)
+    fact = who.fact("career_path")
+    assert fact is not None
+    assert any(line in deeper for line in fact.deeper)
+
+
+async def test_never_repeats_a_line_while_alternatives_remain() -> None:
+    who = persona()
+    fact = who.fact("career_path")
+    assert fact is not None
+    conversation = Conversation(who, difficulty="easy")
+    substance = []
+    for _ in range(len(fact.answers) + len(fact.deeper)):
+        answer = await conversation.say("And how did you get into recruiting?", QUESTION)
+        substance += [line for line in [*fact.answers, *fact.deeper] if line in answer]
+    assert len(substance) == len(set(substance)) == len(fact.answers) + len(fact.deeper)
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_a_whole_listening_conversation_never_repeats_a_line(persona_id: str) -> None:
+    who = persona(persona_id)
+    conversation = Conversation(who)
+    await _listen(conversation)
+    transcript = "\n".join(conversation.persona_lines())
+    repeated = [line for line in set(_yaml_lines(who)) if transcript.count(line) > 1]
+    assert repeated == []
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_reveals_a_hook_only_in_the_turn_it_unlocks(persona_id: str) -> None:
+    who = persona(persona_id)
+    conversation = Conversation(who)
+    await _listen(conversation)
+    for ctx, line in zip(conversation.contexts, conversation.persona_lines()[1:], strict=True):
+        for hook in who.hooks:
+            revealed = any(r in line for r in hook.reveal)
+            newly = hook.id in ctx.after.unlocked_hooks and hook.id not in ctx.before.unlocked_hooks
+            assert revealed == (newly and not ctx.after.ended), (hook.id, line)
+
+
+async def test_asking_about_a_locked_hook_gets_a_guarded_answer() -> None:
+    who = persona()
+    hook = who.hook("unlisted_role")
+    assert hook is not None
+    answer = await Conversation(who).say("Do you have any open roles that aren't posted?", QUESTION)
+    assert any(line in answer for line in hook.guarded)
+    assert not any(line in answer for line in [*hook.reveal, *hook.deeper])
+
+
+async def test_asking_about_an_unlocked_hook_goes_deeper_into_it() -> None:
+    who = persona()
+    conversation = Conversation(who)
+    for text, verdict in zip(LISTENER_LINES[:5], LISTENER[:5], strict=True):
+        await conversation.say(text, verdict)
+    assert "unlisted_role" in conversation.state.unlocked_hooks
+    answer = await conversation.say("Could you tell me more about that unposted role?", FOLLOW_UP)
+    hook = who.hook("unlisted_role")
+    assert hook is not None
+    assert any(line in answer for line in hook.deeper)
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_deflects_a_pitch_in_character_without_answering_it(persona_id: str) -> None:
+    who = persona(persona_id)
+    pitch = "I'd love to show you what I can do. Could you pass my resume along or book a demo?"
+    answer = await Conversation(who).say(pitch, PITCHER[0])
+    assert any(answer.startswith(line) for line in who.reactions.pitch)
+    fact_lines = [line for fact in who.facts for line in [*fact.answers, *fact.deeper]]
+    assert not any(line in answer for line in fact_lines)
+
+
+async def test_cooling_replies_are_short_and_look_for_the_exit() -> None:
+    who = persona()
+    warm = Conversation(who)
+    warm_reply = await warm.say("What does a typical day look like for you?", QUESTION)
+    cold = Conversation(who)
+    await cold.say("I'm a great engineer and I want a job.", PITCHER[0])
+    cooled = await cold.say("What does a typical day look like for you?", PITCHER[1])
+    assert cold.state.stage is Stage.COOLING
+    assert any(line in cooled for line in who.reactions.cooling)
+    assert "?" not in cooled
+    assert len(cooled) < len(warm_reply) + 80
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_walking_away_says_goodbye_in_character(persona_id: str) -> None:
+    who = persona(persona_id)
+    conversation = Conversation(who)
+    for verdict in PITCHER:
+        last = await conversation.say("Let me tell you about my product.", verdict)
+        if conversation.state.ended:
+            break
+    assert conversation.state.outcome is Outcome.WALKED_AWAY
+    assert last in who.reactions.walk_away
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_a_warm_conversation_offers_the_reward_and_closes_warmly(persona_id: str) -> None:
+    who = persona(persona_id)
+    conversation = Conversation(who)
+    await _listen(conversation)
+    assert conversation.state.outcome is Outcome.WARM_CLOSE
+    lines = conversation.persona_lines()
+    entered = next(
+        i for i, ctx in enumerate(conversation.contexts) if ctx.after.stage is Stage.OPPORTUNITY
+    )
+    assert any(offer in lines[entered + 1] for offer in who.reward.offer)
+    assert any(line in lines[-1] for line in who.closings.warm)
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_asks_the_user_questions_back(persona_id: str) -> None:
+    who = persona(persona_id)
+    conversation = Conversation(who)
+    await _listen(conversation)
+    asked = [
+        q.text for q in who.questions if any(q.text in x for x in conversation.persona_lines())
+    ]
+    assert len(asked) >= 2
+
+
+async def test_mirror_question_gets_the_persona_answering_its_own_question() -> None:
+    who = persona()
+    conversation = Conversation(who)
+    answer = await conversation.say(
+        "I'm Sam, I mostly build mobile apps.", feedback(55, Move.SELF_DISCLOSURE)
+    )
+    asked = next(q for q in who.questions if q.text in answer)
+    assert asked.topic is not None
+    mirrored = await conversation.say("Good question! And you?", feedback(60, Move.MIRROR_QUESTION))
+    fact = who.fact(asked.topic)
+    assert fact is not None
+    assert any(line in mirrored for line in [*fact.answers, *fact.deeper])
+
+
+async def test_same_seed_and_history_give_the_same_replies() -> None:
+    first, second = Conversation(persona(), seed="abc"), Conversation(persona(), seed="abc")
+    await _listen(first)
+    await _listen(second)
+    assert first.history == second.history
+
+
+async def test_different_seeds_vary_the_wording() -> None:
+    transcripts = set()
+    for seed in ("s1", "s2", "s3", "s4"):
+        conversation = Conversation(persona(), seed=seed)
+        await _listen(conversation)
+        transcripts.add(tuple(conversation.persona_lines()))
+    assert len(transcripts) > 1
+
+
+async def test_stream_yields_sentences_that_join_into_the_reply() -> None:
+    conversation = Conversation(persona())
+    await conversation.say("How did you end up in recruiting?", QUESTION)
+    ctx = conversation.contexts[-1]
+    chunks = [chunk async for chunk in ScriptedEngine().stream(ctx)]
+    assert len(chunks) >= 2
+    assert "".join(chunks) == reply(ctx) == conversation.history[-1].content
+    assert len(reply_chunks(ctx)) == len(chunks)
+
+
+def test_opening_is_one_of_the_persona_openings_and_seeded() -> None:
+    engine, who = ScriptedEngine(), persona()
+    assert engine.opening(who, "normal", "x") in who.openings
+    assert engine.opening(who, "normal", "x") == engine.opening(who, "normal", "x")
+    assert len({engine.opening(who, "normal", str(i)) for i in range(20)}) > 1
+
+
+async def test_summarize_is_not_needed() -> None:
+    assert await ScriptedEngine().summarize(persona(), (), "", 0) is None
+
+
+def test_every_reply_is_made_of_whole_sentences() -> None:
+    for who in map(persona, PERSONA_IDS):
+        for line in _yaml_lines(who):
+            assert re.search(r"[.!?\"')]$", line), (who.id, line)
