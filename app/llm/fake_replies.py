@@ -149,7 +149,7 @@ def in_character(name: str, system: str, user: str, messages: Sequence[dict[str,
     key = f"{name}|{user}|{len(messages)}"
     opener = OPENERS[stable_index(key, len(OPENERS))]
     first = name.split()[0]
-    topic = snippet(user)
+    topic = snippet(user, 8)
     parts = [opener]
     if sum(m.get("role") == "user" for m in messages) == 1:
         parts.append(f"I'm {first}, by the way.")

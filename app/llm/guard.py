@@ -129,6 +129,7 @@ class SentenceGate:
         self.guard = guard
         self.buffer = ""
         self.released = 0  # characters of `buffer` already sent
+        self.prepared = False  # the label and opening quote have been dealt with
         self.quoted = False  # the model wrapped its reply in quotation marks
         self.violation: Violation | None = None
         self.full = False  # the reply reached `limit` characters: stop reading the model
@@ -143,12 +144,24 @@ class SentenceGate:
         if self.violation or self.full:
             return ""
         self.buffer += piece
-        ends = [m.end() for m in SENTENCE_END.finditer(self.buffer, self.released)]
-        return self._release(ends[-1]) if ends else ""
+        if not self.prepared:
+            if not SENTENCE_END.search(self.buffer):
+                return ""
+            self._strip_label()
+        out = []
+        # One sentence at a time, so the clean ones before a bad one still go out.
+        while not (self.violation or self.full):
+            match = SENTENCE_END.search(self.buffer, self.released)
+            if match is None:
+                break
+            out.append(self._release(match.end()))
+        return "".join(out)
 
     def finish(self) -> str:
         if self.violation or self.full:
             return ""
+        if not self.prepared:
+            self._strip_label()
         self.buffer = self.buffer.rstrip()
         out = self._release(len(self.buffer)) if len(self.buffer) > self.released else ""
         if not self.violation and not self.sent.strip():
@@ -156,12 +169,6 @@ class SentenceGate:
         return out
 
     def _release(self, end: int) -> str:
-        if self.released == 0:
-            end -= len(self.buffer)
-            self.buffer = self._strip_label(self.buffer)
-            end = max(0, end + len(self.buffer))
-            if not self.buffer[:end].strip():
-                return ""
         violation = self.guard.check(self.buffer[:end])
         if violation:
             self.violation = violation
@@ -172,7 +179,10 @@ class SentenceGate:
         # A reply the model wrapped in quotation marks is sent without them.
         return QUOTES.sub("", out) if self.quoted else out
 
-    def _strip_label(self, text: str) -> str:
+    def _strip_label(self) -> None:
+        """Drop a "Priya:" label and an opening quotation mark before anything is sent."""
+        self.prepared = True
+        text = self.buffer
         match = LABEL.match(text)
         if match and match.group(0).strip(" *:").lower() in self.labels:
             text = text[match.end() :]
@@ -180,4 +190,4 @@ class SentenceGate:
         if text[:1] in {'"', "“"}:
             self.quoted = True
             text = text[1:]
-        return text
+        self.buffer = text

@@ -25,8 +25,8 @@ def encoding_for(model: str | None = None) -> bpe_openai.Encoding:
     """
     if model:
         try:
-            return bpe_openai.encoding_for_model(model)
-        except bpe_openai.UnsupportedModelError:
+            return bpe_openai.get_encoding(bpe_openai.encoding_name_for_model(model))
+        except (bpe_openai.UnsupportedModelError, ValueError, KeyError):
             pass
     return bpe_openai.get_encoding(DEFAULT_ENCODING)
 
