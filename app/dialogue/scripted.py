@@ -22,7 +22,7 @@ from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import stage_rank
 from app.dialogue.types import Outcome, Stage
 from app.feedback.types import NEGATIVE_MOVES, Move, Utterance
-from app.personas.schema import Persona, Question
+from app.personas.schema import Hook, Persona, Question
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
@@ -33,6 +33,11 @@ NEGATIVE_REACTIONS: tuple[tuple[Move, str], ...] = (
     (Move.TOPIC_HIJACK, "ignored"),
     (Move.MINIMAL, "minimal"),
     (Move.SELF_FOCUS, "self_focus"),
+)
+THANKS = re.compile(
+    r"\b(?:thanks|thank you|appreciate it|i'd love (?:that|to)|sounds (?:great|good)|"
+    r"that would be (?:great|amazing|wonderful)|deal)\b",
+    re.IGNORECASE,
 )
 QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 LISTENING_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.REFLECTION, Move.ACKNOWLEDGEMENT})
@@ -242,6 +247,8 @@ class _Reply:
             return self._say(reactions.reflection, "reflection")
         if Move.FOLLOW_UP_QUESTION in self.moves and self._chance("lead") < 0.5:
             return self._say(reactions.follow_up, "follow_up")
+        if THANKS.search(self.user) and not self._asked():
+            return self._say(reactions.thanks, "thanks")
         if Move.SELF_DISCLOSURE in self.moves and not self._asked():
             return self._say(reactions.disclosure, "disclosure")
         return None
@@ -301,11 +308,14 @@ class _Reply:
     def _hook_lines(self, hook_id: str) -> Sequence[str] | None:
         hook = self.persona.hook(hook_id)
         assert hook is not None
-        if hook_id in self.ctx.before.unlocked_hooks:
+        if self._revealed(hook):
             return hook.deeper
         if hook_id in self.after.unlocked_hooks:
-            return None  # revealed this turn by _revelations
+            return hook.reveal  # asked about it just as trust allows: tell it now
         return hook.guarded
+
+    def _revealed(self, hook: Hook) -> bool:
+        return any(line in self.said or line in self.parts for line in hook.reveal)
 
     def _last_topic_line(self) -> str:
         """The last line the persona said that belongs to a topic (facts and hooks)."""
@@ -319,12 +329,16 @@ class _Reply:
         return None
 
     def _revelations(self) -> None:
-        for hook_id in self.after.unlocked_hooks:
-            if hook_id in self.ctx.before.unlocked_hooks:
-                continue
-            hook = self.persona.hook(hook_id)
-            if hook is not None:
-                self._say(hook.reveal, f"reveal:{hook_id}")
+        """Tell one unlocked hook not told yet, unless this turn already tells one or makes
+        the reward offer: a reply that opens up about everything at once sounds rehearsed."""
+        if self.after.stage is Stage.OPPORTUNITY and self.ctx.before.stage is not Stage.OPPORTUNITY:
+            return
+        hooks = [self.persona.hook(hook_id) for hook_id in self.after.unlocked_hooks]
+        if any(h is not None and any(r in self.parts for r in h.reveal) for h in hooks):
+            return
+        pending = next((h for h in hooks if h is not None and not self._revealed(h)), None)
+        if pending is not None:
+            self._say(pending.reveal, f"reveal:{pending.id}")
 
     def _stage_change(self) -> None:
         stage = self.after.stage

@@ -106,6 +106,9 @@ class Reactions(_Model):
         description="Short, interested responses when the user shares something about "
         "themselves or answers the persona's question."
     )
+    thanks: Lines = Field(
+        description="When the user thanks them or accepts something they offered."
+    )
     unknown: Lines = Field(
         description="When asked something the persona has no topic for: an honest, in-character "
         "deflection."
