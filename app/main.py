@@ -15,6 +15,7 @@ from app.api.ratelimit import RateLimiter
 from app.api.routes import analyze, conversations, health, personas
 from app.config import Settings, get_settings
 from app.services.runtime import Runtime
+from app.widget.routes import router as widget_router
 
 log = logging.getLogger("rapport")
 
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for router in (health.router, personas.router, conversations.router, analyze.router):
         app.include_router(router)
-    _include_widget(app)
+    app.include_router(widget_router)
     # Any origin may call: secret keys do not belong in browsers, and publishable keys are
     # checked against their own allowed origins, so the refusal is an explicit 403 problem.
     app.add_middleware(
@@ -64,10 +65,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMetrics)
     return app
 
-
-def _include_widget(app: FastAPI) -> None:
-    try:
-        from app.widget.routes import router
-    except ImportError:  # the widget ships separately from the core API
-        return
-    app.include_router(router)
