@@ -1,0 +1,332 @@
+"""The embeddable widget in a real Chromium, against the real server (scripted engine, SQLite)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Locator, Page, Route, expect
+
+from tests.browser.support import BOUND_ORIGIN, OtherSite, Server
+
+pytestmark = pytest.mark.browser
+
+NewPage = Callable[..., Page]
+WARM_QUESTION = "Pretty good, thanks! How did you end up in recruiting?"
+WARM_FOLLOW_UP = "Chemistry to recruiting, that's quite a jump. What made you leave teaching?"
+PITCH = ("I'm a senior backend engineer with eight years of Python experience, here is my resume, "
+         "I'd be a great fit for your team.")
+DEEP_ACTIVE = """() => { let el = document.activeElement;
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+  return el ? (el.getAttribute('data-testid') || el.tagName.toLowerCase()) : null; }"""
+
+
+def open_widget(page: Page, url: str) -> None:
+    page.goto(url)
+    page.get_by_test_id("rapport-launcher").click()
+    opening = page.get_by_test_id("rapport-message").first
+    expect(opening).to_have_attribute("data-role", "persona")
+    expect(opening).not_to_be_empty()
+
+
+def say(page: Page, text: str) -> Locator:
+    """Send one message; returns its feedback chip once the persona's reply has finished."""
+    chips = page.get_by_test_id("rapport-feedback")
+    before = chips.count()
+    page.get_by_test_id("rapport-input").fill(text)
+    page.get_by_test_id("rapport-send").click()
+    expect(chips).to_have_count(before + 1)
+    expect(page.get_by_test_id("rapport-send")).to_be_enabled()
+    expect(page.get_by_test_id("rapport-message").last).to_have_attribute("data-role", "persona")
+    return chips.nth(before)
+
+
+def conversation_id(page: Page) -> str:
+    stored = page.evaluate("""() => Object.keys(sessionStorage)
+      .filter(k => k.startsWith('rapport:'))
+      .map(k => JSON.parse(sessionStorage.getItem(k)).id)[0]""")
+    assert stored, "the widget did not keep its conversation id in sessionStorage"
+    return str(stored)
+
+
+def server_conversation(server: Server, page: Page) -> dict[str, Any]:
+    answer = httpx.get(f"{server.base}/v1/conversations/{conversation_id(page)}", timeout=10)
+    answer.raise_for_status()
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def computed(locator: Locator, *props: str) -> dict[str, str]:
+    return locator.evaluate("(el, props) => Object.fromEntries(props.map(p => "
+                            "[p, getComputedStyle(el).getPropertyValue(p)]))", list(props))
+
+
+def test_three_turn_conversation_marks_questions_genuine_and_the_pitch_not(
+        server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]) -> None:
+    page = new_page(viewport={"width": 1280, "height": 860})
+    open_widget(page, f"{server.base}/demo")
+    chips = [say(page, text) for text in (WARM_QUESTION, WARM_FOLLOW_UP, PITCH)]
+
+    assert [c.get_attribute("data-genuine-interest") for c in chips] == ["true", "true", "false"]
+    messages = page.get_by_test_id("rapport-message")
+    roles = [messages.nth(i).get_attribute("data-role") for i in range(messages.count())]
+    assert roles == ["persona", "user", "persona", "user", "persona", "user", "persona"]
+    stored = server_conversation(server, page)
+    user_feedback = [m["feedback"] for m in stored["messages"] if m["role"] == "user"]
+    assert [c.get_attribute("data-score") for c in chips] == [str(f["score"])
+                                                              for f in user_feedback]
+    evidence = user_feedback[0]["evidence"][0]["text"]
+    expect(messages.nth(1).locator("mark").first).to_have_text(evidence)
+    page.screenshot(path=screenshot_path("widget-desktop.png"))
+    chips[0].click()
+    expect(page.get_by_role("tooltip").first).to_contain_text(user_feedback[0]["tip"])
+
+
+def test_ending_shows_the_scorecard_with_trust_and_score_chart(
+        server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]) -> None:
+    page = new_page(viewport={"width": 1280, "height": 860})
+    open_widget(page, f"{server.base}/demo")
+    scores = [say(page, text).get_attribute("data-score")
+              for text in (WARM_QUESTION, WARM_FOLLOW_UP)]
+    page.get_by_test_id("rapport-end").click()
+
+    card = page.get_by_test_id("rapport-scorecard")
+    expect(card).to_be_visible()
+    report = httpx.get(f"{server.base}/v1/conversations/{conversation_id(page)}/report").json()
+    points = card.locator("svg polyline").get_attribute("points") or ""
+    assert len(points.split()) == len(report["trust_curve"]) == 3
+    assert [r.get_attribute("data-score") for r in card.locator("svg rect").all()] == scores
+    expect(card).to_contain_text(f"{round(report['genuine_interest_rate'] * 100)}%")
+    for tip in report["tips"]:
+        expect(card).to_contain_text(tip)
+    expect(page.get_by_test_id("rapport-input")).to_be_hidden()
+    page.screenshot(path=screenshot_path("widget-scorecard.png"))
+
+
+def test_phone_layout_fills_the_screen_without_horizontal_scroll(
+        server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]) -> None:
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                    device_scale_factor=2)
+    open_widget(page, f"{server.base}/demo")
+    say(page, WARM_QUESTION)
+    say(page, "Did you see the slides at https://example.com/a-really-long-unbroken-path-that-"
+              "keeps-going-and-going-past-the-edge-of-a-phone-screen ? What did you think?")
+
+    box = page.locator("#rw-panel").bounding_box()
+    assert box == {"x": 0, "y": 0, "width": 390, "height": 844}
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    log = page.get_by_role("log")
+    assert log.evaluate("el => el.scrollWidth <= el.clientWidth")
+    expect(page.get_by_test_id("rapport-launcher")).to_be_hidden()
+    page.screenshot(path=screenshot_path("widget-phone.png"))
+
+
+def test_keyboard_alone_opens_the_chat_sends_with_enter_and_escape_closes(
+        server: Server, new_page: NewPage) -> None:
+    page = new_page(viewport={"width": 1280, "height": 860})
+    page.goto(f"{server.base}/demo")
+    expect(page.get_by_test_id("rapport-launcher")).to_be_visible()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate(DEEP_ACTIVE) == "rapport-launcher":
+            break
+    assert page.evaluate(DEEP_ACTIVE) == "rapport-launcher"
+    outline = computed(page.get_by_test_id("rapport-launcher"), "outline-style")["outline-style"]
+    assert outline != "none", "the focused launcher shows no focus ring"
+
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("rapport-message").first).not_to_be_empty()
+    assert page.evaluate(DEEP_ACTIVE) == "rapport-input"
+    page.keyboard.type("How did you end up")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("in recruiting?")
+    page.keyboard.press("Enter")
+    user = page.locator("[data-testid=rapport-message][data-role=user]")
+    expect(user).to_have_count(1)
+    assert user.locator(".text").text_content() == "How did you end up\nin recruiting?"
+    expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)
+
+    page.keyboard.press("Escape")
+    expect(page.locator("#rw-panel")).to_be_hidden()
+    assert page.evaluate(DEEP_ACTIVE) == "rapport-launcher"
+
+
+def test_host_page_css_does_not_leak_in_and_widget_css_does_not_leak_out(
+        server: Server, new_page: NewPage) -> None:
+    page = new_page(viewport={"width": 1280, "height": 860})
+    open_widget(page, f"{server.base}/demo")
+
+    launcher = computed(page.get_by_test_id("rapport-launcher"), "font-family", "text-transform",
+                        "background-color", "letter-spacing", "border-top-left-radius")
+    assert "Palatino" not in launcher["font-family"]
+    assert launcher["text-transform"] == "none"
+    assert launcher["background-color"] == "rgb(47, 91, 234)"
+    assert launcher["letter-spacing"] == "normal"
+    assert launcher["border-top-left-radius"] == "999px"
+    picker = computed(page.get_by_test_id("rapport-persona"), "font-size", "border-top-style")
+    assert picker == {"font-size": "15px", "border-top-style": "solid"}
+    icon = page.get_by_test_id("rapport-launcher").locator("svg").bounding_box()
+    assert icon is not None and icon["width"] == 20
+
+    host_button = computed(page.locator("#try-practice"), "background-color", "text-transform",
+                           "border-top-left-radius", "font-family")
+    assert host_button["background-color"] == "rgb(255, 90, 31)"
+    assert host_button["text-transform"] == "uppercase"
+    assert host_button["border-top-left-radius"] == "0px"
+    assert "Palatino" in host_button["font-family"]
+    assert page.evaluate("document.styleSheets.length") == 1  # the site's own <style> only
+
+
+def test_a_publishable_key_is_refused_on_another_origin_with_a_clear_message(
+        server: Server, other_site: OtherSite, new_page: NewPage) -> None:
+    url = other_site.embed("/refused.html", server.base, server.publishable_key(BOUND_ORIGIN))
+    page = new_page()
+    page.goto(url)
+    page.get_by_test_id("rapport-launcher").click()
+
+    error = page.get_by_test_id("rapport-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("not enabled for this website")
+    expect(error).to_contain_text(BOUND_ORIGIN)
+    expect(page.get_by_test_id("rapport-retry")).to_be_hidden()
+    expect(page.get_by_test_id("rapport-message")).to_have_count(0)
+
+
+def test_a_publishable_key_works_from_its_own_origin(
+        server: Server, other_site: OtherSite, new_page: NewPage) -> None:
+    key = server.publishable_key(BOUND_ORIGIN, other_site.origin)
+    page = new_page()
+    open_widget(page, other_site.embed("/allowed.html", server.base, key))
+    chip = say(page, WARM_QUESTION)
+    expect(chip).to_have_attribute("data-genuine-interest", "true")
+    expect(page.get_by_test_id("rapport-error")).to_be_hidden()
+
+
+def test_reload_continues_the_same_conversation(server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+    say(page, WARM_QUESTION)
+    before = conversation_id(page)
+    page.get_by_test_id("rapport-input").fill("half-typed draft")
+    page.reload()
+
+    expect(page.get_by_test_id("rapport-message")).to_have_count(3)
+    expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)
+    expect(page.get_by_test_id("rapport-input")).to_have_value("half-typed draft")
+    assert conversation_id(page) == before
+
+
+def test_network_failure_keeps_the_message_and_retry_completes_the_turn(
+        server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+    turns = re.compile(r".*/v1/conversations/[^/]+/turns$")
+    page.route(turns, lambda route: route.abort("internetdisconnected"))
+    page.get_by_test_id("rapport-input").fill(WARM_QUESTION)
+    page.get_by_test_id("rapport-input").press("Enter")
+
+    expect(page.get_by_test_id("rapport-error")).to_contain_text("Could not reach")
+    expect(page.locator("[data-testid=rapport-message][data-role=user]")).to_have_text(WARM_QUESTION)
+    page.unroute(turns)
+    page.get_by_test_id("rapport-retry").click()
+    expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)
+    expect(page.get_by_test_id("rapport-error")).to_be_hidden()
+    stored = server_conversation(server, page)
+    assert [m["content"] for m in stored["messages"] if m["role"] == "user"] == [WARM_QUESTION]
+
+
+def test_a_turn_the_server_finished_despite_an_error_answer_is_not_sent_twice(
+        server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+    turns = re.compile(r".*/v1/conversations/[^/]+/turns$")
+
+    def store_then_fail(route: Route) -> None:
+        # The server completes the turn, but the browser sees a failure (a proxy's 503, say).
+        route.fetch(headers={**route.request.headers, "accept": "application/json"})
+        route.fulfill(status=503, content_type="application/problem+json", body=json.dumps(
+            {"type": "about:blank", "title": "The language model is unavailable", "status": 503,
+             "detail": "timed out", "code": "llm_unavailable"}))
+
+    page.route(turns, store_then_fail)
+    page.get_by_test_id("rapport-input").fill(WARM_QUESTION)
+    page.get_by_test_id("rapport-send").click()
+    expect(page.get_by_test_id("rapport-error")).to_contain_text("not available right now")
+    page.unroute(turns)
+    page.get_by_test_id("rapport-retry").click()
+
+    expect(page.get_by_test_id("rapport-error")).to_be_hidden()
+    expect(page.get_by_test_id("rapport-message")).to_have_count(3)
+    stored = server_conversation(server, page)
+    assert [m["role"] for m in stored["messages"]] == ["persona", "user", "persona"]
+
+
+def test_a_plain_json_answer_is_used_when_the_response_is_not_a_stream(
+        server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+
+    def without_stream(route: Route) -> None:
+        route.fulfill(response=route.fetch(headers={**route.request.headers,
+                                                   "accept": "application/json"}))
+
+    page.route(re.compile(r".*/turns$"), without_stream)
+    chip = say(page, WARM_QUESTION)
+    expect(chip).to_have_attribute("data-genuine-interest", "true")
+    stored = server_conversation(server, page)
+    expect(page.get_by_test_id("rapport-message").last).to_have_text(
+        re.compile(re.escape(stored["messages"][-1]["content"])))
+
+
+def configure_fake(fake: str, **config: object) -> None:
+    httpx.post(f"{fake}/_fake/config", json=config, timeout=5).raise_for_status()
+
+
+def test_llm_replies_stream_into_the_message_piece_by_piece(
+        llm_server: tuple[Server, str], new_page: NewPage) -> None:
+    server, fake = llm_server
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+    configure_fake(fake, fail="", chunk_delay=0.15)
+    try:
+        page.get_by_test_id("rapport-input").fill(WARM_QUESTION)
+        page.get_by_test_id("rapport-send").click()
+        reply = page.locator("[data-testid=rapport-message][data-role=persona]").nth(1)
+        lengths: set[int] = set()
+        while page.get_by_test_id("rapport-send").is_disabled():
+            lengths.add(len(reply.text_content() or "") if reply.count() else 0)
+            page.wait_for_timeout(40)
+    finally:
+        configure_fake(fake, chunk_delay=0.0)
+    final = server_conversation(server, page)["messages"][-1]["content"]
+    expect(reply).to_have_text(final)
+    partial = {n for n in lengths if 0 < n < len(final)}
+    assert len(partial) >= 2, f"the reply did not arrive in pieces (lengths seen: {lengths})"
+
+
+def test_llm_unavailable_keeps_the_message_and_retry_fetches_the_missing_reply(
+        llm_server: tuple[Server, str], new_page: NewPage) -> None:
+    server, fake = llm_server
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+    configure_fake(fake, fail="503", fail_scope="chat")
+    try:
+        page.get_by_test_id("rapport-input").fill(WARM_QUESTION)
+        page.get_by_test_id("rapport-send").click()
+        expect(page.get_by_test_id("rapport-error")).to_contain_text("not available right now")
+    finally:
+        configure_fake(fake, fail="")
+    expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)  # the message was stored
+    stored = server_conversation(server, page)
+    assert [m["role"] for m in stored["messages"]] == ["persona", "user"]
+
+    page.get_by_test_id("rapport-retry").click()
+    expect(page.get_by_test_id("rapport-error")).to_be_hidden()
+    expect(page.get_by_test_id("rapport-message")).to_have_count(3)
+    stored = server_conversation(server, page)
+    assert [m["role"] for m in stored["messages"]] == ["persona", "user", "persona"]
+    expect(page.get_by_test_id("rapport-message").last).to_have_text(stored["messages"][-1]["content"])
