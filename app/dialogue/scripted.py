@@ -50,6 +50,7 @@ FUNCTION_WORDS = frozenset(
     )
 )
 MAX_PARTS = 3
+TOPIC_MEMORY = 3  # persona messages searched back for the topic still on the table
 STICKINESS = 1  # a follow-up stays on the current topic unless another one is clearly asked
 ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half the time
 
@@ -179,6 +180,7 @@ class _Reply:
         said = [u.content for u in ctx.history if u.role == "persona"]
         self.said = "\n".join(said)
         self.last_said = said[-1] if said else ""
+        self.recent_said = said[-TOPIC_MEMORY:][::-1]  # newest first
         last = ctx.history[-1] if ctx.history else None
         self.user = last.content if last is not None and last.role == "user" else ""
         self.parts: list[str] = []
@@ -240,8 +242,9 @@ class _Reply:
         for move, attr in NEGATIVE_REACTIONS:
             if move in self.moves:
                 return self._say(getattr(reactions, attr), attr)
-        recovered = self.ctx.before.stage is Stage.COOLING and self.after.stage is not Stage.COOLING
-        if recovered:
+        if self.after.stage is Stage.COOLING:
+            return None  # no warm small talk while looking for the exit
+        if self.ctx.before.stage is Stage.COOLING:
             return self._say(reactions.recovering, "recovering")
         if Move.REFLECTION in self.moves:
             return self._say(reactions.reflection, "reflection")
@@ -268,9 +271,13 @@ class _Reply:
     def _substance_lines(self) -> Sequence[str] | None:
         if self.moves & {Move.PITCH, Move.MINIMAL}:
             return None  # the reaction says it all; answering would reward the pitch
-        if self.moves & NEGATIVE_MOVES and not self._asked():
-            return None  # a monologue that happens to brush a topic is not an invitation
-        current = self.index.owner.get(self._last_topic_line()) if self.last_said else None
+        current = self._current_topic()
+        if not self._asked():
+            # A statement is no invitation to change the subject; only listening (a reflection,
+            # an acknowledgement) draws more out on the topic already on the table.
+            listening = current is not None and self.moves & LISTENING_MOVES
+            negative = self.moves & NEGATIVE_MOVES
+            return self._lines_for(current, current) if listening and not negative else None
         sticky = STICKINESS if self.moves & {Move.FOLLOW_UP_QUESTION, Move.REFLECTION} else 0
         topic = self.index.match(self.user, current, self._topic_rank, sticky)
         if topic is not None:
@@ -281,9 +288,7 @@ class _Reply:
             mirrored = self._mirrored_topic()
             if mirrored is not None:
                 return self._lines_for(mirrored, None)
-        if self._asked():
-            return self.persona.reactions.unknown
-        return None
+        return self.persona.reactions.unknown
 
     def _topic_rank(self, topic: Topic) -> int:
         """Among equally good matches: an unlocked hook, then a fresh fact, then the rest."""
@@ -317,10 +322,14 @@ class _Reply:
     def _revealed(self, hook: Hook) -> bool:
         return any(line in self.said or line in self.parts for line in hook.reveal)
 
-    def _last_topic_line(self) -> str:
-        """The last line the persona said that belongs to a topic (facts and hooks)."""
-        said = [line for line in self.index.owner if line in self.last_said]
-        return max(said, key=self.last_said.rfind, default="")
+    def _current_topic(self) -> Topic | None:
+        """The topic of the persona's latest line that had one (a goodbye-free offer or a
+        question back has none, and the conversation is still on the earlier subject)."""
+        for message in self.recent_said:
+            lines = [line for line in self.index.owner if line in message]
+            if lines:
+                return self.index.owner[max(lines, key=message.rfind)]
+        return None
 
     def _mirrored_topic(self) -> Topic | None:
         for question in self.persona.questions:
