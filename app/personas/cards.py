@@ -336,7 +336,10 @@ def card_to_persona(
     kept = {k: data[k] for k in (*CARD_ONLY_FIELDS, *V3_ONLY_FIELDS) if k in data}
     generated = persona_to_card(persona)["data"]
     kept = {k: v for k, v in kept.items() if v != generated.get(k) and v not in ("", [], None)}
-    extras = CardExtras(extensions, kept, without_card_chunks(avatar) if avatar else None)
+    picture = without_card_chunks(avatar) if avatar else None
+    if picture == plain_png(persona.id):
+        picture = None  # our own placeholder: nothing worth keeping
+    extras = CardExtras(extensions, kept, picture)
     return Imported(persona, extras, warnings, spec)
 
 
