@@ -595,7 +595,7 @@ def _defaults_text() -> str:
 
 def card_defaults(name: str) -> dict[str, Any]:
     """The generic coaching data, with the character's name filled in."""
-    text = _defaults_text().replace("{first_name}", name.split()[0]).replace("{name}", name)
+    text = _defaults_text().replace("{{char}}", name)
     defaults: dict[str, Any] = yaml.safe_load(text)
     # The reaction kinds follow the schema, which grows; offer only the kinds it knows.
     known = Reactions.model_fields
