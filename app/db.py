@@ -65,12 +65,24 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite allows one writer at a time, and a blocked writer sleeps in SQLite's busy
+        # handler with growing back-off (seconds of tail latency under load). Queueing the
+        # process's transactions on an asyncio lock instead keeps them short and fair.
+        self._lock = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits when the block succeeds, rolls back when it raises."""
-        async with self.sessions() as session, session.begin():
+        async with self._serialised(), self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _serialised(self) -> AsyncIterator[None]:
+        if self._lock is None:
+            yield
+            return
+        async with self._lock:
+            yield
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -26,13 +26,8 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed when the handler succeeds, rolled back otherwise."""
-    async with runtime.db.sessions() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with runtime.db.transaction() as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
