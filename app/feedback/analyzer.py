@@ -15,21 +15,53 @@ from dataclasses import dataclass, field
 from app.feedback import cues
 from app.feedback.context import Context, build_context
 from app.feedback.scoring import genuine_interest, score
-from app.feedback.text import content_stems, named_entities, sentences, words, wordset
+from app.feedback.text import (
+    content_stems,
+    lead_stripped,
+    prefixes,
+    sentences,
+    words,
+    wordset,
+)
 from app.feedback.tips import tip_for
 from app.feedback.types import Evidence, Feedback, Move, Utterance
 
 # Huang et al.'s rule: a question followed by more than 40 characters is rhetorical.
 RHETORICAL_TAIL = 40
-MONOLOGUE_WORDS = 60
+# Gong: the best calls avoid monologues; 40 words is about 15 seconds of speech.
+MONOLOGUE_WORDS = 40
 SELF_FOCUS_MIN_WORDS = 8
+DISCLOSURE_MIN_WORDS = 7  # shorter answers ("I'm good", "I missed it") are not coded
+INTERROGATIVE_WINDOW = 4  # a wh-word or auxiliary this early makes a real question
 
 # Subject and possessive forms: "tell me more" is not talk about oneself.
 FIRST_PERSON = wordset("i i'm i've i'd i'll my mine myself we we're we've our ours")
 SECOND_PERSON = wordset("you you're you've you'd you'll your yours yourself")
-# Words that point back at something the partner said.
-ANAPHORA = wordset("that this it there she he they them those these then")
+# Words that point back at something the partner said; "this"/"that" only as pronouns
+# ("how did that start?"), not as determiners ("this afternoon").
+ANAPHORA = re.compile(
+    r"\b(?:it|there|she|he|they|them|her|his|him|those|these)\b|\b(?:that|this)\b(?=\s*(?:[?,.!']|$|"
+    r"(?:is|was|must|sounds|has|had|would|will|happen\w*|start\w*|come|came|work\w*|feel|felt|"
+    r"go|went|like|mean|meant|way|change\w*|end\w*)\b))",
+    re.IGNORECASE,
+)
+ECHO_MAX_WORDS = 3  # "Eight?", "Lisbon, really?": echoing their word asks for more
+REFLECTION_MIN_OVERLAP = 2
+INTERROGATIVES = wordset(
+    """what why how when where which who whom whose do does did is are was were have has had
+    can could would will should shall may might isn't aren't don't doesn't didn't haven't
+    hasn't won't wouldn't couldn't any"""
+)
 BACK_REFERENCE = re.compile(r"\byou (?:mentioned|said|told|were saying|talked about)\b", re.I)
+# Claims that make a description of one's product a pitch even when the partner asked for it.
+HARD_SELL = re.compile(
+    r"\b(?:number one|#1|leading|guaranteed|roi|trusted by|fastest|cheapest|best value)\b|"
+    r"\d+\s?%|\bpercent\b",
+    re.IGNORECASE,
+)
+NEGATIVE_EVIDENCE = (Move.PITCH, Move.DISMISSIVE, Move.TOPIC_HIJACK)
+# "it was awful" about one's own story is not a verdict on the partner's world.
+SELF_SUBJECTS = wordset("it i which life mine day week year morning")
 
 
 @dataclass(slots=True)
@@ -43,8 +75,17 @@ class _Found:
         if text and move not in self.evidence:
             self.evidence[move] = text
 
-    def drop(self, move: Move) -> None:
-        self.evidence.pop(move, None)
+    def covers(self, sentence: str, moves: Sequence[Move] | None = None) -> bool:
+        """Is this sentence already the evidence of another move?"""
+        for move, text in self.evidence.items():
+            if moves is not None and move not in moves:
+                continue
+            if text in sentence or sentence.strip() in text:
+                return True
+        return False
+
+    def any(self, *moves: Move) -> bool:
+        return any(m in self.evidence for m in moves)
 
     def __contains__(self, move: Move) -> bool:
         return move in self.evidence
@@ -59,27 +100,47 @@ def _rhetorical(message: str) -> bool:
     return last >= 0 and len(message[last + 1 :].strip()) > RHETORICAL_TAIL
 
 
+def _interrogative(core: str) -> bool:
+    tokens = words(core)
+    if tokens and tokens[0] == "so":
+        tokens = tokens[1:]
+    return bool(INTERROGATIVES & set(tokens[:INTERROGATIVE_WINDOW]))
+
+
 def _untyped_question(sentence: str, message: str) -> bool:
     """Chat users often drop the question mark: "what got you into design"."""
     return (
         "?" not in message
         and cues.QUESTION_START.match(sentence) is not None
-        and (bool(SECOND_PERSON & set(words(sentence))))
+        and bool(SECOND_PERSON & set(words(sentence)))
     )
 
 
-def _links_to_partner(sentence: str, ctx: Context) -> bool:
+def _links_to_partner(
+    sentence: str, ctx: Context, *, recent: bool = False, lexical: bool = False
+) -> bool:
     """Does this sentence build on what the partner said (words, names, or pointing back)?"""
     if not ctx.has_partner:
         return False
     stems = content_stems(sentence)
-    if stems & ctx.partner_stems or named_entities(sentence) & ctx.partner_entities:
+    target = ctx.recent_stems if recent else ctx.partner_stems
+    if stems & target or prefixes(stems) & prefixes(target):
         return True
     if set(words(sentence)) & ctx.partner_entities:
         return True
     if BACK_REFERENCE.search(sentence) and stems & (ctx.earlier_stems | ctx.partner_stems):
         return True
-    return bool(ctx.partner_statements) and bool(ANAPHORA & set(words(sentence)))
+    # In the user's own statements "there" and "it" point at their own story.
+    return not lexical and ctx.partner_content and ANAPHORA.search(sentence) is not None
+
+
+def _echo(sentence: str, ctx: Context) -> bool:
+    tokens = words(sentence)
+    return 0 < len(tokens) <= ECHO_MAX_WORDS and bool(set(tokens) & set(words(ctx.partner_last)))
+
+
+def _pitchy(sentence: str) -> bool:
+    return any(rx.search(sentence) for rx in (cues.PRODUCT_PITCH, cues.ASK, cues.SELF_PITCH))
 
 
 class Analyzer:
@@ -92,10 +153,10 @@ class Analyzer:
         if not sents:
             return _finish(message, found, ctx)
         _pitches(message, ctx, found)
-        _steering(message, ctx, found)
-        _questions(message, sents, ctx, found)
-        _statements(sents, ctx, found)
+        _steering(message, found, ctx)
         _acknowledgement(message, ctx, found)
+        _statements(sents, ctx, found)
+        _questions(message, sents, ctx, found)
         _self_talk(message, sents, ctx, found)
         _minimal(message, found)
         return _finish(message, found, ctx)
@@ -103,23 +164,29 @@ class Analyzer:
 
 def _pitches(message: str, ctx: Context, found: _Found) -> None:
     product = cues.PRODUCT_PITCH.search(message)
-    if product and not (ctx.asked_about_user and "?" not in message):
+    answering = ctx.asked_about_user and "?" not in message and not HARD_SELL.search(message)
+    if product and not answering:
         found.add(Move.PITCH, product.group(0))
     own = cues.SELF_PITCH.search(message)
-    if own and not ctx.asked_about_user:
+    if own and not (ctx.asked_about_user or ctx.warm):
         found.add(Move.PITCH, own.group(0))
     ask = cues.ASK.search(message)
     if ask and not ctx.warm:
         found.add(Move.PITCH, ask.group(0))
 
 
-def _steering(message: str, ctx: Context, found: _Found) -> None:
+def _steering(message: str, found: _Found, ctx: Context) -> None:
     steer = cues.HIJACK.search(message)
     if steer and not (content_stems(steer.group(0)) & ctx.partner_stems):
         found.add(Move.TOPIC_HIJACK, steer.group(0))
     dismiss = cues.DISMISSIVE.search(message)
     if dismiss:
         found.add(Move.DISMISSIVE, dismiss.group(0))
+        return
+    for verdict in cues.JUDGEMENT.finditer(message):
+        if verdict.group("subject").lower() not in SELF_SUBJECTS:
+            found.add(Move.DISMISSIVE, verdict.group(0))
+            return
 
 
 def _answers_partner(sents: tuple[str, ...], ctx: Context) -> bool:
@@ -135,82 +202,137 @@ def _answers_partner(sents: tuple[str, ...], ctx: Context) -> bool:
 
 def _questions(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
     more = cues.MORE_REQUEST.search(message)
-    if more and (ctx.has_partner or not _rhetorical(message)):
+    if more and ctx.has_partner and not found.covers(more.group(0), NEGATIVE_EVIDENCE):
         found.add(Move.FOLLOW_UP_QUESTION, more.group(0))
     if _rhetorical(message):
         return
     answered = _answers_partner(sents, ctx)
-    for sent in sents:
-        if not (_is_question(sent) or _untyped_question(sent, message)):
+    questions = [s for s in sents if _is_question(s) or _untyped_question(s, message)]
+    # A question after the user's own words on the partner's topic continues that thread.
+    threaded = found.any(Move.ACKNOWLEDGEMENT, Move.REFLECTION) or any(
+        _links_to_partner(s, ctx, recent=True, lexical=True) for s in sents if s not in questions
+    )
+    for sent in questions:
+        if found.covers(sent, NEGATIVE_EVIDENCE) or _pitchy(sent):
+            # a sales question, an ask or a judgement dressed as a question; an ask that
+            # steps over the partner's news also ignores them
+            if _pitchy(sent) and ctx.partner_emotional and not _links_to_partner(sent, ctx):
+                found.add(Move.TOPIC_HIJACK, sent)
             continue
-        _classify_question(sent, ctx, answered, found)
+        _classify_question(sent, ctx, answered or threaded, found, threaded)
 
 
-def _classify_question(sent: str, ctx: Context, answered: bool, found: _Found) -> None:
-    if cues.PRODUCT_PITCH.search(sent) or (cues.ASK.search(sent) and not ctx.warm):
-        return  # a sales question: already a pitch
-    if cues.MIRROR.match(sent.strip()):
+def _reflective(core: str, sent: str, ctx: Context, *, cued_only: bool = False) -> bool:
+    """Restates the partner: a reflection cue, or "you..."/"so..." with the partner's words."""
+    if cues.NOT_REFLECTION.match(core):
+        return False
+    if cues.REFLECTION.match(core) or cues.REFLECTION_ANYWHERE.search(core):
+        return True
+    if cues.FEELING_REFLECTION.search(core):
+        return True
+    tokens = words(core)
+    if not tokens or cued_only:
+        return False
+    if FIRST_PERSON & set(tokens):
+        return False
+    if tokens[0] == "so":
+        return bool(SECOND_PERSON & set(tokens)) or _links_to_partner(sent, ctx, recent=True)
+    if tokens[0] in SECOND_PERSON:
+        return _links_to_partner(sent, ctx, recent=True)
+    # A paraphrase without a cue: their words, restated ("Two hundred a chair, that adds up").
+    overlap = content_stems(sent) & ctx.partner_stems
+    return len(overlap) >= REFLECTION_MIN_OVERLAP and not _interrogative(core)
+
+
+def _classify_question(
+    sent: str, ctx: Context, answered: bool, found: _Found, threaded: bool
+) -> None:
+    core = lead_stripped(sent)
+    if cues.MIRROR.match(core):
         found.add(Move.MIRROR_QUESTION, sent)
         return
-    linked = _links_to_partner(sent, ctx) or (
-        ctx.has_partner and cues.GENERIC_FOLLOW_UP.match(sent.strip()) is not None
+    if not _interrogative(core) and ctx.has_partner and _reflective(core, sent, ctx):
+        found.add(Move.REFLECTION, sent)  # "So you moved for the job?": checking, not asking
+        return
+    linked = (
+        _links_to_partner(sent, ctx, recent=True)
+        or _echo(sent, ctx)
+        or (ctx.partner_content and cues.GENERIC_FOLLOW_UP.match(core) is not None)
+        or (threaded and not ctx.invites_questions)
     )
     if linked:
         found.add(Move.FOLLOW_UP_QUESTION, sent)
-        return
-    ignores_question = bool(ctx.partner_questions) and not answered
-    if ignores_question or ctx.partner_emotional:
-        found.add(Move.TOPIC_HIJACK, sent)
-        return
-    found.add(Move.NEW_TOPIC_QUESTION, sent)
+    elif ctx.invites_questions or not ctx.has_partner:
+        found.add(Move.NEW_TOPIC_QUESTION, sent)
+    elif (ctx.partner_questions and not answered) or ctx.partner_shared:
+        found.add(Move.TOPIC_HIJACK, sent)  # steps over their question or what they shared
+    else:
+        found.add(Move.NEW_TOPIC_QUESTION, sent)
 
 
 def _statements(sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
+    if not ctx.has_partner:
+        return
     for sent in sents:
-        if _is_question(sent):
+        if _is_question(sent) or found.covers(sent, NEGATIVE_EVIDENCE):
             continue
-        stripped = sent.strip()
-        if cues.NOT_REFLECTION.match(stripped):
-            continue
-        if cues.REFLECTION.match(stripped):
-            found.add(Move.REFLECTION, sent)
-            continue
-        tokens = words(stripped)
-        if tokens and tokens[0] in SECOND_PERSON and _links_to_partner(sent, ctx):
+        acknowledged = found.covers(sent, (Move.ACKNOWLEDGEMENT,))
+        if _reflective(lead_stripped(sent), sent, ctx, cued_only=acknowledged):
             found.add(Move.REFLECTION, sent)
 
 
 def _acknowledgement(message: str, ctx: Context, found: _Found) -> None:
-    match = cues.EMPATHY.search(message)
-    if match:
+    if not ctx.has_partner:
+        return
+    match = cues.ACKNOWLEDGE.search(message)
+    if match and not found.covers(match.group(0), NEGATIVE_EVIDENCE):
         found.add(Move.ACKNOWLEDGEMENT, match.group(0))
+        return
+    for sent in sentences(message):
+        praise = cues.PRAISE.search(sent)
+        if praise and _links_to_partner(sent, ctx, recent=True) and not found.covers(sent):
+            found.add(Move.ACKNOWLEDGEMENT, sent)
+            return
+
+
+POSITIVE = (
+    Move.FOLLOW_UP_QUESTION,
+    Move.REFLECTION,
+    Move.NEW_TOPIC_QUESTION,
+    Move.ACKNOWLEDGEMENT,
+)
 
 
 def _self_talk(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
-    tokens = words(message)
-    own = [s for s in sents if not _is_question(s) and FIRST_PERSON & set(words(s))]
+    if Move.PITCH in found:
+        return  # the self-talk serves the pitch; it is not coded on its own
+    own = [
+        s
+        for s in sents
+        if not _is_question(s)
+        and FIRST_PERSON & set(words(s))
+        and not found.covers(s)
+        and not cues.SELF_PITCH.search(s)
+    ]
     if not own:
         return
-    engaged = Move.FOLLOW_UP_QUESTION in found or Move.REFLECTION in found
-    if len(tokens) >= MONOLOGUE_WORDS and not engaged:
+    own_words = sum(len(words(s)) for s in own)
+    engaged = found.any(Move.FOLLOW_UP_QUESTION, Move.REFLECTION)
+    positive = found.any(*POSITIVE)
+    if len(words(message)) >= MONOLOGUE_WORDS and not engaged:
+        found.add(Move.SELF_FOCUS, own[0])  # a monologue; a token "what about you?" won't save it
+    elif ctx.partner_emotional and not positive and own_words >= SELF_FOCUS_MIN_WORDS:
+        found.add(Move.SELF_FOCUS, own[0])  # their news or feeling turned into a story about me
+    elif (
+        not positive
+        and ctx.has_partner
+        and not ctx.asked_about_user
+        and own_words >= SELF_FOCUS_MIN_WORDS
+        and not any(_links_to_partner(s, ctx, recent=True, lexical=True) for s in own)
+    ):
         found.add(Move.SELF_FOCUS, own[0])
-        return
-    linked = (
-        not ctx.has_partner or ctx.asked_about_user or any(_links_to_partner(s, ctx) for s in own)
-    )
-    positive = any(
-        m in found
-        for m in (
-            Move.FOLLOW_UP_QUESTION,
-            Move.REFLECTION,
-            Move.NEW_TOPIC_QUESTION,
-            Move.ACKNOWLEDGEMENT,
-        )
-    )
-    if linked or positive or len(tokens) < SELF_FOCUS_MIN_WORDS:
+    elif own_words >= DISCLOSURE_MIN_WORDS:
         found.add(Move.SELF_DISCLOSURE, own[0])
-    else:
-        found.add(Move.SELF_FOCUS, own[0])
 
 
 def _minimal(message: str, found: _Found) -> None:

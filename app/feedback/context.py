@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.feedback import cues
-from app.feedback.text import content_stems, named_entities, sentences
+from app.feedback.text import content_stems, named_entities, sentences, words
 from app.feedback.types import Utterance
 
 # How many user turns, and how warm, before asking for a referral or a demo stops being a pitch.
@@ -23,11 +23,15 @@ class Context:
     recent_statements: tuple[str, ...]
     partner_stems: frozenset[str]  # content stems of the partner's last line
     earlier_stems: frozenset[str]  # content stems of the partner's earlier lines
+    recent_stems: frozenset[str]  # content stems of the partner's last three lines
     partner_entities: frozenset[str]
     user_turns_before: int
     prior_interest_rate: float
     asked_about_user: bool  # the partner just asked the user something about themselves
     partner_emotional: bool  # the partner just shared a feeling or a life event
+    partner_shared: bool  # the partner just told something about themselves worth picking up
+    partner_content: bool  # the partner's last line says something a pronoun can point at
+    invites_questions: bool  # "any questions for me?": a question of any kind answers it
 
     @property
     def warm(self) -> bool:
@@ -50,12 +54,12 @@ def _looks_interested(message: str) -> bool:
     The full analysis of every earlier turn would make a turn's cost grow with the
     conversation; this proxy only has to tell warm histories from cold ones.
     """
-    lowered = message.lower()
     curious = (
-        ("?" in message and "you" in lowered)
+        "?" in message
         or cues.MORE_REQUEST.search(message) is not None
         or any(cues.REFLECTION.match(s) for s in sentences(message))
-        or cues.EMPATHY.search(message) is not None
+        or cues.ACKNOWLEDGE.search(message) is not None
+        or cues.FEELING_REFLECTION.search(message) is not None
     )
     selling = (
         cues.PRODUCT_PITCH.search(message) is not None
@@ -63,6 +67,19 @@ def _looks_interested(message: str) -> bool:
         or cues.ASK.search(message) is not None
     )
     return curious and not selling
+
+
+_SELF_WORDS = frozenset(
+    {"i", "i'm", "i've", "i'd", "my", "we", "we're", "we've", "our", "me", "us"}
+)
+SHARED_MIN_STEMS = 3
+
+
+def _shares(statements: tuple[str, ...]) -> bool:
+    """Did the partner tell something about themselves (not just "nice to meet you")?"""
+    if not any(_SELF_WORDS & set(words(s)) for s in statements):
+        return False
+    return len(content_stems(" ".join(statements))) >= SHARED_MIN_STEMS
 
 
 def _recent_statements(persona_lines: list[str], lines: int = 3) -> tuple[str, ...]:
@@ -91,9 +108,13 @@ def build_context(history: Sequence[Utterance]) -> Context:
         recent_statements=_recent_statements(persona_lines),
         partner_stems=content_stems(last),
         earlier_stems=earlier,
+        recent_stems=frozenset().union(*(content_stems(x) for x in persona_lines[-3:])),
         partner_entities=named_entities(last),
         user_turns_before=len(user_lines),
         prior_interest_rate=rate,
         asked_about_user=any(cues.ASKED_ABOUT_USER.search(q) for q in questions),
         partner_emotional=cues.EMOTION.search(" ".join(statements)) is not None,
+        partner_shared=_shares(statements),
+        partner_content=len(content_stems(" ".join(statements))) >= SHARED_MIN_STEMS,
+        invites_questions=any(cues.INVITES_QUESTIONS.search(q) for q in questions),
     )

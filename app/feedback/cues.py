@@ -19,7 +19,10 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 # "tell me more about X": asks for more without a question mark.
 MORE_REQUEST = _rx(
     r"\btell me (?:a (?:little |bit )?)?more\b[^.!?\n]*",
-    r"\btell me (?:about|how|what|why|when)\b[^.!?\n]*",
+    r"\btell me (?:a (?:little |bit )+)?(?:more )?(?:about|how|what|why|when|where|who)\b"
+    r"[^.!?\n]*",
+    r"\b(?:i'?m|i am|i was|i'd be) (?:just )?(?:wondering|curious)\b[^.!?\n]*",
+    r"\bhelp me understand\b[^.!?\n]*",
     r"\b(?:i'?d|i would) love to (?:hear|know|learn) (?:more )?(?:about|how|what|why)\b[^.!?\n]*",
     r"\bi'?m (?:really )?curious (?:about|how|what|why|whether|if)\b[^.!?\n]*",
     r"\bwalk me through\b[^.!?\n]*",
@@ -34,12 +37,16 @@ GENERIC_FOLLOW_UP = _rx(
     r"like what|such as|meaning|what do you mean|what did you mean|how did that go|"
     r"what was that like|what's that like|how was that|how was it|and then what|then what|"
     r"what made you|what led you|what got you|how did you (?:get|end up|decide|manage)|"
-    r"what was the hardest|what surprised you|how does that work|what does that look like)\b",
+    r"what was the hardest|what surprised you|how does that work|what does that look like|"
+    r"how are you (?:holding up|doing|feeling|coping|managing|finding it)|how do you feel|"
+    r"how does it feel|how did (?:it|that) (?:go|feel)|how's it going|how is it going|"
+    r"what(?:'s| is) making you|what makes you (?:feel|say|think))\b",
 )
 
 MIRROR = _rx(
     r"^(?:and|so|but|how|what)?\s*(?:about|abt)?\s*(?:you|yourself|yours|u|your end|your side)"
     r"\s*[?!.]*\s*$",
+    r"^(?:are|do|did|have|will|were|would) you(?: too| as well)?\s*\?",
     r"^(?:same (?:question )?(?:to|for) you|you\?|and yourself|how about yourself|"
     r"what about yourself|how about you|what about you|and you|how's yours|and yours)\b",
 )
@@ -51,7 +58,8 @@ REFLECTION = _rx(
     r"^(?:so,? )?if i (?:understand|hear|heard|get) (?:you|that|this) (?:right|correctly)?",
     r"^(?:so,? )?in other words\b",
     r"^(?:so,? )?what you(?:'re| are) saying\b",
-    r"^so,? (?:you|your|for you|basically you|it's|that's|the)\b",
+    r"^so,? (?:you|your|for you|basically you|it's|that's|the|she|he|they|it|that|there|this|"
+    r"on one hand|on the one hand)\b",
     r"^(?:so,? )?you(?:'re| are) (?:feeling|saying|telling|worried|torn|excited|frustrated|"
     r"hoping|trying|looking|not sure|unsure|proud|tired|kind of|really|still|clearly|"
     r"basically)\b",
@@ -64,33 +72,78 @@ REFLECTION = _rx(
     r"priority|bottleneck|pain) (?:is|was|seems)\b",
 )
 
+# Reflection cues that may sit mid-sentence ("But on the other hand, it sounds like...").
+REFLECTION_ANYWHERE = _rx(
+    r"\b(?:it |that )?(?:does |really |also )?sounds? (?:like|as if|as though) "
+    r"(?:you|your|it's been|"
+    r"that's been|there)\b",
+    r"\bit (?:seems|looks) (?:like|as if|as though) (?:you|your|for you)\b",
+    r"\bi (?:can )?(?:hear|see|sense|get the sense|get the feeling) (?:that )?you(?:'re| are| feel|"
+    r"'ve| have| really)?\b",
+    r"\bwhat i(?:'m| am) hearing\b",
+    r"\bif i(?:'m| am) (?:hearing|understanding) (?:you|this|that) (?:right|correctly)\b",
+)
+
 # Advice and claims that start like a reflection but tell rather than restate.
 NOT_REFLECTION = _rx(
     r"^(?:so,? )?you (?:should|could|need to|have to|must try|might want|ought|gotta|can't|"
-    r"cannot|will|won't|know what)\b",
+    r"cannot|will|won't|know what|know,|guys should|guys need|may want|can try|can take|can use|"
+    r"can do|can call|can get)\b",
 )
 
-EMPATHY = _rx(
-    r"\bcongrat\w*",
-    r"\bsorry to hear\b",
-    r"\bi(?:'m| am) (?:so |really )?sorry\b",
-    r"\bi can (?:only )?imagine\b",
-    r"\bthat (?:must|would|might) (?:be|have been|feel)\b[^.!?\n]*",
-    r"\bmust (?:be|have been) (?:so |really |pretty |quite )?(?:hard|tough|rough|exciting|"
-    r"stressful|fun|scary|intense|amazing|exhausting|rewarding|difficult|satisfying|a relief|"
-    r"nerve-?wracking|overwhelming|a big|a huge)\b",
-    r"\b(?:that|this|it)(?:'s| is| was| sounds| seems)? (?:so |really |pretty |quite |such )?"
+_FEELINGS = (
+    r"(?:hard|tough|rough|exciting|stressful|fun|scary|intense|amazing|exhausting|rewarding|"
+    r"difficult|satisfying|a relief|nerve-?wracking|overwhelming|lonely|frustrating|painful|"
+    r"draining|exhilarating|bittersweet|daunting|terrifying|thrilling|upsetting|disappointing|"
+    r"a lot|a big|a huge|a (?:real )?(?:rollercoaster|shock|change|adjustment|challenge))"
+)
+# Naming the partner's feeling is a reflection (MITI: a complex reflection), not mere empathy.
+FEELING_REFLECTION = _rx(
+    r"\b(?:that|it|this) (?:must|would|might|probably) (?:be|have been|feel|have felt|make|"
+    r"mean|have made)\b"
+    r"[^.!?\n]*",
+    r"\bmust (?:be|have been) (?:so |really |pretty |quite |such )?" + _FEELINGS + r"[^.!?\n]*",
+    r"\bmust (?:have )?(?:hurt|stung|sting|felt|taken a toll)\b[^.!?\n]*",
+    r"\bi(?:'d| would)? (?:imagine|guess|bet) (?:that )?(?:it|that|those|this|they|you)\b[^.!?\n]*",
+    r"\b(?:that |it |this )?(?:sounds|seems|looks) (?:like )?(?:it (?:was|is) )?(?:so |really |"
+    r"pretty |quite |super |incredibly |kind of |such |like )?(?:an? )?" + _FEELINGS + r"[^.!?\n]*",
+    r"\byou must (?:be|have|feel)\b[^.!?\n]*",
+)
+
+# The user's own recognition of what the partner said: praise, congratulations, sympathy.
+ACKNOWLEDGE = _rx(
+    r"\bcongrat\w*[^.!?\n]*",
+    r"\bsorry to hear\b[^.!?\n]*",
+    r"\bi(?:'m| am) (?:so |really )?sorry\b[^.!?\n]*",
+    r"\bi can (?:only )?imagine\b[^.!?\n]*",
+    r"\b(?:that|this|it)(?:'s| is| was)? (?:so |really |pretty |quite |such |seriously )?"
     r"(?:an? )?(?:tough|hard|rough|brave|bold|impressive|huge|big|stressful|difficult|scary|"
     r"exciting|intense|inspiring|remarkable|fascinating|exhausting|rewarding|meaningful|"
-    r"frustrating|a big deal|a big step|a huge step|a lot|no small)\b[^.!?\n]*",
+    r"frustrating|a big deal|a big step|a huge step|a lot|no small|an achievement|admirable|"
+    r"incredible|unusual|rare|smart|clever|a great (?:move|call|idea|story))\b[^.!?\n]*",
+    r"\b(?:that's|that is|what) an? (?:really |very )?(?:lovely|beautiful|great|good|nice|"
+    r"wonderful|fair|smart|clever|brilliant) (?:way|point|question|reason|idea|filter|tip|"
+    r"thing|story|goal)\b[^.!?\n]*",
+    r"\b(?:sounds|feels) (?:very |really |so )?familiar\b[^.!?\n]*",
+    r"\b(?:is|are|sounds|seems) (?:quite |very |really |pretty |so )?(?:reasonable|humane|"
+    r"refreshing|sensible|thoughtful|generous)\b[^.!?\n]*",
+    r"\b(?:it's|that's|it is|that is) (?:completely |totally |perfectly |so )?(?:normal|natural|"
+    r"understandable)\b[^.!?\n]*",
+    r"\bwelcome back\b[^.!?\n]*",
+    r"\b(?:that's|it's|that is) (?:quite |such |a real |really )?(?:a|an) (?:journey|story|path|"
+    r"ride|leap|change|achievement|milestone|feat)\b[^.!?\n]*",
     r"\bwell done\b",
     r"\bgood for you\b",
-    r"\bkudos\b",
+    r"\bkudos\b[^.!?\n]*",
+    r"\bhats off\b[^.!?\n]*",
     r"\bwhat an? (?:\w+ ){0,2}(?:journey|story|move|achievement|accomplishment|change|leap|"
-    r"experience|year|week)\b",
+    r"experience|year|week|path|career)\b",
     r"\bi (?:really )?(?:admire|respect|appreciate)\b[^.!?\n]*",
-    r"\bthat makes (?:a lot of |total )?sense\b",
+    r"\bthat makes (?:a lot of |total )?sense\b[^.!?\n]*",
     r"\bi hear you\b",
+    r"\bi (?:totally |completely )?(?:get|understand) (?:that|why|how|it)\b[^.!?\n]*",
+    r"\b(?:love|loved|like) (?:that|how|the idea|your)\b[^.!?\n]*",
+    r"\bthanks? (?:you )?for (?:sharing|explaining|telling)\b[^.!?\n]*",
 )
 
 BACKCHANNEL_WORDS = wordset(
@@ -105,6 +158,19 @@ DISMISSIVE = _rx(
     r"(?:not true|wrong|silly|stupid|dumb|pointless|a waste(?: of time)?|overrated|outdated|"
     r"boring|easy|nothing|nonsense|naive|old news|ridiculous|lame|meh|not a real job|"
     r"not that hard|not hard)\b",
+    r"\b(?:have|has) it easy\b[^.!?\n]*",
+    r"\b(?:everyone|everybody) (?:gets over|goes through|deals with|says that)\b[^.!?\n]*",
+    r"^\w+ happens?\b,",
+    r"\b(?:your|their) (?:own )?fault\b[^.!?\n]*",
+    r"^why (?:not|don't you) just\b[^.!?\n]*",
+    r"^(?:you|they) (?:should|shouldn't|need to|just need|have to|ought to) (?:just |really |"
+    r"simply )?(?:drop|stop|quit|get rid|switch|become|learn|fire|hire|move|use|write|get)\b"
+    r"[^.!?\n]*",
+    r"\bi(?:'d| would) hate (?:it|that)\b",
+    r"\blet me guess\b[^.!?\n]*",
+    r"\b(?:it's|that's) not (?:really )?(?:about|because of) the\b[^.!?\n]*",
+    r"\b(?:nobody|no one) (?:really )?(?:listens|answers|uses|cares|does|needs|reads|notices)\b"
+    r"[^.!?\n]*",
     r"\bwho cares\b",
     r"\bnobody (?:uses|cares|does|needs|reads)\b",
     r"\bno one (?:uses|cares|does|needs|reads)\b",
@@ -121,20 +187,45 @@ DISMISSIVE = _rx(
     r"\bthat's (?:just|only) (?:a |an )?\w+ (?:job|thing)\b",
 )
 
+# A verdict on the partner's thing ("Rust is a fad"); only a judgement when its subject is not
+# the speaker's own experience ("it was awful" after "I was laid off" is not), see analyzer.
+JUDGEMENT = _rx(
+    r"\b(?P<subject>[\w-]+)(?:'s| is| are| was| were) (?:so |really |totally |completely |"
+    r"pretty |kind of |a bit |just |always )?(?:a fad|dead|overrated|overhyped|outdated|"
+    r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
+    r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same)\b"
+    r"[^.!?\n]*",
+)
+
 # Selling a product or service.
 PRODUCT_PITCH = _rx(
-    r"\b(?:our|my) (?:product|tool|platform|solution|software|app|service|offering|startup|"
-    r"company|agency|team|firm|saas|api|plugin|system) (?:can|could|would|will|helps?|saves?|"
-    r"does|is|makes?|cuts?|automates?|lets|gives|offers?|integrates?)\b[^.!?\n]*",
+    r"\b(?:our|my) (?:[\w-]+ ){0,2}(?:product|tool|platform|solution|software|service|offering|"
+    r"startup|agency|firm|saas|api|plugin|system|map|reminders) (?:can|could|would|will|helps?|"
+    r"saves?|does|makes?|cuts?|automates?|lets|gives|offers?|integrates?|solves?|fixes)\b"
+    r"[^.!?\n]*",
+    r"\b(?:our|my) (?:product|tool|platform|solution|software|app|service) is (?:the |much |way |"
+    r"far )?(?:best|leading|only|number one|lighter|better|faster|cheaper|easier)\b[^.!?\n]*",
+    r"\bwe(?:'re| are) (?:the )?(?:number one|#1|leading|market leader|best)\b[^.!?\n]*",
+    r"\bwe (?:sell|offer|provide) (?:a |an )?[^.!?\n]*",
+    r"\b(?:want|like|care) to see (?:it|a demo|how|the numbers|what we)\b[^.!?\n]*",
+    r"\bhave you (?:ever )?(?:tried|looked at|heard of) (?:our|us)\b[^.!?\n]*",
+    r"\b(?:find|finding|looking for|meet) (?:new )?(?:customers|clients|leads|buyers)\b[^.!?\n]*",
+    r"\bdecision[- ]maker\b[^.!?\n]*",
+    r"\bwouldn't you (?:rather|like|want)\b[^.!?\n]*",
+    r"\b(?:we|i) can get you\b[^.!?\n]*",
+    r"\bguaranteed\b[^.!?\n]*",
+    r"\bpricing (?:tiers?|plans?)\b[^.!?\n]*",
+    r"\b(?:premium|enterprise|pro) plan\b[^.!?\n]*",
     r"\b(?:save|saves|saving) you\b[^.!?\n]*",
-    r"\bwould you be (?:interested|open) (?:in|to)\b[^.!?\n]*",
     r"\bhave you (?:ever )?(?:considered|thought about) (?:using|switching|trying|our|buying|"
     r"how much)\b[^.!?\n]*",
-    r"\bfree trial\b",
-    r"\b(?:a|our|quick|short|15[- ]minute|30[- ]minute|live) demo\b[^.!?\n]*",
-    r"\bdemo (?:of|for) (?:our|my)\b[^.!?\n]*",
-    r"\bbook (?:a|some) (?:call|meeting|time)\b[^.!?\n]*",
-    r"\b(?:jump|hop) on a (?:quick )?call\b[^.!?\n]*",
+    r"\bfree trial\b[^.!?\n]*",
+    r"\bwe integrate with\b[^.!?\n]*",
+    r"\b(?:our|my) (?:product|tool|platform|solution|software|service) (?:actually |really )?"
+    r"works\b[^.!?\n]*",
+    r"\bnot like (?:other|the other) (?:vendors|companies|tools|providers)\b[^.!?\n]*",
+    r"\b(?:talk about|discuss|go over) (?:pricing|price|prices|costs?|the contract|terms)\b"
+    r"[^.!?\n]*",
     r"\blet me show you\b[^.!?\n]*",
     r"\bwe (?:can|could) (?:help|save|cut|double|boost|automate|fix)\b[^.!?\n]*",
     r"\b(?:sign|signing) up\b[^.!?\n]*",
@@ -151,7 +242,13 @@ SELF_PITCH = _rx(
     r"\bi(?:'m| am| would be|'d be) (?:a |the )?(?:perfect|great|ideal|strong|excellent|"
     r"natural|good) (?:fit|candidate|match|hire|addition)\b[^.!?\n]*",
     r"\bhire me\b",
-    r"\bmy (?:resume|résumé|cv|portfolio|linkedin|elevator pitch|skill ?set)\b[^.!?\n]*",
+    r"\bmy (?:elevator pitch|skill ?set)\b[^.!?\n]*",
+    r"\bi(?:'m| am) (?:really |very |highly |super )?(?:experienced|qualified|skilled|talented|"
+    r"a natural leader)\b[^.!?\n]*",
+    r"\bsomeone like me\b[^.!?\n]*",
+    r"\bi(?:'d| would) (?:love|like) to work (?:at|for|with|on) (?:you|your|northwind|[A-Z])"
+    r"[^.!?\n]*",
+    r"\bi(?:'d| would) be a (?:good|great|strong|perfect) fit\b[^.!?\n]*",
     r"\bmy (?:pitch|track record)\b[^.!?\n]*",
     r"\bi (?:bring|offer|deliver) (?:a |\d+)[^.!?\n]*",
     r"\bi(?:'d| would) be (?:an|a huge|a great) (?:asset|value)\b[^.!?\n]*",
@@ -173,13 +270,27 @@ ASK = _rx(
     r"\b(?:pass|forward|send) (?:along |on )?(?:you )?my (?:resume|résumé|cv)\b[^.!?\n]*",
     r"\b(?:any|have) (?:open )?(?:openings|positions|roles|vacancies|jobs|job openings)\b"
     r"[^.!?\n]*",
-    r"\b(?:are you|is your (?:team|company)|is \w+) (?:hiring|recruiting)\b[^.!?\n]*",
+    r"(?:^|[.!?,]\s*)(?:so |and |also )?(?:are you|is your (?:team|company)|is \w+) "
+    r"(?:currently |still )?(?:hiring|recruiting)\b[^.!?\n]*",
+    r"\bmy (?:resume|résumé|cv|portfolio|linkedin)\b[^.!?\n]*",
+    r"\b(?:know|knows) (?:anyone|anybody|someone) (?:on the hiring|in hiring|who(?:'s| is) hiring|"
+    r"hiring)\b[^.!?\n]*",
+    r"\bhiring side\b[^.!?\n]*",
+    r"\bskip me\b[^.!?\n]*",
+    r"\bi (?:want|need|would like|'d like) to (?:make sure i )?(?:get|land) (?:the|a|this|that) "
+    r"(?:[\w-]+ )?(?:job|role|position|offer|interview)\b[^.!?\n]*",
+    r"\bcan i (?:work|be) (?:fully |100% )?remote\b[^.!?\n]*",
     r"\b(?:get|land|help me (?:get|find|land)) (?:me )?(?:a |an )?(?:job|interview|role|"
     r"position|internship)\b[^.!?\n]*",
     r"\bhiring manager\b[^.!?\n]*",
     r"\b(?:could|can|would) (?:you|we) (?:set up|schedule|do|arrange|book) (?:a |an )?"
     r"(?:call|meeting|demo|coffee|chat|intro)\b[^.!?\n]*",
     r"\bdemo\b[^.!?\n]*",
+    r"\bwould you be (?:interested|open) (?:in|to)\b[^.!?\n]*",
+    r"\bbook (?:a|some) (?:call|meeting|time)\b[^.!?\n]*",
+    r"\b(?:jump|hop) on a (?:quick )?call\b[^.!?\n]*",
+    r"\b(?:short|quick|brief|\d+[- ]minute) (?:call|chat|meeting)\b[^.!?\n]*",
+    r"\b(?:can|could|may) i send you\b[^.!?\n]*",
     r"\b(?:grab|get) (?:a )?(?:coffee|call) (?:next|this|some)\b[^.!?\n]*",
     r"\bwho (?:should|could) i (?:talk|reach out|speak) to\b[^.!?\n]*",
     r"\bcould you (?:share|pass) (?:my|our)\b[^.!?\n]*",
@@ -207,6 +318,20 @@ ASKED_ABOUT_USER = _rx(
     r"\byou(?:r|rself)?\b[^?]*\?",
 )
 
+# The partner inviting the user's questions: any question answers them.
+INVITES_QUESTIONS = _rx(
+    r"\bany(?:thing)? (?:questions|else)\b",
+    r"\b(?:anything|what) (?:would you like|do you want|you'd like) to (?:know|ask)\b",
+    r"\bask me\b",
+    r"\bwhere were we\b",
+)
+
+# Generic praise: an acknowledgement only when the same sentence names what they said.
+PRAISE = _rx(
+    r"\b(?:that's|it's|that is|sounds|how) (?:really |so |very |pretty |super )?(?:sweet|lovely|"
+    r"beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|interesting|fascinating)\b",
+)
+
 # Questions the partner asks the user.
 OPINION_OR_INFO_ASK = re.compile(r"\?\s*$")
 
@@ -215,7 +340,7 @@ EMOTION = _rx(
     r"\b(?:rough|tough|hard|stressful|stressed|exhausted|exhausting|burn(?:ed|t) out|laid off|"
     r"let go|lost|sad|worried|nervous|anxious|scared|struggl\w+|overwhelm\w*|thrilled|excited|"
     r"proud|devastat\w+|frustrat\w+|miss (?:it|them|him|her)|passed away|sick|divorce|"
-    r"promot\w+|pregnan\w+|engaged|married)\b",
+    r"promot\w+|pregnan\w+|engaged|married|layoffs?|nervous|not sure|unsure|leaving|quit)\b",
 )
 
 QUESTION_START = _rx(

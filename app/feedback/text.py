@@ -49,7 +49,8 @@ STOP_WORDS = wordset(
 FILLER = wordset(
     """yeah yes yep ok okay oh wow really just like actually thing things lot lots kind sort
     pretty good great nice cool thanks thank hi hello hey sure right think know mean say said
-    tell want need love day year time way people work bit today guess feel lately"""
+    tell want need love day year time way people work bit today guess feel lately meet
+    meeting nice glad"""
 )
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -98,13 +99,47 @@ def sentences(text: str) -> tuple[str, ...]:
     return exact or (stripped,)
 
 
+# Discourse markers and hesitations that open spoken sentences; a reflection cue may follow them.
+_LEAD_RE = re.compile(
+    r"^(?:[-–—…\s]*(?:and|but|well|yeah|yes|yep|okay|ok|oh|um+|uh+|mm+-?hmm|mm+|hmm+|right|"
+    r"alright|all right|now|like|you know|i mean|wow|hey|cool|great|sure)\b[,.!]?\s*)+",
+    re.IGNORECASE,
+)
+_STUTTER_RE = re.compile(r"\b(\w+)(?:-+\s?\1\b)+", re.IGNORECASE)
+_SO_RE = re.compile(r"^so\b[,.]?\s*", re.IGNORECASE)
+
+
+def lead_stripped(sentence: str) -> str:
+    """The sentence without its opening fillers and stutters ("Okay. And you-you've" ->
+    "you've"); a leading "so" is kept because it marks a summary or reflection."""
+    core = _STUTTER_RE.sub(r"\1", sentence.strip())
+    core = _LEAD_RE.sub("", core)
+    if _SO_RE.match(core):
+        rest = _LEAD_RE.sub("", _SO_RE.sub("", core))
+        return "so " + rest
+    return core.lstrip("-–—… ")
+
+
+_CLITIC_RE = re.compile(r"(?:'s|'m|'re|'ve|'d|'ll|n't)$")
+
+
 def content_stems(text: str) -> frozenset[str]:
     """Stems of the meaningful words: no stop words, no filler, no one-letter tokens."""
-    return frozenset(
-        stem(w)
-        for w in words(text)
-        if len(w) > 2 and w not in STOP_WORDS and w not in FILLER and not w.isdigit()
-    )
+    found: set[str] = set()
+    for token in words(text):
+        w = _CLITIC_RE.sub("", token)
+        if len(w) > 2 and w not in STOP_WORDS and w not in FILLER and not w.isdigit():
+            found.add(stem(w))
+    return frozenset(found)
+
+
+PREFIX = 5
+
+
+def prefixes(stems: frozenset[str]) -> frozenset[str]:
+    """First letters of longer stems: joins "teacher"/"teach", "recruiter"/"recruiting" that
+    stemming keeps apart (derivation, not inflection)."""
+    return frozenset(s[:PREFIX] for s in stems if len(s) >= PREFIX)
 
 
 def named_entities(text: str) -> frozenset[str]:
