@@ -39,6 +39,17 @@ THANKS = re.compile(
     r"that would be (?:great|amazing|wonderful)|deal)\b",
     re.IGNORECASE,
 )
+INTRODUCTION = re.compile(
+    r"\b(?:i'm|i am|my name is|my name's|name's|call me|this is)\s+([A-Z][a-z]{1,20})\b",
+    re.IGNORECASE,
+)
+NOT_NAMES = frozenset(
+    re.findall(
+        r"\w+",
+        """just not so here sorry glad happy still also really very currently interested
+        looking working from in at on a an the new based trying curious actually""",
+    )
+)
 QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 LISTENING_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.REFLECTION, Move.ACKNOWLEDGEMENT})
 # Words too common to tell one topic from another ("what do you do" is not about anything).
@@ -244,6 +255,9 @@ class _Reply:
                 return self._say(getattr(reactions, attr), attr)
         if self.after.stage is Stage.COOLING:
             return None  # no warm small talk while looking for the exit
+        name = self._new_name()
+        if name is not None:
+            return self._say_named(reactions.introduced, name)
         if self.ctx.before.stage is Stage.COOLING:
             return self._say(reactions.recovering, "recovering")
         if Move.REFLECTION in self.moves:
@@ -255,6 +269,22 @@ class _Reply:
         if Move.SELF_DISCLOSURE in self.moves and not self._asked():
             return self._say(reactions.disclosure, "disclosure")
         return None
+
+    def _new_name(self) -> str | None:
+        """The name the user just gave, unless they gave it before."""
+        match = INTRODUCTION.search(self.user)
+        if match is None or not match.group(1)[0].isupper():
+            return None  # IGNORECASE is for the lead words; a name is still capitalised
+        name = match.group(1)
+        if name.lower() in NOT_NAMES:
+            return None
+        earlier = [u.content for u in self.ctx.history[:-1] if u.role == "user"]
+        return None if any(name in line for line in earlier) else name
+
+    def _say_named(self, lines: Sequence[str], name: str) -> str:
+        line = self._pick(lines, "introduced").replace("{name}", name)
+        self.parts.append(line)
+        return line
 
     def _asked(self) -> bool:
         return "?" in self.user or bool(self.moves & QUESTION_MOVES)

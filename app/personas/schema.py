@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.dialogue.types import Stage
 from app.errors import InvalidInput
@@ -106,6 +113,9 @@ class Reactions(_Model):
         description="Short, interested responses when the user shares something about "
         "themselves or answers the persona's question."
     )
+    introduced: Lines = Field(
+        description="When the user gives their name; every line contains '{name}', replaced by it."
+    )
     thanks: Lines = Field(
         description="When the user thanks them or accepts something they offered."
     )
@@ -118,6 +128,14 @@ class Reactions(_Model):
     )
     recovering: Lines = Field(description="When the conversation warms up again after cooling.")
     walk_away: Lines = Field(description="The persona's last line when walking away.")
+
+    @field_validator("introduced")
+    @classmethod
+    def _introduced_uses_the_name(cls, lines: list[str]) -> list[str]:
+        missing = [line for line in lines if "{name}" not in line]
+        if missing:
+            raise ValueError(f"every line must contain '{{name}}': {missing}")
+        return lines
 
 
 class Reward(_Model):

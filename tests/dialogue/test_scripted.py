@@ -224,6 +224,20 @@ async def test_mirror_question_gets_the_persona_answering_its_own_question() -> 
     assert any(line in mirrored for line in [*fact.answers, *fact.deeper])
 
 
+async def test_greets_the_user_by_the_name_they_give_once() -> None:
+    who = persona("prospect")
+    conversation = Conversation(who)
+    hello = await conversation.say("Hi Denise, I'm Alex. How is the warehouse?", QUESTION)
+    assert any(line.replace("{name}", "Alex") in hello for line in who.reactions.introduced)
+    again = await conversation.say("As I said, I'm Alex. What's the night shift like?", QUESTION)
+    assert "Alex" not in again
+
+
+async def test_does_not_take_an_ordinary_word_for_a_name() -> None:
+    answer = await Conversation(persona()).say("I'm Really curious, how is the fair?", QUESTION)
+    assert "Really" not in answer
+
+
 async def test_same_seed_and_history_give_the_same_replies() -> None:
     first, second = Conversation(persona(), seed="abc"), Conversation(persona(), seed="abc")
     await _listen(first)

@@ -160,3 +160,10 @@ def test_every_invalid_file_is_reported_at_once(tmp_path: Path) -> None:
 def test_an_empty_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PersonaInvalid, match="no persona files"):
         load_personas(tmp_path)
+
+
+def test_a_name_greeting_without_the_name_placeholder_is_refused(tmp_path: Path) -> None:
+    path = _copy_recruiter(tmp_path)
+    _edit(path, lambda d: d["reactions"]["introduced"].append("Nice to meet you!"))
+    with pytest.raises(PersonaInvalid, match="reactions.introduced"):
+        load_personas(tmp_path)
