@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -91,7 +90,7 @@ class RequestMetrics:
             metrics.REQUEST_SECONDS.labels(route).observe(time.perf_counter() - started)
 
 
-def _route_name(scope: dict[str, Any]) -> str:
+def _route_name(scope: Scope) -> str:
     # The route template, not the raw path: ids in paths would make unbounded label sets.
     route = scope.get("route")
     return getattr(route, "path", "unmatched")
