@@ -22,8 +22,8 @@ _ENV = Environment(
 )
 
 # Chart geometry (SVG user units): plot area inside the margins.
-WIDTH, HEIGHT = 640, 190
-LEFT, RIGHT, TOP, BOTTOM = 40, 16, 14, 30
+WIDTH, HEIGHT = 1000, 210
+LEFT, RIGHT, TOP, BOTTOM = 36, 14, 12, 26
 SCORE_COLOUR, TRUST_COLOUR = "#2563eb", "#d97706"
 
 
@@ -139,9 +139,6 @@ def chart_svg(run: RunResult, turns: list[TurnView]) -> Markup:
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{fill}" stroke="{SCORE_COLOUR}" '
             f'stroke-width="2"><title>{label}</title></circle>'
         )
-    parts.append(
-        f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 10}" class="tick" text-anchor="end">turn</text>'
-    )
     svg = (
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" '
         f'aria-label="score and trust per turn">{"".join(parts)}</svg>'
