@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.dialogue.scripted import ScriptedEngine, reply, reply_chunks
 from app.dialogue.types import Outcome, Stage
-from app.feedback.types import Move
+from app.feedback.types import Feedback, Move
 from app.personas.schema import Persona
 from tests.dialogue.factories import (
     LISTENER,
@@ -279,3 +282,38 @@ def test_every_reply_is_made_of_whole_sentences() -> None:
     for who in map(persona, PERSONA_IDS):
         for line in _yaml_lines(who):
             assert re.search(r"[.!?\"')]$", line), (who.id, line)
+
+
+# --- properties -------------------------------------------------------------------------------
+
+_texts = st.text(min_size=1, max_size=200) | st.sampled_from(LISTENER_LINES)
+_verdicts = st.builds(
+    lambda score, moves: Feedback(
+        genuine_interest=score >= 60, score=score, moves=sorted(moves), evidence=[], tip="tip"
+    ),
+    st.integers(0, 100),
+    st.sets(st.sampled_from(list(Move)), max_size=3),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(PERSONA_IDS),
+    st.text(min_size=1, max_size=12),
+    st.lists(st.tuples(_texts, _verdicts), min_size=1, max_size=25),
+)
+def test_any_conversation_gets_a_non_empty_deterministic_reply_every_turn(
+    persona_id: str, seed: str, turns: list[tuple[str, Feedback]]
+) -> None:
+    async def run() -> list[str]:
+        conversation = Conversation(persona(persona_id), seed=seed)
+        for text, verdict in turns:
+            if conversation.state.ended:
+                break
+            answer = await conversation.say(text, verdict)
+            assert answer.strip()
+            assert "{name}" not in answer
+        return conversation.persona_lines()
+
+    first = asyncio.run(run())
+    assert first == asyncio.run(run())
