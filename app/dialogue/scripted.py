@@ -50,6 +50,10 @@ NOT_NAMES = frozenset(
         looking working from in at on a an the new based trying curious actually""",
     )
 )
+MORE_PLEASE = re.compile(
+    r"\b(?:tell me more|say more|go on|keep going|how so|what do you mean|and then)\b",
+    re.IGNORECASE,
+)
 QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 LISTENING_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.REFLECTION, Move.ACKNOWLEDGEMENT})
 # Words too common to tell one topic from another ("what do you do" is not about anything).
@@ -213,7 +217,8 @@ class _Reply:
         if len(self.parts) > MAX_PARTS and lead:
             self.parts.remove(lead)  # a long reply reads better without the small talk
         if not self.parts:
-            self._say(self.persona.reactions.unknown, "unknown")
+            fallback = self.persona.reactions
+            self._say(fallback.unknown if self._asked() else fallback.disclosure, "fallback")
         return self.parts
 
     # -- choosing lines --------------------------------------------------------------------
@@ -287,7 +292,11 @@ class _Reply:
         return line
 
     def _asked(self) -> bool:
-        return "?" in self.user or bool(self.moves & QUESTION_MOVES)
+        return "?" in self.user or bool(self.moves & QUESTION_MOVES) or self._wants_more()
+
+    def _wants_more(self) -> bool:
+        """'Tell me more', 'go on': a follow-up whatever the analyzer called it."""
+        return MORE_PLEASE.search(self.user) is not None
 
     def _substance(self, *, short: bool) -> None:
         lines = self._substance_lines()
@@ -312,7 +321,7 @@ class _Reply:
         topic = self.index.match(self.user, current, self._topic_rank, sticky)
         if topic is not None:
             return self._lines_for(topic, current)
-        if current is not None and self.moves & LISTENING_MOVES:
+        if current is not None and (self.moves & LISTENING_MOVES or self._wants_more()):
             return self._lines_for(current, current)
         if Move.MIRROR_QUESTION in self.moves:
             mirrored = self._mirrored_topic()
