@@ -1,5 +1,5 @@
 """ORM tables. Import every model here so Alembic's autogenerate and the tests see them all."""
 
-from app.models.tables import ApiKey, Conversation, EvalRun, Message
+from app.models.tables import ApiKey, Conversation, EvalRun, Message, TenantPersona
 
-__all__ = ["ApiKey", "Conversation", "EvalRun", "Message"]
+__all__ = ["ApiKey", "Conversation", "EvalRun", "Message", "TenantPersona"]

@@ -36,6 +36,9 @@ class Conversation(Base):
     difficulty: Mapped[str] = mapped_column(String(32))
     user_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
     engine: Mapped[str] = mapped_column(String(32))
+    # A tenant's own persona is copied here when the conversation starts, so editing or deleting
+    # it later cannot change or break a conversation already under way. Built-ins stay null.
+    persona_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Optimistic concurrency: every write to the transcript bumps it, guarded by its old value.
     version: Mapped[int] = mapped_column(Integer, default=0)
@@ -72,6 +75,18 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class TenantPersona(Base):
+    """A persona a tenant wrote or imported over the API; visible only to that tenant."""
+
+    __tablename__ = "tenant_personas"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    persona_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)  # the validated Persona, as JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class EvalRun(Base):

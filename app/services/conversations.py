@@ -14,6 +14,7 @@ from app.models import Conversation, Message
 from app.models.tables import utcnow
 from app.personas.schema import DEFAULT_DIFFICULTY
 from app.repositories import ConversationRepository
+from app.services.personas import PersonaService, snapshot_of
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
 from app.services.transcript import conversation_json, report_for
@@ -27,7 +28,7 @@ class ConversationService:
     async def create(
         self, tenant: Tenant, persona_id: str, difficulty: str | None, user_ref: str | None
     ) -> dict[str, Any]:
-        persona = self.runtime.personas.get(persona_id)
+        persona = await PersonaService(self.runtime, self.repo.session).get(tenant, persona_id)
         level = difficulty or DEFAULT_DIFFICULTY
         self.runtime.personas.difficulty(
             persona, level
@@ -42,6 +43,7 @@ class ConversationService:
             difficulty=level,
             user_ref=user_ref,
             engine=self.runtime.engine.name,
+            persona_snapshot=snapshot_of(self.runtime, persona),
             state=_dump(state),
             version=0,
             summary="",

@@ -27,6 +27,7 @@ from app.feedback.analyzer import analyze
 from app.feedback.types import Feedback, Utterance
 from app.models import Message
 from app.repositories import ConversationRepository
+from app.services.personas import persona_of
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
 from app.services.transcript import state_before, utterances
@@ -80,7 +81,7 @@ class TurnService:
                 raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
             history = utterances(messages)
             feedback = analyze(content, history)
-            persona = self.runtime.personas.get(conversation.persona_id)
+            persona = persona_of(self.runtime, conversation)
             after = advance(
                 before,
                 feedback,
@@ -163,7 +164,7 @@ class TurnService:
         if last.role != "user":
             raise NothingToRetry("Every message already has its reply; nothing to retry.")
         context = ReplyContext(
-            persona=self.runtime.personas.get(conversation.persona_id),
+            persona=persona_of(self.runtime, conversation),
             difficulty=conversation.difficulty,
             history=utterances(messages),
             feedback=Feedback.model_validate(last.feedback),

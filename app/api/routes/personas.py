@@ -1,17 +1,51 @@
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body, Response, status
 
-from app.api.deps import RuntimeDep, TenantDep
+from app.api.deps import RuntimeDep, SessionDep, TenantDep
+from app.services.personas import PersonaService
 
 router = APIRouter(prefix="/v1/personas", tags=["personas"])
+PersonaBody = Annotated[
+    dict[str, Any],
+    Body(
+        description="A persona (the fields of a persona YAML file, as JSON) or a Character "
+        "Card V1/V2/V3 object."
+    ),
+]
 
 
 @router.get("")
-async def list_personas(runtime: RuntimeDep, _: TenantDep) -> dict[str, Any]:
-    return {"personas": [p.public() for p in runtime.personas.all()]}
+async def list_personas(
+    runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> dict[str, Any]:
+    return {"personas": await PersonaService(runtime, session).list(tenant)}
 
 
 @router.get("/{persona_id}")
-async def get_persona(persona_id: str, runtime: RuntimeDep, _: TenantDep) -> dict[str, Any]:
-    return runtime.personas.get(persona_id).public()
+async def get_persona(
+    persona_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> dict[str, Any]:
+    return await PersonaService(runtime, session).public(tenant, persona_id)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_persona(
+    body: PersonaBody, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> dict[str, Any]:
+    return await PersonaService(runtime, session).create(tenant, body)
+
+
+@router.put("/{persona_id}")
+async def replace_persona(
+    persona_id: str, body: PersonaBody, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> dict[str, Any]:
+    return await PersonaService(runtime, session).replace(tenant, persona_id, body)
+
+
+@router.delete("/{persona_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_persona(
+    persona_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+) -> Response:
+    await PersonaService(runtime, session).delete(tenant, persona_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
