@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.dialogue.scripted import ScriptedEngine, reply, reply_chunks
+from app.dialogue.scripted import (
+    FUNCTION_WORDS,
+    ScriptedEngine,
+    Topic,
+    lemmas,
+    persona_index,
+    reply,
+    reply_chunks,
+)
 from app.dialogue.types import Outcome, Stage
 from app.feedback.types import Feedback, Move
 from app.personas.schema import Persona
@@ -317,3 +325,35 @@ def test_any_conversation_gets_a_non_empty_deterministic_reply_every_turn(
 
     first = asyncio.run(run())
     assert first == asyncio.run(run())
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+def test_every_keyword_has_a_word_that_can_tell_topics_apart(persona_id: str) -> None:
+    who = persona(persona_id)
+    keywords = [k for f in who.facts for k in f.keywords] + [
+        k for h in who.hooks for k in h.keywords
+    ]
+    vague = [k for k in keywords if not set(lemmas(k)) - FUNCTION_WORDS]
+    assert vague == []
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+def test_every_topic_is_reached_by_asking_about_it(persona_id: str) -> None:
+    who = persona(persona_id)
+    index = persona_index(who)
+    for fact in who.facts:
+        asked = [index.match(f"What about {k}?", None, lambda _: 0) for k in fact.keywords]
+        assert asked.count(Topic("fact", fact.topic)) >= len(asked) / 2, fact.topic
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_asking_about_every_topic_in_turn_never_repeats_a_line(persona_id: str) -> None:
+    who = persona(persona_id)
+    conversation = Conversation(who)
+    for fact in who.facts:
+        asked = await conversation.say(f"What about {fact.keywords[-1]}?", feedback(50))
+        assert any(line in asked for line in [*fact.answers, *fact.deeper]), fact.topic
+        more = await conversation.say("Tell me more about that.", feedback(50))
+        assert any(line in more for line in fact.deeper), fact.topic
+    transcript = "\n".join(conversation.persona_lines())
+    assert [line for line in set(_yaml_lines(who)) if transcript.count(line) > 1] == []
