@@ -314,9 +314,9 @@ class _Reply:
         if not self._asked():
             # A statement is no invitation to change the subject; only listening (a reflection,
             # an acknowledgement) draws more out on the topic already on the table.
-            listening = current is not None and self.moves & LISTENING_MOVES
-            negative = self.moves & NEGATIVE_MOVES
-            return self._lines_for(current, current) if listening and not negative else None
+            if current is None or not self.moves & LISTENING_MOVES or self.moves & NEGATIVE_MOVES:
+                return None
+            return self._lines_for(current, current)
         sticky = STICKINESS if self.moves & {Move.FOLLOW_UP_QUESTION, Move.REFLECTION} else 0
         topic = self.index.match(self.user, current, self._topic_rank, sticky)
         if topic is not None:
