@@ -24,7 +24,7 @@ def is_loopback(host: str) -> bool:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore", populate_by_name=True)
 
     database_url: str = DEFAULT_DB
     engine: Literal["scripted", "llm"] | None = None  # None: llm when an endpoint/key is set
