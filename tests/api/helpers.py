@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -67,3 +68,18 @@ def assert_problem(
     if code is not None:
         assert body["code"] == code, body
     return body  # type: ignore[no-any-return]
+
+
+def parse_sse(raw: bytes) -> list[tuple[str, dict[str, Any]]]:
+    """Split a server-sent-event body into (event name, decoded JSON data) pairs."""
+    events = []
+    for block in raw.decode().replace("\r\n", "\n").split("\n\n"):
+        name, data = "message", []
+        for line in block.splitlines():
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+        if data:
+            events.append((name, json.loads("\n".join(data))))
+    return events

@@ -1,5 +1,4 @@
 import asyncio
-import json
 
 import pytest
 
@@ -7,6 +6,7 @@ from tests.api.helpers import (
     LISTENER_TO_RECRUITER,
     PITCHER_TO_RECRUITER,
     assert_problem,
+    parse_sse,
     say,
     start,
     transcript,
@@ -161,7 +161,7 @@ async def test_streamed_turn_sends_feedback_deltas_state_and_done(client):
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        events = _parse_sse(await response.aread())
+        events = parse_sse(await response.aread())
     names = [name for name, _ in events]
     assert names[0] == "feedback" and names[-2:] == ["state", "done"]
     assert set(names[1:-2]) == {"delta"} and len(names) >= 4
@@ -173,20 +173,6 @@ async def test_streamed_turn_sends_feedback_deltas_state_and_done(client):
     assert done["feedback"] == events[0][1]
     stored = (await transcript(client, conversation["id"]))["messages"]
     assert stored[-1]["content"] == done["reply"]["content"]
-
-
-def _parse_sse(raw: bytes) -> list[tuple[str, dict]]:
-    events = []
-    for block in raw.decode().replace("\r\n", "\n").split("\n\n"):
-        name, data = "message", []
-        for line in block.splitlines():
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-        if data:
-            events.append((name, json.loads("\n".join(data))))
-    return events
 
 
 async def test_delete_erases_the_conversation(client):
@@ -208,8 +194,11 @@ async def test_learner_conversations_are_listed_for_export(client):
 
 async def test_every_persona_can_be_held_end_to_end(client):
     personas = [p["id"] for p in (await client.get("/v1/personas")).json()["personas"]]
-    lines = ["Hi, I'm Alex. What brings you here today?",
-             "How did you get into that?", "What has been the hardest part of it?"]
+    lines = [
+        "Hi, I'm Alex. What brings you here today?",
+        "How did you get into that?",
+        "What has been the hardest part of it?",
+    ]
     for persona in personas:
         conversation = await start(client, persona)
         for line in lines:

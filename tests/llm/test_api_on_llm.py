@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 
 from app.main import create_app
-from tests.api.helpers import assert_problem, say, start, transcript
-from tests.api.test_conversations import _parse_sse
+from tests.api.helpers import assert_problem, parse_sse, say, start, transcript
 from tests.conftest import make_settings
-from tests.llm.conftest import FakeControl, fake, fresh_fake  # noqa: F401  (fixtures)
+from tests.llm.conftest import FakeControl
 
 
 @asynccontextmanager
@@ -61,7 +60,7 @@ async def test_llm_turn_streams_deltas_over_sse(database_url, fake):
             json={"content": "How did you end up in recruiting?"},
             headers={"Accept": "text/event-stream"},
         ) as response:
-            events = _parse_sse(await response.aread())
+            events = parse_sse(await response.aread())
     names = [name for name, _ in events]
     assert names[0] == "feedback" and names[-2:] == ["state", "done"]
     assert names.count("delta") >= 2
@@ -102,7 +101,7 @@ async def test_a_stream_that_breaks_midway_sends_error_and_stores_nothing_partia
             json={"content": "How did you end up in recruiting?"},
             headers={"Accept": "text/event-stream"},
         ) as response:
-            events = _parse_sse(await response.aread())
+            events = parse_sse(await response.aread())
         assert events[0][0] == "feedback" and events[-1][0] == "error"
         assert events[-1][1]["code"] == "llm_unavailable"
         messages = (await transcript(client, conversation["id"]))["messages"]
