@@ -341,7 +341,7 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
   }
 
   function buildActions() {
-    ui.count = h("span", { class: "count", id: "rw-hint", text: "Enter sends \u00b7 Shift+Enter: new line" });
+    ui.count = h("span", { class: "count", id: "rw-hint", text: "Shift+Enter for a new line" });
     ui.end = h("button", { type: "button", "data-testid": "rapport-end", text: "End & see scorecard", onclick: () => endConversation() });
     return h("div", { class: "actions" }, ui.count, ui.end);
   }
@@ -586,7 +586,7 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
   function onDraft() {
     store.set({ draft: ui.input.value });
     const left = MAX_CHARS - ui.input.value.length;
-    ui.count.textContent = left < 200 ? left + " characters left" : "Enter sends \u00b7 Shift+Enter: new line";
+    ui.count.textContent = left < 200 ? left + " characters left" : "Shift+Enter for a new line";
   }
 
   function restoreDraft() {

@@ -48,7 +48,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited early:\n{log.read_text()}")
+            raise RuntimeError(f"{process.args!r} exited early:\n{log.read_text()}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return

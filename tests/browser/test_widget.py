@@ -107,6 +107,26 @@ def test_ending_shows_the_scorecard_with_trust_and_score_chart(
     page.screenshot(path=screenshot_path("widget-scorecard.png"))
 
 
+def test_when_the_persona_walks_away_the_scorecard_appears_on_its_own(
+        server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+    page.get_by_test_id("rapport-difficulty").select_option("hard")
+    page.get_by_test_id("rapport-start").click()
+    expect(page.get_by_test_id("rapport-message")).to_have_count(1)
+    card = page.get_by_test_id("rapport-scorecard")
+    for _ in range(8):  # pitching again and again: she leaves within a few turns on "hard"
+        say(page, "I'm a senior engineer with ten years of experience, here is my resume, can "
+                  "you get me an interview with your hiring manager?")
+        if page.get_by_test_id("rapport-input").is_hidden():  # hidden as soon as the turn ends it
+            break
+
+    expect(card).to_contain_text("They walked away")
+    expect(page.get_by_test_id("rapport-input")).to_be_hidden()
+    expect(page.get_by_test_id("rapport-end")).to_be_hidden()
+    assert server_conversation(server, page)["state"]["outcome"] == "walked_away"
+
+
 def test_phone_layout_fills_the_screen_without_horizontal_scroll(
         server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]) -> None:
     page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
@@ -150,9 +170,61 @@ def test_keyboard_alone_opens_the_chat_sends_with_enter_and_escape_closes(
     assert user.locator(".text").text_content() == "How did you end up\nin recruiting?"
     expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)
 
+    expect(page.get_by_test_id("rapport-send")).to_be_enabled()
+    page.keyboard.press("Shift+Tab")  # back from the message box to the newest feedback chip
+    assert page.evaluate(DEEP_ACTIVE) == "rapport-feedback"
+    expect(page.get_by_role("tooltip")).to_be_visible()
+
     page.keyboard.press("Escape")
     expect(page.locator("#rw-panel")).to_be_hidden()
     assert page.evaluate(DEEP_ACTIVE) == "rapport-launcher"
+
+
+def test_screen_readers_get_a_live_log_and_labelled_controls(server: Server,
+                                                             new_page: NewPage) -> None:
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+    say(page, WARM_QUESTION)
+
+    log = page.get_by_role("log", name="Conversation")
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_label("Your message")).to_have_attribute("data-testid", "rapport-input")
+    expect(page.get_by_label("Who you'll meet")).to_have_attribute("data-testid", "rapport-persona")
+    expect(page.get_by_label("Difficulty")).to_have_attribute("data-testid", "rapport-difficulty")
+    expect(page.get_by_role("button", name="Close practice chat")).to_be_visible()
+    expect(page.get_by_role("meter", name="Their trust in you")).to_have_attribute(
+        "aria-valuenow", re.compile(r"^\d+$"))
+    expect(page.locator("[data-testid=rapport-message][aria-busy]")).to_have_count(0)
+    expect(log).to_contain_text(f"You: {WARM_QUESTION}")
+
+
+def test_picking_another_persona_shows_who_and_the_scene_then_starts_with_them(
+        server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    open_widget(page, f"{server.base}/demo")
+    say(page, WARM_QUESTION)
+    personas = httpx.get(f"{server.base}/v1/personas").json()["personas"]
+    other = next(p for p in personas if p["id"] != "recruiter")
+
+    page.get_by_test_id("rapport-persona").select_option(other["id"])
+    preview = page.locator("#rw-preview")
+    expect(preview).to_contain_text(f"{other['name']}, {other['role']}")
+    expect(preview).to_contain_text(other["scenario"])
+    expect(page.get_by_test_id("rapport-message")).to_have_count(3)  # nothing thrown away yet
+    page.get_by_test_id("rapport-start").click()
+
+    expect(page.get_by_test_id("rapport-message")).to_have_count(1)
+    expect(page.get_by_role("heading", name=f"Practise with {other['name']}")).to_be_visible()
+    assert server_conversation(server, page)["persona_id"] == other["id"]
+    expect(preview).to_be_hidden()
+
+
+def test_the_demo_call_to_action_opens_the_widget(server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    page.goto(f"{server.base}/demo")
+    expect(page.get_by_test_id("rapport-launcher")).to_be_visible()  # the async script has run
+    page.get_by_role("button", name="Try a practice conversation").click()
+    expect(page.get_by_test_id("rapport-message").first).to_have_attribute("data-role", "persona")
 
 
 def test_host_page_css_does_not_leak_in_and_widget_css_does_not_leak_out(
