@@ -22,7 +22,9 @@ class Observed:
     messages: list[dict[str, Any]] = field(default_factory=list)
     ended_early: bool = False  # the persona ended it before the script ran out of lines
 
-    def user_line(self, turn: int) -> str | None:
+    def user_line(self, turn: int | None) -> str | None:
+        if turn is None:
+            return None
         users = [m for m in self.messages if m.get("role") == "user"]
         return users[turn - 1]["content"] if 0 < turn <= len(users) else None
 
@@ -100,7 +102,7 @@ def _outcome(want: Any, obs: Observed) -> str | None:
 
 
 def _first_pitch_turn(want: int | None, obs: Observed) -> str | None:
-    got = obs.report.get("first_pitch_turn")
+    got: int | None = obs.report.get("first_pitch_turn")
     if got == want:
         return None
     if want is None:

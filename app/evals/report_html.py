@@ -64,7 +64,8 @@ def move_class(move: str) -> str:
 
 def turns_of(messages: list[dict[str, Any]]) -> tuple[str | None, list[TurnView]]:
     """Pair each user line with the persona line that answers it."""
-    opening, turns = None, []
+    opening: str | None = None
+    turns: list[TurnView] = []
     for m in messages:
         if m.get("role") == "user":
             turns.append(TurnView(len(turns) + 1, m["content"], m.get("feedback"), m.get("state")))

@@ -364,13 +364,15 @@ async def run_eval(
 ) -> EvalResults:
     """Run the scripts in process (a fresh temporary database) or against the server at `url`."""
     needs_llm = any(s.simulate for s in scripts)
-    if url:
-        options = RunOptions("remote", _simulator(settings) if needs_llm else None)
-        async with remote_client(url, key) as client:
+    engine = "remote" if url else settings.resolved_engine
+    simulator = _simulator(settings) if needs_llm and engine != "scripted" else None
+    options = RunOptions(engine, simulator)
+    try:
+        if url:
+            async with remote_client(url, key) as client:
+                return await run_scripts(client, scripts, options, concurrency, on_result)
+        async with in_process_client(settings) as client:
             return await run_scripts(client, scripts, options, concurrency, on_result)
-    engine = settings.resolved_engine
-    simulator = _simulator(settings) if needs_llm and engine == "llm" else None
-    async with in_process_client(settings) as client:
-        return await run_scripts(
-            client, scripts, RunOptions(engine, simulator), concurrency, on_result
-        )
+    finally:
+        if simulator is not None and hasattr(simulator, "aclose"):
+            await simulator.aclose()

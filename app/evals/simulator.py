@@ -21,12 +21,13 @@ from app.llm.client import LLMClient
 TEMPLATE = "user_simulator.j2"
 MAX_CHARS = 2000  # the API's message limit
 # Models like to label or quote their line ("You: ...", "\"...\""); the API wants the words only.
+QUOTE_PAIRS = {('"', '"'), ("'", "'"), ("“", "”"), ("‘", "’")}
 _LABEL_RE = re.compile(r"^\s*(?:user|you|me)\s*:\s*", re.IGNORECASE)
 
 
 def clean_line(text: str) -> str:
     line = _LABEL_RE.sub("", text.strip())
-    if len(line) >= 2 and line[0] == line[-1] and line[0] in "\"'“”":
+    if len(line) >= 2 and (line[0], line[-1]) in QUOTE_PAIRS:
         line = line[1:-1].strip()
     return line.strip()[:MAX_CHARS].strip()
 
@@ -41,6 +42,9 @@ class LLMUserSimulator:
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMUserSimulator:
         return cls(LLMClient.from_settings(settings), settings.prompts_dir)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
     def messages(
         self, script: Script, persona: dict[str, Any], transcript: list[dict[str, Any]]

