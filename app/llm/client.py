@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import openai
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
@@ -77,6 +78,8 @@ class LLMClient:
         self.timeout = float(timeout) if isinstance(timeout, int | float) else DEFAULT_TIMEOUT
         # Tool calling is the structured-output route the most OpenAI-compatible servers share.
         self.structured_method = structured_method
+        # id(schema) -> (schema, runnable); the schema is kept so its id cannot be reused.
+        self._structured: dict[int, tuple[object, Runnable[Any, Any]]] = {}
 
     @classmethod
     def from_settings(
@@ -134,9 +137,7 @@ class LLMClient:
     ) -> tuple[Any, Usage]:
         """An object of `schema` (a pydantic class, or a dict for a JSON schema) and the usage."""
         started = time.perf_counter()
-        runnable = self.chat.with_structured_output(
-            schema, method=self.structured_method, include_raw=True
-        )
+        runnable = self._structured_runnable(schema)
         try:
             answer = await runnable.ainvoke(list(messages))
         except Exception as exc:
@@ -149,6 +150,18 @@ class LLMClient:
             messages, str(getattr(raw, "content", "")), self.model
         )
         return answer["parsed"], usage
+
+    def _structured_runnable(self, schema: type[BaseModel] | dict[str, Any]) -> Runnable[Any, Any]:
+        # Built once per schema: converting a schema to a tool definition costs CPU on every turn.
+        key = id(schema)
+        if key not in self._structured:
+            self._structured[key] = (
+                schema,
+                self.chat.with_structured_output(
+                    schema, method=self.structured_method, include_raw=True
+                ),
+            )
+        return self._structured[key][1]
 
     def _unavailable(self, call: str, exc: BaseException, started: float) -> LLMUnavailable:
         elapsed = time.perf_counter() - started

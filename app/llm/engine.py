@@ -31,7 +31,7 @@ from app.personas.schema import Persona
 log = logging.getLogger(__name__)
 
 KEEP_LINES = 6  # lines kept verbatim after a fold: the last three exchanges
-FOLD_BATCH = 2  # fold once a whole exchange waits beyond KEEP_LINES: one small summary per turn
+FOLD_BATCH = 4  # fold once two exchanges wait beyond KEEP_LINES: one summary every other turn
 MAX_VERBATIM = KEEP_LINES + FOLD_BATCH + 4  # hard cap when the summariser lags or fails
 LINE_MAX_TOKENS = 400  # one verbatim line; a 2,000-character message fits
 SUMMARY_WORDS = 110

@@ -7,14 +7,12 @@ import time
 
 import pytest
 
-from app.dialogue.engine import ReplyContext
-from app.dialogue.types import DialogueState, Stage
+from app.dialogue.types import Stage
 from app.errors import LLMUnavailable
-from app.feedback.analyzer import analyze
 from app.feedback.types import Utterance
-from app.llm.engine import KEEP_LINES, LLMEngine, canary_for
+from app.llm.bench import converse
+from app.llm.engine import FOLD_BATCH, KEEP_LINES, LLMEngine, canary_for
 from app.llm.judge import FeedbackJudge
-from app.llm.tokens import count_chat_tokens
 from app.personas.schema import Hook, Persona
 from tests.llm.conftest import FakeControl, context, reply_to
 
@@ -167,55 +165,17 @@ async def test_reply_and_judge_run_side_by_side_without_blocking_each_other(
     assert time.perf_counter() - started < 0.55  # both calls overlap: about one latency
 
 
-USER_LINES = [
-    "How did you end up in recruiting after teaching chemistry for four years?",
-    "What do you miss most about the classroom, if anything at all?",
-    "That click moment sounds special. Do you get that feeling in recruiting too?",
-    "What does a typical week look like for you since the layoffs?",
-    "You mentioned being the only engineering recruiter left. How do you keep up?",
-    "What kind of engineers does the data platform team need right now?",
-    "How did the ride-along with the nurse in Fresno change how you see the product?",
-    "It sounds like the paperwork problem is what drives everyone there. Is that right?",
-]
-
-
-def state_at(persona: Persona, turn: int) -> DialogueState:
-    """A warm conversation that has unlocked one more hook every few turns."""
-    stages = [Stage.OPENING, Stage.RAPPORT, Stage.DISCOVERY, Stage.OPPORTUNITY]
-    hooks = [h.id for h in persona.hooks][: max(0, (turn - 4) // 4)]
-    stage = stages[min(len(stages) - 1, turn // 4)]
-    return DialogueState(
-        stage=stage, trust=min(0.9, 0.3 + turn * 0.02), turn=turn, unlocked_hooks=hooks
-    )
-
-
 async def test_prompt_tokens_at_turn_40_stay_within_1_3x_of_turn_6(
     engine: LLMEngine, recruiter: Persona, fake: FakeControl
 ) -> None:
-    history = [Utterance("persona", engine.opening(recruiter, "normal", "long"))]
-    summary, covers, tokens = "", 0, {}
-    for turn in range(1, 41):
-        line = USER_LINES[turn % len(USER_LINES)]
-        feedback = analyze(line, history)
-        history.append(Utterance("user", line))
-        ctx = ReplyContext(
-            recruiter,
-            "normal",
-            tuple(history),
-            feedback,
-            state_at(recruiter, turn - 1),
-            state_at(recruiter, turn),
-            "long",
-            summary,
-            covers,
-        )
-        reply, _ = await reply_to(engine, ctx)
-        tokens[turn] = count_chat_tokens(m["content"] for m in fake.requests()[-1]["messages"])
-        history.append(Utterance("persona", reply))
-        folded = await engine.summarize(recruiter, tuple(history), summary, covers)
-        if folded:
-            summary, covers = folded
+    tokens: dict[int, int] = {}
 
-    assert covers > 60, "the summary keeps up with the conversation"
+    await converse(engine, recruiter, 40, "long", on_prompt=tokens.__setitem__, settle=True)
+
     assert tokens[40] <= 1.3 * tokens[6], tokens
-    assert max(tokens.values()) <= 1.3 * tokens[6], "no turn in between grows past the bound"
+    # It plateaus: the last ten turns are no bigger than ten turns of the middle.
+    assert max(tokens[t] for t in range(31, 41)) <= 1.05 * max(tokens[t] for t in range(17, 27))
+    persona_requests = [r for r in fake.requests() if "tools" not in r and r["stream"]]
+    last = persona_requests[-1]["messages"]
+    assert "Earlier in this conversation" in last[0]["content"]
+    assert len(last) - 1 <= KEEP_LINES + FOLD_BATCH
