@@ -355,7 +355,6 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
     busy: false,
     ready: null, // promise of the conversation being created or resumed
     retry: null, // what the Retry button does for the failure on screen
-    draftFromFailure: false,
   };
 
   const personaById = (id) => state.personas.find((p) => p.id === id) || null;
@@ -441,7 +440,10 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
       const conv = await request("POST", "/v1/conversations", body);
       store.set({ id: conv.id, persona_id: conv.persona_id, difficulty: conv.difficulty });
       showConversation(conv);
-      ui.input.focus();
+      // Only move focus within the widget: an automatic start must not pull it off the host page.
+      // (a Start button that was disabled while busy leaves the focus on <body>).
+      const active = document.activeElement;
+      if (ui.shadow.activeElement || !active || active === document.body) ui.input.focus();
     } catch (err) {
       showError(err, () => startConversation());
     } finally {
@@ -721,7 +723,9 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
     if (err.code === "origin_not_allowed" || err.status === 403) {
       return "This practice widget is not enabled for this website. " + err.detail;
     }
-    if (err.status === 401) return "This practice widget is not set up correctly (its key was refused). " + err.detail;
+    if (err.status === 401) {
+      return (KEY ? "This practice widget's key was refused. " : "This practice widget needs a key (data-key) on this site. ") + err.detail;
+    }
     if (err.code === "llm_unavailable") return "The conversation partner is not available right now. Your message is saved.";
     if (err.status === 429) {
       const wait = err.extra.retry_after;

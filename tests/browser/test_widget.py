@@ -215,6 +215,7 @@ def test_picking_another_persona_shows_who_and_the_scene_then_starts_with_them(
 
     expect(page.get_by_test_id("rapport-message")).to_have_count(1)
     expect(page.get_by_role("heading", name=f"Practise with {other['name']}")).to_be_visible()
+    expect(page.get_by_test_id("rapport-input")).to_be_focused()
     assert server_conversation(server, page)["persona_id"] == other["id"]
     expect(preview).to_be_hidden()
 
