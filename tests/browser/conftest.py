@@ -41,6 +41,14 @@ def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture(scope="session")
+def keyed_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server in `keys` mode whose /demo carries a publishable key for its own origin."""
+    with rapport_server(tmp_path_factory.mktemp("keys"), demo_key=True,
+                        RAPPORT_AUTH="keys") as running_server:
+        yield running_server
+
+
+@pytest.fixture(scope="session")
 def llm_server(chromium_path: Path,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     """A server on the LLM engine, talking to the fake model; yields it and the fake's URL."""

@@ -76,12 +76,18 @@ def running(args: list[str], env: dict[str, str], ready_url: str, log: Path) -> 
 
 
 @contextmanager
-def rapport_server(tmp: Path, **env_overrides: str) -> Iterator[Server]:
-    """The real app (migrated SQLite, open auth) under uvicorn on a free loopback port."""
+def rapport_server(tmp: Path, *, demo_key: bool = False, **env_overrides: str) -> Iterator[Server]:
+    """The real app (migrated SQLite, open auth) under uvicorn on a free loopback port.
+
+    With demo_key, /demo embeds a publishable key bound to the server's own origin, as a
+    deployment in `keys` mode would.
+    """
     env = server_env(tmp, **env_overrides)
     cli(env, "db", "upgrade")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    if demo_key:
+        env["RAPPORT_DEMO_KEY"] = Server(base, env).publishable_key(base)
     args = ["-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
             "--port", str(port)]
     with running(args, env, f"{base}/healthz", tmp / "server.log"):
