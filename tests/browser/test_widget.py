@@ -254,6 +254,14 @@ def test_host_page_css_does_not_leak_in_and_widget_css_does_not_leak_out(
     assert page.evaluate("document.styleSheets.length") == 1  # the site's own <style> only
 
 
+def test_a_site_can_set_the_widget_accent_colour(server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    page.goto(f"{server.base}/demo")
+    page.evaluate("document.documentElement.style.setProperty('--rapport-accent', '#1f3b2d')")
+    background = computed(page.get_by_test_id("rapport-launcher"), "background-color")
+    assert background == {"background-color": "rgb(31, 59, 45)"}
+
+
 def test_a_publishable_key_is_refused_on_another_origin_with_a_clear_message(
         server: Server, other_site: OtherSite, new_page: NewPage) -> None:
     url = other_site.embed("/refused.html", server.base, server.publishable_key(BOUND_ORIGIN))
