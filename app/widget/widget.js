@@ -316,7 +316,7 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
     ui.retry = h("button", { type: "button", "data-testid": "rapport-retry", text: "Retry", onclick: () => runRetry() });
     ui.alert = h("div", { class: "alert", role: "alert", "data-testid": "rapport-error", hidden: true }, ui.alertText, ui.retry);
     ui.panel = h("section", { id: "rw-panel", class: "panel", role: "dialog", "aria-labelledby": "rw-title", hidden: true,
-      onkeydown: (e) => { if (e.key === "Escape") { e.preventDefault(); close(); } } },
+      onkeydown: onPanelKey },
     header, buildSetup(), ui.log, ui.alert, buildComposer(), buildActions());
     return ui.panel;
   }
@@ -364,6 +364,8 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
     state.open = true;
     store.set({ open: true });
     ui.panel.hidden = false;
+    if (PHONE.matches) ui.panel.setAttribute("aria-modal", "true");
+    else ui.panel.removeAttribute("aria-modal");
     ui.root.classList.add("open");
     ui.launcher.setAttribute("aria-expanded", "true");
     const saved = store.get();
@@ -379,6 +381,22 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
     ui.root.classList.remove("open");
     ui.launcher.setAttribute("aria-expanded", "false");
     ui.launcher.focus();
+  }
+
+  // Full-screen on a phone the panel hides the page, so Tab must not wander behind it.
+  const PHONE = window.matchMedia("(max-width: 480px)");
+
+  function onPanelKey(e) {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      close();
+    } else if (e.key === "Tab" && PHONE.matches) {
+      const items = [...ui.panel.querySelectorAll("button, select, textarea")]
+        .filter((el) => !el.disabled && el.offsetParent !== null);
+      const first = items[0], last = items[items.length - 1];
+      if (e.shiftKey && ui.shadow.activeElement === first) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && ui.shadow.activeElement === last) { e.preventDefault(); first.focus(); }
+    }
   }
 
   async function boot() {

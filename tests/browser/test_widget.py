@@ -143,6 +143,9 @@ def test_phone_layout_fills_the_screen_without_horizontal_scroll(
     assert log.evaluate("el => el.scrollWidth <= el.clientWidth")
     expect(page.get_by_test_id("rapport-launcher")).to_be_hidden()
     page.screenshot(path=screenshot_path("widget-phone.png"))
+    for _ in range(15):  # the full-screen panel keeps keyboard focus inside it
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.tagName") == "RAPPORT-WIDGET"
 
 
 def test_keyboard_alone_opens_the_chat_sends_with_enter_and_escape_closes(
