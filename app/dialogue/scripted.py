@@ -255,6 +255,9 @@ class _Reply:
 
     def _reaction(self) -> str | None:
         reactions = self.persona.reactions
+        if Move.PITCH in self.moves and self._offer_on_table():
+            # Asking for the favour once it has been offered is taking it up, not pitching.
+            return self._say(self.persona.reward.confirm, "confirm")
         for move, attr in NEGATIVE_REACTIONS:
             if move in self.moves:
                 return self._say(getattr(reactions, attr), attr)
@@ -274,6 +277,10 @@ class _Reply:
         if Move.SELF_DISCLOSURE in self.moves and not self._asked():
             return self._say(reactions.disclosure, "disclosure")
         return None
+
+    def _offer_on_table(self) -> bool:
+        warm = self.after.stage in {Stage.OPPORTUNITY, Stage.CLOSING}
+        return warm and any(line in self.said for line in self.persona.reward.offer)
 
     def _new_name(self) -> str | None:
         """The name the user just gave, unless they gave it before."""

@@ -171,6 +171,20 @@ async def test_deflects_a_pitch_in_character_without_answering_it(persona_id: st
     assert not any(line in answer for line in fact_lines)
 
 
+async def test_asking_for_the_reward_once_offered_is_taken_as_a_yes() -> None:
+    who = persona()
+    conversation = Conversation(who)
+    for text, verdict in zip(LISTENER_LINES, LISTENER, strict=False):
+        await conversation.say(text, verdict)
+        if conversation.state.stage is Stage.OPPORTUNITY:
+            break
+    assert any(offer in conversation.history[-1].content for offer in who.reward.offer)
+    ask = feedback(45, Move.PITCH)  # a favour request, which the analyzer may call a pitch
+    answer = await conversation.say("Could you introduce me to Marcus?", ask)
+    assert any(line in answer for line in who.reward.confirm)
+    assert not any(line in answer for line in who.reactions.pitch)
+
+
 async def test_cooling_replies_are_short_and_look_for_the_exit() -> None:
     who = persona()
     warm = Conversation(who)
