@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -117,7 +117,7 @@ class LLMClient:
 
     async def stream(
         self, messages: Sequence[BaseMessage], result: StreamResult | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Yield text pieces as the model produces them; a cut stream raises LLMUnavailable."""
         started, parts, usage = time.perf_counter(), [], None
         try:
