@@ -171,12 +171,17 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
+# Keyed by identity: personas are unhashable models, and tenant personas may share an id.
+# Bounded, because tenant personas are built per request and would otherwise pile up.
 _INDEXES: dict[int, tuple[Persona, PersonaIndex]] = {}
+INDEX_CACHE_SIZE = 256
 
 
 def persona_index(persona: Persona) -> PersonaIndex:
     cached = _INDEXES.get(id(persona))
     if cached is None or cached[0] is not persona:
+        if len(_INDEXES) >= INDEX_CACHE_SIZE:
+            del _INDEXES[next(iter(_INDEXES))]  # the oldest entry
         cached = (persona, PersonaIndex.build(persona))
         _INDEXES[id(persona)] = cached
     return cached[1]

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.dialogue.scripted import (
+    _INDEXES,
     FUNCTION_WORDS,
+    INDEX_CACHE_SIZE,
     ScriptedEngine,
     Topic,
     lemmas,
@@ -371,3 +373,11 @@ async def test_asking_about_every_topic_in_turn_never_repeats_a_line(persona_id:
         assert any(line in more for line in fact.deeper), fact.topic
     transcript = "\n".join(conversation.persona_lines())
     assert [line for line in set(_yaml_lines(who)) if transcript.count(line) > 1] == []
+
+
+def test_the_persona_index_cache_stays_bounded() -> None:
+    copies = [persona().model_copy(deep=True) for _ in range(INDEX_CACHE_SIZE + 10)]
+    for copy in copies:
+        assert persona_index(copy).owner
+    assert len(_INDEXES) <= INDEX_CACHE_SIZE
+    assert persona_index(copies[-1]) is persona_index(copies[-1])
