@@ -219,7 +219,8 @@ class _Reply:
         self._revelations()
         self._stage_change()
         self._question_back()
-        if len(self.parts) > MAX_PARTS and lead:
+        small_talk = [*self.persona.reactions.follow_up, *self.persona.reactions.reflection]
+        if len(self.parts) > MAX_PARTS and lead in small_talk:
             self.parts.remove(lead)  # a long reply reads better without the small talk
         if not self.parts:
             fallback = self.persona.reactions
