@@ -30,16 +30,17 @@ from app.evals.compare import CompareError, compare_files, render
 from app.evals.runner import EvalResults, RunResult, run_eval, store_results
 from app.evals.scripts import Script, ScriptError, load_scripts
 
-HELP = """Run evaluation scripts (YAML files or directories of them) through the API.
-
-Every `expect` key is checked; the exit status is 1 when any expectation fails. By default the
-whole service runs in this process on a fresh temporary database; --url/--key run the scripts
-against a running server instead. Runs of a directory are stored in the `eval_runs` table of
-RAPPORT_DATABASE_URL (--store/--no-store overrides).
-
-`rapport eval compare A.json B.json` shows what changed between two --json documents
-(exit 1 when a script that passed in A fails in B).
-"""
+HELP = "\n\n".join(
+    (
+        "Run evaluation scripts (YAML files or directories of them) through the API.",
+        "Every `expect` key is checked; the exit status is 1 when any expectation fails. By "
+        "default the whole service runs in this process on a fresh temporary database; "
+        "--url/--key run the scripts against a running server instead. Runs of a directory are "
+        "stored in the eval_runs table of RAPPORT_DATABASE_URL (--store/--no-store overrides).",
+        "`rapport eval compare A.json B.json` shows what changed between two --json documents "
+        "(exit 1 when a script that passed in A fails in B).",
+    )
+)
 
 console = Console()
 err_console = Console(stderr=True)

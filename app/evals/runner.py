@@ -141,8 +141,10 @@ class Api:
     async def persona(self, persona_id: str) -> dict[str, Any]:
         return await self.call("GET", f"/v1/personas/{persona_id}")
 
-    async def create(self, persona_id: str, difficulty: str | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"persona_id": persona_id, "user_ref": "rapport-eval"}
+    async def create(
+        self, persona_id: str, difficulty: str | None, user_ref: str
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"persona_id": persona_id, "user_ref": user_ref}
         if difficulty:
             body["difficulty"] = difficulty
         return await self.call("POST", "/v1/conversations", body)
@@ -252,7 +254,8 @@ async def run_script(api: Api, script: Script, options: RunOptions) -> RunResult
 
 
 async def _run(api: Api, script: Script, options: RunOptions, result: RunResult) -> None:
-    conversation = await api.create(script.persona, script.difficulty)
+    # The script's name as user_ref: a front-end can find the run's conversations by it.
+    conversation = await api.create(script.persona, script.difficulty, f"eval:{script.name}")
     cid = result.conversation_id = conversation["id"]
     result.difficulty = conversation.get("difficulty", script.difficulty)
     states, result.ended_early = await _converse(api, script, options, conversation)
