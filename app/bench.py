@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,11 +41,22 @@ USER_LINES = [
 ]
 
 
+# The client drops idle connections well before uvicorn does (its keep-alive is 5 s). With both at
+# 5 s, a request sent on a connection the server is closing at that instant fails with a ReadError:
+# under load this happened in about half of the runs, and it is the client's race, not the server's.
+CLIENT_KEEPALIVE_SECONDS = 2.0
+
+
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    error_kinds: Counter[str] = field(default_factory=Counter)  # "HTTP 500", "ReadError", ...
     acknowledged: list[tuple[str, int, str]] = field(default_factory=list)  # (conv, index, text)
+
+    def fail(self, kind: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] += 1
 
 
 def free_port() -> int:
@@ -109,10 +121,19 @@ def _wait_ready(base: str) -> None:
 async def converse(
     client: httpx.AsyncClient, persona: str, turns: int, seed: int, tally: Tally
 ) -> None:
+    try:
+        await _converse(client, persona, turns, seed, tally)
+    except httpx.HTTPError as exc:  # a failed connection is an error to count, not to stop on
+        tally.fail(type(exc).__name__)
+
+
+async def _converse(
+    client: httpx.AsyncClient, persona: str, turns: int, seed: int, tally: Tally
+) -> None:
     rng = random.Random(seed)
     created = await client.post("/v1/conversations", json={"persona_id": persona})
     if created.status_code != 201:
-        tally.errors += 1
+        tally.fail(f"HTTP {created.status_code} on create")
         return
     conversation = created.json()["id"]
     for _ in range(turns):
@@ -124,12 +145,19 @@ async def converse(
         if response.status_code == 409 and response.json().get("code") == "conversation_ended":
             return
         if response.status_code != 200:
-            tally.errors += 1
+            tally.fail(f"HTTP {response.status_code} {_problem_code(response)}".strip())
             return
         tally.latencies.append(time.perf_counter() - started)
         tally.acknowledged.append((conversation, response.json()["user"]["index"], text))
         if response.json()["state"]["ended"]:
             return
+
+
+def _problem_code(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("code", ""))
+    except ValueError:  # not JSON: a proxy's or the server's bare error page
+        return ""
 
 
 async def run_conversations(
@@ -140,7 +168,11 @@ async def run_conversations(
     for n in range(conversations):
         queue.put_nowait(n)
     personas = ["recruiter", "conference_stranger", "prospect"]
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    limits = httpx.Limits(
+        max_connections=users,
+        max_keepalive_connections=users,
+        keepalive_expiry=CLIENT_KEEPALIVE_SECONDS,
+    )
 
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
@@ -155,7 +187,11 @@ async def run_conversations(
 
 
 async def healthz_rate(base: str, users: int, seconds: float) -> float:
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    limits = httpx.Limits(
+        max_connections=users,
+        max_keepalive_connections=users,
+        keepalive_expiry=CLIENT_KEEPALIVE_SECONDS,
+    )
     count = 0
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         deadline = time.perf_counter() + seconds
@@ -206,6 +242,7 @@ def report(label: str, tally: Tally, elapsed: float) -> float:
         f"{label}: {len(tally.latencies)} turns in {elapsed:.1f} s = {rate:.0f} turns/s; "
         f"p50 {pct(tally.latencies, 0.5):.1f} ms, p99 {pct(tally.latencies, 0.99):.1f} ms, "
         f"mean {statistics.fmean(tally.latencies) * 1000:.1f} ms; errors {tally.errors}"
+        + (f" ({dict(tally.error_kinds)})" if tally.error_kinds else "")
     )
     return rate
 
