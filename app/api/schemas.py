@@ -35,6 +35,12 @@ class CreateConversation(Strict):
     persona_id: str = Field(min_length=1, max_length=100)
     difficulty: str | None = Field(None, max_length=32)
     user_ref: str | None = Field(None, min_length=1, max_length=200)
+    seed: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Replay the same persona wording for the same turns (evaluation runs).",
+    )
 
 
 class TurnIn(Strict):

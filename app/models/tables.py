@@ -36,6 +36,9 @@ class Conversation(Base):
     difficulty: Mapped[str] = mapped_column(String(32))
     user_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
     engine: Mapped[str] = mapped_column(String(32))
+    # What the engines vary their wording by; the id unless the caller asked for a fixed seed
+    # (evaluation runs do, so that a script replays the same conversation every time).
+    seed: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # A tenant's own persona is copied here when the conversation starts, so editing or deleting
     # it later cannot change or break a conversation already under way. Built-ins stay null.
     persona_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -26,7 +26,12 @@ class ConversationService:
         self.repo = ConversationRepository(session)
 
     async def create(
-        self, tenant: Tenant, persona_id: str, difficulty: str | None, user_ref: str | None
+        self,
+        tenant: Tenant,
+        persona_id: str,
+        difficulty: str | None,
+        user_ref: str | None,
+        seed: str | None = None,
     ) -> dict[str, Any]:
         persona = await PersonaService(self.runtime, self.repo.session).get(tenant, persona_id)
         level = difficulty or DEFAULT_DIFFICULTY
@@ -35,7 +40,7 @@ class ConversationService:
         )  # unknown difficulty: 422 naming the choices
         conversation_id = str(uuid.uuid4())
         state = initial_state(persona, level)
-        opening = self.runtime.engine.opening(persona, level, conversation_id)
+        opening = self.runtime.engine.opening(persona, level, seed or conversation_id)
         conversation = Conversation(
             id=conversation_id,
             tenant_id=tenant.id,
@@ -43,6 +48,7 @@ class ConversationService:
             difficulty=level,
             user_ref=user_ref,
             engine=self.runtime.engine.name,
+            seed=seed,
             persona_snapshot=snapshot_of(self.runtime, persona),
             state=_dump(state),
             version=0,

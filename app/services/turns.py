@@ -109,7 +109,7 @@ class TurnService:
             feedback=feedback,
             before=before,
             after=after,
-            seed=conversation.id,
+            seed=conversation.seed or conversation.id,
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
         )
@@ -170,7 +170,7 @@ class TurnService:
             feedback=Feedback.model_validate(last.feedback),
             before=state_before(messages, len(messages) - 1),
             after=DialogueState.model_validate(last.state),
-            seed=conversation.id,
+            seed=conversation.seed or conversation.id,
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
         )

@@ -207,3 +207,14 @@ async def test_every_persona_can_be_held_end_to_end(client):
             assert response.json()["reply"]["content"].strip(), persona
         report = (await client.post(f"/v1/conversations/{conversation['id']}/end")).json()
         assert report["turns"] == 3 and report["outcome"] is not None, persona
+
+
+async def test_the_same_seed_replays_the_same_conversation(client):
+    replies = []
+    for _ in range(2):
+        conversation = await start(client, "prospect", seed="script-7")
+        lines = [conversation["messages"][0]["content"]]
+        for line in LISTENER_TO_RECRUITER[:4]:
+            lines.append((await say(client, conversation["id"], line)).json()["reply"]["content"])
+        replies.append(lines)
+    assert replies[0] == replies[1]

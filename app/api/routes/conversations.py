@@ -16,7 +16,7 @@ async def create_conversation(
     body: CreateConversation, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> dict[str, Any]:
     service = ConversationService(runtime, session)
-    return await service.create(tenant, body.persona_id, body.difficulty, body.user_ref)
+    return await service.create(tenant, body.persona_id, body.difficulty, body.user_ref, body.seed)
 
 
 @router.get("/conversations")
