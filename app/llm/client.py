@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import openai
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 
 from app.config import Settings
 from app.errors import LLMUnavailable
+from app.llm.metrics import LLM_CALL_SECONDS, LLM_CALLS, LLM_TOKENS
 from app.llm.tokens import count_chat_tokens, count_tokens
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,13 @@ def usage_from(message: AIMessage | AIMessageChunk | None) -> Usage | None:
 def estimate_usage(messages: Sequence[BaseMessage], text: str, model: str) -> Usage:
     prompt = count_chat_tokens((str(m.content) for m in messages), model)
     return Usage(prompt, count_tokens(text, model), estimated=True)
+
+
+def record(call: str, started: float, usage: Usage) -> None:
+    LLM_CALLS.labels(call=call, outcome="ok").inc()
+    LLM_CALL_SECONDS.labels(call=call).observe(time.perf_counter() - started)
+    LLM_TOKENS.labels(kind="prompt").inc(usage.prompt_tokens)
+    LLM_TOKENS.labels(kind="completion").inc(usage.completion_tokens)
 
 
 class LLMClient:
@@ -113,6 +122,7 @@ class LLMClient:
             raise self._unavailable("complete", exc, started) from exc
         text = answer.text if isinstance(answer.text, str) else str(answer.content)
         usage = usage_from(answer) or estimate_usage(messages, text, self.model)
+        record("complete", started, usage)
         return Completion(text, usage)
 
     async def stream(
@@ -120,17 +130,22 @@ class LLMClient:
     ) -> AsyncGenerator[str, None]:
         """Yield text pieces as the model produces them; a cut stream raises LLMUnavailable."""
         started, parts, usage = time.perf_counter(), [], None
+        # Closed with this generator, so a caller that stops early also ends the HTTP response.
+        pieces = cast(AsyncGenerator[AIMessageChunk, None], self.chat.astream(list(messages)))
         try:
-            async for piece in self.chat.astream(list(messages)):
-                usage = usage_from(piece) or usage
-                text = piece.text if isinstance(piece.text, str) else ""
-                if text:
-                    parts.append(text)
-                    yield text
+            async with aclosing(pieces):
+                async for piece in pieces:
+                    usage = usage_from(piece) or usage
+                    text = piece.text if isinstance(piece.text, str) else ""
+                    if text:
+                        parts.append(text)
+                        yield text
         except Exception as exc:
             raise self._unavailable("stream", exc, started) from exc
+        usage = usage or estimate_usage(messages, "".join(parts), self.model)
+        record("stream", started, usage)
         if result is not None:
-            result.usage = usage or estimate_usage(messages, "".join(parts), self.model)
+            result.usage = usage
 
     async def structured(
         self, messages: Sequence[BaseMessage], schema: type[BaseModel] | dict[str, Any]
@@ -149,6 +164,7 @@ class LLMClient:
         usage = usage_from(raw) or estimate_usage(
             messages, str(getattr(raw, "content", "")), self.model
         )
+        record("structured", started, usage)
         return answer["parsed"], usage
 
     def _structured_runnable(self, schema: type[BaseModel] | dict[str, Any]) -> Runnable[Any, Any]:
@@ -165,6 +181,8 @@ class LLMClient:
 
     def _unavailable(self, call: str, exc: BaseException, started: float) -> LLMUnavailable:
         elapsed = time.perf_counter() - started
+        LLM_CALLS.labels(call=call, outcome="error").inc()
+        LLM_CALL_SECONDS.labels(call=call).observe(elapsed)
         log.warning(
             "llm %s failed after %.2fs (model=%s): %s: %s",
             call,

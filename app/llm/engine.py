@@ -24,6 +24,7 @@ from app.errors import LLMUnavailable
 from app.feedback.types import Move, Utterance
 from app.llm.client import LLMClient
 from app.llm.guard import OutputGuard, SentenceGate, Violation
+from app.llm.metrics import GUARD_VIOLATIONS
 from app.llm.prompts import PromptLibrary
 from app.llm.tokens import count_chat_tokens, truncate_to_tokens
 from app.personas.schema import Persona
@@ -115,12 +116,13 @@ class LLMEngine:
                 yield text
             if gate.violation is None:
                 return
+            GUARD_VIOLATIONS.labels(kind=gate.violation.kind).inc()
+            # The kind only: the offending words are model output about a user's conversation.
             log.warning(
-                "persona %s reply %d broke character (%s: %r)%s",
+                "persona %s draft %d broke character (%s)%s",
                 ctx.persona.id,
                 attempt,
                 gate.violation.kind,
-                gate.violation.detail,
                 "; keeping the clean sentences already sent" if gate.sent else "",
             )
             if gate.sent:

@@ -19,6 +19,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from app.errors import LLMUnavailable
 from app.feedback.types import Evidence, Feedback, Move, Utterance
 from app.llm.client import LLMClient
+from app.llm.metrics import JUDGE_FALLBACKS
 from app.llm.prompts import PromptLibrary
 from app.llm.tokens import truncate_to_tokens
 
@@ -68,12 +69,15 @@ class FeedbackJudge:
                     self.messages(message, history, partner_name), self.schema
                 )
         except (LLMUnavailable, TimeoutError) as exc:
-            log.warning("feedback judge unavailable, keeping local feedback: %r", exc)
+            reason = "timeout" if isinstance(exc, TimeoutError) else "error"
+            JUDGE_FALLBACKS.labels(reason=reason).inc()
+            log.warning("feedback judge %s, keeping local feedback", reason)
             return local
         try:
             return merge(message, local, raw)
         except (TypeError, ValueError) as exc:
-            log.warning("feedback judge answer unusable, keeping local feedback: %r", exc)
+            JUDGE_FALLBACKS.labels(reason="unusable").inc()
+            log.warning("feedback judge answer unusable, keeping local feedback: %s", exc)
             return local
 
     def messages(
