@@ -155,6 +155,42 @@ def build_view(run: RunResult, index: int) -> RunView:
     return view
 
 
+@dataclass
+class Matrix:
+    """Scripts named `{persona}-{difficulty}-{kind}` laid out as persona rows and kind columns."""
+
+    kinds: list[str]
+    rows: list[tuple[str, str, dict[str, RunView]]]
+
+
+def _kind(run: RunResult) -> str | None:
+    prefix = f"{run.script.persona}-{run.difficulty or 'default'}-"
+    name = run.script.name
+    return name[len(prefix) :] if name.startswith(prefix) and len(name) > len(prefix) else None
+
+
+def matrix(views: list[RunView]) -> Matrix | None:
+    """The at-a-glance grid a coach reads first; None when the names do not follow the pattern."""
+    cells: dict[tuple[str, str], dict[str, RunView]] = {}
+    for view in views:
+        kind = _kind(view.run)
+        if kind is not None:
+            key = (view.run.script.persona, view.run.difficulty or "default")
+            cells.setdefault(key, {})[kind] = view
+    kinds = {k for row in cells.values() for k in row}
+    if len(cells) < 2 or len(kinds) < 2:
+        return None
+    # Columns from the best-scoring kind of user to the worst: the gradient is the point.
+    order = sorted(kinds, key=lambda k: -_average(cells, k))
+    return Matrix(order, [(p, d, row) for (p, d), row in sorted(cells.items())])
+
+
+def _average(cells: dict[tuple[str, str], dict[str, RunView]], kind: str) -> float:
+    reports = [row[kind].run.report for row in cells.values() if kind in row]
+    scores = [float(r["mean_score"]) for r in reports if r]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
 def render_html(results: EvalResults, title: str = "Rapport evaluation report") -> str:
     views = [build_view(run, i) for i, run in enumerate(results.runs, start=1)]
     template = _ENV.get_template(TEMPLATE)
@@ -162,6 +198,7 @@ def render_html(results: EvalResults, title: str = "Rapport evaluation report") 
         title=title,
         results=results,
         views=views,
+        matrix=matrix(views),
         score_class=score_class,
         move_class=move_class,
         score_colour=SCORE_COLOUR,

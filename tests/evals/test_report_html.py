@@ -89,3 +89,41 @@ def test_write_html_creates_the_file(tmp_path: Path) -> None:
     out = tmp_path / "nested" / "report.html"
     write_html(results(), out)
     assert out.read_text().startswith("<!doctype html>")
+
+
+def named(name: str, persona: str, difficulty: str, mean: float) -> RunResult:
+    script = Script(name=name, persona=persona, difficulty=difficulty, user=["Hi"])
+    return RunResult(
+        script=script,
+        passed=True,
+        report=make_report(mean_score=mean),
+        state=make_state(),
+        messages=make_messages(["Hi"]),
+        difficulty=difficulty,
+    )
+
+
+def test_matrix_lays_out_personas_by_kind_best_kind_first() -> None:
+    from app.evals.report_html import build_view, matrix
+
+    runs = [
+        named("a-normal-pitcher", "a", "normal", 10),
+        named("a-normal-listener", "a", "normal", 90),
+        named("b-hard-pitcher", "b", "hard", 20),
+        named("b-hard-listener", "b", "hard", 70),
+    ]
+    grid = matrix([build_view(r, i) for i, r in enumerate(runs)])
+    assert grid is not None
+    assert grid.kinds == ["listener", "pitcher"]
+    assert [(p, d, sorted(row)) for p, d, row in grid.rows] == [
+        ("a", "normal", ["listener", "pitcher"]),
+        ("b", "hard", ["listener", "pitcher"]),
+    ]
+
+
+def test_no_matrix_when_names_do_not_follow_the_pattern() -> None:
+    from app.evals.report_html import build_view, matrix
+
+    runs = [named("first", "a", "normal", 10), named("second", "b", "hard", 90)]
+    assert matrix([build_view(r, i) for i, r in enumerate(runs)]) is None
+    assert "At a glance" not in render_html(EvalResults(engine="scripted", runs=runs))
