@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.feedback import cues
+from app.feedback.acts import act_probabilities
 from app.feedback.context import Context, build_context
 from app.feedback.scoring import genuine_interest, score
 from app.feedback.text import (
@@ -60,6 +61,16 @@ HARD_SELL = re.compile(
     re.IGNORECASE,
 )
 NEGATIVE_EVIDENCE = (Move.PITCH, Move.DISMISSIVE, Move.TOPIC_HIJACK)
+BLOCKS_LEARNED = (
+    Move.PITCH,
+    Move.DISMISSIVE,
+    Move.TOPIC_HIJACK,
+    Move.SELF_FOCUS,
+    Move.MIRROR_QUESTION,
+)
+# The act model's reflection probability above which a cue-less restatement is a reflection;
+# chosen on AnnoMI even transcripts and the dev split.
+LEARNED_REFLECTION_MIN = 0.5
 # "it was awful" about one's own story is not a verdict on the partner's world.
 SELF_SUBJECTS = wordset("it i which life mine day week year morning")
 
@@ -158,6 +169,7 @@ class Analyzer:
         _statements(sents, ctx, found)
         _questions(message, sents, ctx, found)
         _self_talk(message, sents, ctx, found)
+        _learned_reflection(message, sents, ctx, found)
         _minimal(message, found)
         return _finish(message, found, ctx)
 
@@ -333,6 +345,30 @@ def _self_talk(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
         found.add(Move.SELF_FOCUS, own[0])
     elif own_words >= DISCLOSURE_MIN_WORDS:
         found.add(Move.SELF_DISCLOSURE, own[0])
+
+
+def _learned_reflection(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
+    """Reflections without a cue ("You want this baby."): the act model decides.
+
+    Only adds a reflection to a turn the rules found nothing negative in, and quotes the
+    statement that restates the partner (not the user's talk about themselves).
+    """
+    if not ctx.has_partner or Move.REFLECTION in found or found.any(*BLOCKS_LEARNED):
+        return
+    probs = act_probabilities(message, ctx.partner_last)
+    if probs["reflection"] < LEARNED_REFLECTION_MIN:
+        return
+    restating = [s for s in sents if not FIRST_PERSON & set(words(s))]
+    statements = [s for s in restating if not _is_question(s)]
+    declarative = [s for s in restating if not _interrogative(lead_stripped(s))]
+    evidence = (statements or declarative or [None])[0]
+    if evidence is None:
+        return
+    found.add(Move.REFLECTION, evidence)
+    if not statements:  # a statement with a question mark: checking, not asking
+        for move in (Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION):
+            if found.evidence.get(move) == evidence.strip():
+                del found.evidence[move]
 
 
 def _minimal(message: str, found: _Found) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
-from app.feedback import cues
-from app.feedback.text import content_stems, named_entities, sentences, words
+from app.feedback import cues, text
+from app.feedback.text import content_stems, named_entities, split_light, words
 from app.feedback.types import Utterance
 
 # How many user turns, and how warm, before asking for a referral or a demo stops being a pitch.
@@ -14,19 +15,18 @@ WARM_MIN_TURNS = 3
 WARM_MIN_RATE = 0.6
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Context:
+    """Facts about the conversation so far. Computed once per analysis; the parts only some
+    moves need (older lines, tip hooks) are computed on first use."""
+
     partner_last: str
     partner_statements: tuple[str, ...]  # the partner's last line minus its questions
     partner_questions: tuple[str, ...]
-    # statements of the partner's recent lines, newest first: where tips find a hook
-    recent_statements: tuple[str, ...]
     partner_stems: frozenset[str]  # content stems of the partner's last line
-    earlier_stems: frozenset[str]  # content stems of the partner's earlier lines
-    recent_stems: frozenset[str]  # content stems of the partner's last three lines
     partner_entities: frozenset[str]
-    user_turns_before: int
-    prior_interest_rate: float
+    persona_lines: tuple[str, ...]
+    user_lines: tuple[str, ...]
     asked_about_user: bool  # the partner just asked the user something about themselves
     partner_emotional: bool  # the partner just shared a feeling or a life event
     partner_shared: bool  # the partner just told something about themselves worth picking up
@@ -34,20 +34,48 @@ class Context:
     invites_questions: bool  # "any questions for me?": a question of any kind answers it
 
     @property
+    def has_partner(self) -> bool:
+        return bool(self.partner_last.strip())
+
+    @property
+    def user_turns_before(self) -> int:
+        return len(self.user_lines)
+
+    @cached_property
+    def prior_interest_rate(self) -> float:
+        recent = self.user_lines[-8:]
+        return sum(_looks_interested(m) for m in recent) / len(recent) if recent else 0.0
+
+    @property
     def warm(self) -> bool:
         return (
             self.user_turns_before >= WARM_MIN_TURNS and self.prior_interest_rate >= WARM_MIN_RATE
         )
 
-    @property
-    def has_partner(self) -> bool:
-        return bool(self.partner_last.strip())
+    @cached_property
+    def earlier_stems(self) -> frozenset[str]:
+        """Content stems of the partner's earlier lines ("you mentioned...")."""
+        return frozenset().union(*(content_stems(x) for x in self.persona_lines[:-1]))
+
+    @cached_property
+    def recent_stems(self) -> frozenset[str]:
+        """Content stems of the partner's last three lines."""
+        return frozenset().union(*(content_stems(x) for x in self.persona_lines[-3:]))
+
+    @cached_property
+    def recent_statements(self) -> tuple[str, ...]:
+        """Statements of the partner's recent lines, newest first: where tips find a hook."""
+        found: list[str] = []
+        for line in reversed(self.persona_lines[-3:]):
+            found.extend(s for s in split_light(line) if not _is_question(s))
+        return tuple(found)
 
 
 def _is_question(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"')”’").endswith("?")
 
 
+@lru_cache(maxsize=4096)
 def _looks_interested(message: str) -> bool:
     """A cheap verdict on an earlier user turn: curious about the partner and not selling.
 
@@ -57,7 +85,7 @@ def _looks_interested(message: str) -> bool:
     curious = (
         "?" in message
         or cues.MORE_REQUEST.search(message) is not None
-        or any(cues.REFLECTION.match(s) for s in sentences(message))
+        or any(cues.REFLECTION.match(s) for s in split_light(message))
         or cues.ACKNOWLEDGE.search(message) is not None
         or cues.FEELING_REFLECTION.search(message) is not None
     )
@@ -82,39 +110,29 @@ def _shares(statements: tuple[str, ...]) -> bool:
     return len(content_stems(" ".join(statements))) >= SHARED_MIN_STEMS
 
 
-def _recent_statements(persona_lines: list[str], lines: int = 3) -> tuple[str, ...]:
-    found: list[str] = []
-    for line in reversed(persona_lines[-lines:]):
-        found.extend(s for s in sentences(line) if not _is_question(s))
-    return tuple(found)
+def clear_caches() -> None:
+    _looks_interested.cache_clear()
+    text.clear_caches()
 
 
 def build_context(history: Sequence[Utterance]) -> Context:
-    persona_lines = [u.content for u in history if u.role == "persona"]
-    user_lines = [u.content for u in history if u.role == "user"]
+    persona_lines = tuple(u.content for u in history if u.role == "persona")
     last = persona_lines[-1] if persona_lines else ""
-    sents = sentences(last)
+    sents = split_light(last)
     questions = tuple(s for s in sents if _is_question(s))
     statements = tuple(s for s in sents if not _is_question(s))
-    earlier: frozenset[str] = frozenset()
-    for line in persona_lines[:-1]:
-        earlier |= content_stems(line)
-    recent_user = user_lines[-8:]
-    rate = sum(_looks_interested(m) for m in recent_user) / len(recent_user) if recent_user else 0.0
+    said = " ".join(statements)
     return Context(
         partner_last=last,
         partner_statements=statements,
         partner_questions=questions,
-        recent_statements=_recent_statements(persona_lines),
         partner_stems=content_stems(last),
-        earlier_stems=earlier,
-        recent_stems=frozenset().union(*(content_stems(x) for x in persona_lines[-3:])),
         partner_entities=named_entities(last),
-        user_turns_before=len(user_lines),
-        prior_interest_rate=rate,
+        persona_lines=persona_lines,
+        user_lines=tuple(u.content for u in history if u.role == "user"),
         asked_about_user=any(cues.ASKED_ABOUT_USER.search(q) for q in questions),
-        partner_emotional=cues.EMOTION.search(" ".join(statements)) is not None,
+        partner_emotional=cues.EMOTION.search(said) is not None,
         partner_shared=_shares(statements),
-        partner_content=len(content_stems(" ".join(statements))) >= SHARED_MIN_STEMS,
+        partner_content=len(content_stems(said)) >= SHARED_MIN_STEMS,
         invites_questions=any(cues.INVITES_QUESTIONS.search(q) for q in questions),
     )

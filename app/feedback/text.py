@@ -56,6 +56,13 @@ FILLER = wordset(
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SEGMENTER = pysbd.Segmenter(language="en", clean=False, char_span=False)
 _STEMMER = snowballstemmer.stemmer("english")
+# What makes a full stop ambiguous ("Dr. Ng", "e.g.", "3.5", "..."): only then is pysbd needed.
+_NEEDS_SBD_RE = re.compile(
+    r"\b(?:mr|mrs|ms|dr|prof|sr|jr|st|inc|ltd|co|corp|vs|etc|no|approx|dept|est|fig|jan|feb|"
+    r"mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mt|ave|blvd|ph|u|vol)\.|\b(?:[a-z]\.){2,}|"
+    r"\d\.\d|\.{2,}|…",
+    re.IGNORECASE,
+)
 # Sentence-final punctuation inside the text: without it pysbd has nothing to split.
 _INNER_BOUNDARY_RE = re.compile(r"[.!?…]+\s+\S|\n")
 
@@ -72,9 +79,10 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(lemma(word))
 
 
-def words(text: str) -> list[str]:
+@lru_cache(maxsize=16384)
+def words(text: str) -> tuple[str, ...]:
     """Lower-cased word tokens; apostrophes stay inside ("don't", "you're")."""
-    return [w.replace("’", "'") for w in _WORD_RE.findall(text.lower())]
+    return tuple(w.replace("’", "'") for w in _WORD_RE.findall(text.lower()))
 
 
 def raw_words(text: str) -> list[str]:
@@ -90,6 +98,10 @@ def sentences(text: str) -> tuple[str, ...]:
         return ()
     if not _INNER_BOUNDARY_RE.search(stripped):
         return (stripped,)
+    if not _NEEDS_SBD_RE.search(stripped):
+        # No abbreviation, decimal or ellipsis: punctuation alone is unambiguous, and pysbd
+        # costs up to 10 ms on a long message.
+        return split_light(stripped)
     parts: list[str] = []
     for chunk in stripped.split("\n"):
         if chunk.strip():
@@ -123,6 +135,17 @@ def lead_stripped(sentence: str) -> str:
 _CLITIC_RE = re.compile(r"(?:'s|'m|'re|'ve|'d|'ll|n't)$")
 
 
+_LIGHT_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+@lru_cache(maxsize=8192)
+def split_light(text: str) -> tuple[str, ...]:
+    """Sentences by punctuation alone: enough to tell a partner's questions from statements.
+    pysbd (see `sentences`) is kept for the user's message, whose sentences we quote."""
+    return tuple(p.strip() for p in _LIGHT_SPLIT_RE.split(text.strip()) if p.strip())
+
+
+@lru_cache(maxsize=16384)
 def content_stems(text: str) -> frozenset[str]:
     """Stems of the meaningful words: no stop words, no filler, no one-letter tokens."""
     found: set[str] = set()
@@ -146,12 +169,19 @@ def named_entities(text: str) -> frozenset[str]:
     """Lower-cased capitalised words that are not sentence-initial: a cheap NER for names,
     companies and places ("Stripe", "Lisbon", "Kubernetes")."""
     found: set[str] = set()
-    for sent in sentences(text):
+    for sent in split_light(text):
         tokens = raw_words(sent)
         for tok in tokens[1:]:
             if tok[:1].isupper() and tok.lower() not in STOP_WORDS and tok != "I" and len(tok) > 1:
                 found.add(tok.lower())
     return frozenset(found)
+
+
+def clear_caches() -> None:
+    """Forget cached sentences and words (benchmarks use this to time cold messages); the
+    lemma and stem caches stay, as a running server's vocabulary would."""
+    for cached in (sentences, split_light, words, content_stems):
+        cached.cache_clear()
 
 
 @dataclass(frozen=True, slots=True)
