@@ -50,7 +50,7 @@ async def _authenticate(request: Request, runtime: Runtime, header: str | None) 
     scheme, _, plain = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not plain.strip():
         raise Unauthorized("Send your API key as `Authorization: Bearer <key>`.")
-    origin = request.headers.get("origin")
+    origin = _page_origin(request)
     cache: dict[tuple[str, str | None], tuple[float, Tenant]] = request.app.state.key_cache
     cache_key = (hash_key(plain.strip()), origin)
     hit = cache.get(cache_key)
@@ -60,6 +60,19 @@ async def _authenticate(request: Request, runtime: Runtime, header: str | None) 
         tenant = await KeyService(KeyRepository(session)).authenticate(plain.strip(), origin)
     cache[cache_key] = (time.monotonic() + _KEY_CACHE_SECONDS, tenant)
     return tenant
+
+
+def _page_origin(request: Request) -> str | None:
+    """The origin of the page that made the call.
+
+    Browsers send `Origin` on cross-origin calls but not on same-origin GETs; those carry
+    `Sec-Fetch-Site: same-origin` instead (a header page scripts cannot set), and then the page's
+    origin is the API's own. Publishable keys bound to the API's origin (the demo) need this.
+    """
+    origin = request.headers.get("origin")
+    if origin is None and request.headers.get("sec-fetch-site") == "same-origin":
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+    return origin
 
 
 TenantDep = Annotated[Tenant, Depends(get_tenant)]

@@ -97,3 +97,12 @@ async def test_keys_are_stored_hashed(app):
     async with app.state.runtime.db.transaction() as session:
         stored = (await session.execute(select(ApiKey.key_hash, ApiKey.prefix))).all()
     assert all(plain != row.key_hash and plain not in row.key_hash for row in stored)
+
+
+async def test_publishable_key_on_the_apis_own_origin_works_on_same_origin_gets(app, raw_client):
+    # Browsers send no Origin on same-origin GETs, only Sec-Fetch-Site: same-origin.
+    key = await new_key(app, publishable=True, origins=["http://rapport.test"])
+    headers = {"Authorization": f"Bearer {key}", "Sec-Fetch-Site": "same-origin"}
+    assert (await raw_client.get("/v1/personas", headers=headers)).status_code == 200
+    cross = {"Authorization": f"Bearer {key}", "Sec-Fetch-Site": "cross-site"}
+    assert_problem(await raw_client.get("/v1/personas", headers=cross), 403)

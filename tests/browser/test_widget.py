@@ -290,8 +290,6 @@ def test_a_publishable_key_works_from_its_own_origin(
     expect(page.get_by_test_id("rapport-error")).to_be_hidden()
 
 
-@pytest.mark.xfail(strict=True, reason="browsers send no Origin header on same-origin GETs, and "
-                   "the API refuses a publishable key without one (see the widget report)")
 def test_the_demo_works_in_keys_mode_with_its_demo_key(keyed_server: Server,
                                                        new_page: NewPage) -> None:
     page = new_page()
