@@ -40,37 +40,39 @@ class ConversationRepository:
 
     async def append(
         self,
-        conversation: Conversation,
+        conversation_id: str,
+        version: int,
         message: Message,
         *,
         state: dict[str, Any] | None = None,
         ended_at: datetime | None = None,
     ) -> int:
-        """Add a message and move the conversation on, or fail if anyone else moved it first.
+        """Add a message and move the conversation on from `version`, or fail if anyone else
+        moved it first.
 
         The version guard catches a concurrent writer that read the same transcript; the unique
         (conversation_id, index) constraint is the backstop. Returns the new version.
         """
-        values: dict[str, Any] = {"version": conversation.version + 1, "updated_at": utcnow()}
+        values: dict[str, Any] = {"version": version + 1, "updated_at": utcnow()}
         if state is not None:
             values["state"] = state
         if ended_at is not None:
             values["ended_at"] = ended_at
         result = await self.session.execute(
             update(Conversation)
-            .where(Conversation.id == conversation.id, Conversation.version == conversation.version)
+            .where(Conversation.id == conversation_id, Conversation.version == version)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentTurn("Another turn on this conversation was being taken; try again.")
-        message.conversation_id = conversation.id
+        message.conversation_id = conversation_id
         self.session.add(message)
         try:
             await self.session.flush()
         except IntegrityError as exc:
             raise ConcurrentTurn("Another turn on this conversation was taken first.") from exc
-        return int(values["version"])
+        return version + 1
 
     async def set_state(
         self, conversation: Conversation, state: dict[str, Any], ended_at: datetime | None

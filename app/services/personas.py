@@ -21,7 +21,7 @@ class PersonaService:
         self.builtins = runtime.personas
         self.repo = PersonaRepository(session)
 
-    async def list(self, tenant: Tenant) -> list[dict[str, Any]]:
+    async def visible(self, tenant: Tenant) -> list[dict[str, Any]]:
         own = [_public(Persona.model_validate(r.body), "tenant") for r in await self._own(tenant)]
         return [_public(p, "builtin") for p in self.builtins.all()] + own
 

@@ -36,12 +36,12 @@ from app.services.transcript import state_before, utterances
 @dataclass
 class PreparedTurn:
     conversation_id: str
-    tenant_id: str
     context: ReplyContext
     user_index: int
     user_message_id: int
     version: int  # the conversation's version after the user's message was stored
     started: float
+    judged: bool = False  # the LLM judge replaced the stored local verdict
 
 
 @dataclass
@@ -97,7 +97,8 @@ class TurnService:
                 state=after.model_dump(mode="json"),
             )
             version = await repo.append(
-                conversation,
+                conversation.id,
+                conversation.version,
                 message,
                 state=after.model_dump(mode="json"),
                 ended_at=message.created_at if after.ended else None,
@@ -113,9 +114,7 @@ class TurnService:
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
         )
-        return PreparedTurn(
-            conversation.id, tenant.id, context, message.index, message.id, version, started
-        )
+        return PreparedTurn(conversation.id, context, message.index, message.id, version, started)
 
     async def generate(self, turn: PreparedTurn) -> AsyncIterator[str]:
         """The reply as the engine produces it; the judge (if any) runs alongside, not after."""
@@ -130,17 +129,19 @@ class TurnService:
                 metrics.LLM_FAILURES.inc()
             raise
         if judging is not None:
-            turn.context = replace(turn.context, feedback=await _judge_result(judging, turn))
+            verdict = await _judge_result(judging, turn)
+            turn.judged = verdict != turn.context.feedback
+            turn.context = replace(turn.context, feedback=verdict)
 
     async def complete(self, turn: PreparedTurn, reply: str) -> TurnResult:
         ctx = turn.context
         async with self.runtime.db.transaction() as session:
             repo = ConversationRepository(session)
-            conversation = await repo.get(turn.tenant_id, turn.conversation_id, with_messages=False)
-            conversation.version = turn.version  # guard: fail if anything moved since step 1
             message = Message(index=turn.user_index + 1, role="persona", content=reply)
-            await repo.append(conversation, message)
-            await repo.set_feedback(turn.user_message_id, ctx.feedback.model_dump(mode="json"))
+            # Guarded by the version step 1 left: fails if anything moved the transcript since.
+            await repo.append(turn.conversation_id, turn.version, message)
+            if turn.judged:
+                await repo.set_feedback(turn.user_message_id, ctx.feedback.model_dump(mode="json"))
         self._after_reply(turn)
         return TurnResult(
             turn=ctx.after.turn,
@@ -176,7 +177,6 @@ class TurnService:
         )
         return PreparedTurn(
             conversation.id,
-            tenant.id,
             context,
             last.index,
             last.id,

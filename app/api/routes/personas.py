@@ -19,7 +19,7 @@ PersonaBody = Annotated[
 async def list_personas(
     runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> dict[str, Any]:
-    return {"personas": await PersonaService(runtime, session).list(tenant)}
+    return {"personas": await PersonaService(runtime, session).visible(tenant)}
 
 
 @router.get("/{persona_id}")
