@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from app.config import Settings
 from app.errors import LLMUnavailable
 from app.llm.metrics import LLM_CALL_SECONDS, LLM_CALLS, LLM_TOKENS
-from app.llm.tokens import count_chat_tokens, count_tokens
+from app.llm.tokens import count_chat_tokens, count_tokens, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class LLMClient:
     ) -> None:
         self.chat = chat
         self.model = chat.model_name
+        warm_up(self.model)
         timeout = chat.request_timeout
         self.timeout = float(timeout) if isinstance(timeout, int | float) else DEFAULT_TIMEOUT
         # Tool calling is the structured-output route the most OpenAI-compatible servers share.

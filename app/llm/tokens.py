@@ -7,7 +7,7 @@ in the project (prompt budgets, the fake server's usage numbers, the benchmark) 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import bpe_openai
 
@@ -17,18 +17,34 @@ TOKENS_PER_MESSAGE = 3
 TOKENS_PER_REPLY = 3
 
 
-@lru_cache(maxsize=16)
-def encoding_for(model: str | None = None) -> bpe_openai.Encoding:
+@cache
+def _encoding(name: str) -> bpe_openai.Encoding:
+    # Building an encoding takes ~0.1 s; one per name for the life of the process.
+    return bpe_openai.get_encoding(name)
+
+
+@lru_cache(maxsize=64)
+def encoding_name(model: str | None) -> str:
     """The model's encoding when bpe-openai knows it; o200k otherwise (vLLM, Ollama, llama.cpp).
 
     Non-OpenAI models use other tokenizers; o200k is a close enough yardstick for budgets.
     """
     if model:
         try:
-            return bpe_openai.get_encoding(bpe_openai.encoding_name_for_model(model))
+            return bpe_openai.encoding_name_for_model(model)
         except (bpe_openai.UnsupportedModelError, ValueError, KeyError):
             pass
-    return bpe_openai.get_encoding(DEFAULT_ENCODING)
+    return DEFAULT_ENCODING
+
+
+def encoding_for(model: str | None = None) -> bpe_openai.Encoding:
+    return _encoding(encoding_name(model))
+
+
+def warm_up(model: str | None = None) -> None:
+    """Load the tables at start-up, so the first turn does not stall the event loop."""
+    encoding_for(model)
+    encoding_for(None)
 
 
 def count_tokens(text: str, model: str | None = None) -> int:
