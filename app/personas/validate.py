@@ -164,23 +164,31 @@ def dotted(loc: Sequence[Any]) -> str:
 
 
 def line_of(root: yaml.Node | None, loc: Sequence[Any]) -> int | None:
-    """The 1-based line of the deepest YAML node on the path (its parent when it is missing)."""
+    """The 1-based line of the deepest field on the path that exists in the file.
+
+    A mapping value counts from its key's line, so a field missing from `reactions:` is
+    reported on the `reactions:` line, not on the first line inside it.
+    """
     if root is None:
         return None
     node, line = root, root.start_mark.line + 1
     for part in loc:
-        child = _child(node, part)
-        if child is None:
+        found = _child(node, part)
+        if found is None:
             break
-        node, line = child, child.start_mark.line + 1
+        node, line = found[0], found[1] + 1
     return line
 
 
-def _child(node: yaml.Node, part: Any) -> yaml.Node | None:
+def _child(node: yaml.Node, part: Any) -> tuple[yaml.Node, int] | None:
     if isinstance(node, yaml.MappingNode):
-        return next((v for k, v in node.value if k.value == str(part)), None)
+        for key, value in node.value:
+            if key.value == str(part):
+                return value, key.start_mark.line
+        return None
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]  # type: ignore[no-any-return]
+        item = node.value[part]
+        return item, item.start_mark.line
     return None
 
 

@@ -1,0 +1,27 @@
+"""Helpers for the persona-authoring tests: the sample card and persona files on disk."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.config import ROOT
+
+HERE = Path(__file__).parent
+PERSONAS_DIR = ROOT / "personas"
+
+
+@pytest.fixture
+def card_v2() -> dict[str, Any]:
+    """A Character Card V2 as other tools write it: macros, a lorebook, foreign extensions."""
+    return copy.deepcopy(json.loads((HERE / "card_v2.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def recruiter_data() -> dict[str, Any]:
+    return yaml.safe_load((PERSONAS_DIR / "recruiter.yaml").read_text(encoding="utf-8"))
