@@ -183,42 +183,45 @@ def skip_reason(script: Script, options: RunOptions) -> str | None:
     return None
 
 
+@dataclass
+class _Progress:
+    """What `_converse` learned: the state after each user line and where the chat stopped."""
+
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_state: dict[str, Any] = field(default_factory=dict)
+    ended_early: bool = False
+
+
 def _planned_turns(script: Script) -> int:
-    return len(script.user) if script.user is not None else script.simulate.turns  # type: ignore[union-attr]
-
-
-async def _next_line(
-    api: Api, script: Script, options: RunOptions, transcript: list[dict[str, Any]], sent: int
-) -> str:
-    """The script's next line, or one written by the simulator from the chat so far."""
     if script.user is not None:
-        return script.user[sent]
-    assert options.simulator is not None
-    persona = await api.persona(script.persona)
-    return await options.simulator.next_line(script, persona, transcript)
+        return len(script.user)
+    assert script.simulate is not None  # the schema guarantees one of the two
+    return script.simulate.turns
 
 
 async def _converse(
     api: Api, script: Script, options: RunOptions, conversation: dict[str, Any]
-) -> tuple[dict[str, dict[str, Any]], bool]:
-    """Send the user's lines until they run out or the persona ends the conversation.
-
-    Returns the state after each user line (keyed by its message index) and whether the
-    persona ended the conversation before the script ran out of lines.
-    """
-    cid, state = conversation["id"], conversation["state"]
+) -> _Progress:
+    """Send the user's lines until they run out or the persona ends the conversation."""
+    cid = conversation["id"]
+    progress = _Progress(last_state=conversation["state"])
     transcript = [dict(m) for m in conversation["messages"]]
-    states: dict[str, dict[str, Any]] = {}
+    partner = await api.persona(script.persona) if script.simulate else {}
     planned, sent = _planned_turns(script), 0
-    while sent < planned and not state["ended"]:
-        line = await _next_line(api, script, options, transcript, sent)
+    while sent < planned and not progress.last_state["ended"]:
+        if script.user is not None:
+            line = script.user[sent]
+        else:
+            assert options.simulator is not None
+            line = await options.simulator.next_line(script, partner, transcript)
         answer = await api.turn(cid, line)
-        sent, state = sent + 1, answer["state"]
-        states[str(answer["user"]["index"])] = state
+        sent, progress.last_state = sent + 1, answer["state"]
+        progress.states[str(answer["user"]["index"])] = answer["state"]
         transcript.append({"role": "user", "content": line})
         if answer.get("reply"):
             transcript.append({"role": "persona", "content": answer["reply"]["content"]})
-    return states, sent < planned
+    progress.ended_early = sent < planned
+    return progress
 
 
 def _with_states(
@@ -258,12 +261,13 @@ async def _run(api: Api, script: Script, options: RunOptions, result: RunResult)
     conversation = await api.create(script.persona, script.difficulty, f"eval:{script.name}")
     cid = result.conversation_id = conversation["id"]
     result.difficulty = conversation.get("difficulty", script.difficulty)
-    states, result.ended_early = await _converse(api, script, options, conversation)
-    current = await api.transcript(cid)
-    result.report = await api.report(cid) if current["state"]["ended"] else await api.end(cid)
+    progress = await _converse(api, script, options, conversation)
+    result.ended_early = progress.ended_early
+    ended = progress.last_state["ended"]
+    result.report = await api.report(cid) if ended else await api.end(cid)
     final = await api.transcript(cid)
     result.state = final["state"]
-    result.messages = _with_states(final["messages"], states)
+    result.messages = _with_states(final["messages"], progress.states)
     observed = Observed(result.report, result.state, result.messages, result.ended_early)
     result.failures.extend(check(script.expect, observed))
 
