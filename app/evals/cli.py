@@ -86,6 +86,12 @@ def eval_command(
         raise typer.BadParameter("--engine applies to in-process runs; the server picks its own")
     scripts = _load(paths)
     settings = Settings(engine=engine.value) if engine else Settings()
+    if not url and _no_model(settings):
+        err_console.print(
+            "--engine llm needs a model: set RAPPORT_LLM_BASE_URL (and RAPPORT_LLM_API_KEY "
+            "if the server wants one), e.g. the fake: python -m app.llm.fake"
+        )
+        raise typer.Exit(2)
     results = asyncio.run(_run_with_progress(scripts, settings, url, key, concurrency))
     _print_summary(results)
     _write_outputs(results, json_out, html_out)
@@ -93,6 +99,12 @@ def eval_command(
         run_id = asyncio.run(store_results(results, settings.database_url))
         console.print(f"[dim]stored as eval run {run_id}[/]")
     raise typer.Exit(1 if results.failed else 0)
+
+
+def _no_model(settings: Settings) -> bool:
+    # Without either, the OpenAI client would quietly try api.openai.com with a dummy key.
+    llm = settings.resolved_engine == "llm"
+    return llm and not (settings.llm_base_url or settings.llm_api_key)
 
 
 def _should_store(store: bool | None, paths: list[str]) -> bool:

@@ -124,3 +124,10 @@ def test_directory_run_is_stored_in_eval_runs(app: typer.Typer, tmp_path: Path) 
     [run] = asyncio.run(stored())
     assert (run.scripts, run.passed, run.failed, run.engine) == (2, 1, 1, "scripted")
     assert {r["script"] for r in run.results["runs"]} == {"cli-listener", "cli-impossible"}
+
+
+def test_llm_engine_without_a_model_exits_2_with_a_hint(app: typer.Typer, tmp_path: Path) -> None:
+    script = write(tmp_path / "s", "listener.yaml", LISTENER)
+    result = CliRunner().invoke(app, ["eval", str(script), "--engine", "llm"])
+    assert result.exit_code == 2
+    assert "RAPPORT_LLM_BASE_URL" in result.output
