@@ -115,7 +115,8 @@ def _interrogative(core: str) -> bool:
     tokens = words(core)
     if tokens and tokens[0] == "so":
         tokens = tokens[1:]
-    return bool(INTERROGATIVES & set(tokens[:INTERROGATIVE_WINDOW]))
+    # "what's" -> "what": the clitic does not change the question word
+    return bool(INTERROGATIVES & {t.split("'")[0] for t in tokens[:INTERROGATIVE_WINDOW]})
 
 
 def _untyped_question(sentence: str, message: str) -> bool:

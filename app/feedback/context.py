@@ -11,7 +11,7 @@ from app.feedback.text import content_stems, named_entities, split_light, words
 from app.feedback.types import Utterance
 
 # How many user turns, and how warm, before asking for a referral or a demo stops being a pitch.
-WARM_MIN_TURNS = 3
+WARM_MIN_TURNS = 4
 WARM_MIN_RATE = 0.6
 
 
@@ -130,7 +130,8 @@ def build_context(history: Sequence[Utterance]) -> Context:
         partner_entities=named_entities(last),
         persona_lines=persona_lines,
         user_lines=tuple(u.content for u in history if u.role == "user"),
-        asked_about_user=any(cues.ASKED_ABOUT_USER.search(q) for q in questions),
+        asked_about_user=any(cues.ASKED_ABOUT_USER.search(q) for q in questions)
+        or cues.INVITES_INTRODUCTION.search(last) is not None,
         partner_emotional=cues.EMOTION.search(said) is not None,
         partner_shared=_shares(statements),
         partner_content=len(content_stems(said)) >= SHARED_MIN_STEMS,

@@ -332,6 +332,12 @@ PRAISE = _rx(
     r"beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|interesting|fascinating)\b",
 )
 
+# "Tell me a bit about yourself." asks about the user without a question mark.
+INVITES_INTRODUCTION = _rx(
+    r"\btell me (?:a (?:little |bit )+|a little )?(?:more )?about (?:you|yourself|your)\b",
+    r"\b(?:walk me through|introduce) (?:yourself|your)\b",
+)
+
 # Questions the partner asks the user.
 OPINION_OR_INFO_ASK = re.compile(r"\?\s*$")
 

@@ -167,8 +167,31 @@ def _tips(turns: Sequence[ReportTurn], talk_share: float) -> list[str]:
             'words ("So it sounds like...").'
         )
     weakest = min(turns, key=lambda t: (t.feedback.score, t.turn))
-    tips.append(f"Turn {weakest.turn}: {weakest.feedback.tip}")
-    return list(dict.fromkeys(tips))[:3]
+    if weakest.feedback.score < NEUTRAL_SCORE and not any(
+        tip.startswith(f"Turn {weakest.turn} ") for tip in tips
+    ):
+        tips.append(f"Turn {weakest.turn}: {weakest.feedback.tip}")
+    tips = list(dict.fromkeys(tips))[:2]
+    tips.append(_keep_doing(turns) or _balance_tip(turns))
+    return tips
+
+
+def _keep_doing(turns: Sequence[ReportTurn]) -> str | None:
+    best = max(turns, key=lambda t: (t.feedback.score, -t.turn))
+    if not best.feedback.genuine_interest:
+        return None
+    quote = _quote(best, list(_PRAISE))
+    return f'Keep doing what worked in turn {best.turn} ("{quote}"): {best.feedback.tip}'
+
+
+def _balance_tip(turns: Sequence[ReportTurn]) -> str:
+    asked = _count(turns, QUESTION_MOVES)
+    if asked == 0:
+        return "Ask at least one open question about them in your next conversation."
+    return (
+        "Aim for at least one reflection per question (MITI: a ratio of 1 is fair, 2 is "
+        "good), so they hear that you listened before you ask for more."
+    )
 
 
 def build_report(

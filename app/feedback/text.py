@@ -50,7 +50,7 @@ FILLER = wordset(
     """yeah yes yep ok okay oh wow really just like actually thing things lot lots kind sort
     pretty good great nice cool thanks thank hi hello hey sure right think know mean say said
     tell want need love day year time way people work bit today guess feel lately meet
-    meeting nice glad"""
+    meeting nice glad honestly basically literally totally"""
 )
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)

@@ -22,7 +22,7 @@ _DID = re.compile(
 _NOT_ACTIONS = wordset(
     """am was were be been think thought guess mean know knew feel felt want wanted hope
     would could should will can do did don't didn't really just also have had 'm 've love like
-    agree see saw say said get got tell told wish need try tried"""
+    agree see saw say said get got tell told wish need try tried used"""
 )
 _TRAILING = re.compile(r"\s+(?:to|in|at|on|for|of|with|the|a|an)$", re.I)
 _STOP_AT = re.compile(r"\b(?:and|but|so|because|which|who|when|though|although)\b.*", re.I)

@@ -1,0 +1,103 @@
+"""The benchmark's arithmetic and data handling (the benchmark is `make eval-feedback`)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from app.feedback.evaluate import annomi_class, annomi_dir, evaluate_turns, load_annomi, prf
+from app.feedback.types import Evidence, Feedback, Move
+
+FIELDS = [
+    "transcript_id",
+    "utterance_id",
+    "interlocutor",
+    "utterance_text",
+    "annotator_id",
+    "main_therapist_behaviour",
+]
+
+
+def _feedback(*moves: Move, evidence: list[Evidence] | None = None) -> Feedback:
+    return Feedback(
+        genuine_interest=False, score=50, moves=list(moves), evidence=evidence or [], tip="x"
+    )
+
+
+def test_precision_recall_f1_on_a_known_case() -> None:
+    result = prf([True, True, False, False], [True, False, True, False])
+    assert (result.precision, result.recall, result.f1, result.support) == (0.5, 0.5, 0.5, 2)
+
+
+def test_f1_is_zero_not_an_error_when_nothing_is_predicted() -> None:
+    assert prf([True, False], [False, False]).f1 == 0.0
+
+
+def test_mapping_puts_questions_before_reflections() -> None:
+    fb = _feedback(Move.REFLECTION, Move.FOLLOW_UP_QUESTION)
+    assert annomi_class("So you moved? Why?", fb) == "question"
+
+
+def test_mapping_sends_a_pitch_question_to_question() -> None:
+    fb = _feedback(Move.PITCH, evidence=[Evidence(move=Move.PITCH, text="Want a demo?")])
+    assert annomi_class("Want a demo?", fb) == "question"
+
+
+def test_mapping_sends_long_unmarked_statements_to_input_and_short_ones_to_other() -> None:
+    assert annomi_class("The guideline is ten drinks a week for women at most.", _feedback()) == (
+        "therapist_input"
+    )
+    assert annomi_class("Okay.", _feedback()) == "other"
+
+
+def test_annomi_directory_can_be_overridden(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RAPPORT_ANNOMI_DIR", str(tmp_path))
+    assert annomi_dir() == tmp_path
+
+
+def test_annomi_loader_keeps_one_parity_and_takes_the_majority_label(tmp_path: Path) -> None:
+    rows = [
+        (1, 0, "client", "I drink a lot.", 1, "n/a"),
+        (1, 1, "therapist", "You drink a lot.", 1, "reflection"),
+        (1, 1, "therapist", "You drink a lot.", 2, "reflection"),
+        (1, 1, "therapist", "You drink a lot.", 3, "question"),
+        (2, 0, "therapist", "Hello.", 1, "other"),
+    ]
+    with (tmp_path / "AnnoMI-full.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(FIELDS)
+        writer.writerows(rows)
+    items = load_annomi("odd", tmp_path)
+    assert [(i.transcript, i.label) for i in items] == [(1, "reflection")]
+    assert items[0].history[-1].content == "I drink a lot."
+    assert items[0].history[-1].role == "persona"
+
+
+def test_turn_evaluation_counts_agreement_on_genuine_interest() -> None:
+    items = [
+        {
+            "id": "x1",
+            "persona": "recruiter",
+            "partner": "I left teaching last year.",
+            "message": "What made you leave teaching?",
+            "genuine_interest": True,
+            "moves": ["follow_up_question"],
+            "split": "dev",
+        },
+        {
+            "id": "x2",
+            "persona": "recruiter",
+            "partner": "I left teaching last year.",
+            "message": "ok",
+            "genuine_interest": True,
+            "moves": ["minimal"],
+            "split": "dev",
+        },
+    ]
+    result = evaluate_turns(items)
+    assert result["accuracy"] == 0.5
+    assert result["moves"]["minimal"].recall == 1.0

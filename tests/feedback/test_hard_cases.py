@@ -1,0 +1,197 @@
+"""The hard cases of issue 3, one test each: context decides between look-alike turns."""
+
+from __future__ import annotations
+
+from app.feedback.analyzer import analyze
+from app.feedback.types import Move
+from tests.feedback.factories import WARM_RECRUITER, conversation, partner
+
+TEACHER = "I actually left teaching last year to move into recruiting."
+
+
+def test_follow_up_found_by_word_overlap_after_lemmatising() -> None:
+    fb = analyze("Do you miss teaching?", partner(TEACHER))
+    assert fb.moves == [Move.FOLLOW_UP_QUESTION]
+    assert fb.genuine_interest
+
+
+def test_follow_up_found_by_the_partners_named_entity() -> None:
+    fb = analyze("What was Delft like?", partner("I did my master's at Delft before Berlin."))
+    assert Move.FOLLOW_UP_QUESTION in fb.moves
+
+
+def test_follow_up_found_by_a_pronoun_pointing_back() -> None:
+    history = partner("My manager, Elena, built the whole team from scratch two years ago.")
+    fb = analyze("How did she find the first hires?", history)
+    assert Move.FOLLOW_UP_QUESTION in fb.moves
+
+
+def test_same_question_is_follow_up_after_one_line_and_hijack_after_another() -> None:
+    question = "What's the data team working on?"
+    after_data = analyze(question, partner("I mostly hire for our data team these days."))
+    after_grief = analyze(question, partner("Honestly I'm exhausted, we had layoffs last week."))
+    assert Move.FOLLOW_UP_QUESTION in after_data.moves
+    assert Move.TOPIC_HIJACK in after_grief.moves
+
+
+def test_question_that_ignores_the_partners_question_is_hijack() -> None:
+    fb = analyze("What's the tech stack like?", partner("Hi! I'm Priya. What brings you over?"))
+    assert Move.TOPIC_HIJACK in fb.moves
+    assert not fb.genuine_interest
+
+
+def test_answering_first_then_asking_is_not_a_hijack() -> None:
+    fb = analyze(
+        "A friend told me about Northwind, so I came over. What does the product do?",
+        partner("Hi! I'm Priya from Northwind. What brings you over?"),
+    )
+    assert Move.TOPIC_HIJACK not in fb.moves
+    assert fb.genuine_interest
+
+
+def test_referral_ask_in_the_first_minute_is_a_pitch() -> None:
+    fb = analyze("Could you refer me to the hiring manager?", partner("Hi! Welcome to the booth."))
+    assert Move.PITCH in fb.moves
+    assert not fb.genuine_interest
+
+
+def test_referral_ask_late_in_a_warm_conversation_is_not_a_pitch() -> None:
+    history = conversation(*WARM_RECRUITER, last="They're rebuilding the visit-notes pipeline.")
+    fb = analyze("Could you refer me to the hiring manager?", history)
+    assert Move.PITCH not in fb.moves
+
+
+def test_referral_ask_after_a_cold_conversation_is_still_a_pitch() -> None:
+    cold = tuple((persona_line, "ok") for persona_line, _ in WARM_RECRUITER)
+    history = conversation(*cold, last="They're rebuilding the visit-notes pipeline.")
+    fb = analyze("Could you refer me to the hiring manager?", history)
+    assert Move.PITCH in fb.moves
+
+
+def test_question_that_sells_is_a_pitch_not_a_question() -> None:
+    fb = analyze(
+        "Have you considered how much our tool would save you?",
+        partner("We still schedule all our drivers by hand."),
+    )
+    assert fb.moves == [Move.PITCH]
+    assert fb.evidence[0].text.startswith("Have you considered how much our tool")
+
+
+def test_statement_that_restates_the_partner_is_a_reflection() -> None:
+    fb = analyze(
+        "So it sounds like you wanted more variety in your days.",
+        partner("I left teaching because every day felt the same."),
+    )
+    assert fb.moves == [Move.REFLECTION]
+    assert fb.genuine_interest
+
+
+def test_naming_the_partners_feeling_is_a_reflection() -> None:
+    fb = analyze("That must have been a hard decision.", partner(TEACHER))
+    assert Move.REFLECTION in fb.moves
+
+
+def test_reflection_without_a_cue_is_found_by_the_act_model() -> None:
+    fb = analyze(
+        "You want to be there for your kids more than anything.",
+        partner("My kids are small and I keep missing dinner because of on-call."),
+    )
+    assert Move.REFLECTION in fb.moves
+
+
+def test_tell_me_more_without_question_mark_is_a_follow_up() -> None:
+    fb = analyze("Tell me more about that switch", partner(TEACHER))
+    assert fb.moves == [Move.FOLLOW_UP_QUESTION]
+
+
+def test_one_word_reply_is_minimal() -> None:
+    fb = analyze("Cool.", partner(TEACHER))
+    assert fb.moves == [Move.MINIMAL]
+    assert not fb.genuine_interest
+
+
+def test_specific_empathy_is_an_acknowledgement() -> None:
+    fb = analyze("Congrats on the promotion!", partner("I just got promoted to staff last week."))
+    assert fb.moves == [Move.ACKNOWLEDGEMENT]
+    assert fb.genuine_interest
+
+
+def test_long_monologue_with_a_token_what_about_you_is_self_focus() -> None:
+    monologue = (
+        "I speak four languages actually. I grew up in Switzerland so I learned French and "
+        "German at school, then I picked up Spanish when I lived in Madrid for two years "
+        "working at a bank, and I've been meaning to start Japanese because I go to Tokyo "
+        "every year. What about you?"
+    )
+    fb = analyze(monologue, partner("I'm learning Portuguese for my partner's family, slowly."))
+    assert Move.SELF_FOCUS in fb.moves
+    assert Move.MIRROR_QUESTION in fb.moves
+    assert not fb.genuine_interest
+
+
+def test_rhetorical_question_with_over_40_characters_after_it_is_not_a_question() -> None:
+    fb = analyze(
+        "Isn't tracing the most important thing? I always say if you can't see it you can't "
+        "fix it, and that has been my motto for my whole career.",
+        partner("We're rebuilding our tracing pipeline this quarter."),
+    )
+    assert not set(fb.moves) & {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION}
+    assert not fb.genuine_interest
+
+
+def test_question_with_a_short_tail_after_it_still_counts() -> None:
+    fb = analyze("How did the migration go? Curious.", partner("We just migrated to Postgres."))
+    assert Move.FOLLOW_UP_QUESTION in fb.moves
+
+
+def test_answering_a_question_about_yourself_is_disclosure_not_pitch() -> None:
+    fb = analyze(
+        "I'm a frontend developer, four years in, mostly React, and I moved into health tech.",
+        partner("Tell me a bit about yourself."),
+    )
+    assert fb.moves == [Move.SELF_DISCLOSURE]
+
+
+def test_hard_sell_is_a_pitch_even_when_asked() -> None:
+    fb = analyze(
+        "We're the number one dispatch platform and customers see 30% fewer late loads.",
+        partner("So what does your company do?"),
+    )
+    assert Move.PITCH in fb.moves
+
+
+def test_judging_what_the_partner_said_is_dismissive() -> None:
+    fb = analyze("Take-homes are a waste of time.", partner("Our process includes a take-home."))
+    assert Move.DISMISSIVE in fb.moves
+    assert not fb.genuine_interest
+
+
+def test_own_bad_news_is_not_a_judgement_of_the_partner() -> None:
+    fb = analyze(
+        "I was laid off in March too, it was awful.",
+        partner("I'm the only recruiter left after the layoffs."),
+    )
+    assert Move.DISMISSIVE not in fb.moves
+
+
+def test_handing_the_question_back_is_a_mirror() -> None:
+    fb = analyze("Oakland. You?", partner("Where are you based?"))
+    assert fb.moves == [Move.MIRROR_QUESTION]
+    assert not fb.genuine_interest
+
+
+def test_turning_their_news_into_your_story_is_self_focus() -> None:
+    fb = analyze(
+        "I've been lucky actually, I got three offers last month and I'm still deciding.",
+        partner("We had layoffs last year and I'm the only engineering recruiter left."),
+    )
+    assert Move.SELF_FOCUS in fb.moves
+
+
+def test_sharing_on_their_topic_then_asking_is_disclosure_plus_follow_up() -> None:
+    fb = analyze(
+        "I run too, mostly road races on weekends. What got you onto trails?",
+        partner("On weekends I run trail races, it's the only time my phone is off."),
+    )
+    assert set(fb.moves) == {Move.SELF_DISCLOSURE, Move.FOLLOW_UP_QUESTION}
+    assert fb.genuine_interest
