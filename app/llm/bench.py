@@ -57,7 +57,9 @@ USER_LINES = [
     "How did the ride-along with the nurse in Fresno change how you see the product?",
     "It sounds like the paperwork problem is what drives everyone there. Is that right?",
 ]
-# Lines that neither warm nor cool much: they keep a conversation open for 40 turns over HTTP.
+# Lines that neither warm nor cool much: they keep a conversation open for 40 turns over HTTP,
+# used once trust passes STEADY_ABOVE (the closing stage, which ends the chat, starts at 0.72).
+STEADY_ABOVE = 0.58
 STEADY_LINES = [
     "I work on data pipelines myself, mostly batch jobs for reporting.",
     "We had a similar reorganisation at my company last spring.",
@@ -297,7 +299,7 @@ async def http_conversation(
     created.raise_for_status()
     cid, trust = created.json()["id"], 0.0
     for turn in range(1, turns + 1):
-        cool_down = steady and trust >= 0.62
+        cool_down = steady and trust >= STEADY_ABOVE
         pool = STEADY_LINES if cool_down else USER_LINES
         started = time.perf_counter()
         answer = await http.post(
