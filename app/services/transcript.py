@@ -29,6 +29,7 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
         "difficulty": conversation.difficulty,
         "user_ref": conversation.user_ref,
         "created_at": conversation.created_at.isoformat(),
+        "ended_at": conversation.ended_at.isoformat() if conversation.ended_at else None,
         "state": state.public(),
         "messages": [message_json(m) for m in conversation.messages],
     }

@@ -25,7 +25,8 @@ from app.dialogue.types import DialogueState
 from app.errors import ConversationEnded, LLMUnavailable, NothingToRetry, ReplyMissing
 from app.feedback.analyzer import analyze
 from app.feedback.types import Feedback, Utterance
-from app.models import Message
+from app.models import Conversation, Message
+from app.models.tables import utcnow
 from app.repositories import ConversationRepository
 from app.services.personas import persona_of
 from app.services.runtime import Runtime
@@ -69,40 +70,41 @@ class TurnService:
     # -- the three steps -------------------------------------------------------------------
 
     async def prepare(self, tenant: Tenant, conversation_id: str, content: str) -> PreparedTurn:
-        started = time.perf_counter()
         async with self.runtime.db.transaction() as session:
-            repo = ConversationRepository(session)
-            conversation = await repo.get(tenant.id, conversation_id)
-            before = DialogueState.model_validate(conversation.state)
-            if before.ended:
-                raise ConversationEnded("This conversation has ended; start a new one.")
-            messages = conversation.messages
-            if messages[-1].role == "user":
-                raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
-            history = utterances(messages)
-            feedback = analyze(content, history)
-            persona = persona_of(self.runtime, conversation)
-            after = advance(
-                before,
-                feedback,
-                persona,
-                conversation.difficulty,
-                max_turns=self.runtime.settings.max_turns,
+            return await self._store_user_line(
+                ConversationRepository(session), tenant, conversation_id, content
             )
-            message = Message(
-                index=messages[-1].index + 1,
-                role="user",
-                content=content,
-                feedback=feedback.model_dump(mode="json"),
-                state=after.model_dump(mode="json"),
-            )
-            version = await repo.append(
-                conversation.id,
-                conversation.version,
-                message,
-                state=after.model_dump(mode="json"),
-                ended_at=message.created_at if after.ended else None,
-            )
+
+    async def _store_user_line(
+        self, repo: ConversationRepository, tenant: Tenant, conversation_id: str, content: str
+    ) -> PreparedTurn:
+        started = time.perf_counter()
+        conversation, before = await _open_for_turn(repo, tenant, conversation_id)
+        messages = conversation.messages
+        history = utterances(messages)
+        feedback = analyze(content, history)
+        persona = persona_of(self.runtime, conversation)
+        after = advance(
+            before,
+            feedback,
+            persona,
+            conversation.difficulty,
+            max_turns=self.runtime.settings.max_turns,
+        )
+        message = Message(
+            index=messages[-1].index + 1,
+            role="user",
+            content=content,
+            feedback=feedback.model_dump(mode="json"),
+            state=after.model_dump(mode="json"),
+        )
+        version = await repo.append(
+            conversation.id,
+            conversation.version,
+            message,
+            state=after.model_dump(mode="json"),
+            ended_at=utcnow() if after.ended else None,
+        )
         context = ReplyContext(
             persona=persona,
             difficulty=conversation.difficulty,
@@ -134,19 +136,28 @@ class TurnService:
             turn.context = replace(turn.context, feedback=verdict)
 
     async def complete(self, turn: PreparedTurn, reply: str) -> TurnResult:
-        ctx = turn.context
         async with self.runtime.db.transaction() as session:
-            repo = ConversationRepository(session)
-            message = Message(index=turn.user_index + 1, role="persona", content=reply)
-            # Guarded by the version step 1 left: fails if anything moved the transcript since.
-            await repo.append(turn.conversation_id, turn.version, message)
-            if turn.judged:
-                await repo.set_feedback(turn.user_message_id, ctx.feedback.model_dump(mode="json"))
+            await self._store_reply(ConversationRepository(session), turn, reply)
+        return self._answered(turn, reply)
+
+    async def _store_reply(
+        self, repo: ConversationRepository, turn: PreparedTurn, reply: str
+    ) -> None:
+        message = Message(index=turn.user_index + 1, role="persona", content=reply)
+        # Guarded by the version step 1 left: fails if anything moved the transcript since.
+        await repo.append(turn.conversation_id, turn.version, message)
+        if turn.judged:
+            await repo.set_feedback(
+                turn.user_message_id, turn.context.feedback.model_dump(mode="json")
+            )
+
+    def _answered(self, turn: PreparedTurn, reply: str) -> TurnResult:
+        ctx = turn.context
         self._after_reply(turn)
         return TurnResult(
             turn=ctx.after.turn,
             user={"index": turn.user_index, "content": ctx.history[-1].content},
-            reply={"index": message.index, "content": reply},
+            reply={"index": turn.user_index + 1, "content": reply},
             feedback=ctx.feedback,
             state=ctx.after.public(),
         )
@@ -219,6 +230,18 @@ class TurnService:
             return
         async with self.runtime.db.transaction() as session:
             await ConversationRepository(session).set_summary(turn.conversation_id, *updated)
+
+
+async def _open_for_turn(
+    repo: ConversationRepository, tenant: Tenant, conversation_id: str
+) -> tuple[Conversation, DialogueState]:
+    conversation = await repo.get(tenant.id, conversation_id)
+    state = DialogueState.model_validate(conversation.state)
+    if state.ended:
+        raise ConversationEnded("This conversation has ended; start a new one.")
+    if conversation.messages[-1].role == "user":
+        raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
+    return conversation, state
 
 
 async def _judge_result(task: asyncio.Task[Feedback], turn: PreparedTurn) -> Feedback:
