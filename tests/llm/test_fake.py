@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 
+import httpx
+
+from app.llm.bench import wait_for
 from tests.llm.conftest import FakeControl
 
 CHAT = {
@@ -81,3 +87,18 @@ def test_requests_are_recorded_until_reset(fake: FakeControl) -> None:
     fake.reset()
 
     assert fake.requests() == []
+
+
+def test_the_fake_runs_as_a_command_for_key_less_demos() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "app.llm.fake", "--port", str(port), "--latency", "0.01"]
+    server = subprocess.Popen(command)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/v1/models", seconds=20)
+        reply = httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=CHAT)
+        assert reply.status_code == 200 and "Sam" in reply.text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
