@@ -90,9 +90,8 @@ async def test_pitcher_cools_the_persona_and_does_not_get_a_warm_close(client):
         stages.append(response.json()["state"]["stage"])
         if response.json()["state"]["ended"]:
             break
-    assert (await transcript(client, conversation["id"]))["ended_at"] is None or stages[
-        -1
-    ] == "ended"
+    ended_by_turn = (await transcript(client, conversation["id"]))["ended_at"]
+    assert (ended_by_turn is not None) == (stages[-1] == "ended")
     report = (await client.post(f"/v1/conversations/{conversation['id']}/end")).json()
     assert (await transcript(client, conversation["id"]))["ended_at"] is not None
     assert report["outcome"] in {"walked_away", "neutral_close"}
