@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import stage_rank
-from app.dialogue.types import DialogueState, Outcome, Stage
+from app.dialogue.types import Outcome, Stage
 from app.errors import LLMUnavailable
 from app.feedback.types import Move, Utterance
 from app.llm.client import LLMClient
@@ -154,7 +154,7 @@ class LLMEngine:
         canary = canary_for(ctx.seed)
         rules = self.prompts.render("persona_rules", name=persona.name, first_name=first_name)
         stage_only = self._directive(ctx, examples=[], questions=[])
-        directive = self._directive(ctx, self.examples(ctx), self.questions(persona, after, ctx))
+        directive = self._directive(ctx, self.examples(ctx), self.questions(ctx))
         start = verbatim_start(len(ctx.history), ctx.summary_covers)
         system = self.prompts.render(
             "persona_system",
@@ -210,7 +210,9 @@ class LLMEngine:
             found.append(Example("Start wrapping up", stable_pick(persona.closings.wrap_up, *key)))
         return found
 
-    def questions(self, persona: Persona, state: DialogueState, ctx: ReplyContext) -> list[str]:
+    def questions(self, ctx: ReplyContext) -> list[str]:
+        """Two of the persona's questions back that fit the stage, varied from turn to turn."""
+        persona, state = ctx.persona, ctx.after
         if state.stage in {Stage.COOLING, Stage.ENDED, Stage.CLOSING}:
             return []
         allowed = [
@@ -258,7 +260,7 @@ class LLMEngine:
         if after.stage is Stage.COOLING:
             return stable_pick(persona.reactions.cooling, *key)
         line = stable_pick(persona.reactions.unknown, *key)
-        questions = self.questions(persona, after, ctx)
+        questions = self.questions(ctx)
         return f"{line} {questions[0]}" if questions else line
 
     async def _gated(self, messages: list[BaseMessage], gate: SentenceGate) -> AsyncIterator[str]:
