@@ -160,27 +160,40 @@ def _cell(value: float | None, fmt: str) -> str:
     return "—" if value is None else format(value, fmt)
 
 
-def _print_summary(results: EvalResults) -> None:
-    table = Table(title=f"rapport eval ({results.engine} engine)")
-    for column in ("script", "persona", "difficulty", "outcome", "mean", "interest", "turns"):
-        table.add_column(
-            column, justify="right" if column in {"mean", "interest", "turns"} else "left"
-        )
-    table.add_column("result")
-    style = {"passed": "green", "failed": "bold red", "skipped": "yellow"}
+STATUS_STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow"}
+WIDE = 120  # below this, persona and difficulty columns go (the script names carry them)
+
+
+def _summary_table(results: EvalResults, wide: bool) -> Table:
+    table = Table(
+        title=f"rapport eval ({results.engine} engine)",
+        caption="mean: mean feedback score; GI: genuine-interest rate",
+    )
+    table.add_column("script", no_wrap=True)
+    if wide:
+        table.add_column("persona")
+        table.add_column("difficulty")
+    table.add_column("outcome", no_wrap=True)
+    for column in ("mean", "GI", "turns"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("result", no_wrap=True, min_width=7)
     for run in results.runs:
         report, state = run.report or {}, run.state or {}
+        where = [run.script.persona, run.difficulty or "default"] if wide else []
         table.add_row(
             run.script.name,
-            run.script.persona,
-            run.difficulty or "default",
+            *where,
             state.get("outcome") or "—",
             _cell(report.get("mean_score"), ".1f"),
             _cell(report.get("genuine_interest_rate"), ".0%"),
             str(report.get("turns", "—")),
-            f"[{style[run.status]}]{run.status}[/]",
+            f"[{STATUS_STYLE[run.status]}]{run.status}[/]",
         )
-    console.print(table)
+    return table
+
+
+def _print_summary(results: EvalResults) -> None:
+    console.print(_summary_table(results, wide=console.width >= WIDE))
     for run in results.runs:
         for reason in run.failures:
             console.print(f"[red]✗ {run.script.name}:[/] {reason}", highlight=False)
