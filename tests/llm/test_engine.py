@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 
-from app.dialogue.types import Stage
+from app.dialogue.types import Outcome, Stage
 from app.errors import LLMUnavailable
 from app.feedback.types import Utterance
 from app.llm.bench import converse
@@ -179,3 +180,38 @@ async def test_prompt_tokens_at_turn_40_stay_within_1_3x_of_turn_6(
     last = persona_requests[-1]["messages"]
     assert "Earlier in this conversation" in last[0]["content"]
     assert len(last) - 1 <= KEEP_LINES + FOLD_BATCH
+
+
+def test_the_prompt_carries_the_yaml_line_for_what_the_stage_change_calls_for(
+    engine: LLMEngine, recruiter: Persona
+) -> None:
+    offer = context(recruiter, "What would you suggest?", stage=Stage.DISCOVERY, trust=0.7)
+    offer = replace(offer, after=offer.after.model_copy(update={"stage": Stage.OPPORTUNITY}))
+    goodbye = context(recruiter, "ok", stage=Stage.COOLING, trust=0.1)
+    ended = {"stage": Stage.ENDED, "ended": True, "outcome": Outcome.WALKED_AWAY}
+    goodbye = replace(goodbye, after=goodbye.after.model_copy(update=ended))
+
+    offer_prompt = engine.build_prompt(offer).messages[0].content
+    goodbye_prompt = engine.build_prompt(goodbye).messages[0].content
+
+    assert any(line in offer_prompt for line in recruiter.reward.offer)
+    assert any(line in goodbye_prompt for line in recruiter.reactions.walk_away)
+    assert "last line" in goodbye_prompt and not any(
+        q.text in goodbye_prompt for q in recruiter.questions
+    )
+
+
+def test_the_summary_replaces_the_lines_it_covers_in_the_prompt(
+    engine: LLMEngine, recruiter: Persona
+) -> None:
+    history = tuple(
+        Utterance("persona" if i % 2 == 0 else "user", f"Line {i} of the chat.") for i in range(15)
+    )
+    ctx = context(
+        recruiter, "And then?", history=history, summary="They met at the fair.", covers=9
+    )
+
+    messages = engine.build_prompt(ctx).messages
+
+    assert "They met at the fair." in messages[0].content
+    assert [m.content for m in messages[1:]] == [u.content for u in ctx.history[9:]]
