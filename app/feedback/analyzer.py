@@ -121,10 +121,11 @@ def _interrogative(core: str) -> bool:
 
 def _untyped_question(sentence: str, message: str) -> bool:
     """Chat users often drop the question mark: "what got you into design"."""
-    return (
-        "?" not in message
-        and cues.QUESTION_START.match(sentence) is not None
-        and bool(SECOND_PERSON & set(words(sentence)))
+    if "?" in message:
+        return False
+    starts = cues.QUESTION_START.match(sentence) is not None
+    return (starts and bool(SECOND_PERSON & set(words(sentence)))) or (
+        cues.EMBEDDED_QUESTION.search(sentence) is not None
     )
 
 
@@ -261,6 +262,8 @@ def _classify_question(
     sent: str, ctx: Context, answered: bool, found: _Found, threaded: bool
 ) -> None:
     core = lead_stripped(sent)
+    if Move.REFLECTION in found and cues.CHECK_QUESTION.match(core):
+        return  # "So you moved for the job, is that right?" is one reflection
     if cues.MIRROR.match(core):
         found.add(Move.MIRROR_QUESTION, sent)
         return

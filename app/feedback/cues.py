@@ -19,7 +19,8 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 # "tell me more about X": asks for more without a question mark.
 MORE_REQUEST = _rx(
     r"\btell me (?:a (?:little |bit )?)?more\b[^.!?\n]*",
-    r"\btell me (?:a (?:little |bit )+)?(?:more )?(?:about|how|what|why|when|where|who)\b"
+    r"\btell (?:me|us) (?:a (?:little |bit )+|something )?(?:more )?"
+    r"(?:about|how|what|why|when|where|who)\b"
     r"[^.!?\n]*",
     r"\b(?:i'?m|i am|i was|i'd be) (?:just )?(?:wondering|curious)\b[^.!?\n]*",
     r"\bhelp me understand\b[^.!?\n]*",
@@ -347,6 +348,19 @@ EMOTION = _rx(
     r"let go|lost|sad|worried|nervous|anxious|scared|struggl\w+|overwhelm\w*|thrilled|excited|"
     r"proud|devastat\w+|frustrat\w+|miss (?:it|them|him|her)|passed away|sick|divorce|"
     r"promot\w+|pregnan\w+|engaged|married|layoffs?|nervous|not sure|unsure|leaving|quit)\b",
+)
+
+# A question asked mid-sentence, in speech that never got its question mark.
+EMBEDDED_QUESTION = _rx(
+    r"\b(?:how|what|why|where|when|which|who) (?:else )?(?:do|does|did|can|could|would|will|"
+    r"are|were|have|has) you\b",
+    r"(?:^|[,;:-]\s*)(?:do|does|did|can|could|would|will|are|were|have|has) you\b",
+)
+
+# "..., is that right?": a check on a reflection, not a new question.
+CHECK_QUESTION = _rx(
+    r"^(?:is that (?:right|fair|true|correct|it)|right|correct|am i right|did i get that right|"
+    r"does that sound right|have i got that right|yeah|no|true|huh|is it)\s*\?*\s*$",
 )
 
 QUESTION_START = _rx(

@@ -25,6 +25,7 @@ from typing import Any
 
 from app.feedback.analyzer import analyze
 from app.feedback.context import clear_caches
+from app.feedback.text import sentences, words
 from app.feedback.types import Feedback, Move, Utterance
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +38,8 @@ QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Mo
 # options, negotiation) is the counsellor's version of these.
 INPUT_MOVES = frozenset({Move.SELF_DISCLOSURE, Move.SELF_FOCUS, Move.PITCH, Move.DISMISSIVE})
 INPUT_MIN_WORDS = 8  # a statement this long that is neither reflection nor question gives input
+DOMINANT_WORDS = 30
+DOMINANT_RATIO = 3
 
 
 def annomi_dir() -> Path:
@@ -110,6 +113,8 @@ class AnnoItem:
     text: str
     label: str
     history: tuple[Utterance, ...]
+    has_question: bool = False  # annotators' question_exists (majority)
+    has_reflection: bool = False  # annotators' reflection_exists (majority)
 
 
 def _majority(labels: list[str]) -> str:
@@ -137,20 +142,39 @@ def load_annomi(parity: str, directory: Path | None = None) -> list[AnnoItem]:
         role = "user" if first["interlocutor"] == "therapist" else "persona"
         past = context.setdefault(tid, [])
         if role == "user":
-            label = _majority([g["main_therapist_behaviour"] for g in group])
             items.append(
-                AnnoItem(tid, uid, first["utterance_text"], label, tuple(past[-ANNOMI_CONTEXT:]))
+                AnnoItem(
+                    tid,
+                    uid,
+                    first["utterance_text"],
+                    _majority([g["main_therapist_behaviour"] for g in group]),
+                    tuple(past[-ANNOMI_CONTEXT:]),
+                    _majority([g.get("question_exists", "") for g in group]) == "True",
+                    _majority([g.get("reflection_exists", "") for g in group]) == "True",
+                )
             )
         past.append(Utterance(role, first["utterance_text"]))
     return items
 
 
-def _question_evidence(fb: Feedback) -> bool:
+def _question_evidence(message: str, fb: Feedback) -> bool:
     """A pitch or hijack carried by a question still asks a question."""
     return any(
-        ev.move in (Move.PITCH, Move.TOPIC_HIJACK) and ev.text.rstrip().endswith("?")
+        ev.move in (Move.PITCH, Move.TOPIC_HIJACK) and _in_question(message, ev.text)
         for ev in fb.evidence
     )
+
+
+def _in_question(message: str, text: str) -> bool:
+    """Does the sentence holding `text` end with a question mark?"""
+    if text.rstrip().endswith("?"):
+        return True
+    at = message.find(text)
+    if at < 0:
+        return False
+    rest = message[at + len(text) :]
+    ends = [i for i in (rest.find("?"), rest.find("."), rest.find("!")) if i >= 0]
+    return bool(ends) and min(ends) == rest.find("?")
 
 
 def annomi_class(message: str, fb: Feedback) -> str:
@@ -158,22 +182,53 @@ def annomi_class(message: str, fb: Feedback) -> str:
     docs/labelling.md): questions first, as AnnoMI's annotators mostly did when an utterance
     held both a question and a reflection."""
     moves = set(fb.moves)
-    if moves & QUESTION_MOVES or _question_evidence(fb):
+    asks = moves & QUESTION_MOVES or _question_evidence(message, fb)
+    if asks and not _statements_dominate(message):
         return "question"
     if Move.REFLECTION in moves:
         return "reflection"
-    if moves & INPUT_MOVES:
-        return "therapist_input"
+    if asks or moves & INPUT_MOVES:
+        return "therapist_input"  # mostly telling, with a question tacked on
     if Move.MINIMAL in moves or Move.ACKNOWLEDGEMENT in moves:
         return "other"
     return "therapist_input" if len(message.split()) >= INPUT_MIN_WORDS else "other"
 
 
+def _statements_dominate(message: str) -> bool:
+    """AnnoMI codes an utterance by its main act: a long stretch of telling followed by a short
+    question is input. Dominant = at least DOMINANT_WORDS words of statements and
+    DOMINANT_RATIO times the words of the questions."""
+    told = asked = 0
+    for sentence in sentences(message):
+        n = len(words(sentence))
+        if sentence.rstrip().endswith("?"):
+            asked += n
+        else:
+            told += n
+    return told >= DOMINANT_WORDS and told >= DOMINANT_RATIO * asked
+
+
+def asks_question(message: str, fb: Feedback) -> bool:
+    """Does the turn contain a question at all, whatever its main act? A reflection voiced with
+    a question mark counts, as it did for AnnoMI's annotators."""
+    return bool(set(fb.moves) & QUESTION_MOVES) or any(
+        _in_question(message, ev.text) for ev in fb.evidence
+    )
+
+
 def evaluate_annomi(items: Sequence[AnnoItem]) -> dict[str, Any]:
-    pred = [annomi_class(it.text, analyze(it.text, it.history)) for it in items]
+    feedback = [analyze(it.text, it.history) for it in items]
+    pred = [annomi_class(it.text, fb) for it, fb in zip(items, feedback, strict=True)]
     gold = [it.label for it in items]
     per_class = {c: prf([g == c for g in gold], [p == c for p in pred]) for c in CLASSES}
     return {
+        "question_exists": prf(
+            [it.has_question for it in items],
+            [asks_question(it.text, f) for it, f in zip(items, feedback, strict=True)],
+        ),
+        "reflection_exists": prf(
+            [it.has_reflection for it in items], [Move.REFLECTION in f.moves for f in feedback]
+        ),
         "n": len(items),
         "per_class": per_class,
         "macro_f1": statistics.fmean(r.f1 for r in per_class.values()),
@@ -253,6 +308,9 @@ def annomi_lines(parity: str, res: dict[str, Any]) -> list[str]:
         f"- 4-class macro-F1: {_pct(res['macro_f1'])} (prior SOTA 0.72; M3TCM 0.83 with "
         "RoBERTa + audio on a GPU, on a different split) - accuracy "
         f"{_pct(res['accuracy'])}",
+        f"- contains a question (annotators' question_exists) F1: "
+        f"{_pct(res['question_exists'].f1)}; contains a reflection (reflection_exists) F1: "
+        f"{_pct(res['reflection_exists'].f1)}",
         "",
         "| class | support | precision | recall | F1 |",
         "| --- | ---: | ---: | ---: | ---: |",
