@@ -99,12 +99,16 @@ def test_a_card_file_is_validated_through_its_import(tmp_path):
     assert any("coaching data" in w.message for w in result.warnings)
 
 
-async def test_eval_accepts_a_persona_with_whom_listening_pays():
-    persona = validate_file(PERSONAS_DIR / "alumni_mentor.yaml").persona
+@pytest.mark.parametrize(
+    "persona_id", ["alumni_mentor", "hiring_manager", "investor", "group_conversation"]
+)
+async def test_eval_accepts_each_new_builtin_persona_with_its_own_scripts(persona_id):
+    persona = validate_file(PERSONAS_DIR / f"{persona_id}.yaml").persona
     assert persona is not None
     verdict = await eval_persona(persona, Settings(engine="scripted"))
     assert verdict.accepted, verdict.reasons
-    assert "evals/scripts/alumni_mentor" in verdict.source
+    assert verdict.source.endswith(f"evals/scripts/{persona_id}")
+    assert verdict.listener.script.name == f"{persona_id}-normal-listener"
 
 
 async def test_eval_refuses_a_pushover_whom_a_pitcher_wins_over_as_well(recruiter_data):
