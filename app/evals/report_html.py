@@ -174,7 +174,8 @@ def matrix(views: list[RunView]) -> Matrix | None:
     cells: dict[tuple[str, str], dict[str, RunView]] = {}
     for view in views:
         kind = _kind(view.run)
-        if kind is not None:
+        # Skipped runs have nothing to show at a glance; the summary table lists them.
+        if kind is not None and view.run.status != "skipped":
             key = (view.run.script.persona, view.run.difficulty or "default")
             cells.setdefault(key, {})[kind] = view
     kinds = {k for row in cells.values() for k in row}
