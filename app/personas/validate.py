@@ -365,7 +365,8 @@ def _own_pair(folder: Path, persona_id: str) -> tuple[Script, Script] | None:
     def pick(kind: str) -> Script | None:
         named = [s for s in mine if kind in s.name]
         normal = [s for s in named if (s.difficulty or DEFAULT_DIFFICULTY) == DEFAULT_DIFFICULTY]
-        return (normal or named or [None])[0]
+        found = normal or named
+        return found[0] if found else None
 
     listener, pitcher = pick("listener"), pick("pitcher")
     return (listener, pitcher) if listener and pitcher else None
