@@ -50,6 +50,7 @@ def test_compare_finds_flip_score_delta_and_outcome_change(pair: tuple[Path, Pat
     listener = changes["recruiter-listener"]
     assert listener.regressed and listener.changed
     assert listener.score_delta == pytest.approx(-16.5)
+    assert listener.before is not None and listener.after is not None
     assert (listener.before.outcome, listener.after.outcome) == ("warm_close", "neutral_close")
 
 
