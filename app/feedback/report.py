@@ -27,6 +27,8 @@ NEUTRAL_SCORE = 50
 LONG_MONOLOGUE = 60
 TALKATIVE_SHARE = 0.6
 QUOTE_CHARS = 160
+MIN_TIPS = 2
+GOOD_RATIO = 2
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,11 @@ def _tips(turns: Sequence[ReportTurn], talk_share: float) -> list[str]:
     ):
         tips.append(f"Turn {weakest.turn}: {weakest.feedback.tip}")
     tips = list(dict.fromkeys(tips))[:2]
-    tips.append(_keep_doing(turns) or _balance_tip(turns))
+    keep = _keep_doing(turns)
+    if keep:
+        tips.append(keep)
+    if len(tips) < MIN_TIPS:
+        tips.append(_balance_tip(turns))
     return tips
 
 
@@ -186,11 +192,17 @@ def _keep_doing(turns: Sequence[ReportTurn]) -> str | None:
 
 def _balance_tip(turns: Sequence[ReportTurn]) -> str:
     asked = _count(turns, QUESTION_MOVES)
+    reflected = _count(turns, frozenset({Move.REFLECTION}))
     if asked == 0:
         return "Ask at least one open question about them in your next conversation."
+    if reflected < GOOD_RATIO * asked:
+        return (
+            f"You reflected {reflected} time(s) for {asked} question(s); aim for two "
+            "reflections per question (MITI: 1 is fair, 2 is good) so they hear you listened."
+        )
     return (
-        "Aim for at least one reflection per question (MITI: a ratio of 1 is fair, 2 is "
-        "good), so they hear that you listened before you ask for more."
+        'Next time, link back to something they said earlier ("You mentioned..."): it shows '
+        "you kept listening."
     )
 
 

@@ -111,3 +111,15 @@ def test_report_serialises_with_every_api_field() -> None:
         "reflection_to_question_ratio",
         "reflections",
     }
+
+
+def test_a_flawless_conversation_still_gets_two_tips() -> None:
+    turns = _turns(
+        [
+            ("What made you leave teaching?", "I wanted more variety."),
+            ("So you wanted days that don't repeat.", "Exactly."),
+        ]
+    )
+    report = build_report(OPENING, turns, initial_trust=0.5, stages_reached=[], outcome=None)
+    assert 2 <= len(report.tips) <= 3
+    assert report.tips[0].startswith("Keep doing what worked in turn")
