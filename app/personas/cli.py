@@ -54,7 +54,10 @@ def register(app: typer.Typer) -> None:
 
 
 def validate_command(
-    files: Annotated[list[Path], typer.Argument(help="Persona YAML files (or cards: .json/.png).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Persona YAML files or directories (or cards: .json/.png)."),
+    ],
     run_eval: Annotated[
         bool,
         typer.Option(
@@ -71,7 +74,7 @@ def validate_command(
 ) -> None:
     """Validate persona files: every problem with its line and field; exit 1 on any error."""
     failed = False
-    for path in files:
+    for path in _expand(files):
         result = validate_file(path)
         _print_validation(result)
         failed |= not result.ok or (strict and bool(result.warnings))
@@ -80,6 +83,17 @@ def validate_command(
             _print_verdict(verdict)
             failed |= not verdict.accepted
     raise typer.Exit(1 if failed else 0)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Directories stand for their persona files, as `rapport eval` does for scripts."""
+    expanded: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            expanded.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+        else:
+            expanded.append(path)
+    return expanded
 
 
 def _print_validation(result: Validation) -> None:

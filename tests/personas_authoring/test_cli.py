@@ -42,10 +42,17 @@ def test_validate_prints_file_line_and_field_and_exits_1_on_errors(cli, tmp_path
     assert "ok " in done.output and "prospect.yaml" in done.output
 
 
-def test_validate_passes_the_new_builtin_personas(cli):
+def test_validate_passes_the_new_builtin_personas_without_warnings(cli):
     files = [str(PERSONAS_DIR / f"{name}.yaml") for name in NEW_PERSONAS]
     done = cli.invoke(app, ["persona", "validate", "--strict", *files])
     assert done.exit_code == 0, done.output
+
+
+def test_validate_a_directory_checks_every_persona_file_in_it(cli):
+    done = cli.invoke(app, ["persona", "validate", str(PERSONAS_DIR)])
+    assert done.exit_code == 0, done.output
+    accepted = [line for line in done.output.splitlines() if line.startswith("ok ")]
+    assert len(accepted) == len(list(PERSONAS_DIR.glob("*.yaml")))
 
 
 def test_import_writes_yaml_and_sidecar_and_export_png_reimports_the_same(cli, tmp_path):
