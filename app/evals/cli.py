@@ -38,7 +38,8 @@ HELP = "\n\n".join(
         "--url/--key run the scripts against a running server instead. Runs of a directory are "
         "stored in the eval_runs table of RAPPORT_DATABASE_URL (--store/--no-store overrides).",
         "`rapport eval compare A.json B.json` shows what changed between two --json documents "
-        "(exit 1 when a script that passed in A fails in B).",
+        "(exit 1 when a script that passed in A fails in B). `rapport eval list` lists the "
+        "stored runs, newest first.",
     )
 )
 
@@ -58,7 +59,10 @@ def register(app: typer.Typer) -> None:
 
 def eval_command(
     paths: Annotated[
-        list[str], typer.Argument(help="Script files or directories; or: compare A.json B.json")
+        list[str],
+        typer.Argument(
+            help="Script files or directories; or: compare A.json B.json; or: list (stored runs)"
+        ),
     ],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON.")
@@ -82,6 +86,8 @@ def eval_command(
 ) -> None:
     if paths[0] == "compare" and not Path("compare").exists():
         raise typer.Exit(_compare(paths[1:], show_all))
+    if paths == ["list"] and not Path("list").exists():
+        raise typer.Exit(_list_runs(Settings().database_url))
     if url and engine:
         raise typer.BadParameter("--engine applies to in-process runs; the server picks its own")
     scripts = _load(paths)
@@ -105,6 +111,26 @@ def _no_model(settings: Settings) -> bool:
     # Without either, the OpenAI client would quietly try api.openai.com with a dummy key.
     llm = settings.resolved_engine == "llm"
     return llm and not (settings.llm_base_url or settings.llm_api_key)
+
+
+def _list_runs(database_url: str, limit: int = 20) -> int:
+    from app.evals.runner import recent_runs
+
+    runs = asyncio.run(recent_runs(database_url, limit))
+    table = Table(title=f"stored eval runs (newest {limit})")
+    for column in ("id", "when (UTC)", "engine", "scripts", "passed", "failed"):
+        table.add_column(column, no_wrap=column in {"id", "when (UTC)"})
+    for run in runs:
+        table.add_row(
+            run.id,
+            run.created_at.strftime("%Y-%m-%d %H:%M"),
+            run.engine,
+            str(run.scripts),
+            str(run.passed),
+            str(run.failed),
+        )
+    console.print(table if runs else "[dim]no stored eval runs[/]")
+    return 0
 
 
 def _should_store(store: bool | None, paths: list[str]) -> bool:

@@ -326,6 +326,23 @@ async def in_process_client(settings: Settings) -> AsyncIterator[httpx.AsyncClie
                 yield c
 
 
+async def recent_runs(database_url: str, limit: int = 20) -> list[Any]:
+    """The newest stored runs (EvalRun rows), for `rapport eval list` and front-ends."""
+    from sqlalchemy import select
+
+    from app.db import Database, upgrade_to_head
+    from app.models import EvalRun
+
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as session:
+            query = select(EvalRun).order_by(EvalRun.created_at.desc()).limit(limit)
+            return list((await session.execute(query)).scalars())
+    finally:
+        await db.dispose()
+
+
 async def store_results(results: EvalResults, database_url: str) -> str:
     """Keep the run in `eval_runs` (migrating first) so that a front-end can list runs later."""
     from app.db import Database, upgrade_to_head
