@@ -30,8 +30,8 @@ from app.personas.jsonschema import schema_text
 from app.personas.registry import load_persona_file
 from app.personas.validate import EvalVerdict, Validation, eval_persona, validate_file
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # one line per result: greppable, CI-log friendly
+err = Console(stderr=True, soft_wrap=True)
 
 COMMANDS = ("validate", "import", "export", "schema")
 
