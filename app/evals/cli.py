@@ -122,7 +122,7 @@ def _list_runs(database_url: str, limit: int = 20) -> int:
         table.add_column(column, no_wrap=column in {"id", "when (UTC)"})
     for run in runs:
         table.add_row(
-            run.id,
+            run.id[:8],
             run.created_at.strftime("%Y-%m-%d %H:%M"),
             run.engine,
             str(run.scripts),

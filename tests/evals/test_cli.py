@@ -125,7 +125,7 @@ def test_directory_run_is_stored_in_eval_runs(app: typer.Typer, tmp_path: Path) 
     assert (run.scripts, run.passed, run.failed, run.engine) == (2, 1, 1, "scripted")
     assert {r["script"] for r in run.results["runs"]} == {"cli-listener", "cli-impossible"}
     listed = CliRunner().invoke(app, ["eval", "list"])
-    assert listed.exit_code == 0 and run.id in listed.output
+    assert listed.exit_code == 0 and run.id[:8] in listed.output
 
 
 def test_llm_engine_without_a_model_exits_2_with_a_hint(app: typer.Typer, tmp_path: Path) -> None:
