@@ -362,6 +362,7 @@ def _from_extension(
         raise CardError("field data.extensions.rapport: expected an object with 'persona'")
     fields = copy.deepcopy(ours["persona"])
     fields["name"] = name
+    _fill_new_reactions(fields, name, warnings)
     for key in ("personality", "scenario"):
         text = sub(data.get(key), key)
         if text and text != fields.get(key):
@@ -374,6 +375,22 @@ def _from_extension(
         fields["background"] = _fit(description, "background", warnings)
         warnings.append("description was edited outside Rapport: it is now the background")
     return fields
+
+
+def _fill_new_reactions(fields: dict[str, Any], name: str, warnings: list[str]) -> None:
+    """A card exported before the schema grew a reaction kind still imports, with a default."""
+    reactions = fields.get("reactions")
+    if not isinstance(reactions, dict):
+        return
+    defaults = card_defaults(name)["reactions"]
+    missing = [kind for kind in Reactions.model_fields if kind not in reactions]
+    for kind in missing:
+        reactions[kind] = defaults[kind]
+    if missing:
+        warnings.append(
+            f"reactions {', '.join(missing)}: not in this card (exported by an older version); "
+            "generic defaults were used"
+        )
 
 
 def _from_card(

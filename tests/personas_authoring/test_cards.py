@@ -216,3 +216,11 @@ def test_every_builtin_persona_survives_a_card_round_trip(persona, fmt):
     again = _round_trip(card_bytes(persona, None, fmt))
     assert again.persona == persona
     assert again.extras.is_empty()
+
+
+def test_a_card_exported_before_a_reaction_kind_existed_still_imports(card_v2):
+    card = persona_to_card(card_to_persona(card_v2).persona)
+    del card["data"]["extensions"]["rapport"]["persona"]["reactions"]["thanks"]
+    imported = card_to_persona(card)
+    assert imported.persona.reactions.thanks
+    assert any(w.startswith("reactions thanks") for w in imported.warnings)
