@@ -391,7 +391,7 @@ def _finish(message: str, found: _Found, ctx: Context) -> Feedback:
         score=score(moves),
         moves=moves,
         evidence=evidence,
-        tip=tip_for(message, moves, ctx),
+        tip=tip_for(message, moves, ctx, found.evidence),
     )
 
 

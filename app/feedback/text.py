@@ -172,7 +172,12 @@ def named_entities(text: str) -> frozenset[str]:
     for sent in split_light(text):
         tokens = raw_words(sent)
         for tok in tokens[1:]:
-            if tok[:1].isupper() and tok.lower() not in STOP_WORDS and tok != "I" and len(tok) > 1:
+            if (
+                tok[:1].isupper()
+                and tok.lower() not in STOP_WORDS
+                and not tok.lower().startswith(("i'", "i’"))
+                and len(tok) > 1
+            ):
                 found.add(tok.lower())
     return frozenset(found)
 

@@ -8,10 +8,20 @@ into the next move, chosen from the worst thing the user's turn did.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from app.feedback.context import Context
-from app.feedback.text import FILLER, STOP_WORDS, lemma, raw_words, wordset
+from app.feedback.text import (
+    FILLER,
+    PREFIX,
+    STOP_WORDS,
+    content_stems,
+    lemma,
+    prefixes,
+    raw_words,
+    stem,
+    wordset,
+)
 from app.feedback.types import Move
 
 _DID = re.compile(
@@ -22,7 +32,7 @@ _DID = re.compile(
 _NOT_ACTIONS = wordset(
     """am was were be been think thought guess mean know knew feel felt want wanted hope
     would could should will can do did don't didn't really just also have had 'm 've love like
-    agree see saw say said get got tell told wish need try tried used"""
+    agree see saw say said get got tell told wish need try tried used believe"""
 )
 _TRAILING = re.compile(r"\s+(?:to|in|at|on|for|of|with|the|a|an)$", re.I)
 _STOP_AT = re.compile(r"\b(?:and|but|so|because|which|who|when|though|although)\b.*", re.I)
@@ -48,9 +58,9 @@ def _action_question(statement: str) -> str | None:
     """'I left teaching last year' -> 'what made you leave teaching last year'."""
     for m in _DID.finditer(statement):
         verb = m.group(1).lower()
-        if verb in _NOT_ACTIONS or verb in STOP_WORDS:
+        if verb in _NOT_ACTIONS or verb in STOP_WORDS or lemma(verb) in _NOT_ACTIONS:
             continue
-        obj = " ".join(_STOP_AT.sub("", m.group(2)).split()[:3])
+        obj = " ".join(_STOP_AT.sub("", m.group(2)).split()[:4])
         obj = _TRAILING.sub("", obj).strip(" ,;:-")
         if not obj:
             continue
@@ -61,26 +71,53 @@ def _action_question(statement: str) -> str | None:
 
 
 def _name(ctx: Context) -> str | None:
+    """A place, company or product the partner named (not their own name)."""
     for sent in ctx.recent_statements:
-        for tok in raw_words(sent)[1:]:
-            if tok.lower() in ctx.partner_entities:
+        introducing = False  # "I'm Tom Reyes": their own name is no topic
+        for tok in raw_words(sent):
+            if tok.lower() in _INTRODUCES:
+                introducing = True
+                continue
+            if introducing and tok[:1].isupper():
+                continue
+            introducing = False
+            if tok.lower() in ctx.partner_entities and "'" not in tok:
                 return tok
     return None
 
 
 def _phrase(ctx: Context) -> str | None:
-    """The longest run of content words in what the partner said."""
+    """The longest run of content words in what the partner said, cut before a past-tense
+    verb ("recruiting turned out" -> "recruiting")."""
     best: list[str] = []
     for sent in ctx.recent_statements:
         run: list[str] = []
-        for tok in raw_words(sent):
-            if tok.lower() in STOP_WORDS or tok.lower() in FILLER or len(tok) < 3:
+        for tok in [*raw_words(sent), ""]:
+            low = tok.lower()
+            skip = low in STOP_WORDS or low in FILLER or low in _NOT_ACTIONS or "'" in low
+            if skip or len(tok) < 3 or low.endswith("ed"):
                 best = run if len(run) > len(best) else best
                 run = []
             else:
                 run.append(tok)
-        best = run if len(run) > len(best) else best
-    return " ".join(best[:4]) or None
+    return " ".join(best[:3]) or None
+
+
+def _topic(texts: Sequence[str], ctx: Context) -> str | None:
+    """The partner's own words that the user's turn picked up, in the partner's order; from
+    the move's evidence first, else from the whole message."""
+    for text in texts:
+        picked = prefixes(content_stems(text))
+        said: list[str] = []
+        for tok in raw_words(ctx.partner_last):
+            low = tok.lower()
+            if low in STOP_WORDS or tok in said or "'" in low:
+                continue
+            if stem(low)[:PREFIX] in picked:
+                said.append(tok)
+        if said:
+            return " ".join(said[:3])
+    return None
 
 
 def _suggestion(ctx: Context) -> str:
@@ -95,6 +132,16 @@ def _suggestion(ctx: Context) -> str:
     if phrase:
         return f'more about "{phrase}"'
     return "what they are working on right now and what drew them to it"
+
+
+# Good turns: name what the user picked up, then the next step.
+_PRAISE = {
+    Move.FOLLOW_UP_QUESTION: (
+        "Strong follow-up{on}; when they answer, reflect it back in a sentence before asking more."
+    ),
+    Move.REFLECTION: "Good reflection{on}; now let them expand, or ask {ask}.",
+}
+_INTRODUCES = frozenset({"i'm", "im", "am", "is", "name's", "i’m", "called", "hi", "hey", "hello"})
 
 
 def _negative_tip(moves: set[Move], message: str, ctx: Context, ask: str) -> str | None:
@@ -115,8 +162,11 @@ def _negative_tip(moves: set[Move], message: str, ctx: Context, ask: str) -> str
     return None
 
 
-def tip_for(message: str, moves: Sequence[Move], ctx: Context) -> str:
+def tip_for(
+    message: str, moves: Sequence[Move], ctx: Context, evidence: Mapping[Move, str] | None = None
+) -> str:
     present = set(moves)
+    evidence = evidence or {}
     if not ctx.has_partner:
         if present & {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION}:
             return "Good opener; when they answer, pick one detail they give and ask about it."
@@ -125,14 +175,11 @@ def tip_for(message: str, moves: Sequence[Move], ctx: Context) -> str:
     negative = _negative_tip(present, message, ctx, ask)
     if negative:
         return negative
-    if Move.FOLLOW_UP_QUESTION in present and Move.REFLECTION in present:
-        return "Great listening; when they answer, keep going deeper on the same thread."
-    if Move.FOLLOW_UP_QUESTION in present:
-        return (
-            "Strong follow-up; when they answer, reflect it back in a sentence before asking more."
-        )
-    if Move.REFLECTION in present:
-        return f"Good reflection; now let them expand, or ask {ask}."
+    for move, praise in _PRAISE.items():
+        if move in present:
+            topic = _topic([evidence.get(move, message), message], ctx)
+            on = f' on "{topic}"' if topic else ""
+            return praise.format(on=on, ask=ask)
     if Move.NEW_TOPIC_QUESTION in present:
         return f"Good open question; next time build on what they said first: ask {ask}."
     if Move.ACKNOWLEDGEMENT in present:
