@@ -84,6 +84,7 @@ class RunResult:
             "difficulty": self.difficulty,
             "passed": self.passed,
             "skipped": self.skipped,
+            "ended_early": self.ended_early,
             "failures": self.failures,
             "report": self.report,
             "state": self.state,
