@@ -32,7 +32,9 @@ from app.llm.fake_replies import (
 )
 from app.llm.tokens import count_chat_tokens, count_tokens
 
-FailMode = Literal["503", "429", "timeout", "break_stream", "invalid_json"]
+# break_stream drops the connection midway; truncate_stream ends the body cleanly but early, with
+# neither a finish_reason nor [DONE], as a misbehaving proxy might.
+FailMode = Literal["503", "429", "timeout", "break_stream", "truncate_stream", "invalid_json"]
 FailScope = Literal["all", "chat", "structured"]
 FAKE_MODEL = "rapport-fake"
 
@@ -168,14 +170,17 @@ class BrokenStream(RuntimeError):
 
 
 async def stream_events(
-    state: FakeState, body: dict[str, Any], text: str, broken: bool
+    state: FakeState, body: dict[str, Any], text: str, failure: FailMode | None
 ) -> AsyncIterator[str]:
     cid, model = f"chatcmpl-fake-{next(state.ids)}", body.get("model") or FAKE_MODEL
     yield chunk(cid, model, {"role": "assistant", "content": ""})
     pieces = split_for_stream(text)
     for i, piece in enumerate(pieces):
-        if broken and i >= max(1, len(pieces) // 2):
-            raise BrokenStream("the fake breaks this stream on purpose")
+        if i >= max(1, len(pieces) // 2):
+            if failure == "break_stream":
+                raise BrokenStream("the fake breaks this stream on purpose")
+            if failure == "truncate_stream":
+                return
         if state.config.chunk_delay:
             await asyncio.sleep(state.config.chunk_delay)
         yield chunk(cid, model, {"content": piece})
@@ -209,9 +214,9 @@ async def chat_completions(state: FakeState, body: dict[str, Any]) -> Response:
         return JSONResponse(completion_body(state, body, text, tool or None))
     text = compose_reply(body["messages"], stubborn=config.stubborn)
     if body.get("stream"):
-        events = stream_events(state, body, text, broken=failure == "break_stream")
+        events = stream_events(state, body, text, failure)
         return StreamingResponse(events, media_type="text/event-stream")
-    if failure == "break_stream":
+    if failure in {"break_stream", "truncate_stream"}:
         raise BrokenStream("the fake drops this response on purpose")
     return JSONResponse(completion_body(state, body, text, None))
 

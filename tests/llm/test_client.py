@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
+from app.config import Settings
 from app.errors import LLMUnavailable
 from app.feedback.types import Feedback
-from app.llm.client import LLMClient, StreamResult
-from app.llm.tokens import count_chat_tokens
+from app.llm.client import LLMClient, StreamResult, event_data
+from app.llm.tokens import count_chat_tokens, count_tokens
 from tests.llm.conftest import FakeControl, llm_settings_for
 
 PERSONA_CHAT = [
@@ -33,18 +35,54 @@ async def test_complete_returns_the_reply_and_the_usage_the_server_reported(
     assert fake.requests()[0]["stream"] is False
 
 
+@pytest.fixture(params=["sdk", "langchain"])
+async def streaming_client(
+    request: pytest.FixtureRequest, fake: FakeControl
+) -> AsyncIterator[LLMClient]:
+    client = LLMClient.from_settings(llm_settings_for(fake), stream_via=request.param)
+    yield client
+    await client.aclose()
+
+
 async def test_stream_yields_several_pieces_that_join_into_the_whole_reply(
-    llm_client: LLMClient, fake: FakeControl
+    streaming_client: LLMClient, fake: FakeControl
 ) -> None:
-    whole = (await llm_client.complete(PERSONA_CHAT)).text
+    whole = (await streaming_client.complete(PERSONA_CHAT)).text
     result = StreamResult()
 
-    pieces = [piece async for piece in llm_client.stream(PERSONA_CHAT, result)]
+    pieces = [piece async for piece in streaming_client.stream(PERSONA_CHAT, result)]
 
     assert len(pieces) > 5
     assert "".join(pieces) == whole
     assert fake.requests()[-1]["stream"] is True
     assert result.usage is not None and result.usage.completion_tokens > 0
+
+
+async def test_stream_usage_comes_from_the_server_when_the_client_asks_for_it(
+    llm_settings: Settings, fake: FakeControl
+) -> None:
+    client = LLMClient.from_settings(llm_settings)
+    client.chat.stream_usage = True
+    result = StreamResult()
+    try:
+        text = "".join([piece async for piece in client.stream(PERSONA_CHAT, result)])
+    finally:
+        await client.aclose()
+
+    assert fake.requests()[0]["stream_options"] == {"include_usage": True}
+    assert result.usage is not None and not result.usage.estimated
+    assert result.usage.completion_tokens == count_tokens(text)
+
+
+async def test_a_stream_is_retried_on_503_before_its_first_piece(
+    streaming_client: LLMClient, fake: FakeControl
+) -> None:
+    fake.configure(fail="503", fail_times=2)
+
+    text = "".join([piece async for piece in streaming_client.stream(PERSONA_CHAT)])
+
+    assert "Dana" in text
+    assert len(fake.requests()) == 3
 
 
 async def test_structured_answers_a_valid_object_through_a_tool_call(
@@ -117,16 +155,46 @@ async def test_a_server_that_hangs_raises_llm_unavailable_after_the_timeout(
 
 
 async def test_a_stream_that_breaks_midway_raises_llm_unavailable_after_some_pieces(
-    llm_client: LLMClient, fake: FakeControl
+    streaming_client: LLMClient, fake: FakeControl
 ) -> None:
     fake.configure(fail="break_stream", fail_times=1)
     received: list[str] = []
 
     with pytest.raises(LLMUnavailable):
-        async for piece in llm_client.stream(PERSONA_CHAT):
+        async for piece in streaming_client.stream(PERSONA_CHAT):
             received.append(piece)
 
     assert received, "the break should come midway, after the first pieces"
+
+
+async def test_a_stream_that_ends_early_without_finishing_raises_llm_unavailable(
+    llm_client: LLMClient, fake: FakeControl
+) -> None:
+    fake.configure(fail="truncate_stream", fail_times=1)
+
+    with pytest.raises(LLMUnavailable):
+        async for _ in llm_client.stream(PERSONA_CHAT):
+            pass
+
+
+def test_only_sse_data_lines_carry_events() -> None:
+    assert event_data('data: {"a": 1}') == '{"a": 1}'
+    assert event_data("data:[DONE]") == "[DONE]"
+    assert event_data(": keep-alive") is None
+    assert event_data("event: message") is None
+    assert event_data("") is None
+
+
+async def test_a_stream_still_failing_after_the_retries_raises_llm_unavailable(
+    streaming_client: LLMClient, fake: FakeControl
+) -> None:
+    fake.configure(fail="429")
+
+    with pytest.raises(LLMUnavailable):
+        async for _ in streaming_client.stream(PERSONA_CHAT):
+            pass
+
+    assert len(fake.requests()) == 3
 
 
 async def test_an_unparseable_structured_answer_raises_llm_unavailable(
