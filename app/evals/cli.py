@@ -1,8 +1,8 @@
-"""`rapport eval`: run evaluation scripts, or `rapport eval compare A.json B.json`.
+"""`rapport eval`: run evaluation scripts, compare two runs (`compare A B`), list stored runs.
 
-Both forms live in one typer command because typer cannot mix a variadic argument with
-sub-commands: a first argument `compare` (that is not a file or directory of that name)
-switches to comparing two `--json` documents.
+All forms live in one typer command because typer cannot mix a variadic argument with
+sub-commands: a first argument `compare` or `list` (that is not a file or directory of that
+name) switches to comparing two `--json` documents or listing the stored runs.
 """
 
 from __future__ import annotations
@@ -90,8 +90,18 @@ def eval_command(
         raise typer.Exit(_list_runs(Settings().database_url))
     if url and engine:
         raise typer.BadParameter("--engine applies to in-process runs; the server picks its own")
-    scripts = _load(paths)
     settings = Settings(engine=engine.value) if engine else Settings()
+    results = _run(_load(paths), settings, url, key, concurrency)
+    _write_outputs(results, json_out, html_out)
+    if _should_store(store, paths):
+        run_id = asyncio.run(store_results(results, settings.database_url))
+        console.print(f"[dim]stored as eval run {run_id}[/]")
+    raise typer.Exit(1 if results.failed else 0)
+
+
+def _run(
+    scripts: list[Script], settings: Settings, url: str | None, key: str | None, concurrency: int
+) -> EvalResults:
     if not url and _no_model(settings):
         err_console.print(
             "--engine llm needs a model: set RAPPORT_LLM_BASE_URL (and RAPPORT_LLM_API_KEY "
@@ -100,11 +110,7 @@ def eval_command(
         raise typer.Exit(2)
     results = asyncio.run(_run_with_progress(scripts, settings, url, key, concurrency))
     _print_summary(results)
-    _write_outputs(results, json_out, html_out)
-    if _should_store(store, paths):
-        run_id = asyncio.run(store_results(results, settings.database_url))
-        console.print(f"[dim]stored as eval run {run_id}[/]")
-    raise typer.Exit(1 if results.failed else 0)
+    return results
 
 
 def _no_model(settings: Settings) -> bool:
