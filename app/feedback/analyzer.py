@@ -33,7 +33,7 @@ RHETORICAL_TAIL = 40
 MONOLOGUE_WORDS = 40
 SELF_FOCUS_MIN_WORDS = 8
 DISCLOSURE_MIN_WORDS = 7  # shorter answers ("I'm good", "I missed it") are not coded
-INTERROGATIVE_WINDOW = 4  # a wh-word or auxiliary this early makes a real question
+INTERROGATIVE_WINDOW = 2  # a wh-word or auxiliary this early makes a real question
 
 # Subject and possessive forms: "tell me more" is not talk about oneself.
 FIRST_PERSON = wordset("i i'm i've i'd i'll my mine myself we we're we've our ours")
@@ -41,11 +41,10 @@ SECOND_PERSON = wordset("you you're you've you'd you'll your yours yourself")
 # Words that point back at something the partner said; "this"/"that" only as pronouns
 # ("how did that start?"), not as determiners ("this afternoon").
 ANAPHORA = re.compile(
-    r"\b(?:it|there|she|he|they|them|her|his|him|those|these)\b|\b(?:that|this)\b(?=\s*(?:[?,.!']|$|"
-    r"(?:is|was|must|sounds|has|had|would|will|happen\w*|start\w*|come|came|work\w*|feel|felt|"
-    r"go|went|like|mean|meant|way|change\w*|end\w*)\b))",
-    re.IGNORECASE,
-)
+    r"\b[Ii]t\b|(?i:\b(?:there|she|he|they|them|her|his|him|those|these)\b|\b(?:that|this)\b"
+    r"(?=\s*(?:[?,.!']|$|(?:is|was|must|sounds|has|had|would|will|happen\w*|start\w*|come|"
+    r"came|work\w*|feel|felt|go|went|like|mean|meant|way|change\w*|end\w*)\b)))",
+)  # "IT budget" is no pronoun, hence case-sensitive "it"
 ECHO_MAX_WORDS = 3  # "Eight?", "Lisbon, really?": echoing their word asks for more
 REFLECTION_MIN_OVERLAP = 2
 INTERROGATIVES = wordset(
@@ -152,6 +151,11 @@ def _echo(sentence: str, ctx: Context) -> bool:
     return 0 < len(tokens) <= ECHO_MAX_WORDS and bool(set(tokens) & set(words(ctx.partner_last)))
 
 
+def _interjection(sentence: str, ctx: Context) -> bool:
+    tokens = words(sentence)
+    return len(tokens) == 1 and tokens[0] not in INTERROGATIVES and not _echo(sentence, ctx)
+
+
 def _pitchy(sentence: str) -> bool:
     return any(rx.search(sentence) for rx in (cues.PRODUCT_PITCH, cues.ASK, cues.SELF_PITCH))
 
@@ -184,6 +188,9 @@ def _pitches(message: str, ctx: Context, found: _Found) -> None:
     own = cues.SELF_PITCH.search(message)
     if own and not (ctx.asked_about_user or ctx.warm):
         found.add(Move.PITCH, own.group(0))
+    brag = cues.SELF_SELL_HARD.search(message)
+    if brag and not ctx.warm:
+        found.add(Move.PITCH, brag.group(0))  # a sales line about oneself, asked or not
     ask = cues.ASK.search(message)
     if ask and not ctx.warm:
         found.add(Move.PITCH, ask.group(0))
@@ -208,6 +215,8 @@ def _answers_partner(sents: tuple[str, ...], ctx: Context) -> bool:
     statements = [s for s in sents if not _is_question(s)]
     if any(len(words(s)) > 3 for s in statements):
         return True
+    if ctx.partner_questions and any(len(words(s)) >= 2 for s in statements):
+        return True  # "Mostly data." answers "What's your background?"
     question_stems: frozenset[str] = frozenset()
     for q in ctx.partner_questions:
         question_stems |= content_stems(q)
@@ -227,6 +236,8 @@ def _questions(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
         _links_to_partner(s, ctx, recent=True, lexical=True) for s in sents if s not in questions
     )
     for sent in questions:
+        if _interjection(sent, ctx):
+            continue  # "Seriously?", "Really?": a reaction, not a question
         if found.covers(sent, NEGATIVE_EVIDENCE) or _pitchy(sent):
             # a sales question, an ask or a judgement dressed as a question; an ask that
             # steps over the partner's news also ignores them

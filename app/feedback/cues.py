@@ -41,7 +41,8 @@ GENERIC_FOLLOW_UP = _rx(
     r"what was the hardest|what surprised you|how does that work|what does that look like|"
     r"how are you (?:holding up|doing|feeling|coping|managing|finding it)|how do you feel|"
     r"how does it feel|how did (?:it|that) (?:go|feel)|how's it going|how is it going|"
-    r"what(?:'s| is) making you|what makes you (?:feel|say|think))\b",
+    r"what(?:'s| is) making you|what makes you (?:feel|say|think)|how are you finding|"
+    r"how do you find)\b",
 )
 
 MIRROR = _rx(
@@ -49,7 +50,8 @@ MIRROR = _rx(
     r"\s*[?!.]*\s*$",
     r"^(?:are|do|did|have|will|were|would) you(?: too| as well)?\s*\?",
     r"^(?:same (?:question )?(?:to|for) you|you\?|and yourself|how about yourself|"
-    r"what about yourself|how about you|what about you|and you|how's yours|and yours)\b",
+    r"what about yourself|how about you|what about you|and you|how's yours|and yours)"
+    r"(?:\s*,?\s*(?:yourself|then|though))?\s*[?!.]*\s*$",
 )
 
 REFLECTION = _rx(
@@ -138,7 +140,11 @@ ACKNOWLEDGE = _rx(
     r"\bkudos\b[^.!?\n]*",
     r"\bhats off\b[^.!?\n]*",
     r"\bwhat an? (?:\w+ ){0,2}(?:journey|story|move|achievement|accomplishment|change|leap|"
-    r"experience|year|week|path|career)\b",
+    r"experience|year|week|path|career|nightmare|ordeal|relief|mess|pain|day)\b[^.!?\n]*",
+    r"\bi(?:'m| am) (?:so |really )?glad (?:you|to hear|that)\b[^.!?\n]*",
+    r"\b(?:is|are|sounds like|seems like) (?:a |an )?(?:really |very |pretty )?(?:nice|good|great|"
+    r"perfect|healthy|lovely|solid|sweet) (?:size|number|mix|spot|place|setup|balance|stage|run)"
+    r"\b[^.!?\n]*",
     r"\bi (?:really )?(?:admire|respect|appreciate)\b[^.!?\n]*",
     r"\bthat makes (?:a lot of |total )?sense\b[^.!?\n]*",
     r"\bi hear you\b",
@@ -172,6 +178,7 @@ DISMISSIVE = _rx(
     r"\b(?:it's|that's) not (?:really )?(?:about|because of) the\b[^.!?\n]*",
     r"\b(?:nobody|no one) (?:really )?(?:listens|answers|uses|cares|does|needs|reads|notices)\b"
     r"[^.!?\n]*",
+    r"\b(?:they|those|these|most of them) (?:all )?(?:fail|die|go under)\b[^.!?\n]*",
     r"\bwho cares\b",
     r"\bnobody (?:uses|cares|does|needs|reads)\b",
     r"\bno one (?:uses|cares|does|needs|reads)\b",
@@ -194,7 +201,8 @@ JUDGEMENT = _rx(
     r"\b(?P<subject>[\w-]+)(?:'s| is| are| was| were) (?:so |really |totally |completely |"
     r"pretty |kind of |a bit |just |always )?(?:a fad|dead|overrated|overhyped|outdated|"
     r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
-    r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same)\b"
+    r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
+    r"a mess|doomed)\b"
     r"[^.!?\n]*",
 )
 
@@ -202,7 +210,9 @@ JUDGEMENT = _rx(
 PRODUCT_PITCH = _rx(
     r"\b(?:our|my) (?:[\w-]+ ){0,2}(?:product|tool|platform|solution|software|service|offering|"
     r"startup|agency|firm|saas|api|plugin|system|map|reminders) (?:can|could|would|will|helps?|"
-    r"saves?|does|makes?|cuts?|automates?|lets|gives|offers?|integrates?|solves?|fixes)\b"
+    r"saves?|does|makes?|cuts?|automates?|lets|gives|offers?|integrates?|solves?|fixes|"
+    r"reduces?|increases?|boosts?|improves?|eliminates?|prevents?|replaces?|doubles?|"
+    r"triples?|would have)\b"
     r"[^.!?\n]*",
     r"\b(?:our|my) (?:product|tool|platform|solution|software|app|service) is (?:the |much |way |"
     r"far )?(?:best|leading|only|number one|lighter|better|faster|cheaper|easier)\b[^.!?\n]*",
@@ -222,6 +232,9 @@ PRODUCT_PITCH = _rx(
     r"how much)\b[^.!?\n]*",
     r"\bfree trial\b[^.!?\n]*",
     r"\bwe integrate with\b[^.!?\n]*",
+    r"\b(?:is|was|are) (?:built|designed|made) (?:exactly |specifically |just )?for\b[^.!?\n]*",
+    r"\bwe(?:'re| are) (?:profitable|growing fast|here to stay|not going anywhere)\b[^.!?\n]*",
+    r"\b(?:won't|will not|would never) happen with us\b[^.!?\n]*",
     r"\b(?:our|my) (?:product|tool|platform|solution|software|service) (?:actually |really )?"
     r"works\b[^.!?\n]*",
     r"\bnot like (?:other|the other) (?:vendors|companies|tools|providers)\b[^.!?\n]*",
@@ -261,6 +274,15 @@ SELF_PITCH = _rx(
     r"\bi have \d+\+? years of experience\b[^.!?\n]*",
 )
 
+# Selling oneself in sales language: a pitch even when the partner asked about you.
+SELF_SELL_HARD = _rx(
+    r"\bi(?:'m| am) (?:a |an )?(?:rockstar|ninja|top performer|results-driven|self-starter|"
+    r"go-getter|perfect fit|natural leader)\b[^.!?\n]*",
+    r"\b(?:proven|strong) track record\b[^.!?\n]*",
+    r"\bhire me\b[^.!?\n]*",
+    r"\bi(?:'d| would) be (?:an|a huge|a great) (?:asset|value)\b[^.!?\n]*",
+)
+
 # Asking for a favour: fine once trust is earned, a pitch before.
 ASK = _rx(
     r"\brefer(?:ral|ring)?\b(?: me)?[^.!?\n]*",
@@ -281,6 +303,9 @@ ASK = _rx(
     r"\bi (?:want|need|would like|'d like) to (?:make sure i )?(?:get|land) (?:the|a|this|that) "
     r"(?:[\w-]+ )?(?:job|role|position|offer|interview)\b[^.!?\n]*",
     r"\bcan i (?:work|be) (?:fully |100% )?remote\b[^.!?\n]*",
+    r"\bif i (?:got|get|were|was) (?:hired|the job|an offer|the role)\b[^.!?\n]*",
+    r"\b(?:can|could|may) i (?:get|have|grab) your (?:email|number|card|contact|details)\b"
+    r"[^.!?\n]*",
     r"\b(?:get|land|help me (?:get|find|land)) (?:me )?(?:a |an )?(?:job|interview|role|"
     r"position|internship)\b[^.!?\n]*",
     r"\bhiring manager\b[^.!?\n]*",
@@ -364,7 +389,8 @@ CHECK_QUESTION = _rx(
 )
 
 QUESTION_START = _rx(
-    r"^(?:and |so |but |oh,? |hey,? )?(?:what|why|how|when|where|which|who|whom|whose|"
+    r"^(?:and |so |but |oh,? |hey,? )?(?!what an? \b|how (?:nice|cool|great|lovely|awful)\b)"
+    r"(?:what|why|how|when|where|which|who|whom|whose|"
     r"do|does|did|is|are|was|were|have|has|had|can|could|would|will|should|shall|may|might|"
     r"isn't|aren't|don't|doesn't|didn't|haven't|hasn't|won't|wouldn't|couldn't|any chance)\b",
 )
