@@ -123,6 +123,24 @@ def _line(points: list[tuple[float, float]], colour: str, dashed: bool = False) 
     return f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2.2"{dash}/>'
 
 
+def _stage_marks(turns: list[TurnView], last: int) -> list[str]:
+    """A faint line and the stage's name where the persona moved to a new stage."""
+    marks, previous = [], "opening"
+    for t in turns:
+        stage = (t.state or {}).get("stage")
+        if not stage or stage == previous:
+            continue
+        x, previous = _x(t.number, last), stage
+        marks.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{_y(0):.1f}" class="stage"/>')
+        # Near the right edge the name goes left of its line so that it is not cut off.
+        anchor, tx = ("end", x - 4) if x > WIDTH - RIGHT - 90 else ("start", x + 4)
+        marks.append(
+            f'<text x="{tx:.1f}" y="{TOP + 10}" text-anchor="{anchor}" class="stage-name">'
+            f"{escape(stage)}</text>"
+        )
+    return marks
+
+
 def chart_svg(run: RunResult, turns: list[TurnView]) -> Markup:
     """Score (0..100, filled dot = genuine interest) and trust (0..1, shown as %) per turn."""
     scored = [(t.number, t.feedback) for t in turns if t.feedback]
@@ -130,7 +148,7 @@ def chart_svg(run: RunResult, turns: list[TurnView]) -> Markup:
     last = max([n for n, _ in scored] + [n for n, _ in trust] + [1])
     score_pts = [(_x(n, last), _y(float(f["score"]))) for n, f in scored]
     trust_pts = [(_x(n, last), _y(v * 100)) for n, v in trust]
-    parts = _axes(last)
+    parts = _axes(last) + _stage_marks(turns, last)
     parts.append(_line(trust_pts, TRUST_COLOUR, dashed=True))
     parts.append(_line(score_pts, SCORE_COLOUR))
     for (x, y), (n, f) in zip(score_pts, scored, strict=True):

@@ -127,3 +127,16 @@ def test_no_matrix_when_names_do_not_follow_the_pattern() -> None:
     runs = [named("first", "a", "normal", 10), named("second", "b", "hard", 90)]
     assert matrix([build_view(r, i) for i, r in enumerate(runs)]) is None
     assert "At a glance" not in render_html(EvalResults(engine="scripted", runs=runs))
+
+
+def test_chart_marks_each_stage_change_once() -> None:
+    r = run("x", [80, 80, 80])
+    for message, stage in zip(
+        [m for m in r.messages if m["role"] == "user"],
+        ["opening", "rapport", "rapport"],
+        strict=True,
+    ):
+        message["state"]["stage"] = stage
+    _, turns = turns_of(r.messages)
+    svg = str(chart_svg(r, turns))
+    assert svg.count('class="stage-name"') == 1 and ">rapport</text>" in svg
