@@ -57,6 +57,12 @@ USER_LINES = [
     "How did the ride-along with the nurse in Fresno change how you see the product?",
     "It sounds like the paperwork problem is what drives everyone there. Is that right?",
 ]
+# Follow-ups that read as listening whatever the persona just said: they warm any conversation.
+WARM_LINES = [
+    "Tell me more about that, what makes it so interesting for you?",
+    "It sounds like that matters a lot to you. What got you there?",
+    "That sounds like a lot. How has it shaped the way you work?",
+]
 # Lines that neither warm nor cool much: they keep a conversation open for 40 turns over HTTP,
 # used once trust passes STEADY_ABOVE (the closing stage, which ends the chat, starts at 0.72).
 STEADY_ABOVE = 0.58
@@ -300,7 +306,7 @@ async def http_conversation(
     cid, trust = created.json()["id"], 0.0
     for turn in range(1, turns + 1):
         cool_down = steady and trust >= STEADY_ABOVE
-        pool = STEADY_LINES if cool_down else USER_LINES
+        pool = STEADY_LINES if cool_down else WARM_LINES if steady else USER_LINES
         started = time.perf_counter()
         answer = await http.post(
             f"/v1/conversations/{cid}/turns", json={"content": pool[turn % len(pool)]}
