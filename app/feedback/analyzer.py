@@ -18,8 +18,8 @@ from app.feedback.context import Context, build_context
 from app.feedback.scoring import genuine_interest, score
 from app.feedback.text import (
     content_stems,
+    derived,
     lead_stripped,
-    prefixes,
     sentences,
     words,
     wordset,
@@ -41,7 +41,9 @@ SECOND_PERSON = wordset("you you're you've you'd you'll your yours yourself")
 # Words that point back at something the partner said; "this"/"that" only as pronouns
 # ("how did that start?"), not as determiners ("this afternoon").
 ANAPHORA = re.compile(
-    r"\b[Ii]t\b|(?i:\b(?:there|she|he|they|them|her|his|him|those|these)\b|\b(?:that|this)\b"
+    r"\b[Ii]t\b|(?i:\b(?:she|he|they|them|her|his|him|those|these)\b|"
+    r"(?<!is )(?<!are )(?<!was )(?<!were )\bthere\b(?!\s+(?:is|are|was|were)\b|'s)|"
+    r"\b(?:that|this)\b"
     r"(?=\s*(?:[?,.!']|$|(?:is|was|must|sounds|has|had|would|will|happen\w*|start\w*|come|"
     r"came|work\w*|feel|felt|go|went|like|mean|meant|way|change\w*|end\w*)\b)))",
 )  # "IT budget" is no pronoun, hence case-sensitive "it"
@@ -115,7 +117,9 @@ def _interrogative(core: str) -> bool:
     if tokens and tokens[0] == "so":
         tokens = tokens[1:]
     # "what's" -> "what": the clitic does not change the question word
-    return bool(INTERROGATIVES & {t.split("'")[0] for t in tokens[:INTERROGATIVE_WINDOW]})
+    if INTERROGATIVES & {t.split("'")[0] for t in tokens[:INTERROGATIVE_WINDOW]}:
+        return True
+    return cues.EMBEDDED_QUESTION.search(core) is not None  # "Twenty a week, how do you...?"
 
 
 def _untyped_question(sentence: str, message: str) -> bool:
@@ -136,7 +140,7 @@ def _links_to_partner(
         return False
     stems = content_stems(sentence)
     target = ctx.recent_stems if recent else ctx.partner_stems
-    if stems & target or prefixes(stems) & prefixes(target):
+    if stems & target or derived(stems, target):
         return True
     if set(words(sentence)) & ctx.partner_entities:
         return True

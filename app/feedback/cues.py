@@ -42,7 +42,8 @@ GENERIC_FOLLOW_UP = _rx(
     r"how are you (?:holding up|doing|feeling|coping|managing|finding it)|how do you feel|"
     r"how does it feel|how did (?:it|that) (?:go|feel)|how's it going|how is it going|"
     r"what(?:'s| is) making you|what makes you (?:feel|say|think)|how are you finding|"
-    r"how do you find)\b",
+    r"how do you find|where are you (?:headed|going|moving|off to)|what(?:'s| is) next|"
+    r"what are you going to do)\b",
 )
 
 MIRROR = _rx(
@@ -123,7 +124,9 @@ ACKNOWLEDGE = _rx(
     r"(?:an? )?(?:tough|hard|rough|brave|bold|impressive|huge|big|stressful|difficult|scary|"
     r"exciting|intense|inspiring|remarkable|fascinating|exhausting|rewarding|meaningful|"
     r"frustrating|a big deal|a big step|a huge step|a lot|no small|an achievement|admirable|"
-    r"incredible|unusual|rare|smart|clever|a great (?:move|call|idea|story))\b[^.!?\n]*",
+    r"incredible|unusual|rare|smart|clever|a great (?:move|call|idea|story)|heavy|a heavy load|"
+    r"a lot to carry|a lot on your plate|a full plate|a hard hit|a big loss)\b[^.!?\n]*",
+    r"\bthanks? (?:you )?for (?:your service|being so open|sharing that)\b[^.!?\n]*",
     r"\b(?:that's|that is|what) an? (?:really |very )?(?:lovely|beautiful|great|good|nice|"
     r"wonderful|fair|smart|clever|brilliant) (?:way|point|question|reason|idea|filter|tip|"
     r"thing|story|goal)\b[^.!?\n]*",
@@ -170,8 +173,9 @@ DISMISSIVE = _rx(
     r"^\w+ happens?\b,",
     r"\b(?:your|their) (?:own )?fault\b[^.!?\n]*",
     r"^why (?:not|don't you) just\b[^.!?\n]*",
-    r"^(?:you|they) (?:should|shouldn't|need to|just need|have to|ought to) (?:just |really |"
-    r"simply )?(?:drop|stop|quit|get rid|switch|become|learn|fire|hire|move|use|write|get)\b"
+    r"(?:^|,\s*)(?:you|they) (?:should|shouldn't|need to|just need|have to|ought to) "
+    r"(?:just |really |simply )?(?:drop|stop|quit|get rid|switch|become|learn|fire|hire|move|"
+    r"use|write|get)\b"
     r"[^.!?\n]*",
     r"\bi(?:'d| would) hate (?:it|that)\b",
     r"\blet me guess\b[^.!?\n]*",
@@ -202,7 +206,7 @@ JUDGEMENT = _rx(
     r"pretty |kind of |a bit |just |always )?(?:a fad|dead|overrated|overhyped|outdated|"
     r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
-    r"a mess|doomed)\b"
+    r"a mess|doomed|a nightmare|a pain|a headache|the worst)\b"
     r"[^.!?\n]*",
 )
 
@@ -232,6 +236,7 @@ PRODUCT_PITCH = _rx(
     r"how much)\b[^.!?\n]*",
     r"\bfree trial\b[^.!?\n]*",
     r"\bwe integrate with\b[^.!?\n]*",
+    r"\bwith our (?:app|product|platform|tool|software|service|solution)\b[^.!?\n]*",
     r"\b(?:is|was|are) (?:built|designed|made) (?:exactly |specifically |just )?for\b[^.!?\n]*",
     r"\bwe(?:'re| are) (?:profitable|growing fast|here to stay|not going anywhere)\b[^.!?\n]*",
     r"\b(?:won't|will not|would never) happen with us\b[^.!?\n]*",
@@ -304,6 +309,7 @@ ASK = _rx(
     r"(?:[\w-]+ )?(?:job|role|position|offer|interview)\b[^.!?\n]*",
     r"\bcan i (?:work|be) (?:fully |100% )?remote\b[^.!?\n]*",
     r"\bif i (?:got|get|were|was) (?:hired|the job|an offer|the role)\b[^.!?\n]*",
+    r"\b(?:can|could|would) you (?:do|give|look at|review|check|read|fix|share) my\b[^.!?\n]*",
     r"\b(?:can|could|may) i (?:get|have|grab) your (?:email|number|card|contact|details)\b"
     r"[^.!?\n]*",
     r"\b(?:get|land|help me (?:get|find|land)) (?:me )?(?:a |an )?(?:job|interview|role|"

@@ -165,6 +165,18 @@ def prefixes(stems: frozenset[str]) -> frozenset[str]:
     return frozenset(s[:PREFIX] for s in stems if len(s) >= PREFIX)
 
 
+def derived(ours: frozenset[str], theirs: frozenset[str]) -> bool:
+    """Does a stem of one set extend a stem of the other ("teach" -> "teacher")? Stemming
+    joins inflections; this joins the derivations that matter in conversation."""
+    for a in ours:
+        if len(a) < PREFIX:
+            continue
+        for b in theirs:
+            if len(b) >= PREFIX and a != b and (a.startswith(b) or b.startswith(a)):
+                return True
+    return False
+
+
 def named_entities(text: str) -> frozenset[str]:
     """Lower-cased capitalised words that are not sentence-initial: a cheap NER for names,
     companies and places ("Stripe", "Lisbon", "Kubernetes")."""
