@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.table import Table
 
 from app.config import Settings
-from app.evals.compare import CompareError, compare_files, render
+from app.evals.compare import CompareError, RunSummary, compare, load_results, render, summaries
 from app.evals.runner import EvalResults, RunResult, run_eval, store_results
 from app.evals.scripts import Script, ScriptError, load_scripts
 
@@ -37,9 +37,9 @@ HELP = "\n\n".join(
         "default the whole service runs in this process on a fresh temporary database; "
         "--url/--key run the scripts against a running server instead. Runs of a directory are "
         "stored in the eval_runs table of RAPPORT_DATABASE_URL (--store/--no-store overrides).",
-        "`rapport eval compare A.json B.json` shows what changed between two --json documents "
-        "(exit 1 when a script that passed in A fails in B). `rapport eval list` lists the "
-        "stored runs, newest first.",
+        "`rapport eval compare A B` shows what changed between two runs, each a --json file or "
+        "the id of a stored run (exit 1 when a script that passed in A fails in B). "
+        "`rapport eval list` lists the stored runs, newest first.",
     )
 )
 
@@ -154,15 +154,28 @@ def _load(paths: list[str]) -> list[Script]:
 
 def _compare(paths: list[str], show_all: bool) -> int:
     if len(paths) != 2:
-        err_console.print("usage: rapport eval compare A.json B.json")
+        err_console.print("usage: rapport eval compare A.json|RUN_ID B.json|RUN_ID")
         return 2
     try:
-        changes = compare_files(Path(paths[0]), Path(paths[1]))
+        before, after = (_results(p) for p in paths)
     except CompareError as err:
         err_console.print(f"[red]{err}[/]", highlight=False)
         return 2
+    changes = compare(before, after)
     render(changes, console, show_all=show_all)
     return 1 if any(c.regressed for c in changes) else 0
+
+
+def _results(source: str) -> dict[str, RunSummary]:
+    """A --json file, or a stored run named by (a prefix of) its id from `rapport eval list`."""
+    if Path(source).exists() or source.endswith(".json"):
+        return load_results(Path(source))
+    from app.evals.runner import stored_run
+
+    doc = asyncio.run(stored_run(Settings().database_url, source))
+    if doc is None:
+        raise CompareError(f"{source}: no such file, and no stored eval run with that id")
+    return summaries(doc, f"eval run {source}")
 
 
 async def _run_with_progress(

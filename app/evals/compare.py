@@ -79,6 +79,13 @@ def _summary(run: dict[str, Any]) -> RunSummary:
     )
 
 
+def summaries(doc: Any, source: str) -> dict[str, RunSummary]:
+    """Per-script summaries of an eval results document (a --json file or a stored run)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
+        raise CompareError(f"{source}: not a `rapport eval --json` document (no `runs` list)")
+    return {run["script"]: _summary(run) for run in doc["runs"]}
+
+
 def load_results(path: Path) -> dict[str, RunSummary]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -86,9 +93,7 @@ def load_results(path: Path) -> dict[str, RunSummary]:
         raise CompareError(f"{path}: cannot read: {err.strerror}") from None
     except ValueError as err:
         raise CompareError(f"{path}: not JSON: {err}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
-        raise CompareError(f"{path}: not a `rapport eval --json` document (no `runs` list)")
-    return {run["script"]: _summary(run) for run in doc["runs"]}
+    return summaries(doc, str(path))
 
 
 def compare(before: dict[str, RunSummary], after: dict[str, RunSummary]) -> list[ScriptChange]:

@@ -344,6 +344,24 @@ async def recent_runs(database_url: str, limit: int = 20) -> list[Any]:
         await db.dispose()
 
 
+async def stored_run(database_url: str, id_prefix: str) -> dict[str, Any] | None:
+    """The results document of the stored run whose id starts with `id_prefix` (unique)."""
+    from sqlalchemy import select
+
+    from app.db import Database, upgrade_to_head
+    from app.models import EvalRun
+
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    db = Database(database_url)
+    try:
+        async with db.transaction() as session:
+            query = select(EvalRun).where(EvalRun.id.startswith(id_prefix, autoescape=True))
+            found = list((await session.execute(query.limit(2))).scalars())
+    finally:
+        await db.dispose()
+    return found[0].results if len(found) == 1 and id_prefix else None
+
+
 async def store_results(results: EvalResults, database_url: str) -> str:
     """Keep the run in `eval_runs` (migrating first) so that a front-end can list runs later."""
     from app.db import Database, upgrade_to_head

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from app.db import Database
 from app.evals.cli import register
+from app.evals.runner import recent_runs
 from app.models import EvalRun
 
 LISTENER = """
@@ -133,3 +134,26 @@ def test_llm_engine_without_a_model_exits_2_with_a_hint(app: typer.Typer, tmp_pa
     result = CliRunner().invoke(app, ["eval", str(script), "--engine", "llm"])
     assert result.exit_code == 2
     assert "RAPPORT_LLM_BASE_URL" in result.output
+
+
+def test_compare_accepts_a_stored_run_id(app: typer.Typer, tmp_path: Path) -> None:
+    directory = tmp_path / "suite"
+    write(directory, "listener.yaml", LISTENER)
+    out = tmp_path / "again.json"
+    runner = CliRunner()
+    assert runner.invoke(app, ["eval", str(directory)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["eval", str(directory), "--no-store", "--json", str(out)]).exit_code
+        == 0
+    )
+    [stored] = asyncio.run(recent_runs(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"))
+    result = runner.invoke(app, ["eval", "compare", stored.id[:8], str(out), "--all"])
+    assert result.exit_code == 0, result.output
+    assert "cli-listener" in result.output
+
+
+def test_compare_with_an_unknown_run_id_exits_2(app: typer.Typer, tmp_path: Path) -> None:
+    out = tmp_path / "a.json"
+    out.write_text(json.dumps({"runs": [], "passed": 0, "failed": 0}))
+    result = CliRunner().invoke(app, ["eval", "compare", "deadbeef", str(out)])
+    assert result.exit_code == 2 and "no stored eval run" in result.output
