@@ -126,6 +126,7 @@ def _untyped_question(sentence: str, message: str) -> bool:
     """Chat users often drop the question mark: "what got you into design"."""
     if "?" in message:
         return False
+    sentence = lead_stripped(sentence)
     starts = cues.QUESTION_START.match(sentence) is not None
     return (starts and bool(SECOND_PERSON & set(words(sentence)))) or (
         cues.EMBEDDED_QUESTION.search(sentence) is not None
@@ -295,8 +296,14 @@ def _classify_question(
         found.add(Move.FOLLOW_UP_QUESTION, sent)
     elif ctx.invites_questions or not ctx.has_partner:
         found.add(Move.NEW_TOPIC_QUESTION, sent)
-    elif (ctx.partner_questions and not answered) or ctx.partner_shared:
-        found.add(Move.TOPIC_HIJACK, sent)  # steps over their question or what they shared
+    elif ctx.partner_questions and not answered:
+        found.add(Move.TOPIC_HIJACK, sent)  # steps over their question
+    elif ctx.partner_shared and (ctx.partner_emotional or cues.TOPIC_SHIFT.search(core)):
+        found.add(Move.TOPIC_HIJACK, sent)  # steps over their news, or off to my agenda
+    elif ctx.partner_shared:
+        # Right after they told something about themselves, a question to them is about it
+        # even without their words ("How do the two of you split the work?").
+        found.add(Move.FOLLOW_UP_QUESTION, sent)
     else:
         found.add(Move.NEW_TOPIC_QUESTION, sent)
 

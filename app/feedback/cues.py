@@ -99,6 +99,7 @@ _FEELINGS = (
     r"(?:hard|tough|rough|exciting|stressful|fun|scary|intense|amazing|exhausting|rewarding|"
     r"difficult|satisfying|a relief|nerve-?wracking|overwhelming|lonely|frustrating|painful|"
     r"draining|exhilarating|bittersweet|daunting|terrifying|thrilling|upsetting|disappointing|"
+    r"hectic|chaotic|crazy|wild|brutal|stressful|lonely|tiring|nerve-racking|scary|"
     r"a lot|a big|a huge|a (?:real )?(?:rollercoaster|shock|change|adjustment|challenge))"
 )
 # Naming the partner's feeling is a reflection (MITI: a complex reflection), not mere empathy.
@@ -127,6 +128,10 @@ ACKNOWLEDGE = _rx(
     r"incredible|unusual|rare|smart|clever|a great (?:move|call|idea|story)|heavy|a heavy load|"
     r"a lot to carry|a lot on your plate|a full plate|a hard hit|a big loss)\b[^.!?\n]*",
     r"\bthanks? (?:you )?for (?:your service|being so open|sharing that)\b[^.!?\n]*",
+    r"\b(?:that's|that is|how) (?:really |so |very )?(?:generous|kind|thoughtful|nice|good|sweet|"
+    r"cool|brave) of you\b[^.!?\n]*",
+    r"\b(?:good|great|glad|nice|happy) to hear\b[^.!?\n]*",
+    r"\bthat (?:really )?matters\b[^.!?\n]*",
     r"\b(?:that's|that is|what) an? (?:really |very )?(?:lovely|beautiful|great|good|nice|"
     r"wonderful|fair|smart|clever|brilliant) (?:way|point|question|reason|idea|filter|tip|"
     r"thing|story|goal)\b[^.!?\n]*",
@@ -206,7 +211,8 @@ JUDGEMENT = _rx(
     r"pretty |kind of |a bit |just |always )?(?:a fad|dead|overrated|overhyped|outdated|"
     r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
-    r"a mess|doomed|a nightmare|a pain|a headache|the worst)\b"
+    r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|"
+    r"glorified \w+)\b"
     r"[^.!?\n]*",
 )
 
@@ -286,6 +292,7 @@ SELF_SELL_HARD = _rx(
     r"\b(?:proven|strong) track record\b[^.!?\n]*",
     r"\bhire me\b[^.!?\n]*",
     r"\bi(?:'d| would) be (?:an|a huge|a great) (?:asset|value)\b[^.!?\n]*",
+    r"\bi(?:'m| am) exactly what you(?:'re| are) looking for\b[^.!?\n]*",
 )
 
 # Asking for a favour: fine once trust is earned, a pitch before.
@@ -310,6 +317,7 @@ ASK = _rx(
     r"\bcan i (?:work|be) (?:fully |100% )?remote\b[^.!?\n]*",
     r"\bif i (?:got|get|were|was) (?:hired|the job|an offer|the role)\b[^.!?\n]*",
     r"\b(?:can|could|would) you (?:do|give|look at|review|check|read|fix|share) my\b[^.!?\n]*",
+    r"\b(?:can|could|would) you (?:mentor|coach|sponsor|hire|train|vouch for) me\b[^.!?\n]*",
     r"\b(?:can|could|may) i (?:get|have|grab) your (?:email|number|card|contact|details)\b"
     r"[^.!?\n]*",
     r"\b(?:get|land|help me (?:get|find|land)) (?:me )?(?:a |an )?(?:job|interview|role|"
@@ -368,6 +376,15 @@ PRAISE = _rx(
 INVITES_INTRODUCTION = _rx(
     r"\btell me (?:a (?:little |bit )+|a little )?(?:more )?about (?:you|yourself|your)\b",
     r"\b(?:walk me through|introduce) (?:yourself|your)\b",
+)
+
+# What a question is about when it leaves the partner's topic for the user's agenda (job terms,
+# sales qualification) or for conference small talk.
+TOPIC_SHIFT = _rx(
+    r"\b(?:salary|salaries|pay|paid|compensation|equity|bonus|benefits|relocation|relocate|visa|"
+    r"visas|remote|perks|budget|spend|vendor|vendors|software|decision|procurement|contract|"
+    r"keynote|talks?|sessions?|afterparty|party|meetup|hotel|staying|wifi|coffee|lunch|swag|"
+    r"weather|parking|tonight|originally|by the way|anyway|unrelated|random question)\b",
 )
 
 # Questions the partner asks the user.

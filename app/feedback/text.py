@@ -114,7 +114,8 @@ def sentences(text: str) -> tuple[str, ...]:
 # Discourse markers and hesitations that open spoken sentences; a reflection cue may follow them.
 _LEAD_RE = re.compile(
     r"^(?:[-–—…\s]*(?:and|but|well|yeah|yes|yep|okay|ok|oh|um+|uh+|mm+-?hmm|mm+|hmm+|right|"
-    r"alright|all right|now|like|you know|i mean|wow|hey|cool|great|sure)\b[,.!]?\s*)+",
+    r"alright|all right|now|like|you know|i mean|wow|hey|cool|great|sure|nice|ah|ha|haha|lol)"
+    r"\b[,.!]?\s*)+",
     re.IGNORECASE,
 )
 _STUTTER_RE = re.compile(r"\b(\w+)(?:-+\s?\1\b)+", re.IGNORECASE)
