@@ -168,15 +168,15 @@ def chat(
     sys.exit(asyncio.run(run_chat(get_settings(), persona, difficulty)))
 
 
-def _register_evals() -> None:
-    try:
-        from app.evals.cli import register
-    except ImportError:
-        return
-    register(app)
+def _register_subcommands() -> None:
+    from app.evals.cli import register as register_evals
+    from app.personas.cli import register as register_persona_authoring
+
+    register_evals(app)
+    register_persona_authoring(app)
 
 
-_register_evals()
+_register_subcommands()
 
 
 def main() -> None:
