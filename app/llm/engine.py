@@ -170,7 +170,10 @@ class LLMEngine:
         )
         messages: list[BaseMessage] = [SystemMessage(system)]
         messages += [as_message(line) for line in ctx.history[start:]]
-        guard = OutputGuard(secrets=(rules, stage_only), canary=canary)
+        # What the persona would never say word for word: the rules, the stage directive and the
+        # description of how they talk. Their story and facts are theirs to tell, so not these.
+        secrets = (rules, stage_only, persona.speaking_style)
+        guard = OutputGuard(secrets=secrets, canary=canary)
         return PersonaPrompt(messages, guard, (persona.name, first_name))
 
     def _directive(self, ctx: ReplyContext, examples: list[Example], questions: list[str]) -> str:
