@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import sys
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -266,6 +267,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per call")
     args = parser.parse_args(argv)
     app = create_fake_app(latency=args.latency)
+    base = f"http://{args.host}:{args.port}/v1"
+    print(
+        f"fake OpenAI-compatible server on {base} ({args.latency:.2f} s per call)\n"
+        f"  try: RAPPORT_LLM_BASE_URL={base} RAPPORT_LLM_API_KEY=fake rapport serve",
+        file=sys.stderr,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
