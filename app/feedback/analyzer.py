@@ -278,6 +278,9 @@ def _classify_question(
     sent: str, ctx: Context, answered: bool, found: _Found, threaded: bool
 ) -> None:
     core = lead_stripped(sent)
+    if ctx.has_partner and cues.AGENDA.search(core):
+        found.add(Move.TOPIC_HIJACK, sent)  # job terms or sales qualification: my agenda
+        return
     if Move.REFLECTION in found and cues.CHECK_QUESTION.match(core):
         return  # "So you moved for the job, is that right?" is one reflection
     if cues.MIRROR.match(core):
@@ -296,7 +299,7 @@ def _classify_question(
         found.add(Move.FOLLOW_UP_QUESTION, sent)
     elif ctx.invites_questions or not ctx.has_partner:
         found.add(Move.NEW_TOPIC_QUESTION, sent)
-    elif ctx.partner_questions and not answered:
+    elif (ctx.partner_questions or ctx.asked_about_user) and not answered:
         found.add(Move.TOPIC_HIJACK, sent)  # steps over their question
     elif ctx.partner_shared and (ctx.partner_emotional or cues.TOPIC_SHIFT.search(core)):
         found.add(Move.TOPIC_HIJACK, sent)  # steps over their news, or off to my agenda
@@ -364,7 +367,7 @@ def _self_talk(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
     elif (
         not positive
         and ctx.has_partner
-        and not ctx.asked_about_user
+        and not (ctx.asked_about_user or ctx.introduced)
         and own_words >= SELF_FOCUS_MIN_WORDS
         and not any(_links_to_partner(s, ctx, recent=True, lexical=True) for s in own)
     ):

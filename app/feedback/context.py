@@ -32,6 +32,7 @@ class Context:
     partner_shared: bool  # the partner just told something about themselves worth picking up
     partner_content: bool  # the partner's last line says something a pronoun can point at
     invites_questions: bool  # "any questions for me?": a question of any kind answers it
+    introduced: bool  # "I'm Aisha": the user introducing themselves in turn is no self-focus
 
     @property
     def has_partner(self) -> bool:
@@ -136,4 +137,5 @@ def build_context(history: Sequence[Utterance]) -> Context:
         partner_shared=_shares(statements),
         partner_content=len(content_stems(said)) >= SHARED_MIN_STEMS,
         invites_questions=any(cues.INVITES_QUESTIONS.search(q) for q in questions),
+        introduced=cues.INTRODUCTION.search(last) is not None,
     )

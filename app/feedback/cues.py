@@ -132,6 +132,8 @@ ACKNOWLEDGE = _rx(
     r"cool|brave) of you\b[^.!?\n]*",
     r"\b(?:good|great|glad|nice|happy) to hear\b[^.!?\n]*",
     r"\bthat (?:really )?matters\b[^.!?\n]*",
+    r"\b(?:everyone|everybody) (?:starts|started|feels|gets) (?:out )?(?:bad|nervous|that way)\b"
+    r"[^.!?\n]*",
     r"\b(?:that's|that is|what) an? (?:really |very )?(?:lovely|beautiful|great|good|nice|"
     r"wonderful|fair|smart|clever|brilliant) (?:way|point|question|reason|idea|filter|tip|"
     r"thing|story|goal)\b[^.!?\n]*",
@@ -188,6 +190,10 @@ DISMISSIVE = _rx(
     r"\b(?:nobody|no one) (?:really )?(?:listens|answers|uses|cares|does|needs|reads|notices)\b"
     r"[^.!?\n]*",
     r"\b(?:they|those|these|most of them) (?:all )?(?:fail|die|go under)\b[^.!?\n]*",
+    r"\byou just (?:have|need|got) to\b[^.!?\n]*",
+    r"\b(?:is|'s) (?:mostly |just |all )?(?:a mindset thing|in your head)\b[^.!?\n]*",
+    r"^good luck with that\b[^.!?\n]*",
+    r"\bcomplains? about everything\b[^.!?\n]*",
     r"\bwho cares\b",
     r"\bnobody (?:uses|cares|does|needs|reads)\b",
     r"\bno one (?:uses|cares|does|needs|reads)\b",
@@ -211,7 +217,7 @@ JUDGEMENT = _rx(
     r"pretty |kind of |a bit |just |always )?(?:a fad|dead|overrated|overhyped|outdated|"
     r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
-    r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|"
+    r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|overkill|"
     r"glorified \w+)\b"
     r"[^.!?\n]*",
 )
@@ -242,6 +248,8 @@ PRODUCT_PITCH = _rx(
     r"how much)\b[^.!?\n]*",
     r"\bfree trial\b[^.!?\n]*",
     r"\bwe integrate with\b[^.!?\n]*",
+    r"^ours (?:is|uses|does|has|works|runs|costs|gets)\b[^.!?\n]*",
+    r"\bi can send you\b[^.!?\n]*",
     r"\bwith our (?:app|product|platform|tool|software|service|solution)\b[^.!?\n]*",
     r"\b(?:is|was|are) (?:built|designed|made) (?:exactly |specifically |just )?for\b[^.!?\n]*",
     r"\bwe(?:'re| are) (?:profitable|growing fast|here to stay|not going anywhere)\b[^.!?\n]*",
@@ -375,17 +383,27 @@ PRAISE = _rx(
 # "Tell me a bit about yourself." asks about the user without a question mark.
 INVITES_INTRODUCTION = _rx(
     r"\btell me (?:a (?:little |bit )+|a little )?(?:more )?about (?:you|yourself|your)\b",
+    r"\btell me about (?:a|an|one|the) (?:\w+ ){0,3}(?:you|you've|you're|you'd)\b",
     r"\b(?:walk me through|introduce) (?:yourself|your)\b",
 )
 
 # What a question is about when it leaves the partner's topic for the user's agenda (job terms,
 # sales qualification) or for conference small talk.
 TOPIC_SHIFT = _rx(
-    r"\b(?:salary|salaries|pay|paid|compensation|equity|bonus|benefits|relocation|relocate|visa|"
-    r"visas|remote|perks|budget|spend|vendor|vendors|software|decision|procurement|contract|"
-    r"keynote|talks?|sessions?|afterparty|party|meetup|hotel|staying|wifi|coffee|lunch|swag|"
-    r"weather|parking|tonight|originally|by the way|anyway|unrelated|random question)\b",
+    r"\b(?:software|keynote|talks?|sessions?|afterparty|party|meetup|hotel|staying|wifi|coffee|"
+    r"lunch|swag|weather|parking|tonight|originally|by the way|anyway|unrelated|random question)\b",
 )
+# The user's agenda: job terms and sales qualification. A question about these is a hijack even
+# when it reuses the partner's words ("Is the internship paid?").
+AGENDA = _rx(
+    r"\b(?:salary|salaries|paid|pay range|compensation|equity|bonus|benefits|relocation|relocate|"
+    r"visas?|sponsorship|perks|budget|procurement|decision[- ]?makers?|buying decisions?|"
+    r"who else is involved|sign(?:s|ing)? off on|current vendor|contract (?:ends|renewal|expires))"
+    r"\b",
+)
+
+# The partner giving their name ("I'm Aisha", "Dana Okafor here"); case matters for the name.
+INTRODUCTION = re.compile(r"\b(?:[Ii]'m|[Ii] am|[Mm]y name is|[Tt]his is) [A-Z][a-z]+")
 
 # Questions the partner asks the user.
 OPINION_OR_INFO_ASK = re.compile(r"\?\s*$")
