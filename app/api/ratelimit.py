@@ -16,7 +16,10 @@ class RateLimiter:
     def __init__(self, per_minute: int, redis_url: str | None = None) -> None:
         self.item: RateLimitItem = RateLimitItemPerMinute(per_minute)
         storage: Storage = (
-            RedisStorage(_limits_redis_uri(redis_url)) if redis_url else MemoryStorage()
+            # limits defaults to the coredis driver, which is not installed: say redis-py.
+            RedisStorage(_limits_redis_uri(redis_url), implementation="redispy")
+            if redis_url
+            else MemoryStorage()
         )
         self.limiter = MovingWindowRateLimiter(storage)
 
@@ -33,5 +36,5 @@ class RateLimiter:
 
 
 def _limits_redis_uri(url: str) -> str:
-    # `limits` picks its async Redis driver from the scheme: async+redis:// uses redis-py's asyncio.
+    # `limits` serves async storage only for async+ schemes (async+redis://, async+rediss://).
     return url if url.startswith("async+") else f"async+{url}"

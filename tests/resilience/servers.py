@@ -140,6 +140,19 @@ def fresh_database(configured: str | None, tmp_path: Path) -> Iterator[str]:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def create_key(database_url: str, name: str = "resilience") -> str:
+    """A secret key made the operator's way (`rapport keys create`): a tenant of its own."""
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "keys", "create", "--name", name],
+        cwd=ROOT,
+        env=server_env(database_url, RAPPORT_AUTH="keys"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
 def redis_reachable(url: str) -> bool:
     import redis
 

@@ -19,10 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import ROOT
 from tests.api.helpers import start
 from tests.conftest import new_key
-from tests.resilience.servers import Server, fresh_database, running_server, server_env
+from tests.resilience.servers import Server, create_key, fresh_database, running_server
 
 EXAMPLES = 20  # per operation and phase; about 800 requests in all, a few seconds
 SEED = "20261125"  # fixed: CI runs must be reproducible (`st replay` prints the failing case)
@@ -38,18 +37,6 @@ class Target:
     server: Server
     key: str
     config: Path
-
-
-def _create_key(database_url: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "keys", "create", "--name", "schemathesis"],
-        cwd=ROOT,
-        env=server_env(database_url, RAPPORT_AUTH="keys"),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1]
 
 
 def _seed(server: Server, key: str) -> list[str]:
@@ -96,7 +83,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         fresh_database(configured, tmp) as url,
         running_server(url, tmp / "server.log", RAPPORT_AUTH="keys") as server,
     ):
-        key = _create_key(url)
+        key = create_key(url, "schemathesis")
         yield Target(server, key, _config(tmp / "schemathesis.toml", _seed(server, key)))
 
 
