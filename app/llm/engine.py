@@ -173,7 +173,7 @@ class LLMEngine:
         # What the persona would never say word for word: the rules, the stage directive and the
         # description of how they talk. Their story and facts are theirs to tell, so not these.
         secrets = (rules, stage_only, persona.speaking_style)
-        guard = OutputGuard(secrets=secrets, canary=canary)
+        guard = OutputGuard(secrets=secrets, canary=canary, user_line=ctx.history[-1].content)
         return PersonaPrompt(messages, guard, (persona.name, first_name))
 
     def _directive(self, ctx: ReplyContext, examples: list[Example], questions: list[str]) -> str:

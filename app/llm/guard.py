@@ -82,11 +82,15 @@ def shingles(text: str, size: int = ECHO_SHINGLE) -> set[tuple[str, ...]]:
 class OutputGuard:
     """Checks one persona's replies against the instructions it must not echo."""
 
-    def __init__(self, secrets: Iterable[str] = (), canary: str | None = None) -> None:
+    def __init__(
+        self, secrets: Iterable[str] = (), canary: str | None = None, user_line: str = ""
+    ) -> None:
         self.secret_shingles: set[tuple[str, ...]] = set()
         for secret in secrets:
             self.secret_shingles |= shingles(secret)
         self.canary = canary
+        # Words the user just said may come back ("a system prompt? No idea what that is").
+        self.user_line = user_line.lower()
 
     def check(self, text: str) -> Violation | None:
         if not text.strip():
@@ -95,7 +99,7 @@ class OutputGuard:
             hit = _first_match(patterns, text)
             if hit:
                 return Violation(kind, hit)
-        hit = _first_match(_META, text)
+        hit = _first_match(_META, text, tolerate=self.user_line)
         if hit or (self.canary and self.canary.lower() in text.lower()):
             return Violation("prompt_echo", hit or self.canary or "")
         copied = shingles(text) & self.secret_shingles
@@ -104,11 +108,11 @@ class OutputGuard:
         return None
 
 
-def _first_match(patterns: list[re.Pattern[str]], text: str) -> str | None:
+def _first_match(patterns: list[re.Pattern[str]], text: str, tolerate: str = "") -> str | None:
     for pattern in patterns:
-        match = pattern.search(text)
-        if match:
-            return match.group(0)
+        for match in pattern.finditer(text):
+            if match.group(0).strip().lower() not in tolerate:
+                return match.group(0)
     return None
 
 
