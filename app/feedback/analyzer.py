@@ -322,11 +322,29 @@ def _statements(sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
             found.add(Move.REFLECTION, sent)
 
 
+def _guesses_feeling(message: str, text: str) -> bool:
+    """Is `text` inside a sentence that guesses the partner's state ("Sounds like it was a big
+    bet")? That sentence is a reflection, not the user's own verdict."""
+    for sent in sentences(message):
+        if text in sent:
+            core = lead_stripped(sent)
+            return bool(
+                cues.REFLECTION.match(core)
+                or cues.REFLECTION_ANYWHERE.search(core)
+                or cues.FEELING_REFLECTION.search(core)
+            )
+    return False
+
+
 def _acknowledgement(message: str, ctx: Context, found: _Found) -> None:
     if not ctx.has_partner:
         return
     match = cues.ACKNOWLEDGE.search(message)
-    if match and not found.covers(match.group(0), NEGATIVE_EVIDENCE):
+    if (
+        match
+        and not found.covers(match.group(0), NEGATIVE_EVIDENCE)
+        and not _guesses_feeling(message, match.group(0))
+    ):
         found.add(Move.ACKNOWLEDGEMENT, match.group(0))
         return
     for sent in sentences(message):
@@ -387,7 +405,7 @@ def _learned_reflection(message: str, sents: tuple[str, ...], ctx: Context, foun
     probs = act_probabilities(message, ctx.partner_last)
     if probs["reflection"] < LEARNED_REFLECTION_MIN:
         return
-    restating = [s for s in sents if not FIRST_PERSON & set(words(s))]
+    restating = [s for s in sents if not FIRST_PERSON & set(words(s)) and not found.covers(s)]
     statements = [s for s in restating if not _is_question(s)]
     declarative = [s for s in restating if not _interrogative(lead_stripped(s))]
     evidence = (statements or declarative or [None])[0]

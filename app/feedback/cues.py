@@ -132,6 +132,11 @@ ACKNOWLEDGE = _rx(
     r"cool|brave) of you\b[^.!?\n]*",
     r"\b(?:good|great|glad|nice|happy) to hear\b[^.!?\n]*",
     r"\bthat (?:really )?matters\b[^.!?\n]*",
+    r"^makes (?:total |a lot of |perfect )?sense,\s*\w[^.!?\n]*",
+    r"\bthat takes (?:a lot of |real )?(?:stamina|guts|courage|patience|work|discipline|nerve)\b"
+    r"[^.!?\n]*",
+    r"\b(?:is|are|'s) (?:quite |really |such |so )?a lot\b[^.!?\n]*",
+    r"\b(?:that's|that is|it's) (?:totally |completely |very )?(?:fair|understandable)\b[^.!?\n]*",
     r"\b(?:everyone|everybody) (?:starts|started|feels|gets) (?:out )?(?:bad|nervous|that way)\b"
     r"[^.!?\n]*",
     r"\b(?:that's|that is|what) an? (?:really |very )?(?:lovely|beautiful|great|good|nice|"
@@ -214,11 +219,12 @@ DISMISSIVE = _rx(
 # the speaker's own experience ("it was awful" after "I was laid off" is not), see analyzer.
 JUDGEMENT = _rx(
     r"\b(?P<subject>[\w-]+)(?:'s| is| are| was| were) (?:so |really |totally |completely |"
-    r"pretty |kind of |a bit |just |always )?(?:a fad|dead|overrated|overhyped|outdated|"
+    r"pretty |kind of |a bit |just |always |almost always |usually |often )?(?:a fad|dead|"
+    r"overrated|overhyped|outdated|"
     r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
     r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|overkill|"
-    r"glorified \w+)\b"
+    r"glorified \w+|just nepotism|nepotism)\b"
     r"[^.!?\n]*",
 )
 
@@ -233,7 +239,7 @@ PRODUCT_PITCH = _rx(
     r"\b(?:our|my) (?:product|tool|platform|solution|software|app|service) is (?:the |much |way |"
     r"far )?(?:best|leading|only|number one|lighter|better|faster|cheaper|easier)\b[^.!?\n]*",
     r"\bwe(?:'re| are) (?:the )?(?:number one|#1|leading|market leader|best)\b[^.!?\n]*",
-    r"\bwe (?:sell|offer|provide) (?:a |an )?[^.!?\n]*",
+    r"\bwe (?:actually |also |now )?(?:sell|offer|provide) (?:a |an )?[^.!?\n]*",
     r"\b(?:want|like|care) to see (?:it|a demo|how|the numbers|what we)\b[^.!?\n]*",
     r"\bhave you (?:ever )?(?:tried|looked at|heard of) (?:our|us)\b[^.!?\n]*",
     r"\b(?:find|finding|looking for|meet) (?:new )?(?:customers|clients|leads|buyers)\b[^.!?\n]*",
@@ -334,7 +340,7 @@ ASK = _rx(
     r"\b(?:could|can|would) (?:you|we) (?:set up|schedule|do|arrange|book) (?:a |an )?"
     r"(?:call|meeting|demo|coffee|chat|intro)\b[^.!?\n]*",
     r"\bdemo\b[^.!?\n]*",
-    r"\bwould you be (?:interested|open) (?:in|to)\b[^.!?\n]*",
+    r"\bwould (?:you|your (?:team|company|boss)) be (?:interested|open)\b[^.!?\n]*",
     r"\bbook (?:a|some) (?:call|meeting|time)\b[^.!?\n]*",
     r"\b(?:jump|hop) on a (?:quick )?call\b[^.!?\n]*",
     r"\b(?:short|quick|brief|\d+[- ]minute) (?:call|chat|meeting)\b[^.!?\n]*",
