@@ -143,9 +143,9 @@ class Api:
         return await self.call("GET", f"/v1/personas/{persona_id}")
 
     async def create(
-        self, persona_id: str, difficulty: str | None, user_ref: str
+        self, persona_id: str, difficulty: str | None, user_ref: str, seed: str
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"persona_id": persona_id, "user_ref": user_ref}
+        body: dict[str, Any] = {"persona_id": persona_id, "user_ref": user_ref, "seed": seed}
         if difficulty:
             body["difficulty"] = difficulty
         return await self.call("POST", "/v1/conversations", body)
@@ -258,8 +258,11 @@ async def run_script(api: Api, script: Script, options: RunOptions) -> RunResult
 
 
 async def _run(api: Api, script: Script, options: RunOptions, result: RunResult) -> None:
-    # The script's name as user_ref: a front-end can find the run's conversations by it.
-    conversation = await api.create(script.persona, script.difficulty, f"eval:{script.name}")
+    # The script's name as user_ref, so a front-end can find the run's conversations by it, and
+    # as the seed, so the persona words its replies the same way on every run of the script.
+    conversation = await api.create(
+        script.persona, script.difficulty, f"eval:{script.name}", seed=script.name
+    )
     cid = result.conversation_id = conversation["id"]
     result.difficulty = conversation.get("difficulty", script.difficulty)
     progress = await _converse(api, script, options, conversation)
