@@ -32,6 +32,7 @@ RHETORICAL_TAIL = 40
 # Gong: the best calls avoid monologues; 40 words is about 15 seconds of speech.
 MONOLOGUE_WORDS = 40
 SELF_FOCUS_MIN_WORDS = 8
+UNASKED_STORY_WORDS = 15  # unasked, this much about oneself takes the topic over
 DISCLOSURE_MIN_WORDS = 7  # shorter answers ("I'm good", "I missed it") are not coded
 INTERROGATIVE_WINDOW = 2  # a wh-word or auxiliary this early makes a real question
 
@@ -230,7 +231,12 @@ def _answers_partner(sents: tuple[str, ...], ctx: Context) -> bool:
 
 def _questions(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
     more = cues.MORE_REQUEST.search(message)
-    if more and ctx.has_partner and not found.covers(more.group(0), NEGATIVE_EVIDENCE):
+    if (
+        more
+        and ctx.has_partner
+        and not found.covers(more.group(0), NEGATIVE_EVIDENCE)
+        and not cues.AGENDA.search(more.group(0))
+    ):
         found.add(Move.FOLLOW_UP_QUESTION, more.group(0))
     if _rhetorical(message):
         return
@@ -380,15 +386,24 @@ def _self_talk(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
     positive = found.any(*POSITIVE)
     if len(words(message)) >= MONOLOGUE_WORDS and not engaged:
         found.add(Move.SELF_FOCUS, own[0])  # a monologue; a token "what about you?" won't save it
-    elif ctx.partner_emotional and not positive and own_words >= SELF_FOCUS_MIN_WORDS:
+    elif (
+        ctx.partner_emotional
+        and not ctx.asked_about_user
+        and not positive
+        and own_words >= SELF_FOCUS_MIN_WORDS
+    ):
         found.add(Move.SELF_FOCUS, own[0])  # their news or feeling turned into a story about me
     elif (
         not positive
         and ctx.has_partner
         and not (ctx.asked_about_user or ctx.introduced)
         and own_words >= SELF_FOCUS_MIN_WORDS
-        and not any(_links_to_partner(s, ctx, recent=True, lexical=True) for s in own)
+        and (
+            own_words >= UNASKED_STORY_WORDS
+            or not any(_links_to_partner(s, ctx, recent=True, lexical=True) for s in own)
+        )
     ):
+        # unasked talk about oneself: off their topic, or on it but taking it over
         found.add(Move.SELF_FOCUS, own[0])
     elif own_words >= DISCLOSURE_MIN_WORDS:
         found.add(Move.SELF_DISCLOSURE, own[0])

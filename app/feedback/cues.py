@@ -224,7 +224,7 @@ JUDGEMENT = _rx(
     r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
     r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|overkill|"
-    r"glorified \w+|just nepotism|nepotism)\b"
+    r"glorified \w+|just nepotism|nepotism|a cult)\b"
     r"[^.!?\n]*",
 )
 
@@ -256,6 +256,7 @@ PRODUCT_PITCH = _rx(
     r"\bwe integrate with\b[^.!?\n]*",
     r"^ours (?:is|uses|does|has|works|runs|costs|gets)\b[^.!?\n]*",
     r"\bi can send you\b[^.!?\n]*",
+    r"\byou need (?:us|our|this|what we)\b[^.!?\n]*",
     r"\bwith our (?:app|product|platform|tool|software|service|solution)\b[^.!?\n]*",
     r"\b(?:is|was|are) (?:built|designed|made) (?:exactly |specifically |just )?for\b[^.!?\n]*",
     r"\bwe(?:'re| are) (?:profitable|growing fast|here to stay|not going anywhere)\b[^.!?\n]*",
@@ -343,7 +344,8 @@ ASK = _rx(
     r"\bwould (?:you|your (?:team|company|boss)) be (?:interested|open)\b[^.!?\n]*",
     r"\bbook (?:a|some) (?:call|meeting|time)\b[^.!?\n]*",
     r"\b(?:jump|hop) on a (?:quick )?call\b[^.!?\n]*",
-    r"\b(?:short|quick|brief|\d+[- ]minute) (?:call|chat|meeting)\b[^.!?\n]*",
+    r"\b(?:short|quick|brief|half-hour|half an hour|\d+[- ]minute) (?:call|chat|meeting)\b"
+    r"[^.!?\n]*",
     r"\b(?:can|could|may) i send you\b[^.!?\n]*",
     r"\b(?:grab|get) (?:a )?(?:coffee|call) (?:next|this|some)\b[^.!?\n]*",
     r"\bwho (?:should|could) i (?:talk|reach out|speak) to\b[^.!?\n]*",
