@@ -88,6 +88,10 @@ def _retry(client: httpx.AsyncClient, cid: str) -> Awaitable[httpx.Response]:
     return client.post(f"/v1/conversations/{cid}/retry")
 
 
+def _message_in(args: tuple[Any, ...]) -> Message:
+    return next(a for a in args if isinstance(a, Message))
+
+
 def assert_consistent(messages: list[dict[str, Any]]) -> None:
     """Indexes 0..n-1 with no duplicate, persona and user strictly alternating."""
     assert [m["index"] for m in messages] == list(range(len(messages)))
@@ -158,13 +162,11 @@ async def test_turns_that_read_the_same_version_cannot_both_write(
     barrier = asyncio.Barrier(2)
     append = ConversationRepository.append
 
-    async def append_after_both_read(
-        self: ConversationRepository, conversation: Any, message: Message, **kw: Any
-    ) -> int:
-        if message.role == "user":
+    async def append_after_both_read(self: ConversationRepository, *args: Any, **kw: Any) -> int:
+        if _message_in(args).role == "user":
             async with asyncio.timeout(10):
                 await barrier.wait()
-        return await append(self, conversation, message, **kw)
+        return await append(self, *args, **kw)
 
     monkeypatch.setattr(ConversationRepository, "append", append_after_both_read)
     a, b = clients
