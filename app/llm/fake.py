@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.llm.fake_replies import (
     compose_reply,
@@ -45,8 +45,11 @@ class FakeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    latency: float = 0.0  # seconds before the answer (before the first chunk when streaming)
-    chunk_delay: float = 0.0  # seconds between streamed chunks
+    latency: float = 0.0  # seconds a call takes, the whole answer included
+    # A streamed answer's first token comes after this share of `latency`; the other tokens are
+    # paced over the rest, as a model produces them (a burst at the end would be unrealistic).
+    first_token_share: float = Field(0.5, ge=0.0, le=1.0)
+    chunk_delay: float | None = None  # fixed seconds between streamed chunks instead
     fail: FailMode | None = None
     fail_times: int | None = None  # how many requests fail; None: every one until reconfigured
     fail_scope: FailScope = "all"  # plain chat requests, structured ones, or both
@@ -60,6 +63,7 @@ class ConfigUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     latency: float | None = None
+    first_token_share: float | None = Field(None, ge=0.0, le=1.0)
     chunk_delay: float | None = None
     fail: FailMode | Literal[""] | None = None
     fail_times: int | None = None
@@ -176,15 +180,18 @@ async def stream_events(
     cid, model = f"chatcmpl-fake-{next(state.ids)}", body.get("model") or FAKE_MODEL
     yield chunk(cid, model, {"role": "assistant", "content": ""})
     pieces = split_for_stream(text)
+    config = state.config
+    pacing = (1 - config.first_token_share) * config.latency / max(1, len(pieces))
+    gap = config.chunk_delay if config.chunk_delay is not None else pacing
     for i, piece in enumerate(pieces):
         if i >= max(1, len(pieces) // 2):
             if failure == "break_stream":
                 raise BrokenStream("the fake breaks this stream on purpose")
             if failure == "truncate_stream":
                 return
-        if state.config.chunk_delay:
-            await asyncio.sleep(state.config.chunk_delay)
         yield chunk(cid, model, {"content": piece})
+        if gap:
+            await asyncio.sleep(gap)
     yield chunk(cid, model, {}, finish="stop")
     if (body.get("stream_options") or {}).get("include_usage"):
         tail = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time())}
@@ -206,7 +213,9 @@ async def chat_completions(state: FakeState, body: dict[str, Any]) -> Response:
         return error_response(
             status, f"The fake answers {status} on purpose", kind, config.retry_after_ms
         )
-    await asyncio.sleep(config.hang if failure == "timeout" else config.latency)
+    streamed = wanted is None and bool(body.get("stream"))
+    first_token = config.latency * (config.first_token_share if streamed else 1.0)
+    await asyncio.sleep(config.hang if failure == "timeout" else first_token)
     if wanted is not None:
         tool, schema = wanted
         text = structured_answer(body, schema, config.structured_answer)

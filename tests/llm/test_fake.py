@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 
 import httpx
 
@@ -102,3 +103,19 @@ def test_the_fake_runs_as_a_command_for_key_less_demos() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_streamed_answer_takes_the_latency_with_tokens_paced_after_the_first(
+    fake: FakeControl,
+) -> None:
+    fake.configure(latency=0.4)
+    started = time.perf_counter()
+    arrivals = []
+    with fake.http.stream("POST", "/v1/chat/completions", json={**CHAT, "stream": True}) as answer:
+        for line in answer.iter_lines():
+            if '"content": "' in line and '"content": ""' not in line:
+                arrivals.append(time.perf_counter() - started)
+
+    assert 0.15 <= arrivals[0] < 0.35  # about half the latency before the first token
+    assert arrivals[-1] - arrivals[0] >= 0.12  # the rest paced, not one burst
+    assert time.perf_counter() - started < 1.0
