@@ -337,6 +337,22 @@ def speed_lines(workloads: dict[str, dict[str, float]]) -> list[str]:
     return lines
 
 
+SECTION_START = "<!-- feedback-benchmarks:start (written by app.feedback.evaluate) -->"
+SECTION_END = "<!-- feedback-benchmarks:end -->"
+
+
+def write_section(path: Path, body: str) -> None:
+    """Replace this benchmark's section of a shared document, keeping everything else."""
+    section = f"{SECTION_START}\n# Feedback analyzer\n\n{body}\n{SECTION_END}"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if SECTION_START in old and SECTION_END in old:
+        head, rest = old.split(SECTION_START, 1)
+        new = head + section + rest.split(SECTION_END, 1)[1]
+    else:
+        new = (old.rstrip() + "\n\n" if old.strip() else "") + section + "\n"
+    path.write_text(new, encoding="utf-8")
+
+
 def _print_errors(errors: Iterable[tuple[dict[str, Any], Feedback]], limit: int) -> None:
     for it, p in list(errors)[:limit]:
         print(f"- [{it['id']}] partner: {it['partner']!r}")
@@ -378,9 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_errors(res["errors"], args.errors)
     if args.markdown:
         command = "python -m app.feedback.evaluate " + " ".join(argv or sys.argv[1:])
-        args.markdown.write_text(
-            f"# Feedback benchmarks\n\nCommand: `{command.strip()}`\n\n{text}\n"
-        )
+        write_section(args.markdown, f"Command: `{command.strip()}`\n\n{text}")
     return 0
 
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from app.feedback.evaluate import annomi_class, annomi_dir, evaluate_turns, load_annomi, prf
+from app.feedback.evaluate import (
+    SECTION_START,
+    annomi_class,
+    annomi_dir,
+    evaluate_turns,
+    load_annomi,
+    prf,
+    write_section,
+)
 from app.feedback.types import Evidence, Feedback, Move
 
 FIELDS = [
@@ -101,3 +109,14 @@ def test_turn_evaluation_counts_agreement_on_genuine_interest() -> None:
     result = evaluate_turns(items)
     assert result["accuracy"] == 0.5
     assert result["moves"]["minimal"].recall == 1.0
+
+
+def test_markdown_section_is_replaced_and_the_rest_of_the_document_kept(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nAPI figures stay here.\n")
+    write_section(doc, "first run")
+    write_section(doc, "second run")
+    text = doc.read_text()
+    assert "API figures stay here." in text
+    assert "second run" in text and "first run" not in text
+    assert text.count(SECTION_START) == 1
