@@ -3,7 +3,8 @@
 Pure and deterministic. Rules first (they explain themselves with the user's own words); the
 context decides between look-alikes: a question is a follow-up when it builds on the partner's
 line, a hijack when it steps over the partner's own question, and a referral ask is a pitch
-early and fine late in a warm conversation.
+early and fine late in a warm conversation. A small learned model (acts.py) adds the
+reflections that carry no cue. The label guide, docs/labelling.md, defines every move.
 """
 
 from __future__ import annotations
