@@ -424,9 +424,10 @@ def _learned_reflection(message: str, sents: tuple[str, ...], ctx: Context, foun
     restating = [s for s in sents if not FIRST_PERSON & set(words(s)) and not found.covers(s)]
     statements = [s for s in restating if not _is_question(s)]
     declarative = [s for s in restating if not _interrogative(lead_stripped(s))]
-    evidence = (statements or declarative or [None])[0]
-    if evidence is None:
+    candidates = statements or declarative
+    if not candidates:
         return
+    evidence = candidates[0]
     found.add(Move.REFLECTION, evidence)
     if not statements:  # a statement with a question mark: checking, not asking
         for move in (Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION):

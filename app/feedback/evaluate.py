@@ -26,7 +26,7 @@ from typing import Any
 from app.feedback.analyzer import analyze
 from app.feedback.context import clear_caches
 from app.feedback.text import sentences, words
-from app.feedback.types import Feedback, Move, Utterance
+from app.feedback.types import Feedback, Move, Role, Utterance
 
 REPO = Path(__file__).resolve().parents[2]
 TURNS = REPO / "evals" / "data" / "turns.jsonl"
@@ -139,7 +139,7 @@ def load_annomi(parity: str, directory: Path | None = None) -> list[AnnoItem]:
         if tid % 2 != wanted:
             continue
         first = group[0]
-        role = "user" if first["interlocutor"] == "therapist" else "persona"
+        role: Role = "user" if first["interlocutor"] == "therapist" else "persona"
         past = context.setdefault(tid, [])
         if role == "user":
             items.append(
@@ -371,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     items = load_turns(args.split)
     anno = load_annomi(args.annomi) if args.annomi != "none" else []
-    workloads = {
+    workloads: dict[str, list[tuple[str, Sequence[Utterance]]]] = {
         "networking turns (all labelled turns, with their history)": [
             (it["message"], history_of(it)) for it in load_turns("all")
         ]
