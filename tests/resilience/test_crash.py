@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,3 +160,86 @@ async def test_sigkill_mid_run_loses_no_acknowledged_turn(
     finally:
         second.stop()
     assert lost == [], f"{len(lost)} acknowledged turns lost: {lost[:5]}"
+
+
+# -- a crash between a turn's two transactions ------------------------------------------------
+
+PENDING = 4  # conversations whose reply is being written when the server dies
+
+
+@contextmanager
+def hanging_model() -> Iterator[str]:
+    """An OpenAI-compatible base URL that accepts connections and never answers."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(64)
+        yield f"http://127.0.0.1:{hole.getsockname()[1]}/v1"
+
+
+async def _until_all_pending(client: httpx.AsyncClient, ids: list[str]) -> None:
+    """Wait until every user line is stored (step 1 committed) while its reply is not."""
+    for _ in range(400):
+        lasts = [
+            (await client.get(f"/v1/conversations/{cid}")).json()["messages"][-1]["role"]
+            for cid in ids
+        ]
+        if all(role == "user" for role in lasts):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not every turn reached the model: {lasts}")
+
+
+async def test_sigkill_while_replies_are_pending_then_retry_completes_them(
+    served_database_url: str, tmp_path: Path
+) -> None:
+    with hanging_model() as llm:
+        first = await asyncio.to_thread(
+            start_server,
+            served_database_url,
+            tmp_path / "first.log",
+            RAPPORT_ENGINE="llm",
+            RAPPORT_LLM_BASE_URL=llm,
+            RAPPORT_LLM_API_KEY="unused",
+        )
+        async with httpx.AsyncClient(base_url=first.base, timeout=60) as client:
+            ids = [
+                (await client.post("/v1/conversations", json={"persona_id": "recruiter"})).json()[
+                    "id"
+                ]
+                for _ in range(PENDING)
+            ]
+            lines = {cid: f"What got you into recruiting? ({n})" for n, cid in enumerate(ids)}
+            turns = [
+                asyncio.create_task(
+                    client.post(f"/v1/conversations/{cid}/turns", json={"content": line})
+                )
+                for cid, line in lines.items()
+            ]
+            await _until_all_pending(client, ids)
+            await asyncio.to_thread(first.kill)
+            outcomes = await asyncio.gather(*turns, return_exceptions=True)
+    assert all(isinstance(o, httpx.TransportError) for o in outcomes), outcomes
+
+    second = await asyncio.to_thread(start_server, served_database_url, tmp_path / "second.log")
+    try:
+        async with httpx.AsyncClient(base_url=second.base, timeout=30) as client:
+            for cid, line in lines.items():
+                await _complete_after_crash(client, cid, line)
+    finally:
+        second.stop()
+
+
+async def _complete_after_crash(client: httpx.AsyncClient, cid: str, line: str) -> None:
+    messages = (await client.get(f"/v1/conversations/{cid}")).json()["messages"]
+    pending = messages[-1]
+    assert (pending["role"], pending["content"]) == ("user", line)
+    assert pending["feedback"], "the stored line lost its feedback"
+    retried = await client.post(f"/v1/conversations/{cid}/retry")
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["user"] == {"index": pending["index"], "content": line}
+    assert retried.json()["reply"]["index"] == pending["index"] + 1
+    more = await client.post(
+        f"/v1/conversations/{cid}/turns", json={"content": "And what do you enjoy most?"}
+    )
+    assert more.status_code == 200, more.text
+    _assert_well_formed((await client.get(f"/v1/conversations/{cid}")).json())
