@@ -287,15 +287,18 @@ def _classify_question(
     core = lead_stripped(sent)
     if ctx.has_partner and cues.AGENDA.search(core):
         found.add(Move.TOPIC_HIJACK, sent)  # job terms or sales qualification: my agenda
-        return
-    if Move.REFLECTION in found and cues.CHECK_QUESTION.match(core):
+    elif Move.REFLECTION in found and cues.CHECK_QUESTION.match(core):
         return  # "So you moved for the job, is that right?" is one reflection
-    if cues.MIRROR.match(core):
+    elif cues.MIRROR.match(core):
         found.add(Move.MIRROR_QUESTION, sent)
-        return
-    if not _interrogative(core) and ctx.has_partner and _reflective(core, sent, ctx):
+    elif not _interrogative(core) and ctx.has_partner and _reflective(core, sent, ctx):
         found.add(Move.REFLECTION, sent)  # "So you moved for the job?": checking, not asking
-        return
+    else:
+        found.add(_open_question_move(sent, core, ctx, answered, threaded), sent)
+
+
+def _open_question_move(sent: str, core: str, ctx: Context, answered: bool, threaded: bool) -> Move:
+    """Follow-up, new topic or hijack: what the question does with the partner's line."""
     linked = (
         _links_to_partner(sent, ctx, recent=True)
         or _echo(sent, ctx)
@@ -303,19 +306,18 @@ def _classify_question(
         or (threaded and not ctx.invites_questions)
     )
     if linked:
-        found.add(Move.FOLLOW_UP_QUESTION, sent)
-    elif ctx.invites_questions or not ctx.has_partner:
-        found.add(Move.NEW_TOPIC_QUESTION, sent)
-    elif (ctx.partner_questions or ctx.asked_about_user) and not answered:
-        found.add(Move.TOPIC_HIJACK, sent)  # steps over their question
-    elif ctx.partner_shared and (ctx.partner_emotional or cues.TOPIC_SHIFT.search(core)):
-        found.add(Move.TOPIC_HIJACK, sent)  # steps over their news, or off to my agenda
-    elif ctx.partner_shared:
+        return Move.FOLLOW_UP_QUESTION
+    if ctx.invites_questions or not ctx.has_partner:
+        return Move.NEW_TOPIC_QUESTION
+    if (ctx.partner_questions or ctx.asked_about_user) and not answered:
+        return Move.TOPIC_HIJACK  # steps over their question
+    if ctx.partner_shared and (ctx.partner_emotional or cues.TOPIC_SHIFT.search(core)):
+        return Move.TOPIC_HIJACK  # steps over their news, or off to small talk
+    if ctx.partner_shared:
         # Right after they told something about themselves, a question to them is about it
         # even without their words ("How do the two of you split the work?").
-        found.add(Move.FOLLOW_UP_QUESTION, sent)
-    else:
-        found.add(Move.NEW_TOPIC_QUESTION, sent)
+        return Move.FOLLOW_UP_QUESTION
+    return Move.NEW_TOPIC_QUESTION
 
 
 def _statements(sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
@@ -383,31 +385,28 @@ def _self_talk(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
     if not own:
         return
     own_words = sum(len(words(s)) for s in own)
-    engaged = found.any(Move.FOLLOW_UP_QUESTION, Move.REFLECTION)
-    positive = found.any(*POSITIVE)
-    if len(words(message)) >= MONOLOGUE_WORDS and not engaged:
-        found.add(Move.SELF_FOCUS, own[0])  # a monologue; a token "what about you?" won't save it
-    elif (
-        ctx.partner_emotional
-        and not ctx.asked_about_user
-        and not positive
-        and own_words >= SELF_FOCUS_MIN_WORDS
-    ):
-        found.add(Move.SELF_FOCUS, own[0])  # their news or feeling turned into a story about me
-    elif (
-        not positive
-        and ctx.has_partner
-        and not (ctx.asked_about_user or ctx.introduced)
-        and own_words >= SELF_FOCUS_MIN_WORDS
-        and (
-            own_words >= UNASKED_STORY_WORDS
-            or not any(_links_to_partner(s, ctx, recent=True, lexical=True) for s in own)
-        )
-    ):
-        # unasked talk about oneself: off their topic, or on it but taking it over
+    if _self_focused(message, own, own_words, ctx, found):
         found.add(Move.SELF_FOCUS, own[0])
     elif own_words >= DISCLOSURE_MIN_WORDS:
         found.add(Move.SELF_DISCLOSURE, own[0])
+
+
+def _self_focused(
+    message: str, own: list[str], own_words: int, ctx: Context, found: _Found
+) -> bool:
+    if len(words(message)) >= MONOLOGUE_WORDS:
+        # a monologue; a token "what about you?" at its end won't save it
+        return not found.any(Move.FOLLOW_UP_QUESTION, Move.REFLECTION)
+    if found.any(*POSITIVE) or own_words < SELF_FOCUS_MIN_WORDS or ctx.asked_about_user:
+        return False
+    if ctx.partner_emotional:
+        return True  # their news or feeling turned into a story about me
+    if not ctx.has_partner or ctx.introduced:
+        return False
+    # unasked talk about oneself: off their topic, or on it but taking it over
+    return own_words >= UNASKED_STORY_WORDS or not any(
+        _links_to_partner(s, ctx, recent=True, lexical=True) for s in own
+    )
 
 
 def _learned_reflection(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:

@@ -137,6 +137,22 @@ def _first(turns: Sequence[ReportTurn], move: Move) -> ReportTurn | None:
 
 
 def _tips(turns: Sequence[ReportTurn], talk_share: float) -> list[str]:
+    """Two fixes (specific moments first, then habits), then what to keep doing."""
+    fixes = [*_moment_tips(turns), *_habit_tips(turns, talk_share)]
+    weakest = min(turns, key=lambda t: (t.feedback.score, t.turn))
+    mentioned = any(tip.startswith(f"Turn {weakest.turn} ") for tip in fixes)
+    if weakest.feedback.score < NEUTRAL_SCORE and not mentioned:
+        fixes.append(f"Turn {weakest.turn}: {weakest.feedback.tip}")
+    tips = list(dict.fromkeys(fixes))[:2]
+    keep = _keep_doing(turns)
+    if keep:
+        tips.append(keep)
+    if len(tips) < MIN_TIPS:
+        tips.append(_balance_tip(turns))
+    return tips
+
+
+def _moment_tips(turns: Sequence[ReportTurn]) -> list[str]:
     tips: list[str] = []
     pitch = _first(turns, Move.PITCH)
     if pitch:
@@ -153,6 +169,11 @@ def _tips(turns: Sequence[ReportTurn], talk_share: float) -> list[str]:
             f"Turn {longest.turn} ran {len(words(longest.user))} words; keep turns to two or "
             "three sentences and end on a question about them."
         )
+    return tips
+
+
+def _habit_tips(turns: Sequence[ReportTurn], talk_share: float) -> list[str]:
+    tips: list[str] = []
     if talk_share > TALKATIVE_SHARE:
         tips.append(
             f"You spoke {round(talk_share * 100)}% of the words; the best conversations stay "
@@ -168,17 +189,6 @@ def _tips(turns: Sequence[ReportTurn], talk_share: float) -> list[str]:
             "Try one reflection before your next question: restate what they said in your own "
             'words ("So it sounds like...").'
         )
-    weakest = min(turns, key=lambda t: (t.feedback.score, t.turn))
-    if weakest.feedback.score < NEUTRAL_SCORE and not any(
-        tip.startswith(f"Turn {weakest.turn} ") for tip in tips
-    ):
-        tips.append(f"Turn {weakest.turn}: {weakest.feedback.tip}")
-    tips = list(dict.fromkeys(tips))[:2]
-    keep = _keep_doing(turns)
-    if keep:
-        tips.append(keep)
-    if len(tips) < MIN_TIPS:
-        tips.append(_balance_tip(turns))
     return tips
 
 
