@@ -114,6 +114,8 @@ class LLMClient:
         stream_via: StreamVia = "sdk",
     ) -> None:
         self.chat = chat
+        # For judging and summarising: the same verdict for the same message, run after run.
+        self.precise = chat.model_copy(update={"temperature": 0.0})
         self.stream_via = stream_via
         self.model = chat.model_name
         warm_up(self.model)
@@ -152,10 +154,13 @@ class LLMClient:
         if self.chat.http_async_client is not None:
             await self.chat.http_async_client.aclose()
 
-    async def complete(self, messages: Sequence[BaseMessage]) -> Completion:
+    async def complete(
+        self, messages: Sequence[BaseMessage], *, precise: bool = False
+    ) -> Completion:
+        """The whole answer at once; `precise` asks for temperature 0."""
         started = time.perf_counter()
         try:
-            answer = await self.chat.ainvoke(list(messages))
+            answer = await (self.precise if precise else self.chat).ainvoke(list(messages))
         except Exception as exc:
             raise self._unavailable("complete", exc, started) from exc
         text = answer.text if isinstance(answer.text, str) else str(answer.content)
@@ -256,7 +261,7 @@ class LLMClient:
         if key not in self._structured:
             self._structured[key] = (
                 schema,
-                self.chat.with_structured_output(schema, method=self.structured_method),
+                self.precise.with_structured_output(schema, method=self.structured_method),
             )
         return self._structured[key][1]
 

@@ -138,7 +138,7 @@ class LLMEngine:
             return None
         messages = self.summary_messages(persona, history[covers:upto], summary)
         try:
-            done = await self.client.complete(messages)
+            done = await self.client.complete(messages, precise=True)
         except LLMUnavailable:
             # Off the critical path: the next turn's fold picks these lines up again, and the
             # verbatim cap keeps prompts bounded meanwhile.

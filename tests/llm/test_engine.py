@@ -48,7 +48,7 @@ async def test_reply_streams_in_pieces_in_character_answering_the_user(
     assert len(chunks) >= 2
     assert "how did you end up in recruiting" in reply.lower()
     sent = fake.requests()[0]
-    assert sent["stream"] is True
+    assert sent["stream"] is True and sent["temperature"] > 0
     assert sent["messages"][0]["content"].startswith("You are Priya Raman")
     assert sent["messages"][-1] == {"role": "user", "content": "How did you end up in recruiting?"}
 
@@ -137,6 +137,7 @@ async def test_summarize_folds_all_but_the_last_lines_and_skips_when_little_is_n
 
     assert covers == len(lines) - KEEP_LINES
     assert "Line number 4" in summary and "Line number 6" not in summary
+    assert fake.requests()[-1]["temperature"] == 0
     request = fake.requests()[-1]["messages"]
     assert "running summary" in request[0]["content"]
     assert "Line number 5" not in request[1]["content"]

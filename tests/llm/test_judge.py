@@ -45,6 +45,7 @@ async def test_judge_verdict_is_merged_with_the_local_one_and_checked(
     quoted = {e.move: e.text for e in merged.evidence}
     assert quoted[Move.FOLLOW_UP_QUESTION] == "What made you leave the classroom"
     assert all(e.text in MESSAGE for e in merged.evidence)
+    assert fake.requests()[0]["temperature"] == 0  # the same message gets the same verdict
     prompt = fake.requests()[0]["messages"][1]["content"]
     assert f"<message>\n{MESSAGE}\n</message>" in prompt and HISTORY[0].content in prompt
 
