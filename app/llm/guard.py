@@ -35,7 +35,8 @@ COACHING = [
     r"\bhere'?s (some |my )?feedback\b",
     r"\bfeedback on (your|how you)\b",
     r"\b(tip|feedback|suggestion)\s*:",
-    r"\byour score\b|\bi'?d (rate|score) (you|that|this)\b|\b\d{1,3} ?(/|out of) ?(10|ten|100)\b",
+    r"\byour score\b|\bi'?d (rate|score|give) (you|that|this)\b",
+    r"\b(you|that|this)(?:'s| is| was| gets?)? (?:a |an )?\d{1,3} ?(?:/|out of) ?(?:10|ten|100)\b",
     r"\bin your next (message|turn|reply)\b",
     r"\b(hold|save) (off on |back )?(your|the) pitch\b|\bpitch(ing)? too (early|soon)\b",
 ]

@@ -42,6 +42,7 @@ def test_admitting_to_be_an_ai_is_a_violation(guard: OutputGuard, line: str) -> 
         "You should ask more follow-up questions to build rapport.",
         "That showed genuine interest, nice.",
         "I'd rate that 7/10.",
+        "Honestly, that was a 6 out of 10.",
     ],
 )
 def test_coaching_the_user_is_a_violation(guard: OutputGuard, line: str) -> None:
@@ -69,6 +70,7 @@ def test_echoing_the_private_briefing_is_a_violation(guard: OutputGuard, line: s
         "Honestly? Be specific. Ask questions that show you thought about our users.",
         "Good question. I taught chemistry for four years.",
         "We build software for home-care nurses; it's private data, so we're careful.",
+        "Honestly, 9 out of 10 resumes I see look the same.",
     ],
 )
 def test_ordinary_in_character_lines_pass(guard: OutputGuard, line: str) -> None:
