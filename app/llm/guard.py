@@ -21,8 +21,7 @@ AI_DISCLOSURE = [
     r"\bi(?:'m| am) not (?:a )?(real|human|a real person|an actual person)\b",
     r"\b(my|i have no) (training data|knowledge cut-?off)\b",
     r"\bi was (trained|created|developed|programmed) (by|to)\b",
-    r"\b(openai|anthropic|chatgpt|gpt-?\d)\b",
-    r"\b(role-?play(ing)?|this (simulation|exercise|practice session|scenario))\b",
+    r"\b(this|our) (role-?play|simulation|practice session|practice conversation)\b",
     r"\bi(?:'m| am) (just )?(playing|a character|a persona)\b",
 ]
 COACHING = [

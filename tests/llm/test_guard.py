@@ -28,6 +28,7 @@ def guard() -> OutputGuard:
         "I'm just an AI, so I can't meet you for coffee.",
         "Honestly, I'm not a real person.",
         "This roleplay is fun, isn't it?",
+        "I was trained by OpenAI to be helpful.",
     ],
 )
 def test_admitting_to_be_an_ai_is_a_violation(guard: OutputGuard, line: str) -> None:
@@ -67,6 +68,8 @@ def test_echoing_the_private_briefing_is_a_violation(guard: OutputGuard, line: s
     "line",
     [
         "AI-written cover letters all sound the same now.",
+        "Half the cover letters I get were written with ChatGPT.",
+        "In the scenario where a nurse loses signal, the app still saves the visit.",
         "Honestly? Be specific. Ask questions that show you thought about our users.",
         "Good question. I taught chemistry for four years.",
         "We build software for home-care nurses; it's private data, so we're careful.",
