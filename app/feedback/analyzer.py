@@ -39,6 +39,7 @@ INTERROGATIVE_WINDOW = 2  # a wh-word or auxiliary this early makes a real quest
 
 # Subject and possessive forms: "tell me more" is not talk about oneself.
 FIRST_PERSON = wordset("i i'm i've i'd i'll my mine myself we we're we've our ours")
+SELF_REFERENCE = FIRST_PERSON | wordset("me us myself")
 SECOND_PERSON = wordset("you you're you've you'd you'll your yours yourself")
 # Words that point back at something the partner said; "this"/"that" only as pronouns
 # ("how did that start?"), not as determiners ("this afternoon").
@@ -207,14 +208,18 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
     steer = cues.HIJACK.search(message)
     if steer and not (content_stems(steer.group(0)) & ctx.partner_stems):
         found.add(Move.TOPIC_HIJACK, steer.group(0))
-    dismiss = cues.DISMISSIVE.search(message)
-    if dismiss:
-        found.add(Move.DISMISSIVE, dismiss.group(0))
-        return
-    for verdict in cues.JUDGEMENT.finditer(message):
-        if verdict.group("subject").lower() not in SELF_SUBJECTS:
-            found.add(Move.DISMISSIVE, verdict.group(0))
+    for sent in sentences(message):
+        core = lead_stripped(sent)
+        if cues.REFLECTION.match(core) or cues.REFLECTION_ANYWHERE.search(core):
+            continue  # "So your team works best when nobody notices it" restates them
+        dismiss = cues.DISMISSIVE.search(sent)
+        if dismiss:
+            found.add(Move.DISMISSIVE, dismiss.group(0))
             return
+        for verdict in cues.JUDGEMENT.finditer(sent):
+            if verdict.group("subject").lower() not in SELF_SUBJECTS:
+                found.add(Move.DISMISSIVE, verdict.group(0))
+                return
 
 
 def _answers_partner(sents: tuple[str, ...], ctx: Context) -> bool:
@@ -263,14 +268,16 @@ def _reflective(core: str, sent: str, ctx: Context, *, cued_only: bool = False) 
     """Restates the partner: a reflection cue, or "you..."/"so..." with the partner's words."""
     if cues.NOT_REFLECTION.match(core):
         return False
-    if cues.REFLECTION.match(core) or cues.REFLECTION_ANYWHERE.search(core):
-        return True
+    if cues.REFLECTION_ANYWHERE.search(core) or cues.HEARING.match(core):
+        return True  # "what I'm hearing is...", "I can hear that you..."
     if cues.FEELING_REFLECTION.search(core):
-        return True
+        return True  # "(I'm sorry,) that must have been a tough year"
     tokens = words(core)
-    if not tokens or cued_only:
-        return False
-    if FIRST_PERSON & set(tokens):
+    if not tokens or SELF_REFERENCE & set(tokens):
+        return False  # "So that was a fun month for me": about me, not them
+    if cues.REFLECTION.match(core):
+        return True
+    if cued_only:
         return False
     if tokens[0] == "so":
         return bool(SECOND_PERSON & set(tokens)) or _links_to_partner(sent, ctx, recent=True)
@@ -335,13 +342,15 @@ def _guesses_feeling(message: str, text: str) -> bool:
     """Is `text` inside a sentence that guesses the partner's state ("Sounds like it was a big
     bet")? That sentence is a reflection, not the user's own verdict."""
     for sent in sentences(message):
-        if text in sent:
-            core = lead_stripped(sent)
-            return bool(
-                cues.REFLECTION.match(core)
-                or cues.REFLECTION_ANYWHERE.search(core)
-                or cues.FEELING_REFLECTION.search(core)
-            )
+        at = sent.find(text)
+        if at < 0:
+            continue
+        ack = range(at, at + len(text))
+        for rx in (cues.REFLECTION_ANYWHERE, cues.FEELING_REFLECTION):
+            for guess in rx.finditer(sent):
+                if guess.start() in ack or at in range(guess.start(), guess.end()):
+                    return True
+        return cues.REFLECTION.match(lead_stripped(sent)) is not None
     return False
 
 

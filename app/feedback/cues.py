@@ -76,6 +76,12 @@ REFLECTION = _rx(
     r"priority|bottleneck|pain) (?:is|was|seems)\b",
 )
 
+# Reflections voiced in the first person ("What I'm hearing is...", "If I understand you...").
+HEARING = _rx(
+    r"^(?:so,? )?(?:what )?i(?:'m| am) hearing\b",
+    r"^(?:so,? )?if i (?:understand|hear|heard|get) (?:you|that|this)\b",
+)
+
 # Reflection cues that may sit mid-sentence ("But on the other hand, it sounds like...").
 REFLECTION_ANYWHERE = _rx(
     r"\b(?:it |that )?(?:does |really |also )?sounds? (?:like|as if|as though) "
@@ -119,7 +125,7 @@ FEELING_REFLECTION = _rx(
 ACKNOWLEDGE = _rx(
     r"\bcongrat\w*[^.!?\n]*",
     r"\bsorry to hear\b[^.!?\n]*",
-    r"\bi(?:'m| am) (?:so |really )?sorry\b[^.!?\n]*",
+    r"\bi(?:'m| am) (?:so |really )?sorry\b(?: (?:to hear|about|for)\b[^.!?,\n]*)?",
     r"\bi can (?:only )?imagine\b[^.!?\n]*",
     r"\b(?:that|this|it)(?:'s| is| was)? (?:so |really |pretty |quite |such |seriously )?"
     r"(?:an? )?(?:tough|hard|rough|brave|bold|impressive|huge|big|stressful|difficult|scary|"
@@ -240,7 +246,8 @@ PRODUCT_PITCH = _rx(
     r"far )?(?:best|leading|only|number one|lighter|better|faster|cheaper|easier)\b[^.!?\n]*",
     r"\bwe(?:'re| are) (?:the )?(?:number one|#1|leading|market leader|best)\b[^.!?\n]*",
     r"\bwe (?:actually |also |now )?(?:sell|offer|provide) (?:a |an )?[^.!?\n]*",
-    r"\b(?:want|like|care) to see (?:it|a demo|how|the numbers|what we)\b[^.!?\n]*",
+    r"(?:^|\b(?:do|would) you |\byou )(?:want|like|care) to see (?:it|a demo|how|the numbers|"
+    r"what we)\b[^.!?\n]*",
     r"\bhave you (?:ever )?(?:tried|looked at|heard of) (?:our|us)\b[^.!?\n]*",
     r"\b(?:find|finding|looking for|meet) (?:new )?(?:customers|clients|leads|buyers)\b[^.!?\n]*",
     r"\bdecision[- ]maker\b[^.!?\n]*",
@@ -258,7 +265,8 @@ PRODUCT_PITCH = _rx(
     r"\bi can send you\b[^.!?\n]*",
     r"\byou need (?:us|our|this|what we)\b[^.!?\n]*",
     r"\bwith our (?:app|product|platform|tool|software|service|solution)\b[^.!?\n]*",
-    r"\b(?:is|was|are) (?:built|designed|made) (?:exactly |specifically |just )?for\b[^.!?\n]*",
+    r"\b(?:our|my) [\w-]+(?: [\w-]+)? (?:is|was|are) (?:built|designed|made) (?:exactly |"
+    r"specifically |just )?for\b[^.!?\n]*",
     r"\bwe(?:'re| are) (?:profitable|growing fast|here to stay|not going anywhere)\b[^.!?\n]*",
     r"\b(?:won't|will not|would never) happen with us\b[^.!?\n]*",
     r"\b(?:our|my) (?:product|tool|platform|solution|software|service) (?:actually |really )?"
@@ -304,6 +312,9 @@ SELF_PITCH = _rx(
 SELF_SELL_HARD = _rx(
     r"\bi(?:'m| am) (?:a |an )?(?:rockstar|ninja|top performer|results-driven|self-starter|"
     r"go-getter|perfect fit|natural leader)\b[^.!?\n]*",
+    r"\bi(?:'m| am|'d be| would be| really am) (?:a |the |an )?(?:perfect|ideal) (?:fit|candidate|"
+    r"match|hire)\b[^.!?\n]*",
+    r"\b(?:i can|i could|i'd|i would) add (?:a lot of |so much |real )?value\b[^.!?\n]*",
     r"\b(?:proven|strong) track record\b[^.!?\n]*",
     r"\bhire me\b[^.!?\n]*",
     r"\bi(?:'d| would) be (?:an|a huge|a great) (?:asset|value)\b[^.!?\n]*",

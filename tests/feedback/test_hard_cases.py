@@ -195,3 +195,48 @@ def test_sharing_on_their_topic_then_asking_is_disclosure_plus_follow_up() -> No
     )
     assert set(fb.moves) == {Move.SELF_DISCLOSURE, Move.FOLLOW_UP_QUESTION}
     assert fb.genuine_interest
+
+
+def test_summing_up_ones_own_story_with_so_is_not_a_reflection() -> None:
+    monologue = (
+        "I'm a mobile developer, seven years now, mostly iOS, and I just finished a contract "
+        "with a travel startup that ran out of money halfway through. I rewrote their whole "
+        "booking flow and then they laid everyone off the week after I shipped it. So that "
+        "was a fun month for me."
+    )
+    fb = analyze(monologue, partner("Hi! I'm Priya. Having a good day so far?"))
+    assert Move.REFLECTION not in fb.moves
+    assert Move.SELF_FOCUS in fb.moves
+
+
+def test_claiming_to_be_the_perfect_fit_is_a_pitch_even_after_small_talk() -> None:
+    fb = analyze(
+        "Hi, I'm Jordan, eight years of React and Node. I'd be a perfect fit for your team.",
+        partner("Hi there! I'm Priya, I do the hiring here. How's the fair treating you?"),
+    )
+    assert Move.PITCH in fb.moves
+
+
+def test_restating_with_nobody_is_a_reflection_not_a_judgement() -> None:
+    fb = analyze(
+        "So your team does its best work when nobody notices it.",
+        partner("Platform work is invisible when it goes well. People only see outages."),
+    )
+    assert Move.REFLECTION in fb.moves
+    assert Move.DISMISSIVE not in fb.moves
+
+
+def test_saying_something_was_built_for_someone_else_is_not_a_pitch() -> None:
+    fb = analyze(
+        "It sounds like the last system was built for someone else's warehouse.",
+        partner("We bought a system three years ago and the night crew never used it."),
+    )
+    assert fb.moves == [Move.REFLECTION]
+
+
+def test_apology_with_a_feeling_is_acknowledgement_and_reflection() -> None:
+    fb = analyze(
+        "I'm sorry, that must have been a tough year.",
+        partner("The thing is, I'm the only engineering recruiter left after the layoffs."),
+    )
+    assert set(fb.moves) == {Move.ACKNOWLEDGEMENT, Move.REFLECTION}
