@@ -24,13 +24,19 @@ AI_DISCLOSURE = [
     r"\b(this|our) (role-?play|simulation|practice session|practice conversation)\b",
     r"\bi(?:'m| am) (just )?(playing|a character|a persona)\b",
 ]
+# Coaching is about the user's own conversation, so most patterns need a "you": a recruiter may
+# well say she values communication skills or genuine interest in the product.
 COACHING = [
-    r"\bgenuine interest\b",
+    r"\byou(?:'re| are)? (?:should |could |need to |might |did )?(?:show|showing|showed)"
+    r"(?: more)? genuine interest\b",
+    r"\b(that|this) (showed|shows) (real |genuine )?interest\b",
     r"\b(ask|asking|try|use) (more |some |a few |an? )?(open[- ]ended|follow[- ]up) questions?\b",
     r"\bfollow[- ]up questions? (to|will|would|shows?|help)\b",
-    r"\b(build|building|establish|establishing) (rapport|trust)\b",
-    r"\bactive listening\b",
-    r"\b(networking|conversation(al)?|communication) (tips?|skills?|technique|advice|style)\b",
+    r"\b(?:you should|you could|you need to|helps you|(?<!i )try to) (build|establish) "
+    r"(rapport|trust)\b",
+    r"\b(your|practi[cs]e) active listening\b",
+    r"\byour (networking|conversation(al)?|listening) (tips?|skills?|technique|style)\b",
+    r"\bnetworking (tips?|advice)\b",
     r"\bhere'?s (some |my )?feedback\b",
     r"\bfeedback on (your|how you)\b",
     r"\b(tip|feedback|suggestion)\s*:",

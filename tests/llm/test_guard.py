@@ -41,7 +41,9 @@ def test_admitting_to_be_an_ai_is_a_violation(guard: OutputGuard, line: str) -> 
     [
         "Here's some feedback: you jumped to your pitch.",
         "You should ask more follow-up questions to build rapport.",
+        "Try to build rapport before you ask for anything.",
         "That showed genuine interest, nice.",
+        "You should show more genuine interest in me.",
         "I'd rate that 7/10.",
         "Honestly, that was a 6 out of 10.",
     ],
@@ -69,6 +71,8 @@ def test_echoing_the_private_briefing_is_a_violation(guard: OutputGuard, line: s
     [
         "AI-written cover letters all sound the same now.",
         "Half the cover letters I get were written with ChatGPT.",
+        "I look for genuine interest in our nurses, and strong communication skills.",
+        "I try to build rapport with every candidate before the loop.",
         "In the scenario where a nurse loses signal, the app still saves the visit.",
         "Honestly? Be specific. Ask questions that show you thought about our users.",
         "Good question. I taught chemistry for four years.",
