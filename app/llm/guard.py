@@ -47,7 +47,8 @@ COACHING = [
 ]
 META = [
     r"\bsystem prompt\b",
-    r"\b(my|the|these|those) (instructions|guidelines|rules i (was|am) given)\b",
+    r"\bmy (instructions|guidelines|briefing)\b",
+    r"\b(instructions|rules|guidelines) i (was|am|were) given\b|\bi (was|am|have been) instructed\b",
     r"\bprivate brief\b",
     r"^\s*#{1,6} ",
 ]
