@@ -48,7 +48,8 @@ COACHING = [
 META = [
     r"\bsystem prompt\b",
     r"\bmy (instructions|guidelines|briefing)\b",
-    r"\b(instructions|rules|guidelines) i (was|am|were) given\b|\bi (was|am|have been) instructed\b",
+    r"\b(instructions|rules|guidelines) i (was|am|were) given\b",
+    r"\bi (was|am|have been) instructed\b",
     r"\bprivate brief\b",
     r"^\s*#{1,6} ",
 ]
