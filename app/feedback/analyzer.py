@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from app.feedback import cues
 from app.feedback.acts import act_probabilities
@@ -164,6 +165,7 @@ def _interjection(sentence: str, ctx: Context) -> bool:
     return len(tokens) == 1 and tokens[0] not in INTERROGATIVES and not _echo(sentence, ctx)
 
 
+@lru_cache(maxsize=4096)
 def _pitchy(sentence: str) -> bool:
     return any(rx.search(sentence) for rx in (cues.PRODUCT_PITCH, cues.ASK, cues.SELF_PITCH))
 

@@ -122,6 +122,7 @@ _STUTTER_RE = re.compile(r"\b(\w+)(?:-+\s?\1\b)+", re.IGNORECASE)
 _SO_RE = re.compile(r"^so\b[,.]?\s*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16384)
 def lead_stripped(sentence: str) -> str:
     """The sentence without its opening fillers and stutters ("Okay. And you-you've" ->
     "you've"); a leading "so" is kept because it marks a summary or reflection."""
@@ -198,7 +199,7 @@ def named_entities(text: str) -> frozenset[str]:
 def clear_caches() -> None:
     """Forget cached sentences and words (benchmarks use this to time cold messages); the
     lemma and stem caches stay, as a running server's vocabulary would."""
-    for cached in (sentences, split_light, words, content_stems):
+    for cached in (sentences, split_light, words, content_stems, lead_stripped):
         cached.cache_clear()
 
 
