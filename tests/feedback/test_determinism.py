@@ -29,3 +29,9 @@ def test_empty_message_gets_neutral_feedback_without_moves() -> None:
 def test_opening_line_without_history_is_analysed() -> None:
     fb = analyze("Hi, I'm Alex. What brings you to the conference?")
     assert fb.genuine_interest
+
+
+def test_evidence_stays_exact_when_lower_casing_changes_the_text_length() -> None:
+    message = "İstanbul was lovely. Congrats on the promotion!"  # "İ".lower() is two characters
+    fb = analyze(message, partner("I just got promoted, and we celebrated in Istanbul."))
+    assert any(e.text == "Congrats on the promotion" for e in fb.evidence)
