@@ -27,18 +27,20 @@ class Runtime:
     personas: PersonaRegistry
     engine: PersonaEngine
     judge: Any | None = None  # app.llm.judge.FeedbackJudge when RAPPORT_FEEDBACK_JUDGE=llm
+    llm: Any | None = None  # app.llm.client.LLMClient: owns a connection pool to close
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         personas = load_personas(settings.personas_dir)
-        engine, judge = _build_engine(settings)
+        engine, judge, llm = _build_engine(settings)
         return cls(
             settings=settings,
             db=Database(settings.database_url),
             personas=personas,
             engine=engine,
             judge=judge,
+            llm=llm,
         )
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -51,6 +53,8 @@ class Runtime:
     async def close(self) -> None:
         if self._background:
             await asyncio.wait(self._background, timeout=5)
+        if self.llm is not None:
+            await self.llm.aclose()
         await self.db.dispose()
 
 
@@ -59,9 +63,9 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
         log.warning("background task failed: %r", task.exception())
 
 
-def _build_engine(settings: Settings) -> tuple[PersonaEngine, Any | None]:
+def _build_engine(settings: Settings) -> tuple[PersonaEngine, Any | None, Any | None]:
     if settings.resolved_engine == "scripted":
-        return ScriptedEngine(), None
+        return ScriptedEngine(), None, None
     from app.llm.client import LLMClient
     from app.llm.engine import LLMEngine
     from app.llm.judge import FeedbackJudge
@@ -70,4 +74,4 @@ def _build_engine(settings: Settings) -> tuple[PersonaEngine, Any | None]:
     client = LLMClient.from_settings(settings)
     prompts = PromptLibrary(settings.prompts_dir)
     judge = FeedbackJudge(client, prompts) if settings.feedback_judge == "llm" else None
-    return LLMEngine(client, prompts), judge
+    return LLMEngine(client, prompts), judge, client

@@ -209,7 +209,12 @@ class TurnService:
             return None
         ctx = turn.context
         return asyncio.create_task(
-            self.runtime.judge.judge(ctx.history[-1].content, ctx.history[:-1], ctx.feedback)
+            self.runtime.judge.judge(
+                ctx.history[-1].content,
+                ctx.history[:-1],
+                ctx.feedback,
+                partner_name=ctx.persona.name,
+            )
         )
 
     def _after_reply(self, turn: PreparedTurn) -> None:
