@@ -35,7 +35,15 @@ _NOT_ACTIONS = wordset(
     agree see saw say said get got tell told wish need try tried used believe"""
 )
 _TRAILING = re.compile(r"\s+(?:to|in|at|on|for|of|with|the|a|an)$", re.I)
-_STOP_AT = re.compile(r"\b(?:and|but|so|because|which|who|when|though|although)\b.*", re.I)
+_STOP_AT = re.compile(
+    r"(?:[,;:]|\b(?:and|but|so|because|which|who|when|though|although|for|since|until|last|"
+    r"ago|before|after|then|during|while)\b).*",
+    re.I,
+)
+# Turning points make the best questions ("I left teaching" over "I taught chemistry").
+_CHANGES = wordset(
+    "leave quit move switch join start found launch build change stop become retire return sell"
+)
 # simplemma reads "left" as the adjective; in "I left X" it is always the verb.
 _PAST_OVERRIDES = {"left": "leave"}
 _SWAP = {
@@ -55,19 +63,23 @@ def _swap(phrase: str) -> str:
 
 
 def _action_question(statement: str) -> str | None:
-    """'I left teaching last year' -> 'what made you leave teaching last year'."""
+    """'I left teaching last year' -> '"What made you leave teaching?"'."""
+    found: list[tuple[str, str]] = []
     for m in _DID.finditer(statement):
         verb = m.group(1).lower()
         if verb in _NOT_ACTIONS or verb in STOP_WORDS or lemma(verb) in _NOT_ACTIONS:
             continue
-        obj = " ".join(_STOP_AT.sub("", m.group(2)).split()[:4])
-        obj = _TRAILING.sub("", obj).strip(" ,;:-")
-        if not obj:
-            continue
+        obj_words = _STOP_AT.sub("", m.group(2)).split()[:4]
+        if "to" in obj_words[1:]:  # "teaching to join a team": the purpose is another clause
+            obj_words = obj_words[: obj_words.index("to", 1)]
+        obj = _TRAILING.sub("", " ".join(obj_words)).strip(" ,;:-")
         base = _PAST_OVERRIDES.get(verb) or lemma(verb)
-        if base != verb or verb.endswith("ed"):
-            return f'"What made you {base} {_swap(obj)}?"'
-    return None
+        if obj and (base != verb or verb.endswith("ed")):
+            found.append((base, obj))
+    if not found:
+        return None
+    base, obj = next((f for f in found if f[0] in _CHANGES), found[0])
+    return f'"What made you {base} {_swap(obj)}?"'
 
 
 def _name(ctx: Context) -> str | None:
@@ -108,15 +120,18 @@ def _topic(texts: Sequence[str], ctx: Context) -> str | None:
     the move's evidence first, else from the whole message."""
     for text in texts:
         picked = prefixes(content_stems(text))
-        said: list[str] = []
+        used = {w.lower() for w in raw_words(text)}
+        by_stem: dict[str, str] = {}
         for tok in raw_words(ctx.partner_last):
             low = tok.lower()
-            if low in STOP_WORDS or tok in said or "'" in low:
+            key = stem(low)[:PREFIX]
+            if low in STOP_WORDS or "'" in low or key not in picked:
                 continue
-            if stem(low)[:PREFIX] in picked:
-                said.append(tok)
-        if said:
-            return " ".join(said[:3])
+            # one word per stem, the user's own form first ("teaching" over "taught")
+            if key not in by_stem or (low in used and by_stem[key].lower() not in used):
+                by_stem[key] = tok
+        if by_stem:
+            return " ".join(list(by_stem.values())[:3])
     return None
 
 
