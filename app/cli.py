@@ -33,6 +33,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    timeout_keep_alive: Annotated[
+        int, typer.Option(help="Seconds an idle connection is kept; outlive the load balancer's.")
+    ] = 5,
 ) -> None:
     """Run migrations to head, then serve the API."""
     import uvicorn
@@ -59,6 +62,7 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=False,
+        timeout_keep_alive=timeout_keep_alive,
     )
 
 

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore", populate_by_name=True)
 
     database_url: str = DEFAULT_DB
+    # Per worker process: replicas x workers x (pool + overflow) must stay under PostgreSQL's
+    # max_connections (100 by default), or put PgBouncer in front.
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_max_overflow: int = Field(10, ge=0, le=200)
     engine: Literal["scripted", "llm"] | None = None  # None: llm when an endpoint/key is set
     auth: Literal["keys", "open"] = "keys"
     host: str = "127.0.0.1"

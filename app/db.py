@@ -39,11 +39,18 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    # hide_parameters: a database error would otherwise quote the learner's message in the log.
     _ensure_sqlite_dir(url)
     if make_url(url).get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+        return create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=True,
+            hide_parameters=True,
+        )
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -61,9 +68,9 @@ def create_engine(url: str) -> AsyncEngine:
 class Database:
     """The engine and its session factory; built once in the app's lifespan."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite allows one writer at a time, and a blocked writer sleeps in SQLite's busy
         # handler with growing back-off (seconds of tail latency under load). Queueing the

@@ -13,3 +13,6 @@ TURN_SECONDS = Histogram(
 GENUINE_INTEREST = Counter("rapport_feedback_total", "Feedback given", ["value"])
 OUTCOMES = Counter("rapport_outcomes_total", "Conversations ended", ["outcome"])
 LLM_FAILURES = Counter("rapport_llm_failures_total", "Replies the model failed to produce")
+RATE_LIMIT_STORE_ERRORS = Counter(
+    "rapport_rate_limit_store_errors_total", "Requests let through because the limit store failed"
+)

@@ -27,6 +27,10 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several replicas starting at once on a fresh database would all try to create the
+            # schema; the first takes this lock, the others wait and then find it at head.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
         context.run_migrations()
 
 

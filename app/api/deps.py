@@ -30,7 +30,10 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit runs when the handler returns, before the response is sent. With
+# the default ("request") scope FastAPI sends the answer first, so a 201 or 204 could be
+# acknowledged and then lost to a crash or a failed commit.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 _KEY_CACHE_SECONDS = 5.0  # a revoked key stops working within this long on every worker
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -80,5 +81,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The type and where it happened, not the message: driver errors quote the values they
+        # were given, and those can be a learner's words.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error(
+            "unhandled %s on %s %s\n%s",
+            type(exc).__name__,
+            request.method,
+            request.scope.get("route").path if request.scope.get("route") else "?",
+            frames,
+        )
         return problem(500, "Internal error", "Something went wrong on our side.", "internal")

@@ -9,6 +9,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 MAX_MESSAGE = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# Valid JSON ("\ud800") but not valid Unicode: no database or UTF-8 encoder accepts it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _clean_message(value: str) -> str:
@@ -17,6 +19,8 @@ def _clean_message(value: str) -> str:
         raise ValueError("the message is empty; write 1 to 2,000 characters")
     if len(text) > MAX_MESSAGE:
         raise ValueError(f"the message is {len(text):,} characters; the limit is 2,000")
+    if _SURROGATE.search(text):
+        raise ValueError("the message is not valid Unicode (it contains a lone surrogate)")
     if _CONTROL.search(text):
         raise ValueError(
             "the message contains control characters; only newline and tab are allowed"

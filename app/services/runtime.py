@@ -36,7 +36,11 @@ class Runtime:
         engine, judge, llm = _build_engine(settings)
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=Database(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+            ),
             personas=personas,
             engine=engine,
             judge=judge,

@@ -49,5 +49,6 @@ def render_demo(demo_key: str | None, persona: str = "recruiter") -> str:
 
 @router.get("/demo", include_in_schema=False, response_class=HTMLResponse)
 async def demo() -> HTMLResponse:
-    return HTMLResponse(render_demo(os.environ.get(DEMO_KEY_ENV)),
-                        headers={"Cache-Control": "no-cache"})
+    return HTMLResponse(
+        render_demo(os.environ.get(DEMO_KEY_ENV)), headers={"Cache-Control": "no-cache"}
+    )

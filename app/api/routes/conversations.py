@@ -26,7 +26,7 @@ async def list_conversations(
     tenant: TenantDep,
     user_ref: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     service = ConversationService(runtime, session)
     return await service.list(tenant, user_ref=user_ref, limit=limit, offset=offset)
@@ -39,7 +39,7 @@ async def learner_conversations(
     session: SessionDep,
     tenant: TenantDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     service = ConversationService(runtime, session)
     return await service.list(tenant, user_ref=user_ref, limit=limit, offset=offset)
