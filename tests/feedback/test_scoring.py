@@ -55,3 +55,13 @@ def test_tip_after_a_hijack_quotes_the_partners_question() -> None:
 def test_tip_is_one_sentence() -> None:
     tip = analyze("Cool.", partner(LINE)).tip
     assert tip.count(". ") == 0 and tip.endswith((".", "?", '"'))
+
+
+def test_tip_picks_the_partners_turning_point_over_other_actions() -> None:
+    line = "I taught chemistry for four years, then I left teaching to join a recruiting team."
+    assert '"What made you leave teaching?"' in analyze("ok", partner(line)).tip
+
+
+def test_tip_after_a_follow_up_names_what_it_picked_up() -> None:
+    tip = analyze("What made you leave teaching?", partner(LINE)).tip
+    assert tip.startswith('Strong follow-up on "teaching"')
