@@ -19,10 +19,10 @@ from functools import lru_cache
 import simplemma
 
 from app.dialogue.engine import ReplyContext
-from app.dialogue.machine import stage_rank
+from app.dialogue.machine import THRESHOLD, stage_rank
 from app.dialogue.types import Outcome, Stage
 from app.feedback.types import NEGATIVE_MOVES, Move, Utterance
-from app.personas.schema import Hook, Persona, Question
+from app.personas.schema import Hook, Persona, Question, Reward
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
@@ -68,6 +68,45 @@ MAX_PARTS = 3
 TOPIC_MEMORY = 3  # persona messages searched back for the topic still on the table
 STICKINESS = 1  # a follow-up stays on the current topic unless another one is clearly asked
 ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half the time
+
+# --- asking for a favour ----------------------------------------------------------------------
+# An ask is a request frame followed, in the same sentence, by a favour: "could you introduce me
+# to Marcus", "would it make sense to set up a follow-up", "can I send you my resume". Both lists
+# are matched on lemmas, with softeners ("really", "maybe") taken out first.
+REQUEST_FRAMES = (
+    "could you", "can you", "would you", "will you", "could we", "can we", "shall we",
+    "should we", "could i", "can i", "may i", "might i", "would it make sense",
+    "would it be possible", "would it be ok", "would it be okay", "any chance",
+    "do you think you could", "would you mind", "mind if i", "how about", "let's",
+    "i'd love", "i would love", "i'd like", "i would like", "it would be great",
+    "would be great if", "i'd be grateful", "i'd appreciate", "i would appreciate",
+)  # fmt: skip
+FAVOURS = (
+    "introduce", "introduction", "intro", "connect me", "connect us", "connect with",
+    "put me in touch", "put us in touch", "in touch with", "refer", "referral", "recommend me",
+    "pass my", "pass it along", "pass along", "pass it on", "forward my", "send you my",
+    "send my", "my resume", "my cv", "my portfolio", "my deck", "coffee", "lunch",
+    "breakfast", "follow up", "follow-up", "meeting", "meet", "a call", "quick call",
+    "call with", "set up", "schedule", "book a", "arrange", "next step", "loop in",
+    "loop me in", "apply", "interview", "demo", "pilot", "visit", "come and see", "come see",
+    "come by", "sit in", "shadow", "get together", "catch up", "chat again", "talk again",
+)  # fmt: skip
+SOFTENERS = frozenset(
+    re.findall(
+        r"\w+", "really just maybe possibly perhaps please also ever actually kindly honestly"
+    )
+)
+# A frame followed by one of these asks to be told something, not for a favour.
+INFO_VERBS = frozenset(
+    re.findall(
+        r"\w+",
+        """tell explain describe share talk say hear know learn ask elaborate clarify think
+        remind expand walk give imagine recall remember guess""",
+    )
+)
+FRAME_FILLER = frozenset({"to", "i", "we", "you", "a", "an", "the"})  # lemmas: "me" is "i"
+INFO_QUESTION = frozenset({"what", "which", "who", "why"})  # "what would you need to see ..."
+WARM_STAGES = frozenset({Stage.OPPORTUNITY, Stage.CLOSING})
 
 
 class ScriptedEngine:
@@ -171,6 +210,49 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
+def _find(words: tuple[str, ...], phrase: tuple[str, ...]) -> int:
+    """Where `phrase` starts in `words`, or -1."""
+    n = len(phrase)
+    return next((i for i in range(len(words) - n + 1) if words[i : i + n] == phrase), -1)
+
+
+@lru_cache(maxsize=1)
+def _ask_phrases() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    return tuple(map(lemmas, REQUEST_FRAMES)), tuple(map(lemmas, FAVOURS))
+
+
+def asks_for_favour(text: str, reward: Reward | None = None, *, pitched: bool = False) -> bool:
+    """Whether the user asks for something: an introduction, a referral, a meeting, ...
+
+    `reward` adds that persona's own words for its reward. `pitched` (the analyzer called the
+    line a pitch) makes any request frame an ask: "could you pass it on?" needs no favour word.
+    """
+    frames, favours = _ask_phrases()
+    extra = tuple(lemmas(k) for k in reward.keywords) if reward is not None else ()
+    for sentence in SENTENCE_END.split(text.replace("\u2019", "'")):
+        words = tuple(w for w in lemmas(sentence) if w not in SOFTENERS)
+        start, frame = _frame(words, frames)
+        if frame is None or (start > 0 and words[start - 1] in INFO_QUESTION):
+            continue
+        rest = words[start + len(frame) :]
+        head = next((w for w in rest if w not in FRAME_FILLER), "")
+        if head in INFO_VERBS:
+            continue  # "could you tell me about the interview?" asks to be told
+        if pitched or any(_contains(rest, phrase) for phrase in (*favours, *extra)):
+            return True
+    return False
+
+
+def _frame(
+    words: tuple[str, ...], frames: tuple[tuple[str, ...], ...]
+) -> tuple[int, tuple[str, ...] | None]:
+    """The earliest request frame in the sentence (the longest one at that place)."""
+    found = [(i, f) for f in frames if (i := _find(words, f)) >= 0]
+    if not found:
+        return -1, None
+    return min(found, key=lambda x: (x[0], -len(x[1])))
+
+
 # Keyed by identity: personas are unhashable models, and tenant personas may share an id.
 # Bounded, because tenant personas are built per request and would otherwise pile up.
 _INDEXES: dict[int, tuple[Persona, PersonaIndex]] = {}
@@ -204,6 +286,9 @@ class _Reply:
         last = ctx.history[-1] if ctx.history else None
         self.user = last.content if last is not None and last.role == "user" else ""
         self.parts: list[str] = []
+        pitched = Move.PITCH in self.moves
+        asked = asks_for_favour(self.user, ctx.persona.reward, pitched=pitched)
+        self.ask: str | None = self._answer_to_ask() if asked else None
 
     # each step appends zero or more parts; the order is the order of speech
     def compose(self) -> list[str]:
@@ -211,7 +296,7 @@ class _Reply:
             self._goodbye()
             return self.parts
         cooling = self.after.stage is Stage.COOLING
-        lead = self._reaction()
+        lead = self._ask_reply() if self.ask else self._reaction()
         self._substance(short=cooling)
         if cooling:
             self._say(self.persona.reactions.cooling, "cooling")
@@ -228,6 +313,11 @@ class _Reply:
         return self.parts
 
     # -- choosing lines --------------------------------------------------------------------
+
+    def _pick_first_fresh(self, slot: str, *pools: Sequence[str]) -> str:
+        """A line from the first pool with one not said yet; else reuse from the first pool."""
+        fresh = next((p for p in pools if any(x not in self.said for x in p)), None)
+        return self._say(fresh or next(p for p in pools if p), slot)
 
     def _pick(self, lines: Sequence[str], slot: str) -> str:
         fresh = [line for line in lines if line not in self.said and line not in self.parts]
@@ -253,7 +343,7 @@ class _Reply:
         if self.after.outcome is Outcome.WALKED_AWAY:
             self._say(self.persona.reactions.walk_away, "walk_away")
         elif self.after.outcome is Outcome.WARM_CLOSE:
-            if not any(line in self.said for line in self.persona.reward.offer):
+            if not self._offered():
                 self._say(self.persona.reward.offer, "reward")
             self._say(closings.warm, "warm")
         else:
@@ -285,8 +375,35 @@ class _Reply:
         return None
 
     def _offer_on_table(self) -> bool:
-        warm = self.after.stage in {Stage.OPPORTUNITY, Stage.CLOSING}
-        return warm and any(line in self.said for line in self.persona.reward.offer)
+        return self.after.stage in WARM_STAGES and self._offered()
+
+    def _offered(self) -> bool:
+        """The reward was offered, or granted when the user asked for it."""
+        reward = self.persona.reward
+        return any(line in self.said for line in [*reward.offer, *reward.accept])
+
+    # -- an ask for a favour ---------------------------------------------------------------
+
+    def _answer_to_ask(self) -> str:
+        """'deflect' while the persona is cooling (the user has been pitching), 'accept' once
+        trust or the stage supports the reward, else a warm 'defer'."""
+        if self.after.stage is Stage.COOLING:
+            return "deflect"
+        earned = (
+            self.after.stage in WARM_STAGES
+            or self.ctx.before.stage in WARM_STAGES
+            or self.after.trust >= THRESHOLD[Stage.OPPORTUNITY]
+        )
+        return "accept" if earned else "defer"
+
+    def _ask_reply(self) -> str:
+        reward, reactions = self.persona.reward, self.persona.reactions
+        if self.ask == "accept":
+            offer = [] if self._offered() else reward.offer
+            return self._pick_first_fresh("ask:accept", reward.accept, offer, reward.confirm)
+        if self.ask == "defer":
+            return self._pick_first_fresh("ask:defer", reward.defer, reactions.pitch)
+        return self._say(reactions.pitch, "pitch")
 
     def _new_name(self) -> str | None:
         """The name the user just gave, unless they gave it before."""
@@ -321,8 +438,10 @@ class _Reply:
         self.parts.append(line)
 
     def _substance_lines(self) -> Sequence[str] | None:
-        if self.moves & {Move.PITCH, Move.MINIMAL}:
-            return None  # the reaction says it all; answering would reward the pitch
+        if self.ask or self.moves & {Move.PITCH, Move.MINIMAL}:
+            # The reaction says it all: an ask is answered yes or not yet, and answering a
+            # pitch would reward it.
+            return None
         current = self._current_topic()
         if not self._asked():
             # A statement is no invitation to change the subject; only listening (a reflection,
@@ -394,6 +513,8 @@ class _Reply:
         the reward offer: a reply that opens up about everything at once sounds rehearsed."""
         if self.after.stage is Stage.OPPORTUNITY and self.ctx.before.stage is not Stage.OPPORTUNITY:
             return
+        if self.ask == "accept":
+            return  # the yes is the news of this turn; the secret keeps for the next one
         hooks = [self.persona.hook(hook_id) for hook_id in self.after.unlocked_hooks]
         if any(h is not None and any(r in self.parts for r in h.reveal) for h in hooks):
             return
@@ -406,7 +527,8 @@ class _Reply:
         if stage is self.ctx.before.stage:
             return
         if stage is Stage.OPPORTUNITY:
-            self._say(self.persona.reward.offer, "reward")
+            if self.ask != "accept":  # a yes to the ask has named the reward already
+                self._say(self.persona.reward.offer, "reward")
         elif stage is Stage.CLOSING:
             self._say(self.persona.closings.wrap_up, "wrap_up")
 
@@ -415,10 +537,13 @@ class _Reply:
             return
         if len(self.parts) >= MAX_PARTS:
             return  # enough said this turn; the user has plenty to respond to
-        if self.after.stage is Stage.OPPORTUNITY and not self._asked():
+        if self.after.stage is Stage.OPPORTUNITY and not self._asked() and self.ask is None:
             self._say(self.persona.reward.confirm, "confirm")  # the offer is on the table
             return
-        if self._asked() and self._chance("ask_back") >= ASK_BACK_CHANCE:
+        if self.ask == "accept":
+            return  # the yes ends the turn; the user will want to say thank you
+        # After a 'not yet' the persona keeps the conversation going with a question.
+        if self.ask is None and self._asked() and self._chance("ask_back") >= ASK_BACK_CHANCE:
             return
         question = self._next_question()
         if question is not None:

@@ -26,10 +26,8 @@ DEFAULT_DIFFICULTY = "normal"
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
 Lines = Annotated[list[Text], Field(min_length=1)]
-Keywords = Annotated[
-    list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]],
-    Field(min_length=1),
-]
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+Keywords = Annotated[list[Keyword], Field(min_length=1)]
 # YAML gives strings; strict mode would refuse them for an enum, so the stage fields relax it.
 StageName = Annotated[Stage, Field(strict=False)]
 
@@ -149,6 +147,25 @@ class Reward(_Model):
     confirm: Lines = Field(
         description="Lines that firm up the offer once made, when the user has not asked "
         "anything new ('So, coffee next week?')."
+    )
+    accept: list[Text] = Field(
+        default_factory=list,
+        description="Yes to a user who asks for the reward (or a favour like it) once trust "
+        "supports it, naming who or what ('Of course. I'll email Marcus tonight.'). Without "
+        "them the engine says an offer line, or a confirm line once the offer was made.",
+    )
+    defer: list[Text] = Field(
+        default_factory=list,
+        description="A warm 'not yet' to a user who asks for the reward or a favour before "
+        "trust supports it ('Let's keep talking first. Email me after the fair.'). Without "
+        "them the engine uses reactions.pitch.",
+    )
+    keywords: list[Keyword] = Field(
+        default_factory=list,
+        description="Words or phrases (any word form) that show a request is for this reward, "
+        "beyond the generic ones the engine knows (introduce, referral, coffee, meeting, "
+        "resume, ...), e.g. 'walk the floor'. Names alone are not asks: 'would you tell me "
+        "about Marcus' asks for nothing.",
     )
 
 

@@ -65,7 +65,8 @@ def _yaml_lines(who: Persona) -> list[str]:
         lines += [*hook.reveal, *hook.deeper, *hook.guarded]
     for name in type(who.reactions).model_fields:
         lines += getattr(who.reactions, name)
-    lines += [*who.reward.offer, *who.reward.confirm, *who.closings.wrap_up]
+    lines += [*who.reward.offer, *who.reward.confirm, *who.reward.accept, *who.reward.defer]
+    lines += [*who.closings.wrap_up]
     lines += [*who.closings.warm, *who.closings.neutral, *(q.text for q in who.questions)]
     return lines
 
@@ -166,7 +167,7 @@ async def test_asking_about_an_unlocked_hook_goes_deeper_into_it() -> None:
 @pytest.mark.parametrize("persona_id", PERSONA_IDS)
 async def test_deflects_a_pitch_in_character_without_answering_it(persona_id: str) -> None:
     who = persona(persona_id)
-    pitch = "I'd love to show you what I can do. Could you pass my resume along or book a demo?"
+    pitch = "I'm exactly who you need. I've shipped products used by millions of people."
     answer = await Conversation(who).say(pitch, PITCHER[0])
     assert any(answer.startswith(line) for line in who.reactions.pitch)
     fact_lines = [line for fact in who.facts for line in [*fact.answers, *fact.deeper]]
@@ -183,7 +184,7 @@ async def test_asking_for_the_reward_once_offered_is_taken_as_a_yes() -> None:
     assert any(offer in conversation.history[-1].content for offer in who.reward.offer)
     ask = feedback(45, Move.PITCH)  # a favour request, which the analyzer may call a pitch
     answer = await conversation.say("Could you introduce me to Marcus?", ask)
-    assert any(line in answer for line in who.reward.confirm)
+    assert any(line in answer for line in [*who.reward.accept, *who.reward.confirm])
     assert not any(line in answer for line in who.reactions.pitch)
 
 

@@ -180,6 +180,12 @@ def test_card_without_coaching_data_gets_working_defaults_and_says_so(card_v2):
     assert "character_book.entries[2]" in warnings  # the disabled entry was skipped, and said so
 
 
+def test_card_without_coaching_data_can_say_yes_and_not_yet_to_an_ask(card_v2):
+    reward = card_to_persona(card_v2).persona.reward
+    assert reward.accept and reward.defer
+    assert all("coffee" in line.lower() for line in reward.accept)  # the default reward, named
+
+
 def test_bare_card_with_only_a_name_still_makes_a_valid_persona():
     imported = card_to_persona({"spec": SPEC_V2, "spec_version": "2.0", "data": {"name": "Sol"}})
     assert imported.persona.id == "sol"
