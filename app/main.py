@@ -43,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
         description="Practise networking conversations that reward genuine interest.",
+        responses=problems.openapi_responses(),
     )
+    problems.publish_schema(app)
     app.state.settings = settings
     app.state.key_cache = {}
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.redis_url)

@@ -9,11 +9,49 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import RapportError
 
 log = logging.getLogger("rapport")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, the body of every error."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable and machine-readable, e.g. conversation_ended.")
+    errors: list[dict[str, str]] | None = Field(
+        None, description="Per-field problems of a 422: {field, message}."
+    )
+    retry_after: int | None = Field(None, description="Seconds to wait, with a 429.")
+
+
+_DESCRIPTIONS = {
+    401: "No key, or a key that is unknown or revoked",
+    403: "The key may not do this (e.g. a publishable key from another origin)",
+    404: "No such persona or conversation for this key",
+    409: "The conversation has ended, or another turn on it was taken first",
+    413: "The request body is too large",
+    422: "The request is not valid; `errors` names each field",
+    429: "Rate limited; see Retry-After",
+    503: "The language model is unavailable (code llm_unavailable)",
+}
+
+
+def openapi_responses() -> dict[int | str, dict[str, Any]]:
+    """The error responses every route can give, for FastAPI's `responses=`."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        status: {"description": text, "content": {PROBLEM: {"schema": schema}}}
+        for status, text in _DESCRIPTIONS.items()
+    }
+
+
 PROBLEM = "application/problem+json"
 _HTTP_CODES = {
     400: "bad_request",
@@ -84,11 +122,21 @@ def install(app: FastAPI) -> None:
         # The type and where it happened, not the message: driver errors quote the values they
         # were given, and those can be a learner's words.
         frames = "".join(traceback.format_tb(exc.__traceback__))
-        log.error(
-            "unhandled %s on %s %s\n%s",
-            type(exc).__name__,
-            request.method,
-            request.scope.get("route").path if request.scope.get("route") else "?",
-            frames,
-        )
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, route, frames)
         return problem(500, "Internal error", "Something went wrong on our side.", "internal")
+
+
+def publish_schema(app: FastAPI) -> None:
+    """Add the Problem schema to the OpenAPI document (no route returns it as a model)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema()
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -9,6 +9,17 @@ from app.api.streaming import turn_events, wants_stream
 from app.services.conversations import ConversationService
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
+# A turn answers JSON, or with `Accept: text/event-stream` server-sent events: feedback, delta*,
+# state, done (the JSON answer), or error (a problem document).
+TURN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The turn: feedback, the persona's reply and the new state",
+        "content": {
+            "application/json": {},
+            "text/event-stream": {"schema": {"type": "string"}},
+        },
+    }
+}
 
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED)
@@ -60,7 +71,9 @@ async def delete_conversation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/conversations/{conversation_id}/turns", response_model=None)
+@router.post(
+    "/conversations/{conversation_id}/turns", response_model=None, responses=TURN_RESPONSES
+)
 async def take_turn(
     conversation_id: str, body: TurnIn, request: Request, turns: TurnsDep, tenant: TenantDep
 ) -> dict[str, Any] | EventSourceResponse:
@@ -70,7 +83,9 @@ async def take_turn(
     return (await turns.take(tenant, conversation_id, body.content)).to_json()
 
 
-@router.post("/conversations/{conversation_id}/retry", response_model=None)
+@router.post(
+    "/conversations/{conversation_id}/retry", response_model=None, responses=TURN_RESPONSES
+)
 async def retry_turn(
     conversation_id: str, request: Request, turns: TurnsDep, tenant: TenantDep
 ) -> dict[str, Any] | EventSourceResponse:
