@@ -6,9 +6,11 @@ fills the rest from `card_defaults.yaml` and says so in warnings. Export writes 
 whose visible fields read well in any tool and keeps the whole persona under
 `data.extensions.rapport`, so a re-import gives the same persona back.
 
-Fields a persona has no place for (other tools' `extensions`, the creator, tags, a hand-written
-lorebook, ...) live in a sidecar `<id>.card.json` beside the persona YAML, and a PNG's picture in
-`<id>.card.png`; export merges them back, so they survive a round trip.
+Other tools' `extensions` keys go into the persona's own `extensions` field, so they survive a
+round trip wherever the persona is stored (a YAML file, or a tenant persona posted over the API).
+Card fields a persona has no place for (the creator, tags, a hand-written lorebook, V3-only
+fields, ...) live in a sidecar `<id>.card.json` beside the persona YAML, and a PNG's picture in
+`<id>.card.png`; export merges them back.
 
 PNG cards carry the card as base64 JSON in a `tEXt` chunk: `chara` (V2) or `ccv3` (V3). Chunks
 are read and written with the standard library (struct + zlib).
@@ -34,11 +36,11 @@ import yaml
 from pydantic import ValidationError
 
 from app.errors import InvalidInput
-from app.personas.schema import Persona, Reactions
+from app.personas.schema import CARD_EXTENSION, Persona, Reactions
 
 SPEC_V2 = "chara_card_v2"
 SPEC_V3 = "chara_card_v3"
-EXTENSION_KEY = "rapport"
+EXTENSION_KEY = CARD_EXTENSION
 EXTENSION_VERSION = 1
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
@@ -78,7 +80,11 @@ class CardError(InvalidInput):
 
 @dataclass
 class CardExtras:
-    """What a card carries beyond the persona: kept in the sidecar and merged back on export."""
+    """What a card carries beyond the persona: kept in the sidecar and merged back on export.
+
+    `extensions` is only read from sidecars written before personas kept their own; import
+    puts other tools' extensions on the persona.
+    """
 
     extensions: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
@@ -331,6 +337,8 @@ def card_to_persona(
         fields = _from_card(data, name, sub, warnings)
     if persona_id is not None:
         fields["id"] = persona_id
+    if extensions:
+        fields["extensions"] = {**(fields.get("extensions") or {}), **extensions}
     warnings.extend(sub.warnings())
     persona = validate_persona(fields, source=f"card {name!r}")
     kept = {k: data[k] for k in (*CARD_ONLY_FIELDS, *V3_ONLY_FIELDS) if k in data}
@@ -339,7 +347,7 @@ def card_to_persona(
     picture = without_card_chunks(avatar) if avatar else None
     if picture == plain_png(persona.id):
         picture = None  # our own placeholder: nothing worth keeping
-    extras = CardExtras(extensions, kept, picture)
+    extras = CardExtras(fields=kept, avatar=picture)
     return Imported(persona, extras, warnings, spec)
 
 
@@ -634,7 +642,9 @@ def describe(fields: dict[str, Any]) -> str:
 def persona_to_card(persona: Persona, extras: CardExtras | None = None) -> dict[str, Any]:
     """A valid V2 card; our persona under extensions.rapport, other extensions left as they were."""
     extras = extras or CardExtras()
-    stored = persona.model_dump(mode="json", exclude_none=True)
+    # Other tools' extensions sit beside ours in data.extensions, not inside the stored persona:
+    # a tool that edits or drops one there must not be overruled by a stale copy on re-import.
+    stored = persona.model_dump(mode="json", exclude_none=True, exclude={"extensions"})
     data: dict[str, Any] = {
         "name": persona.name,
         "description": describe(stored),
@@ -656,6 +666,7 @@ def persona_to_card(persona: Persona, extras: CardExtras | None = None) -> dict[
     data.update({k: v for k, v in extras.fields.items() if k in CARD_ONLY_FIELDS})
     data["extensions"] = {
         **extras.extensions,
+        **copy.deepcopy(persona.extensions),
         EXTENSION_KEY: {"version": EXTENSION_VERSION, "persona": stored},
     }
     return {"spec": SPEC_V2, "spec_version": "2.0", "data": data}
@@ -731,7 +742,9 @@ def save_extras(persona_file: Path, extras: CardExtras) -> list[Path]:
     written = []
     if extras.extensions or extras.fields:
         side = sidecar_path(persona_file)
-        body = {"extensions": extras.extensions, "fields": extras.fields}
+        body: dict[str, Any] = {"fields": extras.fields}
+        if extras.extensions:  # a sidecar that predates Persona.extensions, saved again
+            body["extensions"] = extras.extensions
         side.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(side)
     if extras.avatar:
@@ -755,10 +768,18 @@ def load_extras(persona_file: Path) -> CardExtras:
     return extras
 
 
+def stored_fields(persona: Persona) -> dict[str, Any]:
+    """The persona as JSON data, without empty extensions (a card carries them beside it)."""
+    fields = persona.model_dump(mode="json", exclude_none=True, exclude={"extensions"})
+    if persona.extensions:
+        fields["extensions"] = persona.model_dump(mode="json", include={"extensions"})["extensions"]
+    return fields
+
+
 def persona_yaml(persona: Persona, header: list[str] | None = None) -> str:
     """The persona as a YAML file in field order; header lines become comments at the top."""
     body = yaml.safe_dump(
-        persona.model_dump(mode="json", exclude_none=True),
+        stored_fields(persona),
         sort_keys=False,
         allow_unicode=True,
         width=100,

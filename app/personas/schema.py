@@ -22,6 +22,7 @@ from app.dialogue.types import Stage
 from app.errors import InvalidInput
 
 DEFAULT_DIFFICULTY = "normal"
+CARD_EXTENSION = "rapport"  # the key of a card's data.extensions that holds the persona
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
@@ -216,6 +217,10 @@ class Persona(_Model):
     reward: Reward
     closings: Closings
     difficulties: dict[Slug, DifficultyRules]
+    extensions: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Other tools' Character Card data.extensions, kept as is; engines ignore it.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Persona:
@@ -230,6 +235,12 @@ class Persona(_Model):
                 )
         if DEFAULT_DIFFICULTY not in self.difficulties:
             raise ValueError(f"difficulties must include {DEFAULT_DIFFICULTY!r}")
+        if CARD_EXTENSION in self.extensions:
+            # A card export writes the persona itself under this key; a copy here would be
+            # overwritten on export and would nest the persona inside itself on re-import.
+            raise ValueError(
+                f"extensions: {CARD_EXTENSION!r} is reserved for Rapport's own card data"
+            )
         return self
 
     def public(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from app.personas.cards import (
     with_png_text,
 )
 from app.personas.registry import load_persona_file, load_personas
+from app.personas.schema import Persona
 from tests.personas_authoring.conftest import PERSONAS_DIR
 
 
@@ -113,7 +114,38 @@ def test_ccv3_chunk_wins_over_chara_when_both_are_present(card_v2):
     assert card_from_png(with_png_text(plain_png("x", 4), texts))["data"]["name"] == "Dana Okafor"
 
 
-def test_unknown_extensions_survive_import_sidecar_export_and_reimport(card_v2, tmp_path):
+def test_unknown_extensions_go_into_the_persona_and_survive_a_round_trip_without_sidecar(card_v2):
+    imported = card_to_persona(card_v2)
+    foreign = card_v2["data"]["extensions"]
+    assert imported.persona.extensions == foreign
+    assert imported.extras.extensions == {}
+
+    exported = persona_to_card(imported.persona)  # the model alone: no sidecar, no extras
+    extensions = exported["data"]["extensions"]
+    assert {k: v for k, v in extensions.items() if k != "rapport"} == foreign
+    assert "extensions" not in extensions["rapport"]["persona"]  # beside ours, not inside
+
+    again = card_to_persona(exported)
+    assert again.persona == imported.persona
+
+
+def test_an_extension_another_tool_dropped_stays_dropped_on_reimport(card_v2):
+    exported = persona_to_card(card_to_persona(card_v2).persona)
+    del exported["data"]["extensions"]["fav"]
+    again = card_to_persona(exported).persona
+    assert "fav" not in again.extensions
+    assert again.extensions["depth_prompt"] == card_v2["data"]["extensions"]["depth_prompt"]
+
+
+def test_extensions_are_never_public_and_rapport_is_a_reserved_key(card_v2, recruiter_data):
+    persona = card_to_persona(card_v2).persona
+    assert "extensions" not in persona.public()
+    recruiter_data["extensions"] = {"rapport": {"persona": {}}}
+    with pytest.raises(ValueError, match="reserved"):
+        Persona.model_validate(recruiter_data)
+
+
+def test_card_only_fields_survive_import_sidecar_export_and_reimport(card_v2, tmp_path):
     imported = card_to_persona(card_v2)
     yaml_path = tmp_path / f"{imported.persona.id}.yaml"
     yaml_path.write_text(persona_yaml(imported.persona), encoding="utf-8")
@@ -129,7 +161,24 @@ def test_unknown_extensions_survive_import_sidecar_export_and_reimport(card_v2, 
 
     again = card_to_persona(exported)
     assert again.persona == imported.persona
-    assert again.extras.extensions == card_v2["data"]["extensions"]
+
+
+def test_a_sidecar_written_before_personas_kept_extensions_still_exports_them(card_v2, tmp_path):
+    persona = card_to_persona(card_v2).persona.model_copy(update={"extensions": {}})
+    yaml_path = tmp_path / f"{persona.id}.yaml"
+    yaml_path.write_text(persona_yaml(persona), encoding="utf-8")
+    old = {"extensions": {"fav": True}, "fields": {"creator": "a coach"}}
+    (tmp_path / f"{persona.id}.card.json").write_text(json.dumps(old), encoding="utf-8")
+
+    exported = persona_to_card(load_persona_file(yaml_path), load_extras(yaml_path))
+    assert exported["data"]["extensions"]["fav"] is True
+    assert card_to_persona(exported).persona.extensions == {"fav": True}
+
+
+def test_a_persona_without_extensions_writes_no_extensions_key_to_yaml():
+    persona = load_persona_file(PERSONAS_DIR / "recruiter.yaml")
+    assert persona.extensions == {}
+    assert "extensions" not in persona_yaml(persona)
 
 
 def test_card_edited_in_another_tool_keeps_the_edit_and_the_coaching_data(card_v2):

@@ -62,7 +62,8 @@ def test_import_writes_yaml_and_sidecar_and_export_png_reimports_the_same(cli, t
     assert "warning:" in done.output
     persona = load_persona_file(target)
     assert persona.id == "dana"
-    assert json.loads((tmp_path / "dana.card.json").read_text())["extensions"]["fav"] is False
+    assert persona.extensions["fav"] is False
+    assert json.loads((tmp_path / "dana.card.json").read_text())["fields"]["creator"] == "a coach"
 
     png = tmp_path / "dana.png"
     assert cli.invoke(app, ["persona", "export", str(target), "--out", str(png)]).exit_code == 0

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.errors import Conflict, InvalidInput
+from app.personas.cards import card_to_persona, persona_to_card
+from app.personas.schema import Persona
 from app.personas.tenant import parse_tenant_persona
 
 BUILTINS = {"recruiter", "conference_stranger", "prospect"}
@@ -49,3 +53,15 @@ def test_a_character_card_body_is_imported_with_its_warnings(card_v2):
 def test_a_body_that_is_not_an_object_is_invalid():
     with pytest.raises(InvalidInput):
         parse_tenant_persona(["not", "a", "persona"], builtin_ids=BUILTINS)
+
+
+def test_a_card_body_keeps_its_foreign_extensions_through_storage_and_export(card_v2):
+    parsed = parse_tenant_persona(card_v2, builtin_ids=BUILTINS, persona_id="dana")
+    # What the service stores for a tenant persona, and reads back: the model as JSON.
+    stored = Persona.model_validate(json.loads(json.dumps(parsed.persona.model_dump(mode="json"))))
+    assert stored.extensions == card_v2["data"]["extensions"]
+
+    exported = persona_to_card(stored)
+    for key, value in card_v2["data"]["extensions"].items():
+        assert exported["data"]["extensions"][key] == value
+    assert card_to_persona(exported).persona == stored
