@@ -1,9 +1,10 @@
 """The offline persona engine: replies assembled from the persona's YAML, no model needed.
 
 A reply is a few parts, each picked from one list of variants in the persona file:
-a reaction to what the user did, the substance (an answer to the topic asked, deeper on a
-follow-up), a hook newly unlocked by the machine, what a stage change calls for (the reward
-offer, the wrap-up, the exit), and a question back. Variants already said in this conversation
+a reaction to what the user did (yes, not yet or no when they asked for a favour), the
+substance (an answer to the topic asked, deeper on a follow-up), a hook newly unlocked by the
+machine, what a stage change calls for (the reward offer, the wrap-up, the exit), and a
+question back. Variants already said in this conversation
 are skipped while others remain; the choice among the rest is seeded by the conversation, so the
 same conversation always gets the same replies.
 """
@@ -15,6 +16,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 import simplemma
 
@@ -107,6 +109,7 @@ INFO_VERBS = frozenset(
 FRAME_FILLER = frozenset({"to", "i", "we", "you", "a", "an", "the"})  # lemmas: "me" is "i"
 INFO_QUESTION = frozenset({"what", "which", "who", "why"})  # "what would you need to see ..."
 WARM_STAGES = frozenset({Stage.OPPORTUNITY, Stage.CLOSING})
+AskAnswer = Literal["accept", "defer", "deflect"]
 
 
 class ScriptedEngine:
@@ -288,7 +291,7 @@ class _Reply:
         self.parts: list[str] = []
         pitched = Move.PITCH in self.moves
         asked = asks_for_favour(self.user, ctx.persona.reward, pitched=pitched)
-        self.ask: str | None = self._answer_to_ask() if asked else None
+        self.ask: AskAnswer | None = self._answer_to_ask() if asked else None
 
     # each step appends zero or more parts; the order is the order of speech
     def compose(self) -> list[str]:
@@ -384,7 +387,7 @@ class _Reply:
 
     # -- an ask for a favour ---------------------------------------------------------------
 
-    def _answer_to_ask(self) -> str:
+    def _answer_to_ask(self) -> AskAnswer:
         """'deflect' while the persona is cooling (the user has been pitching), 'accept' once
         trust or the stage supports the reward, else a warm 'defer'."""
         if self.after.stage is Stage.COOLING:
