@@ -26,7 +26,7 @@ from tests.browser.support import (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium "
@@ -34,13 +34,13 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with rapport_server(tmp_path_factory.mktemp("scripted")) as running_server:
         yield running_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def keyed_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server in `keys` mode whose /demo carries a publishable key for its own origin."""
     with rapport_server(tmp_path_factory.mktemp("keys"), demo_key=True,
@@ -48,7 +48,7 @@ def keyed_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) 
         yield running_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def llm_server(chromium_path: Path,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     """A server on the LLM engine, talking to the fake model; yields it and the fake's URL."""
@@ -59,7 +59,7 @@ def llm_server(chromium_path: Path,
         yield running_server, fake
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def other_site() -> Iterator[OtherSite]:
     site = OtherSite()
     thread = threading.Thread(target=site.httpd.serve_forever, daemon=True)
@@ -68,8 +68,10 @@ def other_site() -> Iterator[OtherSite]:
     site.httpd.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path: Path) -> Iterator[Browser]:
+    # Package scope, not session: Playwright's sync API keeps an event loop running in this
+    # thread while it lives, and every later test that calls asyncio.run() would fail.
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(chromium_path),
                                               args=CHROMIUM_ARGS)
