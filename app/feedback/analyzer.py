@@ -78,6 +78,7 @@ BLOCKS_LEARNED = (
 LEARNED_REFLECTION_MIN = 0.5
 # "it was awful" about one's own story is not a verdict on the partner's world.
 SELF_SUBJECTS = wordset("it i which life mine day week year morning")
+POINTING = wordset("that this there")
 
 
 @dataclass(slots=True)
@@ -167,7 +168,10 @@ def _interjection(sentence: str, ctx: Context) -> bool:
 
 @lru_cache(maxsize=4096)
 def _pitchy(sentence: str) -> bool:
-    return any(rx.search(sentence) for rx in (cues.PRODUCT_PITCH, cues.ASK, cues.SELF_PITCH))
+    return any(
+        rx.search(sentence)
+        for rx in (cues.PRODUCT_PITCH, cues.ASK, cues.SELF_PITCH, cues.JOB_SEEKING)
+    )
 
 
 class Analyzer:
@@ -204,6 +208,13 @@ def _pitches(message: str, ctx: Context, found: _Found) -> None:
     ask = cues.ASK.search(message)
     if ask and not ctx.warm:
         found.add(Move.PITCH, ask.group(0))
+    seeking = cues.JOB_SEEKING.search(message)
+    if seeking and not ctx.warm and not _asked_what_user_seeks(ctx):
+        found.add(Move.PITCH, seeking.group(0))  # "I'm looking for a job": asks for one
+
+
+def _asked_what_user_seeks(ctx: Context) -> bool:
+    return any(cues.ASKS_WHAT_USER_SEEKS.search(q) for q in ctx.partner_questions)
 
 
 def _steering(message: str, found: _Found, ctx: Context) -> None:
@@ -218,10 +229,23 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
         if dismiss:
             found.add(Move.DISMISSIVE, dismiss.group(0))
             return
-        for verdict in cues.JUDGEMENT.finditer(sent):
-            if verdict.group("subject").lower() not in SELF_SUBJECTS:
-                found.add(Move.DISMISSIVE, verdict.group(0))
-                return
+        verdict = _verdict(sent)
+        if verdict:
+            found.add(Move.DISMISSIVE, verdict)
+            return
+
+
+def _verdict(sentence: str) -> str | None:
+    """A judgement on the partner's thing ("Rust is a fad", "Three rounds is way too slow")."""
+    for match in cues.JUDGEMENT.finditer(sentence):
+        if match.group("subject").lower() not in SELF_SUBJECTS:
+            return match.group(0)
+    for match in cues.EXCESS.finditer(sentence):
+        subject = (match.group("subject") or match.group("subject2") or "").lower()
+        # "That's way too many meetings" sympathises; "Three rounds is too slow" judges
+        if subject not in SELF_SUBJECTS | POINTING:
+            return match.group(0)
+    return None
 
 
 def _answers_partner(sents: tuple[str, ...], ctx: Context) -> bool:
@@ -252,11 +276,16 @@ def _questions(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
     questions = [s for s in sents if _is_question(s) or _untyped_question(s, message)]
     # A question after the user's own words on the partner's topic continues that thread.
     threaded = found.any(Move.ACKNOWLEDGEMENT, Move.REFLECTION) or any(
-        _links_to_partner(s, ctx, recent=True, lexical=True) for s in sents if s not in questions
+        _links_to_partner(s, ctx, recent=True, lexical=True)
+        or (FIRST_PERSON & set(words(s)) and cues.SHARED_EXPERIENCE.search(s) is not None)
+        for s in sents
+        if s not in questions
     )
     for sent in questions:
         if _interjection(sent, ctx):
             continue  # "Seriously?", "Really?": a reaction, not a question
+        if Move.DISMISSIVE in found and not _interrogative(lead_stripped(sent)):
+            continue  # "A spreadsheet for deliveries? That's a recipe for disaster.": disbelief
         if found.covers(sent, NEGATIVE_EVIDENCE) or _pitchy(sent):
             # a sales question, an ask or a judgement dressed as a question; an ask that
             # steps over the partner's news also ignores them
@@ -356,6 +385,20 @@ def _guesses_feeling(message: str, text: str) -> bool:
     return False
 
 
+def _about_own_story(message: str, text: str) -> bool:
+    """"My commute is a marathon": the verdict is on the user's own life, not the partner's."""
+    if set(words(text)[:1]) & SELF_REFERENCE:
+        return False  # "I'm sorry...", "I admire...": the user's own recognition
+    if re.search(r"\bfor (?:me|us)\b", text, re.IGNORECASE):
+        return True  # "Getting here was no joke for me"
+    for sent in sentences(message):
+        at = sent.find(text)
+        if at >= 0:
+            before = set(words(sent[:at]))
+            return bool(before & FIRST_PERSON) and not before & SECOND_PERSON
+    return False
+
+
 def _acknowledgement(message: str, ctx: Context, found: _Found) -> None:
     if not ctx.has_partner:
         return
@@ -364,6 +407,7 @@ def _acknowledgement(message: str, ctx: Context, found: _Found) -> None:
         match
         and not found.covers(match.group(0), NEGATIVE_EVIDENCE)
         and not _guesses_feeling(message, match.group(0))
+        and not _about_own_story(message, match.group(0))
     ):
         found.add(Move.ACKNOWLEDGEMENT, match.group(0))
         return
@@ -394,12 +438,22 @@ def _self_talk(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
         and not cues.SELF_PITCH.search(s)
     ]
     if not own:
+        _plain_answer(message, sents, ctx, found)
         return
     own_words = sum(len(words(s)) for s in own)
     if _self_focused(message, own, own_words, ctx, found):
         found.add(Move.SELF_FOCUS, own[0])
     elif own_words >= DISCLOSURE_MIN_WORDS:
         found.add(Move.SELF_DISCLOSURE, own[0])
+
+
+def _plain_answer(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
+    """"Mostly backend work, at a retailer in Leeds." answers "What do you do?" about oneself
+    without saying "I"."""
+    if not ctx.asked_about_user or "?" in message or found.evidence:
+        return
+    if sum(len(words(s)) for s in sents) >= DISCLOSURE_MIN_WORDS:
+        found.add(Move.SELF_DISCLOSURE, max(sents, key=lambda s: len(words(s))))
 
 
 def _self_focused(
@@ -415,8 +469,12 @@ def _self_focused(
     if not ctx.has_partner or ctx.introduced:
         return False
     # unasked talk about oneself: off their topic, or on it but taking it over
-    return own_words >= UNASKED_STORY_WORDS or not any(
-        _links_to_partner(s, ctx, recent=True, lexical=True) for s in own
+    if own_words >= UNASKED_STORY_WORDS:
+        return True
+    # "We got ours from a shelter too": a short story that says it matches theirs
+    return not any(
+        _links_to_partner(s, ctx, recent=True, lexical=True) or cues.SHARED_EXPERIENCE.search(s)
+        for s in own
     )
 
 
@@ -428,6 +486,8 @@ def _learned_reflection(message: str, sents: tuple[str, ...], ctx: Context, foun
     """
     if not ctx.has_partner or Move.REFLECTION in found or found.any(*BLOCKS_LEARNED):
         return
+    if ctx.asked_about_user and Move.SELF_DISCLOSURE in found:
+        return  # answering their question about me restates nothing of theirs
     probs = act_probabilities(message, ctx.partner_last)
     if probs["reflection"] < LEARNED_REFLECTION_MIN:
         return

@@ -94,6 +94,7 @@ def _looks_interested(message: str) -> bool:
         cues.PRODUCT_PITCH.search(message) is not None
         or cues.SELF_PITCH.search(message) is not None
         or cues.ASK.search(message) is not None
+        or cues.JOB_SEEKING.search(message) is not None
     )
     return curious and not selling
 

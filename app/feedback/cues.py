@@ -202,7 +202,30 @@ ACKNOWLEDGE = LowerCue(
     r"\bi hear you\b",
     r"\bi (?:totally |completely )?(?:get|understand) (?:that|why|how|it)\b[^.!?\n]*",
     r"\b(?:love|loved|like) (?:that|how|the idea|your)\b[^.!?\n]*",
-    r"\bthanks? (?:you )?for (?:sharing|explaining|telling)\b[^.!?\n]*",
+    r"\bthanks? (?:you )?for (?:sharing|explaining|telling|trusting|being honest|your honesty|"
+    r"putting|organi[sz]ing|the tip|the advice|pointing)\b[^.!?\n]*",
+    # a verdict on what the partner lives through or did, whatever its subject
+    r"\b(?:is|are|was|were) (?:so |really |pretty |quite |such |seriously |absolutely |just )?"
+    r"(?:an? )?(?:tough|rough|brutal|exhausting|heavy|a heavy load|a long (?:day|wait|time|road)|"
+    r"no joke|no small thing|no small feat|a lot to (?:juggle|carry|handle))\b[^.!?\n]*",
+    r"\bis (?:a |an )?(?:real |serious |huge |big |genuine |great |solid )?(?:marathon|milestone|"
+    r"achievement|accomplishment|feat|piece of work|result|win)\b[^.!?\n]*",
+    r"\b(?:can't|cannot|couldn't) (?:have )?(?:be|been) (?:easy|fun)\b[^.!?\n]*",
+    r"\b(?:takes|took|shows|showed|showing) (?:real |a lot of |so much |serious |some |genuine )?"
+    r"(?:courage|guts|grit|persistence|commitment|dedication|resilience|patience|stamina|"
+    r"discipline|nerve|heart)\b[^.!?\n]*",
+    r"\b(?:gutsy|bold|brave|courageous) (?:move|call|choice|decision|thing)\b[^.!?\n]*",
+    r"\b(?:great|impressive|amazing|huge|solid|fantastic) (?:result|outcome|win|effort)\b"
+    r"[^.!?\n]*",
+    r"\bwell[- ]deserved\b[^.!?\n]*",
+    r"\byou (?:really )?deserve (?:it|that|this)\b[^.!?\n]*",
+    r"\bgood on you\b[^.!?\n]*",
+    r"\bnice (?:work|job|one)\b[^.!?\n]*",
+    r"\b(?:are|is|were) (?:so )?lucky to have\b[^.!?\n]*",
+    r"\b(?:your|the) [\w-]+ (?:are|is|were) (?:so |really )?lucky\b[^.!?\n]*",
+    r"\byou should be (?:really |so )?(?:proud|pleased|happy)\b[^.!?\n]*",
+    r"\blook at you now\b[^.!?\n]*",
+    r"\b(?:everyone|everybody) has (?:a |an )?(?:slow|rough|bad|hard|tough|awkward)\b[^.!?\n]*",
 )
 
 BACKCHANNEL_WORDS = wordset(
@@ -250,6 +273,41 @@ DISMISSIVE = LowerCue(
     r"\bcome on\b",
     r"\banyone can do that\b",
     r"\bthat's (?:just|only) (?:a |an )?\w+ (?:job|thing)\b",
+    # denying it is the real thing, or that it amounts to much
+    r"\b(?:isn't|is not|aren't|are not|not) (?:really |even )?(?:a )?(?:real|proper|actual) "
+    r"[\w-]+\b[^.!?\n]*",
+    r"\b(?:that's|that is|it's|it is|this is) not (?:really |even )?(?:a )?(?:real |proper )?"
+    r"(?:engineering|programming|coding|work|a job|a talk|design|science|a career)\b[^.!?\n]*",
+    r"\b(?:isn't|is not|aren't|are not) (?:that|very|so) (?:many|much|big|hard|impressive|special|"
+    r"difficult|new|different|interesting)\b[^.!?\n]*",
+    r"\b(?:that's|that is|it's|it is|this is|is|are) hardly\b[^.!?\n]*",
+    r"^isn't (?:[\w-]+ ){1,3}(?:basically|just|only|really just|a bit|a little|kind of|too|way too)"
+    r" [\w-]+[^.!?\n]*",
+    # correcting them
+    r"^(?:no|nope|nah|wrong),? (?:that's not|that is not|it's not|that isn't|it isn't|you're wrong|"
+    r"actually|it doesn't)\b[^.!?\n]*",
+    r"^wrong\b[^.!?\n]*",
+    r"\b(?:that's|that is) not how (?:it|that|this) works\b[^.!?\n]*",
+    # belittling the effort, the feeling or the choice
+    r"\banyone (?:could|can) (?:do|build|write|make|learn|have done|have built)\b[^.!?\n]*",
+    r"\bwhy (?:even )?bother\b[^.!?\n]*",
+    r"\bthat's what you get for\b[^.!?\n]*",
+    r"\bwhat (?:do|did) you expect\b[^.!?\n]*",
+    r"\byou(?:'re| are) (?:just |really |totally )?(?:overthinking|overreacting|over-?complicating|"
+    r"being (?:dramatic|paranoid|exploited|naive|silly|too sensitive)|too late|too old|"
+    r"kidding yourself|doing it wrong)\b[^.!?\n]*",
+    r"\byou wasted\b[^.!?\n]*",
+    r"\b(?:someone|somebody|they|your team|your boss|you guys) (?:should|could)(?: have|'ve) "
+    r"(?:known|caught|seen|bought|used|checked|tested|listened|done)\b[^.!?\n]*",
+    r"\bi (?:don't|do not|can't|cannot) see (?:why|the point|the appeal)\b[^.!?\n]*",
+    r"\bi (?:don't|do not) get the (?:appeal|point|hype)\b[^.!?\n]*",
+    r"\bin (?:their|your) right mind\b[^.!?\n]*",
+    r"\bi(?:'d| would) never (?:trust|use|hire|touch|work|let|pick|choose)\b[^.!?\n]*",
+    r"^must be nice\b[^.!?\n]*",
+    r"\b(?:just |only )?(?:like|love|want) to complain\b[^.!?\n]*",
+    r"^classic [\w-]+[^.!?\n]*",
+    r"\bthey never learn\b[^.!?\n]*",
+    r"\b(?:is|are|'s) (?:a lot |way |much |so much )?easier than\b[^.!?\n]*",
 )
 
 # A verdict on the partner's thing ("Rust is a fad"); only a judgement when its subject is not
@@ -261,8 +319,20 @@ JUDGEMENT = _rx(
     r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
     r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|overkill|"
-    r"glorified \w+|just nepotism|nepotism|a cult)\b"
+    r"glorified \w+|just nepotism|nepotism|a cult|tiny|an? dinosaurs?|dinosaurs|"
+    r"a recipe for disaster|a rookie mistake|a (?:pretty |really )?low bar|a dead end|obsolete|"
+    r"a terrible (?:way|idea|choice)|a bad (?:idea|choice)|oversaturated|unpaid labou?r|"
+    r"(?:just|basically|only|mostly) (?:plumbing|marketing|babysitting|hype|sales|admin|"
+    r"paperwork|busywork|luck|a phase|a hobby|a buzzword|glue code))\b"
     r"[^.!?\n]*",
+)
+# "Three rounds is way too slow": too much of something, in their choice.
+EXCESS = _rx(
+    r"\b(?P<subject>[\w-]+)(?:'s| is| are| was| were) (?:way |far |much |a bit |a little |"
+    r"kind of |just )?too (?:slow|late|long|old|young|much|many|few|small|big|complicated|"
+    r"expensive|risky|early|soon)\b[^.!?\n]*"
+    r"|\b(?P<subject2>[\w-]+)(?:'s| is| are) (?:a bit|a little|kind of|pretty) (?:late|long|old|"
+    r"excessive|extreme|slow)\b[^.!?\n]*",
 )
 
 # Selling a product or service.
@@ -334,8 +404,6 @@ SELF_PITCH = LowerCue(
     r"\bi (?:can|could) add (?:a lot of )?value\b[^.!?\n]*",
     r"\bi(?:'m| am) (?:a |an )?(?:rockstar|ninja|top performer|results-driven|self-starter|"
     r"go-getter|proven)\b[^.!?\n]*",
-    r"\bi(?:'m| am) (?:currently )?(?:looking for|seeking|on the hunt for) (?:a |an |my next )?"
-    r"(?:job|role|position|opportunit\w*|internship|gig)\b[^.!?\n]*",
     r"\bi have \d+\+? years of experience\b[^.!?\n]*",
 )
 
@@ -350,6 +418,21 @@ SELF_SELL_HARD = _rx(
     r"\bhire me\b[^.!?\n]*",
     r"\bi(?:'d| would) be (?:an|a huge|a great) (?:asset|value)\b[^.!?\n]*",
     r"\bi(?:'m| am) exactly what you(?:'re| are) looking for\b[^.!?\n]*",
+)
+
+# Announcing that one is job hunting asks for a job, even when the partner asked what brings
+# you over; only a question about what the user is looking for makes it an answer.
+JOB_SEEKING = LowerCue(
+    r"\bi(?:'m| am) (?:currently |actively |really )?(?:looking for|seeking|on the hunt for|"
+    r"hunting for) (?:a |an |my next |some )?(?:new )?(?:[\w-]+ )?(?:job|role|position|"
+    r"opportunit\w*|internship|gig|work)\b[^.!?\n]*",
+    r"\bi(?:'m| am) (?:currently |actively )?(?:job[- ]hunting|on the (?:job )?market|"
+    r"actively looking|open to (?:offers|opportunities))\b[^.!?\n]*",
+)
+# The partner asking what the user is looking for: naming the role then answers them.
+ASKS_WHAT_USER_SEEKS = _rx(
+    r"\b(?:looking for|searching for|hoping to find|kind of (?:role|job|position|work))\b",
+    r"\b(?:what|which) (?:role|job|position|team)s?\b",
 )
 
 # Asking for a favour: fine once trust is earned, a pitch before.
@@ -454,6 +537,11 @@ AGENDA = _rx(
 
 # The partner giving their name ("I'm Aisha", "Dana Okafor here"); case matters for the name.
 INTRODUCTION = re.compile(r"\b(?:[Ii]'m|[Ii] am|[Mm]y name is|[Tt]his is) [A-Z][a-z]+")
+
+# The user's story told as a match for the partner's ("...too", "the same thing", "myself").
+SHARED_EXPERIENCE = _rx(
+    r"\btoo\b(?=\s*(?:[,.!;]|$))|\b(?:as well|myself|the same)\b",
+)
 
 # Questions the partner asks the user.
 OPINION_OR_INFO_ASK = re.compile(r"\?\s*$")
