@@ -79,6 +79,9 @@ LEARNED_REFLECTION_MIN = 0.5
 # "it was awful" about one's own story is not a verdict on the partner's world.
 SELF_SUBJECTS = wordset("it i which life mine day week year morning")
 POINTING = wordset("that this there")
+# Acknowledgement cues that start at the verb ("...is no joke", "...takes courage") judge
+# whatever the subject is: the partner's life, or the user's own.
+VERDICT_VERBS = wordset("is are was were takes took shows showed showing can't cannot couldn't")
 
 
 @dataclass(slots=True)
@@ -223,16 +226,56 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
         found.add(Move.TOPIC_HIJACK, steer.group(0))
     for sent in sentences(message):
         core = lead_stripped(sent)
-        if cues.REFLECTION.match(core) or cues.REFLECTION_ANYWHERE.search(core):
+        if _sympathy(core, ctx):
+            continue  # "That's awful" about their stolen laptop sides with them
+        voiced = cues.VOICED_JUDGEMENT.search(sent)
+        if voiced:  # even voiced as a reflection: "So you couldn't hack it as a teacher?"
+            found.add(Move.DISMISSIVE, voiced.group(0))
+            return
+        restates = cues.REFLECTION.match(core) or cues.REFLECTION_ANYWHERE.search(core)
+        if restates and not cues.NOT_REFLECTION.match(core):
             continue  # "So your team works best when nobody notices it" restates them
         dismiss = cues.DISMISSIVE.search(sent)
         if dismiss:
             found.add(Move.DISMISSIVE, dismiss.group(0))
             return
-        verdict = _verdict(sent)
+        verdict = _verdict(sent) or _unasked_advice(core, ctx) or _minimises(core, ctx)
         if verdict:
             found.add(Move.DISMISSIVE, verdict)
             return
+
+
+def _troubled(ctx: Context) -> bool:
+    """Did the partner just tell a trouble or a feeling of their own?"""
+    told = " ".join(ctx.partner_statements)
+    return any(SELF_REFERENCE & set(words(s)) for s in ctx.partner_statements) and bool(
+        ctx.partner_emotional or cues.TROUBLE.search(told)
+    )
+
+
+def _sympathy(core: str, ctx: Context) -> str | None:
+    found = cues.SYMPATHY.search(core)
+    return found.group(0) if found and _troubled(ctx) else None
+
+
+def _minimises(core: str, ctx: Context) -> str | None:
+    """"It's just a phone system", "Your drivers just don't like change": their thing, made
+    small. Only when what is made small is the partner's own words."""
+    if _is_question(core) or FIRST_PERSON & set(words(core)):
+        return None
+    found = cues.MINIMISER.search(core)
+    if found and content_stems(found.group(0)) & ctx.partner_stems:
+        return found.group(0)
+    return None
+
+
+def _unasked_advice(core: str, ctx: Context) -> str | None:
+    """"You should take proper lessons" after "I've been learning to surf": fixing, not
+    listening. Advice they asked for ("Any tips?") is an answer."""
+    if ctx.partner_questions or not _troubled(ctx):
+        return None  # they asked something, or told no trouble of their own
+    advice = cues.ADVICE.search(core)
+    return advice.group(0).lstrip(",; ") if advice else None
 
 
 def _verdict(sentence: str) -> str | None:
@@ -387,8 +430,8 @@ def _guesses_feeling(message: str, text: str) -> bool:
 
 def _about_own_story(message: str, text: str) -> bool:
     """"My commute is a marathon": the verdict is on the user's own life, not the partner's."""
-    if set(words(text)[:1]) & SELF_REFERENCE:
-        return False  # "I'm sorry...", "I admire...": the user's own recognition
+    if not set(words(text)[:1]) & VERDICT_VERBS:
+        return False  # "I'm sorry...", "I love that you...": the user's own recognition
     if re.search(r"\bfor (?:me|us)\b", text, re.IGNORECASE):
         return True  # "Getting here was no joke for me"
     for sent in sentences(message):
@@ -412,6 +455,10 @@ def _acknowledgement(message: str, ctx: Context, found: _Found) -> None:
         found.add(Move.ACKNOWLEDGEMENT, match.group(0))
         return
     for sent in sentences(message):
+        sympathy = _sympathy(lead_stripped(sent), ctx)
+        if sympathy and not found.covers(sent, NEGATIVE_EVIDENCE):
+            found.add(Move.ACKNOWLEDGEMENT, sympathy)
+            return
         praise = cues.PRAISE.search(sent)
         if praise and _links_to_partner(sent, ctx, recent=True) and not found.covers(sent):
             found.add(Move.ACKNOWLEDGEMENT, sent)
@@ -464,6 +511,8 @@ def _self_focused(
         return not found.any(Move.FOLLOW_UP_QUESTION, Move.REFLECTION)
     if found.any(*POSITIVE) or own_words < SELF_FOCUS_MIN_WORDS or ctx.asked_about_user:
         return False
+    if ctx.partner_questions and "?" not in message:
+        return False  # "Why health tech?" -> "My sister is a nurse...": answering them
     if ctx.partner_emotional:
         return True  # their news or feeling turned into a story about me
     if not ctx.has_partner or ctx.introduced:

@@ -209,7 +209,8 @@ ACKNOWLEDGE = LowerCue(
     r"(?:an? )?(?:tough|rough|brutal|exhausting|heavy|a heavy load|a long (?:day|wait|time|road)|"
     r"no joke|no small thing|no small feat|a lot to (?:juggle|carry|handle))\b[^.!?\n]*",
     r"\bis (?:a |an )?(?:real |serious |huge |big |genuine |great |solid )?(?:marathon|milestone|"
-    r"achievement|accomplishment|feat|piece of work|result|win)\b[^.!?\n]*",
+    r"achievement|accomplishment|feat|piece of work|result|win|improvement|turnaround|progress)\b"
+    r"[^.!?\n]*",
     r"\b(?:can't|cannot|couldn't) (?:have )?(?:be|been) (?:easy|fun)\b[^.!?\n]*",
     r"\b(?:takes|took|shows|showed|showing) (?:real |a lot of |so much |serious |some |genuine )?"
     r"(?:courage|guts|grit|persistence|commitment|dedication|resilience|patience|stamina|"
@@ -225,6 +226,15 @@ ACKNOWLEDGE = LowerCue(
     r"\b(?:your|the) [\w-]+ (?:are|is|were) (?:so |really )?lucky\b[^.!?\n]*",
     r"\byou should be (?:really |so )?(?:proud|pleased|happy)\b[^.!?\n]*",
     r"\blook at you now\b[^.!?\n]*",
+    r"\bgood for (?:you|her|him|them|the team|your)\b[^.!?\n]*",
+    r"\b(?:so |really )?(?:happy|thrilled|glad|pleased) for (?:you|her|him|them|your)\b[^.!?\n]*",
+    r"\b(?:a )?weight off\b[^.!?\n]*",
+    r"(?:^|,\s*)respect[.!]*$",
+    r"\b(?:they're|they are|she's|she is|he's|he is|you're|you are) (?:so |really )?lucky\b"
+    r"[^.!?\n]*",
+    r"\bi hope (?:everyone|everybody|you|they|she|he|your|the|it)[\w']*(?: is| are| was| were|'s|'re)?"
+    r" (?:okay|ok|alright|all right|safe|well|better|doing|recover\w*|fine)\b[^.!?\n]*",
+    r"\bsorry for your loss\b[^.!?\n]*",
     r"\b(?:everyone|everybody) has (?:a |an )?(?:slow|rough|bad|hard|tough|awkward)\b[^.!?\n]*",
 )
 
@@ -269,7 +279,7 @@ DISMISSIVE = LowerCue(
     r"\byou should(?:'ve| have)\b",
     r"\bthat never works\b",
     r"\bhonestly,? (?:that|it) (?:sounds|seems) (?:boring|easy|pointless)\b",
-    r"^(?:meh|whatever|pfft|ugh)\b",
+    r"^(?:meh|whatever|pfft)\b",
     r"\bcome on\b",
     r"\banyone can do that\b",
     r"\bthat's (?:just|only) (?:a |an )?\w+ (?:job|thing)\b",
@@ -308,6 +318,76 @@ DISMISSIVE = LowerCue(
     r"^classic [\w-]+[^.!?\n]*",
     r"\bthey never learn\b[^.!?\n]*",
     r"\b(?:is|are|'s) (?:a lot |way |much |so much )?easier than\b[^.!?\n]*",
+    # brushing the feeling aside: others have it worse, it comes with the job
+    r"\bat least (?:you|it's|it is|you've|you have)\b[^.!?\n]*",
+    r"\b(?:lots of|plenty of|many|most) people (?:have it|had it|are|have) (?:way |much )?worse\b"
+    r"[^.!?\n]*",
+    r"\bcould be (?:a lot |much |way )?worse\b[^.!?\n]*",
+    r"\bfirst[- ]world problems?\b[^.!?\n]*",
+    r"\bget over it\b[^.!?\n]*",
+    r"\byou(?:'ll| will) get used to it\b[^.!?\n]*",
+    r"\bthat's (?:just )?(?:the job|life|how it (?:is|goes))\b[^.!?\n]*",
+    r"\bthat's what happens when\b[^.!?\n]*",
+    r"\b(?:won't|will never|never) last\b[^.!?\n]*",
+    r"\b(?:all|always) (?:look|sound|seem|are) the same\b[^.!?\n]*",
+    r"\b(?:can't|cannot) be (?:that|so|very) (?:hard|difficult|bad|complicated)\b[^.!?\n]*",
+    r"\bhow hard can (?:it|that) be\b[^.!?\n]*",
+    r"\bwho (?:even|still) (?:uses|needs|cares|wants|reads|buys|does)\b[^.!?\n]*",
+    r"\b(?:that's|how|so|it's) (?:so |kind of |pretty )?(?:cute|adorable|quaint)\b[^.!?\n]*",
+    r"\bcouldn't (?:hack|cut|handle) it\b[^.!?\n]*",
+    r"\byou (?:chose|picked|signed up for|asked for) (?:that|this|it)\b[^.!?\n]*",
+    r"\bnot (?:a |the )?(?:good|great|smart|wise) (?:use|idea|way|choice)\b[^.!?\n]*",
+    r"\b(?:slow|boring|outdated|worse|dull|easy) (?:and \w+ )?compared to\b[^.!?\n]*",
+    r"\b(?:bad|poor|terrible) (?:management|planning|leadership|hiring|engineering|decisions?)\b"
+    r"[^.!?\n]*",
+    r"\b(?:maybe |perhaps )?the (?:real )?(?:problem|issue) is (?:you|your)\b[^.!?\n]*",
+)
+
+# Unasked advice: fixing the partner's problem instead of hearing it (a dismissal unless they
+# asked for tips). Recommendations to enjoy something ("you should see the castle") are not.
+ADVICE = _rx(
+    r"(?:^|[,;]\s*)(?:you|you guys|y'all) (?:really |just |simply )?(?:should|need to|have to|ought to|"
+    r"must(?! be| have| feel|'ve| know| miss| love| enjoy)|gotta|just need to|just have to)"
+    r"(?: just| really| simply)? "
+    r"(?!be (?:really |so |very )?(?:proud|pleased|happy|thrilled)|see\b|come\b|join\b|"
+    r"visit\b|meet\b|try the\b|tell (?:me|us)\b|show (?:me|us)\b|let (?:me|us)\b|send (?:me|us)\b|"
+    r"keep (?:me|us)\b|ask (?:me|us)\b)"
+    r"[^.!?\n]*",
+    r"^(?:just |simply )?(?:stop|quit|ditch|drop|delete|ignore|automate|switch to|get rid of|"
+    r"try (?:deleting|using|switching|cutting|dropping|ignoring|telling)|pace yourself|hire|fire|"
+    r"cut)\b[^.!?\n]*",
+    r"^don't(?:,| bother| do it| even)[^.!?\n]*",
+    r"^(?:why don't you|you could always|the fix is to|the answer is to|all you need is)\b"
+    r"[^.!?\n]*",
+)
+
+# The partner telling a problem of theirs: advice then fixes instead of listening.
+TROUBLE = _rx(
+    r"\b(?:hate|hates|keeps? (?:missing|breaking|failing|crashing)|missing|flaky|struggl\w*|"
+    r"can't|cannot|won't|doesn't|don't|never|problems?|issues?|broken|slow|wearing|"
+    r"complain\w*|nobody|no one|stuck|behind|drowning|too (?:many|much)|micromanag\w*|bad|"
+    r"exhausting|nervous|worried|afraid|badly|stolen|delayed|cancell?ed|broke|lost|crash\w*|"
+    r"sick|injur\w*|flood\w*|ghost\w*|rejected|fail\w*|hurt)\b",
+)
+
+# Judgements that stay judgements when voiced like a reflection ("So you couldn't hack it?",
+# "Sounds like bad management to me").
+VOICED_JUDGEMENT = _rx(
+    r"\bcouldn't (?:hack|cut|handle) it\b[^.!?\n]*",
+    r"\byou (?:chose|picked|signed up for|asked for) (?:that|this|it)\b[^.!?\n]*",
+    r"\b(?:bad|poor|terrible) (?:management|planning|leadership|hiring|engineering|decisions?)\b"
+    r"[^.!?\n]*",
+    r"\bthe (?:real )?(?:problem|issue) is (?:you|your)\b[^.!?\n]*",
+    r"\b(?:a|your) (?:own )?fault\b[^.!?\n]*",
+    r"\b(?:a )?(?:you|skill) (?:problem|issue)\b[^.!?\n]*",
+)
+
+# Making the partner's thing small: "it's just a phone system", "recruiters just match
+# keywords". The analyzer requires the partner's own words inside the match.
+MINIMISER = _rx(
+    r"\b(?:it's|it is|that's|that is|they're|they are|[\w-]+ (?:is|are)) (?:just|only|merely|"
+    r"basically|nothing but|really just) (?:a |an |some )?[\w-]+(?: [\w-]+)?",
+    r"\b[\w-]+s just (?:don't|do not|want|like|match|copy|need|hate)\b[^.!?\n]*",
 )
 
 # A verdict on the partner's thing ("Rust is a fad"); only a judgement when its subject is not
@@ -465,7 +545,8 @@ ASK = LowerCue(
     r"\bhiring manager\b[^.!?\n]*",
     r"\b(?:could|can|would) (?:you|we) (?:set up|schedule|do|arrange|book) (?:a |an )?"
     r"(?:call|meeting|demo|coffee|chat|intro)\b[^.!?\n]*",
-    r"\bdemo\b[^.!?\n]*",
+    r"\b(?:you|your|we|our|us|i|me)\b[^.!?\n]{0,30}\bdemos?\b[^.!?\n]*",
+    r"\bdemos?\b[^.!?\n]{0,30}\b(?:you|your)\b[^.!?\n]*",
     r"\bwould (?:you|your (?:team|company|boss)) be (?:interested|open)\b[^.!?\n]*",
     r"\bbook (?:a|some) (?:call|meeting|time)\b[^.!?\n]*",
     r"\b(?:jump|hop) on a (?:quick )?call\b[^.!?\n]*",
@@ -510,7 +591,8 @@ INVITES_QUESTIONS = _rx(
 # Generic praise: an acknowledgement only when the same sentence names what they said.
 PRAISE = _rx(
     r"\b(?:that's|it's|that is|sounds|how) (?:really |so |very |pretty |super )?(?:sweet|lovely|"
-    r"beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|interesting|fascinating)\b",
+    r"beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|interesting|fascinating|"
+    r"exciting|brilliant|fantastic|impressive)\b",
 )
 
 # "Tell me a bit about yourself." asks about the user without a question mark.
@@ -541,6 +623,16 @@ INTRODUCTION = re.compile(r"\b(?:[Ii]'m|[Ii] am|[Mm]y name is|[Tt]his is) [A-Z][
 # The user's story told as a match for the partner's ("...too", "the same thing", "myself").
 SHARED_EXPERIENCE = _rx(
     r"\btoo\b(?=\s*(?:[,.!;]|$))|\b(?:as well|myself|the same)\b",
+    r"\b(?:tried|did|had|done|know|went through|faced|seen|saw|used|use|felt|loved|hated) "
+    r"(?:that|this|those|these)\b",
+)
+
+# A pointing verdict of sympathy on the partner's bad news ("That's awful", "that's the worst"):
+# a judgement only when it names their thing ("Rust is a mess").
+SYMPATHY = _rx(
+    r"(?:^|,\s*)(?:oh no,? |ugh,? |oof,? |ouch,? |god,? |wow,? )?(?:that's|that is|that was|what|how) "
+    r"(?:so |really |just |absolutely |truly )?(?:awful|terrible|the worst|horrible|a nightmare|"
+    r"unfair|a pain|a headache|a mess|brutal|rough|miserable|painful|scary|frightening)\b[^.!?\n]*",
 )
 
 # Questions the partner asks the user.
