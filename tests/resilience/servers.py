@@ -73,7 +73,23 @@ class Server:
 
 
 def start_server(database_url: str, log_path: Path, **env: str) -> Server:
+    """Start and wait until ready; a port taken between choosing and binding it is tried again."""
+    for attempt in range(3):
+        try:
+            return _start_once(database_url, log_path, **env)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def _start_once(database_url: str, log_path: Path, **env: str) -> Server:
     port = free_port()
+    earlier = log_path.stat().st_size if log_path.exists() else 0
     with log_path.open("ab") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -84,7 +100,7 @@ def start_server(database_url: str, log_path: Path, **env: str) -> Server:
         )
     server = Server(f"http://127.0.0.1:{port}", proc, log_path)
     try:
-        _wait_ready(server)
+        _wait_ready(server, earlier)
     except BaseException:
         server.stop()
         raise
@@ -100,11 +116,15 @@ def running_server(database_url: str, log_path: Path, **env: str) -> Iterator[Se
         server.stop()
 
 
-def _wait_ready(server: Server) -> None:
+def _wait_ready(server: Server, earlier: int) -> None:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
-            raise RuntimeError(f"server exited with {server.proc.returncode}:\n{server.log()}")
+            log = server.log()
+            latest = server.log_path.read_bytes()[earlier:].decode("utf-8", "replace")
+            if "address already in use" in latest.lower():
+                raise PortTaken(log)
+            raise RuntimeError(f"server exited with {server.proc.returncode}:\n{log}")
         try:
             if httpx.get(f"{server.base}/readyz", timeout=1).status_code == 200:
                 return

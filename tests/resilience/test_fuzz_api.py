@@ -115,16 +115,21 @@ def schemathesis(target: Target, checks: str) -> subprocess.CompletedProcess[str
     )
 
 
+ON_POSTGRES = os.environ.get("RAPPORT_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: GET /v1/conversations?offset=2**64 is a 500 (the offset overflows the "
-    "database integer); remove this mark when the offset is bounded",
+    ON_POSTGRES,
+    strict=False,  # whether the generated data holds a NUL where it matters varies by run
+    reason="finding 11: a NUL character in persona_id, user_ref or an id path parameter is a "
+    "500 on PostgreSQL (text cannot hold 0x00)",
 )
 def test_schemathesis_finds_no_server_error(target: Target) -> None:
     run = schemathesis(target, "not_a_server_error")
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "Traceback" not in target.server.log(), target.server.log()[-4000:]
+    log = target.server.log()
+    assert "unhandled" not in log and "Traceback" not in log, log[-4000:]
 
 
 @pytest.mark.slow
@@ -157,19 +162,10 @@ async def lenient_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-SURROGATE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a lone surrogate in a message gets past validation and fails later "
-    "(in the database driver for a turn, in JSON encoding of the evidence for /v1/analyze)",
-)
-
-
 @pytest.mark.parametrize(
     ("path", "body"),
     [
-        pytest.param(
-            "turns", f'{{"content": "{SURROGATE}"}}', marks=SURROGATE_BUG, id="turn content"
-        ),
+        pytest.param("turns", f'{{"content": "{SURROGATE}"}}', id="turn content"),
         pytest.param(
             "/v1/conversations",
             f'{{"persona_id": "recruiter", "user_ref": "{SURROGATE}"}}',
@@ -179,7 +175,6 @@ SURROGATE_BUG = pytest.mark.xfail(
         pytest.param(
             "/v1/analyze",
             f'{{"message": "{SURROGATE}"}}',
-            marks=SURROGATE_BUG,
             id="analyze message",
         ),
         pytest.param(
@@ -198,10 +193,50 @@ async def test_lone_surrogates_are_refused_not_a_server_error(
     assert response.status_code < 500, response.text
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: an offset past 2**63 - 1 is a 500, not a 422")
 @pytest.mark.parametrize("path", ["/v1/conversations", "/v1/learners/learner-0/conversations"])
 async def test_an_absurd_page_offset_is_refused_not_a_server_error(
     lenient_client: httpx.AsyncClient, path: str
 ) -> None:
     response = await lenient_client.get(path, params={"offset": str(2**64)})
     assert response.status_code == 422, response.text
+
+
+NUL_ON_POSTGRES = pytest.mark.xfail(
+    ON_POSTGRES,
+    strict=True,
+    reason="finding 11: PostgreSQL text cannot hold 0x00; the value reaches a query and fails",
+)
+
+
+NUL_STORED = pytest.mark.xfail(
+    strict=True,
+    reason="finding 11: a user_ref with a NUL is stored on SQLite (201) and a 500 on PostgreSQL; "
+    "it should be refused with 422 on both, so data moves between them",
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        pytest.param(
+            "POST", "/v1/conversations", {"persona_id": "recruiter\u0000"}, marks=NUL_ON_POSTGRES
+        ),
+        pytest.param(
+            "POST",
+            "/v1/conversations",
+            {"persona_id": "recruiter", "user_ref": "a\u0000b"},
+            marks=NUL_STORED,
+        ),
+        pytest.param("GET", "/v1/conversations?user_ref=a%00b", None, marks=NUL_STORED),
+        pytest.param("GET", "/v1/learners/a%00b/conversations", None, marks=NUL_STORED),
+        pytest.param("GET", "/v1/conversations/a%00b", None, marks=NUL_ON_POSTGRES),
+        pytest.param("DELETE", "/v1/conversations/a%00b", None, marks=NUL_ON_POSTGRES),
+        pytest.param("GET", "/v1/personas/a%00b", None, marks=NUL_ON_POSTGRES),
+        pytest.param("DELETE", "/v1/personas/a%00b", None, marks=NUL_ON_POSTGRES),
+    ],
+)
+async def test_a_nul_character_in_an_identifier_is_refused_not_a_server_error(
+    lenient_client: httpx.AsyncClient, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    response = await lenient_client.request(method, path, json=body)
+    assert response.status_code in (404, 422), response.text  # an unknown id may be a 404

@@ -84,11 +84,6 @@ async def test_server_logs_carry_no_message_text_and_no_key(
 # -- a database failure while a message is being stored ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 6: SQLAlchemy puts statement parameters ([parameters: ...]) in its errors, "
-    "and the 500 handler logs them with their traceback: the message text ends up in the log",
-)
 async def test_a_database_error_on_a_turn_does_not_log_the_message(
     app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
