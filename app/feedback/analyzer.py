@@ -35,7 +35,11 @@ RHETORICAL_TAIL = 40
 MONOLOGUE_WORDS = 40
 SELF_FOCUS_MIN_WORDS = 8
 UNASKED_STORY_WORDS = 15  # unasked, this much about oneself takes the topic over
-DISCLOSURE_MIN_WORDS = 7  # shorter answers ("I'm good", "I missed it") are not coded
+# Shorter answers ("I'm good", "I missed it") are not coded. Spoken words: "I've" is two.
+DISCLOSURE_MIN_WORDS = 7
+# Promises and politeness about the next minute are not about oneself: "I'll keep it short".
+PROMISE = wordset("i'll we'll")
+CONTRACTION = re.compile(r"(?:n't|'ve|'m|'re|'ll|'d)$")
 INTERROGATIVE_WINDOW = 2  # a wh-word or auxiliary this early makes a real question
 
 # Subject and possessive forms: "tell me more" is not talk about oneself.
@@ -78,7 +82,7 @@ BLOCKS_LEARNED = (
 LEARNED_REFLECTION_MIN = 0.5
 # "it was awful" about one's own story is not a verdict on the partner's world.
 SELF_SUBJECTS = wordset("it i which life mine day week year morning")
-POINTING = wordset("that this there")
+POINTING = wordset("that this there those these")
 # Acknowledgement cues that start at the verb ("...is no joke", "...takes courage") judge
 # whatever the subject is: the partner's life, or the user's own.
 VERDICT_VERBS = wordset("is are was were takes took shows showed showing can't cannot couldn't")
@@ -239,7 +243,7 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
         if dismiss:
             found.add(Move.DISMISSIVE, dismiss.group(0))
             return
-        verdict = _verdict(sent) or _unasked_advice(core, ctx) or _minimises(core, ctx)
+        verdict = _verdict(sent, ctx) or _unasked_advice(core, ctx) or _minimises(core, ctx)
         if verdict:
             found.add(Move.DISMISSIVE, verdict)
             return
@@ -278,10 +282,13 @@ def _unasked_advice(core: str, ctx: Context) -> str | None:
     return advice.group(0).lstrip(",; ") if advice else None
 
 
-def _verdict(sentence: str) -> str | None:
+def _verdict(sentence: str, ctx: Context) -> str | None:
     """A judgement on the partner's thing ("Rust is a fad", "Three rounds is way too slow")."""
     for match in cues.JUDGEMENT.finditer(sentence):
-        if match.group("subject").lower() not in SELF_SUBJECTS:
+        subject = match.group("subject").lower()
+        if subject in POINTING and _troubled(ctx):
+            continue  # "those are a nightmare" about their breach sides with them
+        if subject not in SELF_SUBJECTS:
             return match.group(0)
     for match in cues.EXCESS.finditer(sentence):
         subject = (match.group("subject") or match.group("subject2") or "").lower()
@@ -490,8 +497,31 @@ def _self_talk(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
     own_words = sum(len(words(s)) for s in own)
     if _self_focused(message, own, own_words, ctx, found):
         found.add(Move.SELF_FOCUS, own[0])
-    elif own_words >= DISCLOSURE_MIN_WORDS:
+    elif _story_words(sents, own, found) >= DISCLOSURE_MIN_WORDS:
         found.add(Move.SELF_DISCLOSURE, own[0])
+
+
+def _story_words(sents: tuple[str, ...], own: list[str], found: _Found) -> int:
+    """How long the user's own story is: a sentence that carries it on ("My mom was a teacher
+    too. She always said the same about the meetings.") counts with it."""
+    total = 0
+    telling = False
+    for sent in sents:
+        tokens = words(sent)
+        if sent in own and not (PROMISE & set(tokens)):
+            telling = True
+        elif (
+            sent in own
+            or _is_question(sent)
+            or SECOND_PERSON & set(tokens)
+            or found.covers(sent)
+            or len(tokens) <= ECHO_MAX_WORDS  # "Thanks!" closes rather than tells
+        ):
+            telling = False
+            continue
+        if telling:
+            total += sum(2 if CONTRACTION.search(t) else 1 for t in tokens)
+    return total
 
 
 def _plain_answer(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:

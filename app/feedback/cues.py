@@ -156,6 +156,8 @@ FEELING_REFLECTION = _rx(
 ACKNOWLEDGE = LowerCue(
     r"\bcongrat\w*[^.!?\n]*",
     r"\bsorry to hear\b[^.!?\n]*",
+    r"^(?:oh,? |ah,? |ouch,? |oof,? )?(?:so |really |very )?sorry\b"
+    r"(?!,?\s+(?:i|i'm|i've|we|to (?:interrupt|bother|jump))\b)(?: (?:about|for)\b[^.!?,\n]*)?",
     r"\bi(?:'m| am) (?:so |really )?sorry\b(?: (?:to hear|about|for)\b[^.!?,\n]*)?",
     r"\bi can (?:only )?imagine\b[^.!?\n]*",
     r"\b(?:that|this|it)(?:'s| is| was)? (?:so |really |pretty |quite |such |seriously )?"
@@ -232,8 +234,33 @@ ACKNOWLEDGE = LowerCue(
     r"(?:^|,\s*)respect[.!]*$",
     r"\b(?:they're|they are|she's|she is|he's|he is|you're|you are) (?:so |really )?lucky\b"
     r"[^.!?\n]*",
-    r"\bi hope (?:everyone|everybody|you|they|she|he|your|the|it)[\w']*(?: is| are| was| were|'s|'re)?"
-    r" (?:okay|ok|alright|all right|safe|well|better|doing|recover\w*|fine)\b[^.!?\n]*",
+    r"\bi hope (?:everyone|everybody|you|they|she|he|your|the|it)[\w']*(?: [\w-]+)?"
+    r"(?: is| are| was| were|'s|'re)? (?:okay|ok|alright|all right|safe|well|better|doing|"
+    r"recover\w*|fine)\b[^.!?\n]*",
+    r"\b(?:fair|good|great|excellent) point\b[^.!?\n]*",
+    r"^fair enough(?=[.,!]\s+\w)",
+    r"^(?:a |what a )?(?:big|huge|exciting|proud|momentous) (?:week|day|year|month|moment|time)\b"
+    r"[^.!?\n]*",
+    r"\b(?:that's|it's|that is) (?:a |an )?(?:real |serious |huge |big |genuine |great |solid )?"
+    r"(?:marathon|milestone|achievement|accomplishment|piece of work|result|win|improvement|"
+    r"turnaround)\b[^.!?\n]*",
+    r"\bdeserves? (?:a medal|a raise|credit|a break|better|more credit|a lot of credit|"
+    r"recognition|a holiday|a vacation)\b[^.!?\n]*",
+    r"\b(?!i\b|we\b)[\w-]+ (?:are|is|were) (?:so |really )?lucky\b[^.!?\n]*",
+    # affirmations (MITI): a strength or an effort of theirs, named
+    r"\bit's (?:clear|obvious|easy to see) (?:that )?(?:you|your|the|how|they|this)\b[^.!?\n]*",
+    r"^you(?:'ve| have)? (?:really |clearly |obviously |definitely )?(?:got|have) (?:a |an |real )?"
+    r"(?:gift|knack|talent|eye|way with)\b[^.!?\n]*",
+    r"^you (?:clearly|obviously) (?:know|care|understand|get)\b[^.!?\n]*",
+    r"^you(?:'re| are) (?:a |an )?(?:rare|natural|born|patient|generous|brave|real|true|great|"
+    r"good|gifted|talented) (?:[\w-]+ )?[\w-]+\b[^.!?\n]*",
+    r"^you(?:'ve| have) (?:really |truly )?(?:earned|done something|built something|achieved|"
+    r"pulled off|accomplished)\b[^.!?\n]*",
+    r"\bsomething (?:most|few|a lot of|many) (?:\w+ )?(?:people|teams|companies|recruiters|"
+    r"engineers|managers) (?:can't|never|don't|couldn't|won't)\b[^.!?\n]*",
+    # an exclamation about their news: "Wow, twenty career changers in a year!"
+    r"^(?:oh,? )?(?:wow|whoa|nice|amazing|awesome|incredible|impressive|brilliant|fantastic)\b,? "
+    r"[^.?!\n]*\w[^.?!\n]*!",
     r"\bsorry for your loss\b[^.!?\n]*",
     r"\b(?:everyone|everybody) has (?:a |an )?(?:slow|rough|bad|hard|tough|awkward)\b[^.!?\n]*",
 )
@@ -367,7 +394,8 @@ TROUBLE = _rx(
     r"can't|cannot|won't|doesn't|don't|never|problems?|issues?|broken|slow|wearing|"
     r"complain\w*|nobody|no one|stuck|behind|drowning|too (?:many|much)|micromanag\w*|bad|"
     r"exhausting|nervous|worried|afraid|badly|stolen|delayed|cancell?ed|broke|lost|crash\w*|"
-    r"sick|injur\w*|flood\w*|ghost\w*|rejected|fail\w*|hurt)\b",
+    r"sick|injur\w*|flood\w*|ghost\w*|rejected|fail\w*|hurt|breach\w*|outages?|died|passed|"
+    r"death|accident|hack(?:ed|ers?)|storm|fire|layoffs?|cut|quit)\b",
 )
 
 # Judgements that stay judgements when voiced like a reflection ("So you couldn't hack it?",
