@@ -467,7 +467,12 @@ def _acknowledgement(message: str, ctx: Context, found: _Found) -> None:
             found.add(Move.ACKNOWLEDGEMENT, sympathy)
             return
         praise = cues.PRAISE.search(sent)
-        if praise and _links_to_partner(sent, ctx, recent=True) and not found.covers(sent):
+        if (
+            praise
+            and _links_to_partner(sent, ctx, recent=True)
+            and not found.covers(sent)
+            and not FIRST_PERSON & set(words(sent[: praise.start()]))  # "My trip was great"
+        ):
             found.add(Move.ACKNOWLEDGEMENT, sent)
             return
 

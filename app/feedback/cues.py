@@ -154,8 +154,8 @@ FEELING_REFLECTION = _rx(
 
 # The user's own recognition of what the partner said: praise, congratulations, sympathy.
 ACKNOWLEDGE = LowerCue(
-    r"\bcongrat\w*[^.!?\n]*",
-    r"\bsorry to hear\b[^.!?\n]*",
+    r"\bcongrat\w*[^.!?,\n]*",
+    r"\bsorry to hear\b[^.!?,\n]*",
     r"^(?:oh,? |ah,? |ouch,? |oof,? )?(?:so |really |very )?sorry\b"
     r"(?!,?\s+(?:i|i'm|i've|we|to (?:interrupt|bother|jump))\b)(?: (?:about|for)\b[^.!?,\n]*)?",
     r"\bi(?:'m| am) (?:so |really )?sorry\b(?: (?:to hear|about|for)\b[^.!?,\n]*)?",
@@ -165,6 +165,8 @@ ACKNOWLEDGE = LowerCue(
     r"exciting|intense|inspiring|remarkable|fascinating|exhausting|rewarding|meaningful|"
     r"frustrating|a big deal|a big step|a huge step|a lot|no small|an achievement|admirable|"
     r"incredible|unusual|rare|smart|clever|a great (?:move|call|idea|story)|heavy|a heavy load|"
+    r"thoughtful|humbling|heartbreaking|heartwarming|touching|moving|hilarious|relatable|"
+    r"ambitious|wise|special|a good problem to have|a nice touch|a rare (?:thing|skill|find)|"
     r"a lot to carry|a lot on your plate|a full plate|a hard hit|a big loss)\b[^.!?\n]*",
     r"\bthanks? (?:you )?for (?:your service|being so open|sharing that)\b[^.!?\n]*",
     r"\b(?:that's|that is|how) (?:really |so |very )?(?:generous|kind|thoughtful|nice|good|sweet|"
@@ -187,6 +189,10 @@ ACKNOWLEDGE = LowerCue(
     r"\b(?:it's|that's|it is|that is) (?:completely |totally |perfectly |so )?(?:normal|natural|"
     r"understandable)\b[^.!?\n]*",
     r"\bwelcome back\b[^.!?\n]*",
+    r"\b(?:that's|that is) (?:real |serious |true |some )?(?:dedication|commitment|passion|"
+    r"perseverance|grit|leadership|talent|skill|loyalty)\b[^.!?\n]*",
+    r"\b(?:that's|that is|it's) (?:quite |such |really )?a long (?:way|day|road|trip|haul|"
+    r"journey|wait|commute)\b[^.!?\n]*",
     r"\b(?:that's|it's|that is) (?:quite |such |a real |really )?(?:a|an) (?:journey|story|path|"
     r"ride|leap|change|achievement|milestone|feat)\b[^.!?\n]*",
     r"\bwell done\b",
@@ -621,6 +627,11 @@ PRAISE = _rx(
     r"\b(?:that's|it's|that is|sounds|how) (?:really |so |very |pretty |super )?(?:sweet|lovely|"
     r"beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|interesting|fascinating|"
     r"exciting|brilliant|fantastic|impressive)\b",
+    r"\b(?:is|are|was|were) (?:such )?(?:a |an )?(?:really |so |very |pretty |super )?(?:sweet|"
+    r"lovely|beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|fascinating|"
+    r"brilliant|fantastic|impressive|gorgeous)\b",
+    r"^(?:oh,? )?such (?:a |an )?(?:cool|great|lovely|fun|nice|interesting|neat)\b",
+    r",\s*(?:impressive|respect)[.!]*$",
 )
 
 # "Tell me a bit about yourself." asks about the user without a question mark.
