@@ -263,8 +263,8 @@ def _sympathy(core: str, ctx: Context) -> str | None:
 
 
 def _minimises(core: str, ctx: Context) -> str | None:
-    """"It's just a phone system", "Your drivers just don't like change": their thing, made
-    small. Only when what is made small is the partner's own words."""
+    """Their thing made small: "It's just a phone system", "Your drivers just don't like
+    change". Only when what is made small is the partner's own words."""
     if _is_question(core) or FIRST_PERSON & set(words(core)):
         return None
     found = cues.MINIMISER.search(core)
@@ -274,8 +274,8 @@ def _minimises(core: str, ctx: Context) -> str | None:
 
 
 def _unasked_advice(core: str, ctx: Context) -> str | None:
-    """"You should take proper lessons" after "I've been learning to surf": fixing, not
-    listening. Advice they asked for ("Any tips?") is an answer."""
+    """Unasked advice, "You should take proper lessons" after "I've been learning to surf",
+    fixes instead of listening. Advice they asked for ("Any tips?") is an answer."""
     if ctx.partner_questions or not _troubled(ctx):
         return None  # they asked something, or told no trouble of their own
     advice = cues.ADVICE.search(core)
@@ -436,7 +436,7 @@ def _guesses_feeling(message: str, text: str) -> bool:
 
 
 def _about_own_story(message: str, text: str) -> bool:
-    """"My commute is a marathon": the verdict is on the user's own life, not the partner's."""
+    """Is the verdict on the user's own life ("My commute is a marathon"), not the partner's?"""
     if not set(words(text)[:1]) & VERDICT_VERBS:
         return False  # "I'm sorry...", "I love that you...": the user's own recognition
     if re.search(r"\bfor (?:me|us)\b", text, re.IGNORECASE):
@@ -530,8 +530,8 @@ def _story_words(sents: tuple[str, ...], own: list[str], found: _Found) -> int:
 
 
 def _plain_answer(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
-    """"Mostly backend work, at a retailer in Leeds." answers "What do you do?" about oneself
-    without saying "I"."""
+    """An answer about oneself without saying "I": "Mostly backend work, at a retailer in
+    Leeds." after "What do you do?"."""
     if not ctx.asked_about_user or "?" in message or found.evidence:
         return
     if sum(len(words(s)) for s in sents) >= DISCLOSURE_MIN_WORDS:

@@ -379,8 +379,9 @@ DISMISSIVE = LowerCue(
 # Unasked advice: fixing the partner's problem instead of hearing it (a dismissal unless they
 # asked for tips). Recommendations to enjoy something ("you should see the castle") are not.
 ADVICE = _rx(
-    r"(?:^|[,;]\s*)(?:you|you guys|y'all) (?:really |just |simply )?(?:should|need to|have to|ought to|"
-    r"must(?! be| have| feel|'ve| know| miss| love| enjoy)|gotta|just need to|just have to)"
+    r"(?:^|[,;]\s*)(?:you|you guys|y'all) (?:really |just |simply )?"
+    r"(?:should|need to|have to|ought to|must(?! be| have| feel|'ve| know| miss| love| enjoy)|"
+    r"gotta|just need to|just have to)"
     r"(?: just| really| simply)? "
     r"(?!be (?:really |so |very )?(?:proud|pleased|happy|thrilled)|see\b|come\b|join\b|"
     r"visit\b|meet\b|try the\b|tell (?:me|us)\b|show (?:me|us)\b|let (?:me|us)\b|send (?:me|us)\b|"
@@ -669,7 +670,8 @@ SHARED_EXPERIENCE = _rx(
 # A pointing verdict of sympathy on the partner's bad news ("That's awful", "that's the worst"):
 # a judgement only when it names their thing ("Rust is a mess").
 SYMPATHY = _rx(
-    r"(?:^|,\s*)(?:oh no,? |ugh,? |oof,? |ouch,? |god,? |wow,? )?(?:that's|that is|that was|what|how) "
+    r"(?:^|,\s*)(?:oh no,? |ugh,? |oof,? |ouch,? |god,? |wow,? )?"
+    r"(?:that's|that is|that was|what|how) "
     r"(?:so |really |just |absolutely |truly )?(?:awful|terrible|the worst|horrible|a nightmare|"
     r"unfair|a pain|a headache|a mess|brutal|rough|miserable|painful|scary|frightening)\b[^.!?\n]*",
 )

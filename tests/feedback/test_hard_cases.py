@@ -240,3 +240,111 @@ def test_apology_with_a_feeling_is_acknowledgement_and_reflection() -> None:
         partner("The thing is, I'm the only engineering recruiter left after the layoffs."),
     )
     assert set(fb.moves) == {Move.ACKNOWLEDGEMENT, Move.REFLECTION}
+
+
+OPENING = "Oh hey, come on in. I'm Priya, recruiter for Northwind Health. What brings you over?"
+
+
+def test_announcing_a_job_hunt_in_the_first_line_is_a_pitch_even_when_asked() -> None:
+    fb = analyze(
+        "Hi, I'm a senior engineer with ten years of experience and I'm looking for a job.",
+        partner(OPENING),
+    )
+    assert Move.PITCH in fb.moves
+    assert not fb.genuine_interest
+
+
+def test_naming_the_role_one_seeks_answers_a_question_about_it() -> None:
+    fb = analyze(
+        "I'm looking for a backend role in health tech, ideally on a small team.",
+        partner("So what kind of role are you looking for?"),
+    )
+    assert Move.PITCH not in fb.moves
+    assert Move.SELF_DISCLOSURE in fb.moves
+
+
+def test_unasked_advice_after_a_trouble_is_dismissive() -> None:
+    fb = analyze(
+        "You should take proper lessons instead of teaching yourself.",
+        partner("I've been learning to surf, badly."),
+    )
+    assert fb.moves == [Move.DISMISSIVE]
+
+
+def test_advice_the_partner_asked_for_is_not_dismissive() -> None:
+    fb = analyze(
+        "You should run it once out loud for a friend tonight.",
+        partner("I'm nervous about my talk tomorrow. Any tips?"),
+    )
+    assert Move.DISMISSIVE not in fb.moves
+
+
+def test_making_the_partners_thing_small_is_dismissive() -> None:
+    fb = analyze(
+        "I mean, it's just a phone system.",
+        partner("Our phone system is the biggest headache I have."),
+    )
+    assert Move.DISMISSIVE in fb.moves
+
+
+def test_judgement_voiced_as_a_reflection_stays_dismissive() -> None:
+    fb = analyze("So you couldn't hack it as a teacher?", partner(TEACHER))
+    assert Move.DISMISSIVE in fb.moves
+    assert Move.REFLECTION not in fb.moves
+
+
+def test_thats_awful_about_their_bad_news_is_sympathy_not_judgement() -> None:
+    fb = analyze("Oh no, that's awful.", partner("My laptop got stolen on the train here."))
+    assert fb.moves == [Move.ACKNOWLEDGEMENT]
+
+
+def test_congratulations_beside_a_feeling_guess_are_both_moves() -> None:
+    fb = analyze(
+        "Congrats on the promotion, you must be thrilled.",
+        partner("I just got promoted to head of talent."),
+    )
+    assert Move.ACKNOWLEDGEMENT in fb.moves
+    assert Move.REFLECTION in fb.moves
+
+
+def test_verdict_on_what_they_live_through_is_acknowledgement_whatever_its_subject() -> None:
+    fb = analyze(
+        "Four hundred calls a day is a heavy load.",
+        partner("Our front desk team handles around four hundred calls a day."),
+    )
+    assert fb.moves == [Move.ACKNOWLEDGEMENT]
+
+
+def test_the_same_verdict_on_ones_own_life_is_no_acknowledgement() -> None:
+    fb = analyze(
+        "My commute alone is a marathon, two hours each way on three trains every single day.",
+        partner("I run trail races on weekends."),
+    )
+    assert Move.ACKNOWLEDGEMENT not in fb.moves
+    assert Move.SELF_FOCUS in fb.moves
+
+
+def test_affirming_a_strength_of_theirs_is_acknowledgement_not_reflection() -> None:
+    fb = analyze(
+        "You clearly know those clinics inside out.",
+        partner("I rebuilt the whole call schedule myself over the summer."),
+    )
+    assert fb.moves == [Move.ACKNOWLEDGEMENT]
+
+
+def test_answer_about_oneself_without_saying_i_is_disclosure() -> None:
+    fb = analyze(
+        "Mostly backend work, payments and billing, at a mid-size retailer in Leeds.",
+        partner("So what do you do?"),
+    )
+    assert fb.moves == [Move.SELF_DISCLOSURE]
+
+
+def test_short_story_that_carries_on_past_its_first_sentence_is_disclosure() -> None:
+    fb = analyze(
+        "My mom was a teacher too. She always said the same about the meetings. "
+        "How did you make the jump to recruiting?",
+        partner("I was a chemistry teacher. I loved the kids and hated the budget meetings."),
+    )
+    assert Move.SELF_DISCLOSURE in fb.moves
+    assert Move.FOLLOW_UP_QUESTION in fb.moves
