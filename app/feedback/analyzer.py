@@ -140,7 +140,9 @@ def _untyped_question(sentence: str, message: str) -> bool:
         return False
     sentence = lead_stripped(sentence)
     starts = cues.QUESTION_START.match(sentence) is not None
-    return (starts and bool(SECOND_PERSON & set(words(sentence)))) or (
+    # "Does he drive long distances-": a spoken question cut off before its question mark
+    cut_off = sentence.rstrip().endswith(("-", "—", "–"))
+    return (starts and (cut_off or bool(SECOND_PERSON & set(words(sentence))))) or (
         cues.EMBEDDED_QUESTION.search(sentence) is not None
     )
 
@@ -351,7 +353,8 @@ def _reflective(core: str, sent: str, ctx: Context, *, cued_only: bool = False) 
         return False
     if cues.REFLECTION_ANYWHERE.search(core) or cues.HEARING.match(core):
         return True  # "what I'm hearing is...", "I can hear that you..."
-    if cues.FEELING_REFLECTION.search(core):
+    feeling = cues.FEELING_REFLECTION.search(core)
+    if feeling and not _own_opinion(core, feeling):
         return True  # "(I'm sorry,) that must have been a tough year"
     tokens = words(core)
     if not tokens or SELF_REFERENCE & set(tokens):
@@ -367,6 +370,14 @@ def _reflective(core: str, sent: str, ctx: Context, *, cued_only: bool = False) 
     # A paraphrase without a cue: their words, restated ("Two hundred a chair, that adds up").
     overlap = content_stems(sent) & ctx.partner_stems
     return len(overlap) >= REFLECTION_MIN_OVERLAP and not _interrogative(core)
+
+
+def _own_opinion(core: str, feeling: re.Match[str]) -> bool:
+    """Is the feeling cue the user's view of their own plans ("I think it would be one of the
+    better talks, from what I've seen") rather than a guess at the partner's feeling?"""
+    before = set(words(core[: feeling.start()]))
+    inside = set(words(feeling.group(0))[1:])
+    return bool(inside & FIRST_PERSON) or bool(before & FIRST_PERSON and "sorry" not in before)
 
 
 def _classify_question(
@@ -467,11 +478,13 @@ def _acknowledgement(message: str, ctx: Context, found: _Found) -> None:
             found.add(Move.ACKNOWLEDGEMENT, sympathy)
             return
         praise = cues.PRAISE.search(sent)
+        tokens = set(words(sent))
+        own_story = bool(tokens & FIRST_PERSON) and not tokens & SECOND_PERSON
         if (
             praise
             and _links_to_partner(sent, ctx, recent=True)
             and not found.covers(sent)
-            and not FIRST_PERSON & set(words(sent[: praise.start()]))  # "My trip was great"
+            and not own_story  # "The prize was a trip to SF, which was amazing, I met..."
         ):
             found.add(Move.ACKNOWLEDGEMENT, sent)
             return

@@ -157,6 +157,35 @@ def load_annomi(parity: str, directory: Path | None = None) -> list[AnnoItem]:
     return items
 
 
+def annotator_agreement(parity: str, directory: Path | None = None) -> dict[str, Any]:
+    """How far AnnoMI's own experts agree, on the therapist utterances that several of them
+    labelled: each ordered pair of annotators scored as gold and prediction. A ceiling for any
+    analyzer: a question F1 above the experts' own is not a sign of skill."""
+    path = (directory or annomi_dir()) / ANNOMI_FILE
+    labels: dict[tuple[int, int], list[str]] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            tid = int(row["transcript_id"])
+            if row["interlocutor"] == "therapist" and tid % 2 == (1 if parity == "odd" else 0):
+                key = (tid, int(row["utterance_id"]))
+                labels.setdefault(key, []).append(row["main_therapist_behaviour"])
+    pairs = [
+        (a, b)
+        for group in labels.values()
+        if len(group) > 1
+        for i, a in enumerate(group)
+        for j, b in enumerate(group)
+        if i != j
+    ]
+    gold = [a for a, _ in pairs]
+    pred = [b for _, b in pairs]
+    return {
+        "utterances": sum(len(g) > 1 for g in labels.values()),
+        "per_class": {c: prf([g == c for g in gold], [p == c for p in pred]) for c in CLASSES},
+        "accuracy": sum(a == b for a, b in pairs) / max(1, len(pairs)),
+    }
+
+
 def _question_evidence(message: str, fb: Feedback) -> bool:
     """A pitch or hijack carried by a question still asks a question."""
     return any(
@@ -305,7 +334,9 @@ def turns_lines(split: str, res: dict[str, Any]) -> list[str]:
     return lines
 
 
-def annomi_lines(parity: str, res: dict[str, Any]) -> list[str]:
+def annomi_lines(
+    parity: str, res: dict[str, Any], agreement: dict[str, Any] | None = None
+) -> list[str]:
     pc: dict[str, PRF] = res["per_class"]
     lines = [
         f"## AnnoMI therapist utterances ({parity} transcript ids, n={res['n']})",
@@ -318,6 +349,7 @@ def annomi_lines(parity: str, res: dict[str, Any]) -> list[str]:
         f"- contains a question (annotators' question_exists) F1: "
         f"{_pct(res['question_exists'].f1)}; contains a reflection (reflection_exists) F1: "
         f"{_pct(res['reflection_exists'].f1)}",
+        *_agreement_lines(agreement),
         "",
         "| class | support | precision | recall | F1 |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -327,6 +359,18 @@ def annomi_lines(parity: str, res: dict[str, Any]) -> list[str]:
             f"| {c} | {r.support} | {_pct(r.precision)} | {_pct(r.recall)} | {_pct(r.f1)} |"
         )
     return lines
+
+
+def _agreement_lines(agreement: dict[str, Any] | None) -> list[str]:
+    if not agreement or not agreement["utterances"]:
+        return []
+    pc: dict[str, PRF] = agreement["per_class"]
+    return [
+        f"- the experts among themselves ({agreement['utterances']} utterances labelled by "
+        f"several annotators, each pair scored): question F1 {_pct(pc['question'].f1)}, "
+        f"reflection F1 {_pct(pc['reflection'].f1)}, "
+        f"4-class agreement {_pct(agreement['accuracy'])}"
+    ]
 
 
 def speed_lines(workloads: dict[str, dict[str, float]]) -> list[str]:
@@ -392,7 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     res = evaluate_turns(items)
     out = turns_lines(args.split, res)
     if anno:
-        out += ["", *annomi_lines(args.annomi, evaluate_annomi(anno))]
+        agreement = annotator_agreement(args.annomi)
+        out += ["", *annomi_lines(args.annomi, evaluate_annomi(anno), agreement)]
     out += ["", *speed_lines(speed)]
     text = "\n".join(out)
     print(text)

@@ -11,6 +11,7 @@ from app.feedback.evaluate import (
     SECTION_START,
     annomi_class,
     annomi_dir,
+    annotator_agreement,
     evaluate_turns,
     load_annomi,
     prf,
@@ -120,3 +121,25 @@ def test_markdown_section_is_replaced_and_the_rest_of_the_document_kept(tmp_path
     assert "API figures stay here." in text
     assert "second run" in text and "first run" not in text
     assert text.count(SECTION_START) == 1
+
+
+def test_annotator_agreement_scores_each_pair_of_experts_on_shared_utterances(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        (1, 1, "therapist", "You drink a lot?", 1, "question"),
+        (1, 1, "therapist", "You drink a lot?", 2, "reflection"),
+        (1, 2, "therapist", "Why?", 1, "question"),
+        (1, 2, "therapist", "Why?", 2, "question"),
+        (1, 3, "therapist", "Okay.", 1, "other"),
+        (2, 1, "therapist", "Hello?", 1, "question"),
+        (2, 1, "therapist", "Hello?", 2, "other"),
+    ]
+    with (tmp_path / "AnnoMI-full.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(FIELDS)
+        writer.writerows(rows)
+    result = annotator_agreement("odd", tmp_path)
+    assert result["utterances"] == 2
+    assert result["accuracy"] == 0.5
+    assert result["per_class"]["question"].f1 == pytest.approx(2 / 3)  # tp 2, fp 1, fn 1
