@@ -376,7 +376,7 @@ def _own_opinion(core: str, feeling: re.Match[str]) -> bool:
     """Is the feeling cue the user's view of their own plans ("I think it would be one of the
     better talks, from what I've seen") rather than a guess at the partner's feeling?"""
     before = set(words(core[: feeling.start()]))
-    inside = set(words(feeling.group(0))[1:])
+    inside = set(words(feeling.group(0).split(",")[0])[1:])
     return bool(inside & FIRST_PERSON) or bool(before & FIRST_PERSON and "sorry" not in before)
 
 
@@ -437,12 +437,17 @@ def _guesses_feeling(message: str, text: str) -> bool:
         at = sent.find(text)
         if at < 0:
             continue
-        ack = range(at, at + len(text))
+        # the verdict itself, not the clause it runs on into ("That's tough, it sounds like...")
+        ack = range(at, at + len(text.split(",")[0]))
         for rx in (cues.REFLECTION_ANYWHERE, cues.FEELING_REFLECTION):
             for guess in rx.finditer(sent):
-                if guess.start() in ack or at in range(guess.start(), guess.end()):
+                head = guess.group(0).split(",")[0]
+                if guess.start() in ack or at in range(guess.start(), guess.start() + len(head)):
                     return True
-        return cues.REFLECTION.match(lead_stripped(sent)) is not None
+        core = lead_stripped(sent)
+        start = sent.find(core[:12])
+        clause = range(start, start + len(core.split(",")[0]))
+        return cues.REFLECTION.match(core) is not None and at in clause
     return False
 
 
@@ -463,15 +468,15 @@ def _about_own_story(message: str, text: str) -> bool:
 def _acknowledgement(message: str, ctx: Context, found: _Found) -> None:
     if not ctx.has_partner:
         return
-    match = cues.ACKNOWLEDGE.search(message)
-    if (
-        match
-        and not found.covers(match.group(0), NEGATIVE_EVIDENCE)
-        and not _guesses_feeling(message, match.group(0))
-        and not _about_own_story(message, match.group(0))
-    ):
-        found.add(Move.ACKNOWLEDGEMENT, match.group(0))
-        return
+    for match in cues.ACKNOWLEDGE.finditer(message):
+        text = match.group(0)
+        if (
+            not found.covers(text, NEGATIVE_EVIDENCE)
+            and not _guesses_feeling(message, text)
+            and not _about_own_story(message, text)
+        ):
+            found.add(Move.ACKNOWLEDGEMENT, text)
+            return
     for sent in sentences(message):
         sympathy = _sympathy(lead_stripped(sent), ctx)
         if sympathy and not found.covers(sent, NEGATIVE_EVIDENCE):

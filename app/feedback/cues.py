@@ -46,6 +46,12 @@ class LowerCue:
         hit = self._lower.search(lowered)
         return CueMatch(text[hit.start() : hit.end()]) if hit else None
 
+    def finditer(self, text: str) -> list[CueMatch]:
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            return [CueMatch(m.group(0)) for m in self._any_case.finditer(text)]
+        return [CueMatch(text[m.start() : m.end()]) for m in self._lower.finditer(lowered)]
+
 
 # "tell me more about X": asks for more without a question mark.
 MORE_REQUEST = LowerCue(
@@ -147,7 +153,8 @@ FEELING_REFLECTION = _rx(
     r"\bmust (?:be|have been) (?:so |really |pretty |quite |such )?" + _FEELINGS + r"[^.!?\n]*",
     r"\bmust (?:have )?(?:hurt|stung|sting|felt|taken a toll)\b[^.!?\n]*",
     r"\bi(?:'d| would)? (?:imagine|guess|bet) (?:that )?(?:it|that|those|this|they|you)\b[^.!?\n]*",
-    r"\b(?:that |it |this )?(?:sounds|seems|looks) (?:like )?(?:it (?:was|is) )?(?:so |really |"
+    r"\b(?:that |it |this )?(?:sounds|seems|looks) (?:like )?"
+    r"(?:it (?:was|is|has been) |it's (?:been )?)?(?:so |really |"
     r"pretty |quite |super |incredibly |kind of |such |like )?(?:an? )?" + _FEELINGS + r"[^.!?\n]*",
     r"\byou must (?:be|have|feel)\b[^.!?\n]*",
 )
@@ -159,7 +166,7 @@ ACKNOWLEDGE = LowerCue(
     r"^(?:oh,? |ah,? |ouch,? |oof,? )?(?:so |really |very )?sorry\b"
     r"(?!,?\s+(?:i|i'm|i've|we|to (?:interrupt|bother|jump))\b)(?: (?:about|for)\b[^.!?,\n]*)?",
     r"\bi(?:'m| am) (?:so |really )?sorry\b(?: (?:to hear|about|for)\b[^.!?,\n]*)?",
-    r"\bi can (?:only )?imagine\b[^.!?\n]*",
+    r"\bi can (?:only )?imagine\b[^.!?,;\n]*",
     r"\b(?:that|this|it)(?:'s| is| was)? (?:so |really |pretty |quite |such |seriously )?"
     r"(?:an? )?(?:tough|hard|rough|brave|bold|impressive|huge|big|stressful|difficult|scary|"
     r"exciting|intense|inspiring|remarkable|fascinating|exhausting|rewarding|meaningful|"
@@ -167,108 +174,115 @@ ACKNOWLEDGE = LowerCue(
     r"incredible|unusual|rare|smart|clever|a great (?:move|call|idea|story)|heavy|a heavy load|"
     r"thoughtful|humbling|heartbreaking|heartwarming|touching|moving|hilarious|relatable|"
     r"ambitious|wise|special|a good problem to have|a nice touch|a rare (?:thing|skill|find)|"
-    r"a lot to carry|a lot on your plate|a full plate|a hard hit|a big loss)\b[^.!?\n]*",
-    r"\bthanks? (?:you )?for (?:your service|being so open|sharing that)\b[^.!?\n]*",
+    r"a lot to carry|a lot on your plate|a full plate|a hard hit|a big loss)\b[^.!?,;\n]*",
+    r"\bthanks? (?:you )?for (?:your service|being so open|sharing that)\b[^.!?,;\n]*",
     r"\b(?:that's|that is|how) (?:really |so |very )?(?:generous|kind|thoughtful|nice|good|sweet|"
-    r"cool|brave) of you\b[^.!?\n]*",
-    r"\b(?:good|great|glad|nice|happy) to hear\b[^.!?\n]*",
-    r"\bthat (?:really )?matters\b[^.!?\n]*",
-    r"^makes (?:total |a lot of |perfect )?sense,\s*\w[^.!?\n]*",
+    r"cool|brave) of you\b[^.!?,;\n]*",
+    r"\b(?:good|great|glad|nice|happy) to hear\b[^.!?,;\n]*",
+    r"\bthat (?:really )?matters\b[^.!?,;\n]*",
+    r"^makes (?:total |a lot of |perfect )?sense,\s*\w[^.!?,;\n]*",
     r"\bthat takes (?:a lot of |real )?(?:stamina|guts|courage|patience|work|discipline|nerve)\b"
-    r"[^.!?\n]*",
-    r"\b(?:is|are|'s) (?:quite |really |such |so )?a lot\b[^.!?\n]*",
-    r"\b(?:that's|that is|it's) (?:totally |completely |very )?(?:fair|understandable)\b[^.!?\n]*",
+    r"[^.!?,;\n]*",
+    r"\b(?:is|are|'s) (?:quite |really |such |so )?a lot\b[^.!?,;\n]*",
+    r"\b(?:that's|that is|it's) (?:totally |completely |very )?(?:fair|understandable)\b"
+    r"[^.!?,;\n]*",
     r"\b(?:everyone|everybody) (?:starts|started|feels|gets) (?:out )?(?:bad|nervous|that way)\b"
-    r"[^.!?\n]*",
+    r"[^.!?,;\n]*",
     r"\b(?:that's|that is|what) an? (?:really |very )?(?:lovely|beautiful|great|good|nice|"
     r"wonderful|fair|smart|clever|brilliant) (?:way|point|question|reason|idea|filter|tip|"
-    r"thing|story|goal)\b[^.!?\n]*",
-    r"\b(?:sounds|feels) (?:very |really |so )?familiar\b[^.!?\n]*",
+    r"thing|story|goal)\b[^.!?,;\n]*",
+    r"\b(?:sounds|feels) (?:very |really |so )?familiar\b[^.!?,;\n]*",
     r"\b(?:is|are|sounds|seems) (?:quite |very |really |pretty |so )?(?:reasonable|humane|"
-    r"refreshing|sensible|thoughtful|generous)\b[^.!?\n]*",
+    r"refreshing|sensible|thoughtful|generous)\b[^.!?,;\n]*",
     r"\b(?:it's|that's|it is|that is) (?:completely |totally |perfectly |so )?(?:normal|natural|"
-    r"understandable)\b[^.!?\n]*",
-    r"\bwelcome back\b[^.!?\n]*",
+    r"understandable)\b[^.!?,;\n]*",
+    r"\bwelcome back\b[^.!?,;\n]*",
     r"\b(?:that's|that is) (?:real |serious |true |some )?(?:dedication|commitment|passion|"
-    r"perseverance|grit|leadership|talent|skill|loyalty)\b[^.!?\n]*",
+    r"perseverance|grit|leadership|talent|skill|loyalty)\b[^.!?,;\n]*",
     r"\b(?:that's|that is|it's) (?:quite |such |really )?a long (?:way|day|road|trip|haul|"
-    r"journey|wait|commute)\b[^.!?\n]*",
+    r"journey|wait|commute)\b[^.!?,;\n]*",
     r"\b(?:that's|it's|that is) (?:quite |such |a real |really )?(?:a|an) (?:journey|story|path|"
-    r"ride|leap|change|achievement|milestone|feat)\b[^.!?\n]*",
+    r"ride|leap|change|achievement|milestone|feat)\b[^.!?,;\n]*",
     r"\bwell done\b",
     r"\bgood for you\b",
-    r"\bkudos\b[^.!?\n]*",
-    r"\bhats off\b[^.!?\n]*",
-    r"\bwhat an? (?:\w+ ){0,2}(?:journey|story|move|achievement|accomplishment|change|leap|"
-    r"experience|year|week|path|career|nightmare|ordeal|relief|mess|pain|day)\b[^.!?\n]*",
-    r"\bi(?:'m| am) (?:so |really )?glad (?:you|to hear|that)\b[^.!?\n]*",
+    r"\bkudos\b[^.!?,;\n]*",
+    r"\bhats off\b[^.!?,;\n]*",
+    r"\bwhat an? (?:\w+ ){0,2}(?:journey|story|move|achievement|accomplishment|change|leap|job|"
+    r"project|idea|thing to do|team|mission|"
+    r"experience|year|week|path|career|nightmare|ordeal|relief|mess|pain|day)\b[^.!?,;\n]*",
+    r"\bi(?:'m| am) (?:so |really )?glad (?:you|to hear|that)\b[^.!?,;\n]*",
     r"\b(?:is|are|sounds like|seems like) (?:a |an )?(?:really |very |pretty )?(?:nice|good|great|"
     r"perfect|healthy|lovely|solid|sweet) (?:size|number|mix|spot|place|setup|balance|stage|run)"
-    r"\b[^.!?\n]*",
-    r"\bi (?:really )?(?:admire|respect|appreciate)\b[^.!?\n]*",
-    r"\bthat makes (?:a lot of |total )?sense\b[^.!?\n]*",
+    r"\b[^.!?,;\n]*",
+    r"\bi (?:really )?(?:admire|respect|appreciate)\b[^.!?,;\n]*",
+    r"\bthat makes (?:a lot of |total )?sense\b[^.!?,;\n]*",
     r"\bi hear you\b",
-    r"\bi (?:totally |completely )?(?:get|understand) (?:that|why|how|it)\b[^.!?\n]*",
-    r"\b(?:love|loved|like) (?:that|how|the idea|your)\b[^.!?\n]*",
+    r"\bi (?:totally |completely )?(?:get|understand) (?:that|why|how|it)\b[^.!?,;\n]*",
+    r"\b(?:love|loved|like) (?:that|how|the idea|your)\b[^.!?,;\n]*",
     r"\bthanks? (?:you )?for (?:sharing|explaining|telling|trusting|being honest|your honesty|"
-    r"putting|organi[sz]ing|the tip|the advice|pointing)\b[^.!?\n]*",
+    r"putting|organi[sz]ing|the tip|the advice|pointing)\b[^.!?,;\n]*",
     # a verdict on what the partner lives through or did, whatever its subject
     r"\b(?:is|are|was|were) (?:so |really |pretty |quite |such |seriously |absolutely |just )?"
     r"(?:an? )?(?:tough|rough|brutal|exhausting|heavy|a heavy load|a long (?:day|wait|time|road)|"
-    r"no joke|no small thing|no small feat|a lot to (?:juggle|carry|handle))\b[^.!?\n]*",
+    r"no joke|no small thing|no small feat|a lot to (?:juggle|carry|handle))\b[^.!?,;\n]*",
     r"\bis (?:a |an )?(?:real |serious |huge |big |genuine |great |solid )?(?:marathon|milestone|"
     r"achievement|accomplishment|feat|piece of work|result|win|improvement|turnaround|progress)\b"
-    r"[^.!?\n]*",
-    r"\b(?:can't|cannot|couldn't) (?:have )?(?:be|been) (?:easy|fun)\b[^.!?\n]*",
+    r"[^.!?,;\n]*",
+    r"\b(?:can't|cannot|couldn't) (?:have )?(?:be|been) (?:easy|fun)\b[^.!?,;\n]*",
     r"\b(?:takes|took|shows|showed|showing) (?:real |a lot of |so much |serious |some |genuine )?"
     r"(?:courage|guts|grit|persistence|commitment|dedication|resilience|patience|stamina|"
-    r"discipline|nerve|heart)\b[^.!?\n]*",
-    r"\b(?:gutsy|bold|brave|courageous) (?:move|call|choice|decision|thing)\b[^.!?\n]*",
+    r"discipline|nerve|heart)\b[^.!?,;\n]*",
+    r"\b(?:gutsy|bold|brave|courageous) (?:move|call|choice|decision|thing)\b[^.!?,;\n]*",
     r"\b(?:great|impressive|amazing|huge|solid|fantastic) (?:result|outcome|win|effort)\b"
-    r"[^.!?\n]*",
-    r"\bwell[- ]deserved\b[^.!?\n]*",
-    r"\byou (?:really )?deserve (?:it|that|this)\b[^.!?\n]*",
-    r"\bgood on you\b[^.!?\n]*",
-    r"\bnice (?:work|job|one)\b[^.!?\n]*",
-    r"\b(?:are|is|were) (?:so )?lucky to have\b[^.!?\n]*",
-    r"\b(?:your|the) [\w-]+ (?:are|is|were) (?:so |really )?lucky\b[^.!?\n]*",
-    r"\byou should be (?:really |so )?(?:proud|pleased|happy)\b[^.!?\n]*",
-    r"\blook at you now\b[^.!?\n]*",
-    r"\bgood for (?:you|her|him|them|the team|your)\b[^.!?\n]*",
-    r"\b(?:so |really )?(?:happy|thrilled|glad|pleased) for (?:you|her|him|them|your)\b[^.!?\n]*",
-    r"\b(?:a )?weight off\b[^.!?\n]*",
+    r"[^.!?,;\n]*",
+    r"\bwell[- ]deserved\b[^.!?,;\n]*",
+    r"\byou (?:really )?deserve (?:it|that|this)\b[^.!?,;\n]*",
+    r"\bgood on you\b[^.!?,;\n]*",
+    r"\bnice (?:work|job|one)\b[^.!?,;\n]*",
+    r"\b(?:great|amazing|awesome|incredible|good|fantastic) (?:work|job) (?:on|with|getting|"
+    r"shipping|pulling)\b[^.!?,;\n]*",
+    r"^(?:so |really )?glad (?:you|to hear|that|it|he|she|they)\b[^.!?,;\n]*",
+    r"^(?:i )?hope (?:you|he|she|they|everyone|things|your)\b[^.!?,;\n]*"
+    r"\b(?:better|okay|ok|well|soon|recover\w*|settle\w*|calm\w*|easier)\b[^.!?,;\n]*",
+    r"\b(?:are|is|were) (?:so )?lucky to have\b[^.!?,;\n]*",
+    r"\b(?:your|the) [\w-]+ (?:are|is|were) (?:so |really )?lucky\b[^.!?,;\n]*",
+    r"\byou should be (?:really |so )?(?:proud|pleased|happy)\b[^.!?,;\n]*",
+    r"\blook at you now\b[^.!?,;\n]*",
+    r"\bgood for (?:you|her|him|them|the team|your)\b[^.!?,;\n]*",
+    r"\b(?:so |really )?(?:happy|thrilled|glad|pleased) for (?:you|her|him|them|your)\b[^.!?,;\n]*",
+    r"\b(?:a )?weight off\b[^.!?,;\n]*",
     r"(?:^|,\s*)respect[.!]*$",
     r"\b(?:they're|they are|she's|she is|he's|he is|you're|you are) (?:so |really )?lucky\b"
-    r"[^.!?\n]*",
+    r"[^.!?,;\n]*",
     r"\bi hope (?:everyone|everybody|you|they|she|he|your|the|it)[\w']*(?: [\w-]+)?"
     r"(?: is| are| was| were|'s|'re)? (?:okay|ok|alright|all right|safe|well|better|doing|"
-    r"recover\w*|fine)\b[^.!?\n]*",
-    r"\b(?:fair|good|great|excellent) point\b[^.!?\n]*",
+    r"recover\w*|fine)\b[^.!?,;\n]*",
+    r"\b(?:fair|good|great|excellent) point\b[^.!?,;\n]*",
     r"^fair enough(?=[.,!]\s+\w)",
     r"^(?:a |what a )?(?:big|huge|exciting|proud|momentous) (?:week|day|year|month|moment|time)\b"
-    r"[^.!?\n]*",
+    r"[^.!?,;\n]*",
     r"\b(?:that's|it's|that is) (?:a |an )?(?:real |serious |huge |big |genuine |great |solid )?"
     r"(?:marathon|milestone|achievement|accomplishment|piece of work|result|win|improvement|"
-    r"turnaround)\b[^.!?\n]*",
+    r"turnaround)\b[^.!?,;\n]*",
     r"\bdeserves? (?:a medal|a raise|credit|a break|better|more credit|a lot of credit|"
-    r"recognition|a holiday|a vacation)\b[^.!?\n]*",
-    r"\b(?!i\b|we\b)[\w-]+ (?:are|is|were) (?:so |really )?lucky\b[^.!?\n]*",
+    r"recognition|a holiday|a vacation)\b[^.!?,;\n]*",
+    r"\b(?!i\b|we\b)[\w-]+ (?:are|is|were) (?:so |really )?lucky\b[^.!?,;\n]*",
     # affirmations (MITI): a strength or an effort of theirs, named
-    r"\bit's (?:clear|obvious|easy to see) (?:that )?(?:you|your|the|how|they|this)\b[^.!?\n]*",
+    r"\bit's (?:clear|obvious|easy to see) (?:that )?(?:you|your|the|how|they|this)\b[^.!?,;\n]*",
     r"^you(?:'ve| have)? (?:really |clearly |obviously |definitely )?(?:got|have) (?:a |an |real )?"
-    r"(?:gift|knack|talent|eye|way with)\b[^.!?\n]*",
-    r"^you (?:clearly|obviously) (?:know|care|understand|get)\b[^.!?\n]*",
+    r"(?:gift|knack|talent|eye|way with)\b[^.!?,;\n]*",
+    r"^you (?:clearly|obviously) (?:know|care|understand|get)\b[^.!?,;\n]*",
     r"^you(?:'re| are) (?:a |an )?(?:rare|natural|born|patient|generous|brave|real|true|great|"
-    r"good|gifted|talented) (?:[\w-]+ )?[\w-]+\b[^.!?\n]*",
+    r"good|gifted|talented) (?:[\w-]+ )?[\w-]+\b[^.!?,;\n]*",
     r"^you(?:'ve| have) (?:really |truly )?(?:earned|done something|built something|achieved|"
-    r"pulled off|accomplished)\b[^.!?\n]*",
+    r"pulled off|accomplished)\b[^.!?,;\n]*",
     r"\bsomething (?:most|few|a lot of|many) (?:\w+ )?(?:people|teams|companies|recruiters|"
-    r"engineers|managers) (?:can't|never|don't|couldn't|won't)\b[^.!?\n]*",
+    r"engineers|managers) (?:can't|never|don't|couldn't|won't)\b[^.!?,;\n]*",
     # an exclamation about their news: "Wow, twenty career changers in a year!"
     r"^(?:oh,? )?(?:wow|whoa|nice|amazing|awesome|incredible|impressive|brilliant|fantastic)\b,? "
     r"[^.?!\n]*\w[^.?!\n]*!",
-    r"\bsorry for your loss\b[^.!?\n]*",
-    r"\b(?:everyone|everybody) has (?:a |an )?(?:slow|rough|bad|hard|tough|awkward)\b[^.!?\n]*",
+    r"\bsorry for your loss\b[^.!?,;\n]*",
+    r"\b(?:everyone|everybody) has (?:a |an )?(?:slow|rough|bad|hard|tough|awkward)\b[^.!?,;\n]*",
 )
 
 BACKCHANNEL_WORDS = wordset(

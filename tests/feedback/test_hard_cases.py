@@ -348,3 +348,21 @@ def test_short_story_that_carries_on_past_its_first_sentence_is_disclosure() -> 
     )
     assert Move.SELF_DISCLOSURE in fb.moves
     assert Move.FOLLOW_UP_QUESTION in fb.moves
+
+
+def test_sympathy_after_a_feeling_guess_in_the_same_sentence_is_still_acknowledgement() -> None:
+    fb = analyze(
+        "It sounds like it's tough, I'm sorry.",
+        partner("The thing is, I'm the only engineering recruiter left after the layoffs."),
+    )
+    assert Move.REFLECTION in fb.moves
+    assert Move.ACKNOWLEDGEMENT in fb.moves
+
+
+def test_own_verdict_before_a_reflection_is_acknowledgement_too() -> None:
+    fb = analyze(
+        "That's tough, it sounds like you're carrying the whole team.",
+        partner("The thing is, I'm the only engineering recruiter left after the layoffs."),
+    )
+    assert Move.ACKNOWLEDGEMENT in fb.moves
+    assert Move.REFLECTION in fb.moves
