@@ -238,6 +238,10 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
         if voiced:  # even voiced as a reflection: "So you couldn't hack it as a teacher?"
             found.add(Move.DISMISSIVE, voiced.group(0))
             return
+        sounds = cues.SOUNDS_JUDGEMENT.search(core)
+        if sounds and not _troubled(ctx):
+            found.add(Move.DISMISSIVE, sounds.group(0))  # "Sounds like overkill for three"
+            return
         restates = cues.REFLECTION.match(core) or cues.REFLECTION_ANYWHERE.search(core)
         if restates and not cues.NOT_REFLECTION.match(core):
             continue  # "So your team works best when nobody notices it" restates them
@@ -286,12 +290,19 @@ def _unasked_advice(core: str, ctx: Context) -> str | None:
 
 def _verdict(sentence: str, ctx: Context) -> str | None:
     """A judgement on the partner's thing ("Rust is a fad", "Three rounds is way too slow")."""
+    own = bool(FIRST_PERSON & set(words(sentence)))
     for match in cues.JUDGEMENT.finditer(sentence):
         subject = match.group("subject").lower()
-        if subject in POINTING and _troubled(ctx):
-            continue  # "those are a nightmare" about their breach sides with them
-        if subject not in SELF_SUBJECTS:
+        if subject in POINTING | {"it", "which"}:
+            # "It's a fad" about their Rust judges it; "it was awful" about the user's own
+            # story, or "those are a nightmare" about their breach, does not
+            if not (own or _troubled(ctx)):
+                return match.group(0)
+        elif subject not in SELF_SUBJECTS:
             return match.group(0)
+    doom = cues.DOOM.search(sentence)
+    if doom and not (own or _troubled(ctx)):
+        return doom.group(0)
     for match in cues.EXCESS.finditer(sentence):
         subject = (match.group("subject") or match.group("subject2") or "").lower()
         # "That's way too many meetings" sympathises; "Three rounds is too slow" judges

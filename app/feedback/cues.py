@@ -359,7 +359,8 @@ DISMISSIVE = LowerCue(
     r"\bi (?:don't|do not|can't|cannot) see (?:why|the point|the appeal)\b[^.!?\n]*",
     r"\bi (?:don't|do not) get the (?:appeal|point|hype)\b[^.!?\n]*",
     r"\bin (?:their|your) right mind\b[^.!?\n]*",
-    r"\bi(?:'d| would) never (?:trust|use|hire|touch|work|let|pick|choose)\b[^.!?\n]*",
+    r"\bi(?:'d| would) never (?:trust|use|hire|touch|work|let|pick|choose|do that|go back|"
+    r"waste)\b[^.!?\n]*",
     r"^must be nice\b[^.!?\n]*",
     r"\b(?:just |only )?(?:like|love|want) to complain\b[^.!?\n]*",
     r"^classic [\w-]+[^.!?\n]*",
@@ -388,6 +389,21 @@ DISMISSIVE = LowerCue(
     r"\b(?:bad|poor|terrible) (?:management|planning|leadership|hiring|engineering|decisions?)\b"
     r"[^.!?\n]*",
     r"\b(?:maybe |perhaps )?the (?:real )?(?:problem|issue) is (?:you|your)\b[^.!?\n]*",
+    # telling them to get over it, or that theirs is small next to others'
+    r"\bi wish i had your problems?\b[^.!?\n]*",
+    r"\b(?:cry me a river|boo hoo|welcome to the real world|suck it up|toughen up|man up|"
+    r"grow up|deal with it|it is what it is|don't be (?:so )?(?:dramatic|silly|a baby)|"
+    r"calm down|chill out)\b[^.!?\n]*",
+    r"\bnever heard of (?:it|them|you|that|him|her)\b[^.!?\n]*",
+    r"\b(?:is that|are those|is it|are they) still a thing\b[^.!?\n]*",
+    r"\b(?:do|does) (?:people|anyone|companies|teams) (?:really |actually )?still\b[^.!?\n]*",
+    r"\bwhat's the point (?:of|in)\b[^.!?\n]*",
+    r"\bwhy on earth\b[^.!?\n]*",
+    r"\bhow is (?:that|it|this) (?:even )?(?:a|an) (?:real )?[\w-]+\b[^.!?\n]*",
+    r"^only [\w-]+(?: [\w-]+)?\?",
+    r"\bi don't (?:think|believe) (?:that's|it's|that is|it is|they're|you're) (?:really )?"
+    r"(?:a )?(?:real|true|right|fair|a big deal|that (?:hard|bad|important|special))\b[^.!?\n]*",
+    r"^technically,? (?:that's|it's|that is|it is|you're|they're)\b[^.!?\n]*",
 )
 
 # Unasked advice: fixing the partner's problem instead of hearing it (a dismissal unless they
@@ -419,6 +435,17 @@ TROUBLE = _rx(
     r"death|accident|hack(?:ed|ers?)|storm|fire|layoffs?|cut|quit)\b",
 )
 
+# "Sounds like a waste of a weekend": a verdict voiced with a reflection's words; a judgement
+# unless the partner just told a trouble of their own ("sounds like a nightmare" then sides
+# with them).
+SOUNDS_JUDGEMENT = _rx(
+    r"^(?:so,? )?(?:that |it |this )?(?:sounds|seems|looks) like (?:a |an )?(?:complete |total |"
+    r"bit of (?:a )?|real |massive |huge )?(?:waste|overkill|nonsense|joke|hype|gimmick|scam|fad|"
+    r"busywork|bad idea|mistake|mess|nightmare|pain|headache|cult|racket|recipe for disaster|"
+    r"rookie mistake|you problem|training problem|management problem|non-issue|non-problem)\b"
+    r"[^.!?\n]*",
+)
+
 # Judgements that stay judgements when voiced like a reflection ("So you couldn't hack it?",
 # "Sounds like bad management to me").
 VOICED_JUDGEMENT = _rx(
@@ -429,6 +456,9 @@ VOICED_JUDGEMENT = _rx(
     r"\bthe (?:real )?(?:problem|issue) is (?:you|your)\b[^.!?\n]*",
     r"\b(?:a|your) (?:own )?fault\b[^.!?\n]*",
     r"\b(?:a )?(?:you|skill) (?:problem|issue)\b[^.!?\n]*",
+    r"\bone of those (?:people|guys|types|companies|teams|startups|recruiters)\b[^.!?\n]*",
+    r"\b(?:just |probably just |only )?(?:humou?ring|patroni[sz]ing|being polite to|"
+    r"being nice to|tolerating|putting up with) you\b[^.!?\n]*",
 )
 
 # Making the partner's thing small: "it's just a phone system", "recruiters just match
@@ -442,19 +472,30 @@ MINIMISER = _rx(
 # A verdict on the partner's thing ("Rust is a fad"); only a judgement when its subject is not
 # the speaker's own experience ("it was awful" after "I was laid off" is not), see analyzer.
 JUDGEMENT = _rx(
-    r"\b(?P<subject>[\w-]+)(?:'s| is| are| was| were) (?:so |really |totally |completely |"
-    r"pretty |kind of |a bit |just |always |almost always |usually |often )?(?:a fad|dead|"
+    r"\b(?P<subject>[\w-]+)(?:'s| is| are|'re| was| were) (?:(?:so|really|totally|completely|"
+    r"pretty|kind of|a bit|just|always|almost always|usually|often|honestly|way|massively|"
+    r"hugely|mostly|basically|probably|all|incredibly|super) ){0,2}(?:a fad|dead|"
     r"overrated|overhyped|outdated|"
-    r"old-fashioned|boring|pointless|useless|a waste of (?:time|money)|a joke|nonsense|easy|"
+    r"old-fashioned|boring|pointless|useless|a (?:complete |total )?waste of [\w ]+|a joke|"
+    r"nonsense|easy|"
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
     r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|overkill|"
-    r"glorified \w+|just nepotism|nepotism|a cult|tiny|an? dinosaurs?|dinosaurs|"
+    r"glorified \w+|just nepotism|nepotism|a cult|tiny|an? gimmick|a fad|a bubble|hype|"
+    r"an? dinosaurs?|dinosaurs|"
     r"a recipe for disaster|a rookie mistake|a (?:pretty |really )?low bar|a dead end|obsolete|"
     r"a terrible (?:way|idea|choice)|a bad (?:idea|choice)|oversaturated|unpaid labou?r|"
     r"(?:just|basically|only|mostly) (?:plumbing|marketing|babysitting|hype|sales|admin|"
     r"paperwork|busywork|luck|a phase|a hobby|a buzzword|glue code))\b"
     r"[^.!?\n]*",
 )
+# Predicting that the partner's plan fails: "it never sticks", "that won't scale".
+DOOM = _rx(
+    r"\b(?P<subject>it|that|this|they|those|these|which|[\w-]+s) (?:(?:never|won't|will never|"
+    r"rarely|just won't|usually don't|never really) (?:works?|sticks?|lasts?|scales?|pays? off|"
+    r"catch(?:es)? on|take off|survives?|go anywhere)|(?:is|are) going to fail|will fail)\b"
+    r"[^.!?\n]*",
+)
+
 # "Three rounds is way too slow": too much of something, in their choice.
 EXCESS = _rx(
     r"\b(?P<subject>[\w-]+)(?:'s| is| are| was| were) (?:way |far |much |a bit |a little |"
