@@ -604,7 +604,13 @@ def _learned_reflection(message: str, sents: tuple[str, ...], ctx: Context, foun
     probs = act_probabilities(message, ctx.partner_last)
     if probs["reflection"] < LEARNED_REFLECTION_MIN:
         return
-    restating = [s for s in sents if not FIRST_PERSON & set(words(s)) and not found.covers(s)]
+    restating = [
+        s
+        for s in sents
+        if not FIRST_PERSON & set(words(s))
+        and not found.covers(s)
+        and not cues.NOT_REFLECTION.match(lead_stripped(s))  # "You really ought to..." tells
+    ]
     statements = [s for s in restating if not _is_question(s)]
     declarative = [s for s in restating if not _interrogative(lead_stripped(s))]
     candidates = statements or declarative

@@ -133,7 +133,8 @@ REFLECTION_ANYWHERE = _rx(
 
 # Advice and claims that start like a reflection but tell rather than restate.
 NOT_REFLECTION = _rx(
-    r"^(?:so,? )?you (?:should|could|need to|have to|must try|might want|ought|gotta|can't|"
+    r"^(?:so,? )?you (?:really |just |simply )?(?:should|could|need to|have to|must try|"
+    r"might want|ought|gotta|can't|"
     r"cannot|will|won't|know what|know,|guys should|guys need|may want|can try|can take|can use|"
     r"can do|can call|can get)\b",
 )
@@ -415,7 +416,9 @@ ADVICE = _rx(
     r"(?: just| really| simply)? "
     r"(?!be (?:really |so |very )?(?:proud|pleased|happy|thrilled)|see\b|come\b|join\b|"
     r"visit\b|meet\b|try the\b|tell (?:me|us)\b|show (?:me|us)\b|let (?:me|us)\b|send (?:me|us)\b|"
-    r"keep (?:me|us)\b|ask (?:me|us)\b)"
+    r"keep (?:me|us)\b|ask (?:me|us)\b|share\b|write\b|turn (?:it|that|them) into\b|submit\b|"
+    r"give (?:a|the) talk\b|post\b|publish\b|blog\b|record\b|speak\b|apply\b|teach\b|"
+    r"go for it\b|try it\b)"
     r"[^.!?\n]*",
     r"^(?:just |simply )?(?:stop|quit|ditch|drop|delete|ignore|automate|switch to|get rid of|"
     r"try (?:deleting|using|switching|cutting|dropping|ignoring|telling)|pace yourself|hire|fire|"
