@@ -83,6 +83,8 @@ LEARNED_REFLECTION_MIN = 0.5
 # "it was awful" about one's own story is not a verdict on the partner's world.
 SELF_SUBJECTS = wordset("it i which life mine day week year morning")
 POINTING = wordset("that this there those these")
+# Dismissive cues that a reflection may carry as the partner's own words ("nobody notices it").
+RESTATABLE = re.compile(r"(?i)(?:nobody|no one|everyone|everybody)\b")
 # Acknowledgement cues that start at the verb ("...is no joke", "...takes courage") judge
 # whatever the subject is: the partner's life, or the user's own.
 VERDICT_VERBS = wordset("is are was were takes took shows showed showing can't cannot couldn't")
@@ -242,10 +244,15 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
         if sounds and not _troubled(ctx):
             found.add(Move.DISMISSIVE, sounds.group(0))  # "Sounds like overkill for three"
             return
+        dismiss = cues.DISMISSIVE.search(sent)
         restates = cues.REFLECTION.match(core) or cues.REFLECTION_ANYWHERE.search(core)
         if restates and not cues.NOT_REFLECTION.match(core):
-            continue  # "So your team works best when nobody notices it" restates them
-        dismiss = cues.DISMISSIVE.search(sent)
+            # "So your team works best when nobody notices it" restates their own words;
+            # "So you recruit for a living, that's not hard" still judges
+            if dismiss and not RESTATABLE.match(dismiss.group(0)) and not _troubled(ctx):
+                found.add(Move.DISMISSIVE, dismiss.group(0))
+                return
+            continue
         if dismiss:
             found.add(Move.DISMISSIVE, dismiss.group(0))
             return
@@ -300,6 +307,9 @@ def _verdict(sentence: str, ctx: Context) -> str | None:
                 return match.group(0)
         elif subject not in SELF_SUBJECTS:
             return match.group(0)
+    ranked = cues.BETTER_THAN.search(sentence)
+    if ranked and content_stems(ranked.group("theirs")) & ctx.partner_stems:
+        return ranked.group(0)  # "backend is way more fun than SRE" after "I moved to SRE"
     doom = cues.DOOM.search(sentence)
     if doom and not (own or _troubled(ctx)):
         return doom.group(0)

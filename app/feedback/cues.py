@@ -301,6 +301,7 @@ DISMISSIVE = LowerCue(
     r"\b(?:have|has) it easy\b[^.!?\n]*",
     r"\b(?:everyone|everybody) (?:gets over|goes through|deals with|says that)\b[^.!?\n]*",
     r"^\w+ happens?\b,",
+    r"\b[\w-]+ happens? to (?:everyone|everybody|all of us|the best of us)\b[^.!?\n]*",
     r"\b(?:your|their) (?:own )?fault\b[^.!?\n]*",
     r"^why (?:not|don't you) just\b[^.!?\n]*",
     r"(?:^|,\s*)(?:you|they) (?:should|shouldn't|need to|just need|have to|ought to) "
@@ -484,6 +485,9 @@ JUDGEMENT = _rx(
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
     r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|overkill|"
     r"glorified \w+|just nepotism|nepotism|a cult|tiny|an? gimmick|a fad|a bubble|hype|"
+    r"fake|dying|toxic|obsolete|irrelevant|lazy|niche|a toy|bloated|clunky|ugly|unreliable|"
+    r"a luxury|dated|silly|stupid|dumb|ridiculous|lame|cringe|inferior|overpriced|a rip-off|"
+    r"a money pit|a time sink|not worth it|worthless|meaningless|a trap|a racket|corporate fluff|"
     r"an? dinosaurs?|dinosaurs|"
     r"a recipe for disaster|a rookie mistake|a (?:pretty |really )?low bar|a dead end|obsolete|"
     r"a terrible (?:way|idea|choice)|a bad (?:idea|choice)|oversaturated|unpaid labou?r|"
@@ -491,6 +495,14 @@ JUDGEMENT = _rx(
     r"paperwork|busywork|luck|a phase|a hobby|a buzzword|glue code))\b"
     r"[^.!?\n]*",
 )
+# Ranking something above the partner's thing: "backend is way more fun than SRE". The analyzer
+# requires the partner's words after "than".
+BETTER_THAN = _rx(
+    r"\b(?:is|are|'s|'re|was|were) (?:way |much |far |so much |a lot |honestly )?(?:more fun|"
+    r"better|cooler|more interesting|more useful|more important|more valuable|harder|"
+    r"more real|more serious|smarter|more impressive) than (?P<theirs>[^.!?,;\n]+)",
+)
+
 # Predicting that the partner's plan fails: "it never sticks", "that won't scale".
 DOOM = _rx(
     r"\b(?P<subject>it|that|this|they|those|these|which|[\w-]+s) (?:(?:never|won't|will never|"
