@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import fcntl
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import MetaData, event
@@ -123,4 +124,21 @@ def _upgrade(database_url: str) -> None:
     from alembic import command
 
     _ensure_sqlite_dir(database_url)
-    command.upgrade(alembic_config(database_url), "head")
+    with _migration_lock(database_url):
+        command.upgrade(alembic_config(database_url), "head")
+
+
+@contextmanager
+def _migration_lock(database_url: str) -> Iterator[None]:
+    """Serialise processes migrating one SQLite file (PostgreSQL uses an advisory lock instead:
+    see migrations/env.py); two servers starting together would otherwise both create tables."""
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        yield
+        return
+    with open(f"{parsed.database}.migrate-lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

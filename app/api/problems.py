@@ -32,6 +32,7 @@ class Problem(BaseModel):
 
 
 _DESCRIPTIONS = {
+    400: "The body could not be parsed (not UTF-8 JSON)",
     401: "No key, or a key that is unknown or revoked",
     403: "The key may not do this (e.g. a publishable key from another origin)",
     404: "No such persona or conversation for this key",

@@ -31,14 +31,28 @@ def _clean_message(value: str) -> str:
 MessageText = Annotated[str, AfterValidator(_clean_message)]
 
 
+def _printable(value: str) -> str:
+    # PostgreSQL refuses NUL in text and SQLite stores it, so one database would answer 500 and
+    # the other keep a value that cannot move: refuse control characters everywhere up front.
+    if _CONTROL.search(value) or _SURROGATE.search(value):
+        raise ValueError("contains control characters or invalid Unicode")
+    return value
+
+
+# Identifiers: persona ids are slugs; conversation ids are UUIDs (hyphenated hex) in practice.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=ID_PATTERN)]
+UserRef = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class CreateConversation(Strict):
-    persona_id: str = Field(min_length=1, max_length=100)
+    persona_id: Slug
     difficulty: str | None = Field(None, max_length=32)
-    user_ref: str | None = Field(None, min_length=1, max_length=200)
+    user_ref: UserRef | None = None
     seed: str | None = Field(
         None,
         min_length=1,

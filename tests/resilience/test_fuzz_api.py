@@ -119,12 +119,6 @@ ON_POSTGRES = os.environ.get("RAPPORT_TEST_DATABASE_URL", "").startswith("postgr
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=False,  # whether the generated data holds a NUL where it matters varies by run
-    reason="finding 11: a NUL character in persona_id, user_ref or an id path parameter is a "
-    "500 on PostgreSQL (text cannot hold 0x00)",
-)
 def test_schemathesis_finds_no_server_error(target: Target) -> None:
     run = schemathesis(target, "not_a_server_error")
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
@@ -133,12 +127,6 @@ def test_schemathesis_finds_no_server_error(target: Target) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: the OpenAPI document lists only 200/201/204 and 422 (as "
-    "application/json HTTPValidationError); errors are application/problem+json with 401, 404, "
-    "409, 413, 429 and 503, and /metrics is text/plain",
-)
 def test_schemathesis_every_response_matches_the_published_schema(target: Target) -> None:
     run = schemathesis(target, CONFORMANCE)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
@@ -201,38 +189,21 @@ async def test_an_absurd_page_offset_is_refused_not_a_server_error(
     assert response.status_code == 422, response.text
 
 
-NUL_ON_POSTGRES = pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    reason="finding 11: PostgreSQL text cannot hold 0x00; the value reaches a query and fails",
-)
-
-
-NUL_STORED = pytest.mark.xfail(
-    strict=True,
-    reason="finding 11: a user_ref with a NUL is stored on SQLite (201) and a 500 on PostgreSQL; "
-    "it should be refused with 422 on both, so data moves between them",
-)
-
-
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        pytest.param(
-            "POST", "/v1/conversations", {"persona_id": "recruiter\u0000"}, marks=NUL_ON_POSTGRES
-        ),
+        pytest.param("POST", "/v1/conversations", {"persona_id": "recruiter\u0000"}),
         pytest.param(
             "POST",
             "/v1/conversations",
             {"persona_id": "recruiter", "user_ref": "a\u0000b"},
-            marks=NUL_STORED,
         ),
-        pytest.param("GET", "/v1/conversations?user_ref=a%00b", None, marks=NUL_STORED),
-        pytest.param("GET", "/v1/learners/a%00b/conversations", None, marks=NUL_STORED),
-        pytest.param("GET", "/v1/conversations/a%00b", None, marks=NUL_ON_POSTGRES),
-        pytest.param("DELETE", "/v1/conversations/a%00b", None, marks=NUL_ON_POSTGRES),
-        pytest.param("GET", "/v1/personas/a%00b", None, marks=NUL_ON_POSTGRES),
-        pytest.param("DELETE", "/v1/personas/a%00b", None, marks=NUL_ON_POSTGRES),
+        pytest.param("GET", "/v1/conversations?user_ref=a%00b", None),
+        pytest.param("GET", "/v1/learners/a%00b/conversations", None),
+        pytest.param("GET", "/v1/conversations/a%00b", None),
+        pytest.param("DELETE", "/v1/conversations/a%00b", None),
+        pytest.param("GET", "/v1/personas/a%00b", None),
+        pytest.param("DELETE", "/v1/personas/a%00b", None),
     ],
 )
 async def test_a_nul_character_in_an_identifier_is_refused_not_a_server_error(

@@ -149,12 +149,6 @@ def _assert_rate_limited(response: httpx.Response) -> None:
     assert body["retry_after"] == retry_after
 
 
-@pytest.mark.xfail(
-    not os.environ.get("RAPPORT_TEST_DATABASE_URL", "").startswith("postgresql"),
-    strict=False,  # a race: one run in three here
-    reason="finding 5b: on SQLite both servers still run the migrations at once (the advisory "
-    "lock is PostgreSQL-only) and one can fail on the duplicate alembic_version table",
-)
 async def test_two_servers_starting_at_once_on_an_empty_database_both_come_up(
     served_database_url: str, tmp_path: Path
 ) -> None:

@@ -1,14 +1,15 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from sse_starlette import EventSourceResponse
 
 from app.api.deps import RuntimeDep, SessionDep, TenantDep, TurnsDep
-from app.api.schemas import CreateConversation, TurnIn
+from app.api.schemas import ID_PATTERN, CreateConversation, TurnIn, UserRef
 from app.api.streaming import turn_events, wants_stream
 from app.services.conversations import ConversationService
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
+ConversationId = Annotated[str, Path(max_length=100, pattern=ID_PATTERN)]
 # A turn answers JSON, or with `Accept: text/event-stream` server-sent events: feedback, delta*,
 # state, done (the JSON answer), or error (a problem document).
 TURN_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -35,7 +36,7 @@ async def list_conversations(
     runtime: RuntimeDep,
     session: SessionDep,
     tenant: TenantDep,
-    user_ref: Annotated[str | None, Query(max_length=200)] = None,
+    user_ref: Annotated[UserRef | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
@@ -45,7 +46,7 @@ async def list_conversations(
 
 @router.get("/learners/{user_ref}/conversations")
 async def learner_conversations(
-    user_ref: str,
+    user_ref: Annotated[UserRef, Path()],
     runtime: RuntimeDep,
     session: SessionDep,
     tenant: TenantDep,
@@ -58,14 +59,14 @@ async def learner_conversations(
 
 @router.get("/conversations/{conversation_id}")
 async def get_conversation(
-    conversation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    conversation_id: ConversationId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> dict[str, Any]:
     return await ConversationService(runtime, session).get(tenant, conversation_id)
 
 
 @router.delete("/conversations/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_conversation(
-    conversation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    conversation_id: ConversationId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> Response:
     await ConversationService(runtime, session).delete(tenant, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -75,7 +76,11 @@ async def delete_conversation(
     "/conversations/{conversation_id}/turns", response_model=None, responses=TURN_RESPONSES
 )
 async def take_turn(
-    conversation_id: str, body: TurnIn, request: Request, turns: TurnsDep, tenant: TenantDep
+    conversation_id: ConversationId,
+    body: TurnIn,
+    request: Request,
+    turns: TurnsDep,
+    tenant: TenantDep,
 ) -> dict[str, Any] | EventSourceResponse:
     if wants_stream(request):
         prepared = await turns.prepare(tenant, conversation_id, body.content)
@@ -87,7 +92,7 @@ async def take_turn(
     "/conversations/{conversation_id}/retry", response_model=None, responses=TURN_RESPONSES
 )
 async def retry_turn(
-    conversation_id: str, request: Request, turns: TurnsDep, tenant: TenantDep
+    conversation_id: ConversationId, request: Request, turns: TurnsDep, tenant: TenantDep
 ) -> dict[str, Any] | EventSourceResponse:
     if wants_stream(request):
         prepared = await turns.prepare_retry(tenant, conversation_id)
@@ -97,7 +102,7 @@ async def retry_turn(
 
 @router.post("/conversations/{conversation_id}/end")
 async def end_conversation(
-    conversation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    conversation_id: ConversationId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> dict[str, Any]:
     report = await ConversationService(runtime, session).end(tenant, conversation_id)
     return report.model_dump(mode="json")
@@ -105,7 +110,7 @@ async def end_conversation(
 
 @router.get("/conversations/{conversation_id}/report")
 async def get_report(
-    conversation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    conversation_id: ConversationId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> dict[str, Any]:
     report = await ConversationService(runtime, session).report(tenant, conversation_id)
     return report.model_dump(mode="json")

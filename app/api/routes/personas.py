@@ -1,11 +1,13 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Path, Response, status
 
 from app.api.deps import RuntimeDep, SessionDep, TenantDep
+from app.api.schemas import ID_PATTERN
 from app.services.personas import PersonaService
 
 router = APIRouter(prefix="/v1/personas", tags=["personas"])
+PersonaId = Annotated[str, Path(max_length=100, pattern=ID_PATTERN)]
 PersonaBody = Annotated[
     dict[str, Any],
     Body(
@@ -24,7 +26,7 @@ async def list_personas(
 
 @router.get("/{persona_id}")
 async def get_persona(
-    persona_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    persona_id: PersonaId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> dict[str, Any]:
     return await PersonaService(runtime, session).public(tenant, persona_id)
 
@@ -38,14 +40,18 @@ async def create_persona(
 
 @router.put("/{persona_id}")
 async def replace_persona(
-    persona_id: str, body: PersonaBody, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    persona_id: PersonaId,
+    body: PersonaBody,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    tenant: TenantDep,
 ) -> dict[str, Any]:
     return await PersonaService(runtime, session).replace(tenant, persona_id, body)
 
 
 @router.delete("/{persona_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_persona(
-    persona_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    persona_id: PersonaId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> Response:
     await PersonaService(runtime, session).delete(tenant, persona_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
