@@ -187,16 +187,9 @@ def annotator_agreement(parity: str, directory: Path | None = None) -> dict[str,
 
 
 def _question_evidence(message: str, fb: Feedback) -> bool:
-    """A pitch or hijack carried by a question still asks a question; so does a checking
-    reflection that ends the turn with a question mark ("So you're drinking a lot?"), which
-    AnnoMI's annotators code as a question more often than not (49 to 38 on even transcripts)."""
+    """A pitch or hijack carried by a question still asks a question."""
     return any(
-        (ev.move in (Move.PITCH, Move.TOPIC_HIJACK) and _in_question(message, ev.text))
-        or (
-            ev.move is Move.REFLECTION
-            and ev.text.rstrip().endswith("?")
-            and message.rstrip().endswith("?")
-        )
+        ev.move in (Move.PITCH, Move.TOPIC_HIJACK) and _in_question(message, ev.text)
         for ev in fb.evidence
     )
 

@@ -143,16 +143,3 @@ def test_annotator_agreement_scores_each_pair_of_experts_on_shared_utterances(
     assert result["utterances"] == 2
     assert result["accuracy"] == 0.5
     assert result["per_class"]["question"].f1 == pytest.approx(2 / 3)  # tp 2, fp 1, fn 1
-
-
-def test_mapping_sends_a_checking_reflection_that_ends_the_turn_to_question() -> None:
-    checking = _feedback(
-        Move.REFLECTION,
-        evidence=[Evidence(move=Move.REFLECTION, text="So you're drinking a lot?")],
-    )
-    stated = _feedback(
-        Move.REFLECTION,
-        evidence=[Evidence(move=Move.REFLECTION, text="So you're drinking a lot.")],
-    )
-    assert annomi_class("So you're drinking a lot?", checking) == "question"
-    assert annomi_class("So you're drinking a lot.", stated) == "reflection"
