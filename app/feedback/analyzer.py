@@ -249,9 +249,15 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
         if restates and not cues.NOT_REFLECTION.match(core):
             # "So your team works best when nobody notices it" restates their own words;
             # "So you recruit for a living, that's not hard" still judges
-            if dismiss and not RESTATABLE.match(dismiss.group(0)) and not _troubled(ctx):
-                found.add(Move.DISMISSIVE, dismiss.group(0))
-                return
+            if not _troubled(ctx):
+                judged = (
+                    dismiss.group(0)
+                    if dismiss and not RESTATABLE.match(dismiss.group(0))
+                    else _verdict(sent, ctx)
+                )
+                if judged:
+                    found.add(Move.DISMISSIVE, judged)
+                    return
             continue
         if dismiss:
             found.add(Move.DISMISSIVE, dismiss.group(0))
@@ -307,6 +313,15 @@ def _verdict(sentence: str, ctx: Context) -> str | None:
                 return match.group(0)
         elif subject not in SELF_SUBJECTS:
             return match.group(0)
+    if not (own or _troubled(ctx) or _is_question(sentence)):
+        core = lead_stripped(sentence)
+        for rx in (cues.SWEEPING, cues.NOT_MUCH):
+            claim = rx.match(core)
+            if claim and content_stems(claim.group("subject")) & ctx.partner_stems:
+                return claim.group(0)  # their kind of thing, swept or shrunk
+        theirs = cues.NOT_THEIRS.search(core)
+        if theirs and content_stems(theirs.group("theirs")) & ctx.partner_stems:
+            return core  # "...the company, not the managers": their framing corrected
     ranked = cues.BETTER_THAN.search(sentence)
     if ranked and content_stems(ranked.group("theirs")) & ctx.partner_stems:
         return ranked.group(0)  # "backend is way more fun than SRE" after "I moved to SRE"

@@ -412,6 +412,20 @@ DISMISSIVE = LowerCue(
     r"\bi don't (?:think|believe) (?:that's|it's|that is|it is|they're|you're) (?:really )?"
     r"(?:a )?(?:real|true|right|fair|a big deal|that (?:hard|bad|important|special))\b[^.!?\n]*",
     r"^technically,? (?:that's|it's|that is|it is|you're|they're)\b[^.!?\n]*",
+    r"^should(?:'ve| have) \w+[^.!?\n]*",
+    r"\bshould be (?:used to|over|past|fine with) (?:it|that|this)\b[^.!?\n]*",
+    r"\b(?:bad|wrong|poor|terrible|dumb) (?:call|move|choice|decision|bet)\b[^.!?\n]*",
+    r"\b(?:just )?an excuse (?:for|to)\b[^.!?\n]*",
+    r"\b(?:a bit|a little|kind of|pretty|so|that's) (?:dramatic|over the top|extreme)\b[^.!?\n]*",
+    r"\btook you (?:a while|long enough|forever|ages)\b[^.!?\n]*",
+    r"\bnot much of an? [\w-]+[^.!?\n]*",
+    r"\byou'd be the first\b[^.!?\n]*",
+    r"\b(?:picked|chose|hired|bought|used|backed) the wrong\b[^.!?\n]*",
+    r"\bnot what (?:it|they|he|she) used to be\b[^.!?\n]*",
+    r"\bin this day and age\b[^.!?\n]*",
+    r"\byou can't (?:really )?(?:miss|love|like|enjoy|mean|be serious)\b[^.!?\n]*",
+    r"\beveryone knows (?:that|this|it)\b[^.!?\n]*",
+    r"\bif you ask me\b[^.!?\n]*",
 )
 
 # Unasked advice: fixing the partner's problem instead of hearing it (a dismissal unless they
@@ -452,7 +466,9 @@ SOUNDS_JUDGEMENT = _rx(
     r"^(?:so,? )?(?:that |it |this )?(?:sounds|seems|looks) like (?:a |an )?(?:complete |total |"
     r"bit of (?:a )?|real |massive |huge )?(?:waste|overkill|nonsense|joke|hype|gimmick|scam|fad|"
     r"busywork|bad idea|mistake|mess|nightmare|pain|headache|cult|racket|recipe for disaster|"
-    r"rookie mistake|you problem|training problem|management problem|non-issue|non-problem)\b"
+    r"rookie mistake|you problem|training problem|management problem|non-issue|non-problem|"
+    r"(?:sloppy|lazy|poor|careless|lousy|shoddy) (?:engineering|work|management|planning|code|"
+    r"testing))\b"
     r"[^.!?\n]*",
 )
 
@@ -491,7 +507,8 @@ JUDGEMENT = _rx(
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
     r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|overkill|"
     r"glorified \w+|just nepotism|nepotism|a cult|tiny|an? gimmick|a fad|a bubble|hype|"
-    r"fake|dying|toxic|obsolete|irrelevant|lazy|niche|a toy|bloated|clunky|ugly|unreliable|"
+    r"a crutch|overvalued|fake|dying|toxic|obsolete|irrelevant|lazy|niche|a toy|bloated|"
+    r"clunky|ugly|unreliable|"
     r"a luxury|dated|silly|stupid|dumb|ridiculous|lame|cringe|inferior|overpriced|a rip-off|"
     r"a money pit|a time sink|not worth it|worthless|meaningless|a trap|a racket|corporate fluff|"
     r"an? dinosaurs?|dinosaurs|"
@@ -508,6 +525,22 @@ BETTER_THAN = _rx(
     r"better|cooler|more interesting|more useful|more important|more valuable|harder|"
     r"more real|more serious|smarter|more impressive) than (?P<theirs>[^.!?,;\n]+)",
 )
+
+# A sweeping claim about the partner's kind of thing: "CFOs always focus on the wrong number",
+# "Picky managers just slow hiring down". The analyzer requires the partner's words in the
+# subject and no first person (the user's own habits are no verdict on theirs).
+SWEEPING = _rx(
+    r"^(?P<subject>(?:[\w'-]+ ){1,3}?)(?:(?:is|are|was|were) )?(?:always|never|just|only|"
+    r"mostly|basically|rarely|usually|invariably) (?:\w+)[^.!?\n]*",
+)
+# Making light of their size: "Eight visits isn't much", "Two hundred a chair is nothing".
+NOT_MUCH = _rx(
+    r"^(?P<subject>(?:[\w'-]+ ){1,4}?)(?:(?:isn't|is not|aren't|are not|'s not) "
+    r"(?:(?:really|that|very|so) )?(?:much|many|a lot|a big deal)|(?:is|are) (?:nothing|"
+    r"no big deal|small potatoes|peanuts))\b[^.!?\n]*",
+)
+# Correcting their framing: "the problem is the company, not the managers".
+NOT_THEIRS = _rx(r",\s*not (?:the |a |an |your |their )?(?P<theirs>[\w -]+?)[.!]*$")
 
 # Predicting that the partner's plan fails: "it never sticks", "that won't scale".
 DOOM = _rx(

@@ -366,3 +366,33 @@ def test_own_verdict_before_a_reflection_is_acknowledgement_too() -> None:
     )
     assert Move.ACKNOWLEDGEMENT in fb.moves
     assert Move.REFLECTION in fb.moves
+
+
+def test_sweeping_claim_about_the_partners_kind_of_thing_is_dismissive() -> None:
+    fb = analyze(
+        "Picky managers just slow hiring down.",
+        partner("My hiring manager, Marcus, is really picky about system design."),
+    )
+    assert fb.moves == [Move.DISMISSIVE]
+
+
+def test_shrinking_the_partners_number_is_dismissive_but_naming_its_weight_is_not() -> None:
+    shrunk = analyze(
+        "Eight visits isn't much, delivery drivers do forty.",
+        partner("Our nurses do eight visits a day and the app has to keep up with them."),
+    )
+    weighed = analyze(
+        "Twelve clinics is a lot to manage on your own.",
+        partner("Twelve clinics, and I'm the only IT person."),
+    )
+    assert Move.DISMISSIVE in shrunk.moves
+    assert weighed.moves == [Move.ACKNOWLEDGEMENT]
+
+
+def test_correcting_the_partners_framing_is_dismissive_even_voiced_as_a_reflection() -> None:
+    fb = analyze(
+        "Sounds like the problem is the company, not the managers.",
+        partner("We've had three different dispatch managers in two years."),
+    )
+    assert Move.DISMISSIVE in fb.moves
+    assert Move.REFLECTION not in fb.moves
