@@ -54,7 +54,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     rate_limit_per_minute: int = 120
     redis_url: str | None = None
-    log_message_text: bool = False
 
     @model_validator(mode="after")
     def _resolve_engine(self) -> Settings:
