@@ -255,6 +255,11 @@ ACKNOWLEDGE = LowerCue(
     r"\b(?:your|the) [\w-]+ (?:are|is|were) (?:so |really )?lucky\b[^.!?,;\n]*",
     r"\byou should be (?:really |so )?(?:proud|pleased|happy)\b[^.!?,;\n]*",
     r"\blook at you now\b[^.!?,;\n]*",
+    r"\bsomething to be (?:really )?proud of\b[^.!?,;\n]*",
+    r"^it (?:really |clearly )?shows\b[^.!?,;\n]*",
+    r"\bno small (?:job|thing|task|effort|undertaking|project)\b[^.!?,;\n]*",
+    r"\b(?:is|are|was|were) (?:really |so |pretty |quite |seriously )?(?:impressive|admirable|"
+    r"remarkable|inspiring|commendable)\b[^.!?,;\n]*",
     r"\bgood for (?:you|her|him|them|the team|your)\b[^.!?,;\n]*",
     r"\b(?:so |really )?(?:happy|thrilled|glad|pleased) for (?:you|her|him|them|your)\b[^.!?,;\n]*",
     r"\b(?:a )?weight off\b[^.!?,;\n]*",
@@ -734,11 +739,13 @@ INVITES_QUESTIONS = _rx(
 
 # Generic praise: an acknowledgement only when the same sentence names what they said.
 PRAISE = _rx(
-    r"\b(?:that's|it's|that is|sounds|how) (?:really |so |very |pretty |super )?(?:sweet|lovely|"
+    r"\b(?:that's|it's|that is|sounds|how) (?:really |so |very |pretty |super )?"
+    r"(?:(?:a|an|such a) (?:really |very )?(?:serious|solid|strong|good|great|real|lovely|fine) |"
+    r"sweet|lovely|"
     r"beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|interesting|fascinating|"
     r"exciting|brilliant|fantastic|impressive)\b",
     r"\b(?:is|are|was|were) (?:such )?(?:a |an )?(?:really |so |very |pretty |super )?(?:sweet|"
-    r"lovely|beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|fascinating|"
+    r"good|solid|lovely|beautiful|wonderful|amazing|awesome|great|cool|nice|neat|fun|fascinating|"
     r"brilliant|fantastic|impressive|gorgeous)\b",
     r"^(?:oh,? )?such (?:a |an )?(?:cool|great|lovely|fun|nice|interesting|neat)\b",
     r",\s*(?:impressive|respect)[.!]*$",
@@ -767,11 +774,15 @@ AGENDA = _rx(
 )
 
 # The partner giving their name ("I'm Aisha", "Dana Okafor here"); case matters for the name.
-INTRODUCTION = re.compile(r"\b(?:[Ii]'m|[Ii] am|[Mm]y name is|[Tt]his is) [A-Z][a-z]+")
+INTRODUCTION = re.compile(
+    r"\b(?:[Ii]'m|[Ii] am|[Mm]y name is|[Tt]his is) [A-Z][a-z]+"
+    r"|\b(?:[Ii]'m|[Ii] am) (?:a|an|the) [\w -]{2,40}? (?:at|for|with) [A-Z]"  # a role at X
+    r"|\b[Ii] work (?:at|for|as) "
+)
 
 # The user's story told as a match for the partner's ("...too", "the same thing", "myself").
 SHARED_EXPERIENCE = _rx(
-    r"\btoo\b(?=\s*(?:[,.!;]|$))|\b(?:as well|myself|the same)\b",
+    r"\btoo\b(?=\s*(?:[,.!;]|$))|\b(?:as well|myself|the same|same here|me too|likewise)\b",
     r"\b(?:tried|did|had|done|know|went through|faced|seen|saw|used|use|felt|loved|hated) "
     r"(?:that|this|those|these)\b",
 )
