@@ -7,7 +7,6 @@ a turn deliberately commits twice (see app/services/turns.py), which is what the
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,40 +15,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.db import upgrade_to_head
 from app.main import create_app
-
-
-def _postgres_database(base_url: str) -> Iterator[str]:
-    """A fresh database beside the one named in the URL, dropped after the run."""
-    import asyncpg
-
-    url = make_url(base_url)
-    name = f"rapport_test_{uuid.uuid4().hex[:8]}"
-    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run(sql: str) -> None:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+from tests.databases import postgres_database
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("RAPPORT_TEST_DATABASE_URL")
     if configured and configured.startswith("postgresql"):
-        for url in _postgres_database(configured):
+        with postgres_database(configured) as url:
             upgrade_to_head(url)
             yield url
         return

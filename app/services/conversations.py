@@ -17,7 +17,7 @@ from app.repositories import ConversationRepository
 from app.services.personas import PersonaService, snapshot_of
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
-from app.services.transcript import conversation_json, report_for
+from app.services.transcript import conversation_json, conversation_summary, report_for
 
 
 class ConversationService:
@@ -69,7 +69,7 @@ class ConversationService:
             tenant.id, user_ref=user_ref, limit=limit, offset=offset
         )
         return {
-            "conversations": [_summary(c) for c in rows],
+            "conversations": [conversation_summary(c) for c in rows],
             "total": total,
             "limit": limit,
             "offset": offset,
@@ -93,15 +93,3 @@ class ConversationService:
 
 def _dump(state: DialogueState) -> dict[str, Any]:
     return state.model_dump(mode="json")
-
-
-def _summary(conversation: Conversation) -> dict[str, Any]:
-    state = DialogueState.model_validate(conversation.state)
-    return {
-        "id": conversation.id,
-        "persona_id": conversation.persona_id,
-        "difficulty": conversation.difficulty,
-        "user_ref": conversation.user_ref,
-        "created_at": conversation.created_at.isoformat(),
-        "state": state.public(),
-    }

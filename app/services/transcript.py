@@ -21,8 +21,8 @@ def message_json(message: Message) -> dict[str, Any]:
     return out
 
 
-def conversation_json(conversation: Conversation) -> dict[str, Any]:
-    state = DialogueState.model_validate(conversation.state)
+def conversation_summary(conversation: Conversation) -> dict[str, Any]:
+    """A conversation without its messages (listings)."""
     return {
         "id": conversation.id,
         "persona_id": conversation.persona_id,
@@ -30,9 +30,13 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
         "user_ref": conversation.user_ref,
         "created_at": conversation.created_at.isoformat(),
         "ended_at": conversation.ended_at.isoformat() if conversation.ended_at else None,
-        "state": state.public(),
-        "messages": [message_json(m) for m in conversation.messages],
+        "state": DialogueState.model_validate(conversation.state).public(),
     }
+
+
+def conversation_json(conversation: Conversation) -> dict[str, Any]:
+    messages = [message_json(m) for m in conversation.messages]
+    return {**conversation_summary(conversation), "messages": messages}
 
 
 def state_before(messages: list[Message], user_position: int) -> DialogueState:

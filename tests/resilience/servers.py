@@ -6,7 +6,6 @@ runs uvicorn in the same process), so SIGKILL here is what a crashed container g
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -20,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy.engine import make_url
 
 from app.config import ROOT
+from tests.databases import postgres_database
 
 READY_SECONDS = 45.0
 
@@ -140,24 +139,8 @@ def fresh_database(configured: str | None, tmp_path: Path) -> Iterator[str]:
     if not (configured and configured.startswith("postgresql")):
         yield f"sqlite+aiosqlite:///{tmp_path / f'served-{uuid.uuid4().hex[:6]}.db'}"
         return
-    import asyncpg
-
-    url = make_url(configured)
-    name = f"rapport_resilience_{uuid.uuid4().hex[:8]}"
-    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run(sql: str) -> None:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with postgres_database(configured, "rapport_resilience") as url:
+        yield url
 
 
 def create_key(database_url: str, name: str = "resilience") -> str:
