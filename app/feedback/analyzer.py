@@ -83,6 +83,7 @@ LEARNED_REFLECTION_MIN = 0.5
 # "it was awful" about one's own story is not a verdict on the partner's world.
 SELF_SUBJECTS = wordset("it i which life mine day week year morning")
 POINTING = wordset("that this there those these")
+APOLOGY = re.compile(r"(?i)(?:sorry|my bad|oops|apologies|i apologi[sz]e)\b")
 # Dismissive cues that a reflection may carry as the partner's own words ("nobody notices it").
 RESTATABLE = re.compile(r"(?i)(?:nobody|no one|everyone|everybody)\b")
 # Acknowledgement cues that start at the verb ("...is no joke", "...takes courage") judge
@@ -217,11 +218,19 @@ def _pitches(message: str, ctx: Context, found: _Found) -> None:
     if brag and not ctx.warm:
         found.add(Move.PITCH, brag.group(0))  # a sales line about oneself, asked or not
     ask = cues.ASK.search(message)
-    if ask and not ctx.warm:
+    if ask and not ctx.warm and not _apologising(message, ask.group(0)):
         found.add(Move.PITCH, ask.group(0))
     seeking = cues.JOB_SEEKING.search(message)
     if seeking and not ctx.warm and not _asked_what_user_seeks(ctx):
         found.add(Move.PITCH, seeking.group(0))  # "I'm looking for a job": asks for one
+
+
+def _apologising(message: str, text: str) -> bool:
+    """Is the ask inside an apology for it ("Sorry, I just launched into my resume there")?"""
+    for sent in sentences(message):
+        if text in sent:
+            return APOLOGY.match(lead_stripped(sent)) is not None
+    return False
 
 
 def _asked_what_user_seeks(ctx: Context) -> bool:

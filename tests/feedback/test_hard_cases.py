@@ -396,3 +396,13 @@ def test_correcting_the_partners_framing_is_dismissive_even_voiced_as_a_reflecti
     )
     assert Move.DISMISSIVE in fb.moves
     assert Move.REFLECTION not in fb.moves
+
+
+def test_apologising_for_having_pitched_is_no_pitch() -> None:
+    fb = analyze(
+        "Sorry, I just launched into my resume there, didn't I? Let me try that again. "
+        "How did you get into recruiting?",
+        partner("Sure, drop your resume in the box. I'd rather know what you're curious about."),
+    )
+    assert Move.PITCH not in fb.moves
+    assert Move.FOLLOW_UP_QUESTION in fb.moves
