@@ -231,6 +231,7 @@ ACKNOWLEDGE = LowerCue(
     # a verdict on what the partner lives through or did, whatever its subject
     r"\b(?:is|are|was|were) (?:so |really |pretty |quite |such |seriously |absolutely |just )?"
     r"(?:an? )?(?:tough|rough|brutal|exhausting|heavy|a heavy load|a long (?:day|wait|time|road)|"
+    r"a big deal|a tall order|a big step|a big change|exciting|"
     r"no joke|no small thing|no small feat|a lot to (?:juggle|carry|handle))\b[^.!?,;\n]*",
     r"\bis (?:a |an )?(?:real |serious |huge |big |genuine |great |solid )?(?:marathon|milestone|"
     r"achievement|accomplishment|feat|piece of work|result|win|improvement|turnaround|progress)\b"
@@ -256,6 +257,8 @@ ACKNOWLEDGE = LowerCue(
     r"\byou should be (?:really |so )?(?:proud|pleased|happy)\b[^.!?,;\n]*",
     r"\blook at you now\b[^.!?,;\n]*",
     r"\bsomething to be (?:really )?proud of\b[^.!?,;\n]*",
+    r"\b(?:and )?rightly so\b[^.!?,;\n]*",
+    r"\bas (?:they|you|she|he|it) should be\b[^.!?,;\n]*",
     r"^it (?:really |clearly )?shows\b[^.!?,;\n]*",
     r"\bno small (?:job|thing|task|effort|undertaking|project)\b[^.!?,;\n]*",
     r"\b(?:is|are|was|were) (?:really |so |pretty |quite |seriously )?(?:impressive|admirable|"
@@ -431,6 +434,12 @@ DISMISSIVE = LowerCue(
     r"\byou can't (?:really )?(?:miss|love|like|enjoy|mean|be serious)\b[^.!?\n]*",
     r"\beveryone knows (?:that|this|it)\b[^.!?\n]*",
     r"\bif you ask me\b[^.!?\n]*",
+    r"\b(?:is|are) (?:just )?code for\b[^.!?\n]*",
+    r"\b(?:it's|that's|is|are) (?:really |honestly )?not (?:that|very|so) [\w-]+\b[^.!?\n]*",
+    r"\b(?:is|are|'s) (?:the|a) wrong [\w-]+[^.!?\n]*",
+    r"\b(?:seems|looks|sounds) (?:a bit |kind of |pretty |really |so |way )?(?:slow|reckless|"
+    r"naive|pointless|excessive|wasteful|backwards|unnecessary|overcomplicated|short-sighted|"
+    r"misguided)\b[^.!?\n]*",
 )
 
 # Unasked advice: fixing the partner's problem instead of hearing it (a dismissal unless they
@@ -551,7 +560,9 @@ NOT_THEIRS = _rx(r",\s*not (?:the |a |an |your |their )?(?P<theirs>[\w -]+?)[.!]
 DOOM = _rx(
     r"\b(?P<subject>it|that|this|they|those|these|which|[\w-]+s) (?:(?:never|won't|will never|"
     r"rarely|just won't|usually don't|never really) (?:works?|sticks?|lasts?|scales?|pays? off|"
-    r"catch(?:es)? on|take off|survives?|go anywhere)|(?:is|are) going to fail|will fail)\b"
+    r"catch(?:es)? on|take off|survives?|go anywhere)|(?:is|are) going to fail|will fail|"
+    r"(?:don't|doesn't|do not|does not) (?:really )?(?:predict|prove|mean|matter|measure|"
+    r"tell you) (?:anything|much|a thing))\b"
     r"[^.!?\n]*",
 )
 
