@@ -435,7 +435,9 @@ DISMISSIVE = LowerCue(
     r"\beveryone knows (?:that|this|it)\b[^.!?\n]*",
     r"\bif you ask me\b[^.!?\n]*",
     r"\b(?:is|are) (?:just )?code for\b[^.!?\n]*",
-    r"\b(?:it's|that's|is|are) (?:really |honestly )?not (?:that|very|so) [\w-]+\b[^.!?\n]*",
+    r"\b(?:it's|that's|is|are) (?:really |honestly )?not (?:that|very|so) (?:relaxing|hard|"
+    r"impressive|special|interesting|big|different|exciting|useful|fun|great|good|difficult|new|"
+    r"innovative|important|smart|complicated|clever)\b[^.!?\n]*",
     r"\b(?:is|are|'s) (?:the|a) wrong [\w-]+[^.!?\n]*",
     r"\b(?:seems|looks|sounds) (?:a bit |kind of |pretty |really |so |way )?(?:slow|reckless|"
     r"naive|pointless|excessive|wasteful|backwards|unnecessary|overcomplicated|short-sighted|"
