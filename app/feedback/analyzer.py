@@ -81,7 +81,7 @@ BLOCKS_LEARNED = (
 # chosen on AnnoMI even transcripts and the dev split.
 LEARNED_REFLECTION_MIN = 0.5
 # "it was awful" about one's own story is not a verdict on the partner's world.
-SELF_SUBJECTS = wordset("it i which life mine day week year morning")
+SELF_SUBJECTS = wordset("it i which life mine day week year morning what who")
 POINTING = wordset("that this there those these")
 APOLOGY = re.compile(r"(?i)(?:sorry|my bad|oops|apologies|i apologi[sz]e)\b")
 # Dismissive cues that a reflection may carry as the partner's own words ("nobody notices it").

@@ -348,7 +348,7 @@ DISMISSIVE = LowerCue(
     r"\bthat's (?:just|only) (?:a |an )?\w+ (?:job|thing)\b",
     # denying it is the real thing, or that it amounts to much
     r"\b(?:isn't|is not|aren't|are not|not) (?:really |even )?(?:a )?(?:real|proper|actual) "
-    r"[\w-]+\b[^.!?\n]*",
+    r"(?!good|bad|well|sure|great|nice|happy|keen|big|clear)[\w-]+\b[^.!?\n]*",
     r"\b(?:that's|that is|it's|it is|this is) not (?:really |even )?(?:a )?(?:real |proper )?"
     r"(?:engineering|programming|coding|work|a job|a talk|design|science|a career)\b[^.!?\n]*",
     r"\b(?:isn't|is not|aren't|are not) (?:that|very|so) (?:many|much|big|hard|impressive|special|"
@@ -407,8 +407,9 @@ DISMISSIVE = LowerCue(
     r"\b(?:maybe |perhaps )?the (?:real )?(?:problem|issue) is (?:you|your)\b[^.!?\n]*",
     # telling them to get over it, or that theirs is small next to others'
     r"\bi wish i had your problems?\b[^.!?\n]*",
+    r"(?:^|,\s*)grow up\b[.!]*$",
     r"\b(?:cry me a river|boo hoo|welcome to the real world|suck it up|toughen up|man up|"
-    r"grow up|deal with it|it is what it is|don't be (?:so )?(?:dramatic|silly|a baby)|"
+    r"deal with it|it is what it is|don't be (?:so )?(?:dramatic|silly|a baby)|"
     r"calm down|chill out)\b[^.!?\n]*",
     r"\bnever heard of (?:it|them|you|that|him|her)\b[^.!?\n]*",
     r"\b(?:is that|are those|is it|are they) still a thing\b[^.!?\n]*",
