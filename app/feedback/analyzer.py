@@ -278,10 +278,10 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
 
 
 def _troubled(ctx: Context) -> bool:
-    """Did the partner just tell a trouble or a feeling of their own?"""
+    """Did the partner just tell a trouble of their own (not good news: "I'm proud of...")?"""
     told = " ".join(ctx.partner_statements)
     return any(SELF_REFERENCE & set(words(s)) for s in ctx.partner_statements) and bool(
-        ctx.partner_emotional or cues.TROUBLE.search(told)
+        cues.TROUBLE.search(told)
     )
 
 

@@ -225,13 +225,19 @@ ACKNOWLEDGE = LowerCue(
     r"\bthat makes (?:a lot of |total )?sense\b[^.!?,;\n]*",
     r"\bi hear you\b",
     r"\bi (?:totally |completely )?(?:get|understand) (?:that|why|how|it)\b[^.!?,;\n]*",
-    r"\b(?:love|loved|like) (?:that|how|the idea|your)\b[^.!?,;\n]*",
+    r"(?:^|\bi (?:really |just |absolutely )?)(?:love|loved) (?:that|how|the idea|your)\b"
+    r"[^.!?,;\n]*",
+    r"\bi (?:really |just )?(?:like|liked) (?:that|how|the idea|your)\b[^.!?,;\n]*",
+    r"\bthat (?:really )?means (?:something|a lot)\b[^.!?,;\n]*",
+    r"\bgenerous (?:of|with) (?:you|your)\b[^.!?,;\n]*",
+    r"\b(?:nice going|way to go|well played)\b[^.!?,;\n]*",
     r"\bthanks? (?:you )?for (?:sharing|explaining|telling|trusting|being honest|your honesty|"
     r"putting|organi[sz]ing|the tip|the advice|pointing)\b[^.!?,;\n]*",
     # a verdict on what the partner lives through or did, whatever its subject
     r"\b(?:is|are|was|were) (?:so |really |pretty |quite |such |seriously |absolutely |just )?"
     r"(?:an? )?(?:tough|rough|brutal|exhausting|heavy|a heavy load|a long (?:day|wait|time|road)|"
-    r"a big deal|a tall order|a big step|a big change|exciting|"
+    r"a big deal|a tall order|a big step|a big change|exciting|a big job|a big undertaking|"
+    r"a lot of work|"
     r"no joke|no small thing|no small feat|a lot to (?:juggle|carry|handle))\b[^.!?,;\n]*",
     r"\bis (?:a |an )?(?:real |serious |huge |big |genuine |great |solid )?(?:marathon|milestone|"
     r"achievement|accomplishment|feat|piece of work|result|win|improvement|turnaround|progress)\b"
@@ -473,7 +479,9 @@ TROUBLE = _rx(
     r"complain\w*|nobody|no one|stuck|behind|drowning|too (?:many|much)|micromanag\w*|bad|"
     r"exhausting|nervous|worried|afraid|badly|stolen|delayed|cancell?ed|broke|lost|crash\w*|"
     r"sick|injur\w*|flood\w*|ghost\w*|rejected|fail\w*|hurt|breach\w*|outages?|died|passed|"
-    r"death|accident|hack(?:ed|ers?)|storm|fire|layoffs?|cut|quit)\b",
+    r"death|accident|hack(?:ed|ers?)|storm|fire|layoffs?|cut|quit|stress\w*|exhausted|"
+    r"burn(?:ed|t) out|laid off|let go|sad|anxious|scared|overwhelm\w*|devastat\w+|"
+    r"frustrat\w+|passed away|divorce|rough|tough|hard|lonely|leaving|unsure|not sure)\b",
 )
 
 # "Sounds like a waste of a weekend": a verdict voiced with a reflection's words; a judgement
@@ -524,8 +532,8 @@ JUDGEMENT = _rx(
     r"trivial|terrible|awful|garbage|a mistake|a huge mistake|unfair|bad for you\w*|the same|"
     r"a mess|doomed|a nightmare|a pain|a headache|the worst|a scam|just babysitting|overkill|"
     r"glorified \w+|just nepotism|nepotism|a cult|tiny|an? gimmick|a fad|a bubble|hype|"
-    r"a crutch|overvalued|fake|dying|toxic|obsolete|irrelevant|lazy|niche|a toy|bloated|"
-    r"clunky|ugly|unreliable|"
+    r"a crutch|(?:mostly |just )?noise|overvalued|fake|dying|toxic|obsolete|irrelevant|lazy|"
+    r"niche|a toy|bloated|clunky|ugly|unreliable|"
     r"a luxury|dated|silly|stupid|dumb|ridiculous|lame|cringe|inferior|overpriced|a rip-off|"
     r"a money pit|a time sink|not worth it|worthless|meaningless|a trap|a racket|corporate fluff|"
     r"an? dinosaurs?|dinosaurs|"
@@ -565,7 +573,7 @@ DOOM = _rx(
     r"rarely|just won't|usually don't|never really) (?:works?|sticks?|lasts?|scales?|pays? off|"
     r"catch(?:es)? on|take off|survives?|go anywhere)|(?:is|are) going to fail|will fail|"
     r"(?:don't|doesn't|do not|does not) (?:really )?(?:predict|prove|mean|matter|measure|"
-    r"tell you) (?:anything|much|a thing))\b"
+    r"tell you) (?:anything|much|a thing)|(?:mean|means|prove|proves) (?:nothing|very little))\b"
     r"[^.!?\n]*",
 )
 
