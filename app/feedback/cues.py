@@ -227,7 +227,8 @@ ACKNOWLEDGE = LowerCue(
     r"\bi (?:totally |completely )?(?:get|understand) (?:that|why|how|it)\b[^.!?,;\n]*",
     r"(?:^|\bi (?:really |just |absolutely )?)(?:love|loved) (?:that|how|the idea|your)\b"
     r"[^.!?,;\n]*",
-    r"\bi (?:really |just )?(?:like|liked) (?:that|how|the idea|your)\b[^.!?,;\n]*",
+    r"\bi(?:'d| would)? (?:really |just )?(?:like|liked|love) (?:that|how|the idea|your)\b"
+    r"[^.!?,;\n]*",
     r"\bthat (?:really )?means (?:something|a lot)\b[^.!?,;\n]*",
     r"\bgenerous (?:of|with) (?:you|your)\b[^.!?,;\n]*",
     r"\b(?:nice going|way to go|well played)\b[^.!?,;\n]*",
