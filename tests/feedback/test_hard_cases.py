@@ -406,3 +406,20 @@ def test_apologising_for_having_pitched_is_no_pitch() -> None:
     )
     assert Move.PITCH not in fb.moves
     assert Move.FOLLOW_UP_QUESTION in fb.moves
+
+
+def test_good_news_is_no_trouble_so_a_verdict_on_it_stays_a_judgement() -> None:
+    fb = analyze(
+        "Coverage numbers mean nothing, honestly.",
+        partner("I'm really proud of our test coverage, it's at ninety percent."),
+    )
+    assert fb.moves == [Move.DISMISSIVE]
+
+
+def test_like_as_a_preposition_is_no_praise() -> None:
+    fb = analyze(
+        "Surveys like that are mostly noise.",
+        partner("We measure driver satisfaction every month."),
+    )
+    assert Move.ACKNOWLEDGEMENT not in fb.moves
+    assert Move.DISMISSIVE in fb.moves
