@@ -65,57 +65,56 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+
 @contextmanager
-def server(database_url: str, workers: int = 1) -> Iterator[str]:
+def served(database_url: str, *, workers: int = 1, **env: str) -> Iterator[Served]:
+    """A real `uvicorn` serving the app in a subprocess (open auth, no rate limit, the scripted
+    engine unless `env` says otherwise), on a migrated database; stopped on exit."""
     port = free_port()
-    env = {
+    environment = {
         **os.environ,
         "RAPPORT_DATABASE_URL": database_url,
         "RAPPORT_AUTH": "open",
         "RAPPORT_ENGINE": "scripted",
         "RAPPORT_RATE_LIMIT_PER_MINUTE": "10000000",
+        **env,
     }
-    subprocess.run(
-        [sys.executable, "-m", "app.cli", "db", "upgrade"], env=env, check=True, capture_output=True
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
+    upgrade = [sys.executable, "-m", "app.cli", "db", "upgrade"]
+    subprocess.run(upgrade, env=environment, check=True, capture_output=True)
+    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    proc = subprocess.Popen(command, env=environment)
+    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base)
-        yield base
+        wait_for(f"{url}/readyz")
+        yield Served(url, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 30
+@contextmanager
+def server(database_url: str, workers: int = 1) -> Iterator[str]:
+    with served(database_url, workers=workers) as running:
+        yield running.url
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise RuntimeError("the server did not become ready in 30 s")
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
 async def converse(

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from app.bench import free_port, served, wait_for
 from app.config import Settings
 from app.dialogue.engine import ReplyContext
 from app.dialogue.types import DialogueState, Stage
@@ -207,24 +207,6 @@ def figures(
 # -- end to end over HTTP -----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
-
-
 @contextmanager
 def fake_server(latency: float) -> Iterator[str]:
     port = free_port()
@@ -242,44 +224,14 @@ def fake_server(latency: float) -> Iterator[str]:
 @contextmanager
 def api_server(fake_url: str) -> Iterator[tuple[str, int]]:
     """The real app on one worker with the LLM engine and judge; yields (url, pid)."""
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "RAPPORT_DATABASE_URL": f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}",
-            "RAPPORT_AUTH": "open",
-            "RAPPORT_ENGINE": "llm",
-            "RAPPORT_FEEDBACK_JUDGE": "llm",
-            "RAPPORT_LLM_BASE_URL": f"{fake_url}/v1",
-            "RAPPORT_LLM_API_KEY": "bench",
-            "RAPPORT_RATE_LIMIT_PER_MINUTE": "10000000",
-        }
-        upgrade = [sys.executable, "-m", "app.cli", "db", "upgrade"]
-        subprocess.run(upgrade, env=env, check=True, capture_output=True)
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        proc = subprocess.Popen(command, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(f"{url}/readyz")
-            yield url, proc.pid
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    with tempfile.TemporaryDirectory() as tmp, served(
+        f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}",
+        RAPPORT_ENGINE="llm",
+        RAPPORT_FEEDBACK_JUDGE="llm",
+        RAPPORT_LLM_BASE_URL=f"{fake_url}/v1",
+        RAPPORT_LLM_API_KEY="bench",
+    ) as running:
+        yield running.url, running.pid
 
 
 def process_cpu_seconds(pid: int) -> float:
