@@ -22,7 +22,10 @@ class PersonaService:
         self.repo = PersonaRepository(session)
 
     async def visible(self, tenant: Tenant) -> list[dict[str, Any]]:
-        own = [_public(Persona.model_validate(r.body), "tenant") for r in await self._own(tenant)]
+        own = [
+            _public(Persona.model_validate(r.body), "tenant")
+            for r in await self.repo.all(tenant.id)
+        ]
         return [_public(p, "builtin") for p in self.builtins.all()] + own
 
     async def get(self, tenant: Tenant, persona_id: str) -> Persona:
@@ -68,9 +71,6 @@ class PersonaService:
             raise Conflict(f"{persona_id!r} is a built-in persona and cannot be deleted.")
         if not await self.repo.delete(tenant.id, persona_id):
             raise NotFound(f"You have no persona {persona_id!r}.")
-
-    async def _own(self, tenant: Tenant) -> list[TenantPersona]:
-        return await self.repo.all(tenant.id)
 
     def _builtin_ids(self) -> set[str]:
         return {p.id for p in self.builtins.all()}
