@@ -4,12 +4,15 @@ Every failure (HTTP error after the client's own retries, timeout, a stream cut 
 that does not parse) is logged and re-raised as app.errors.LLMUnavailable, so callers deal with a
 single domain error.
 
-The persona's streamed reply, the hot path, by default reads the server-sent events itself
-through the OpenAI SDK client that ChatOpenAI configured (same base URL, key, timeout and
-retries): LangChain and the SDK build several pydantic objects per streamed token, which cost
-about 140 microseconds each, nine times what reading the event's JSON costs, and with 25
-conversations on one worker that CPU is the throughput limit. `stream_via="langchain"` goes
-through `ChatOpenAI.astream` instead.
+The persona's reply and the summaries, the hot path, go by default through the OpenAI SDK client
+that ChatOpenAI configured (same base URL, key, timeout and retries), posting the request body
+as built here and reading the JSON or the server-sent events directly. The SDK's typed
+`chat.completions.create` walks every message against its TypedDict unions (about 0.25 ms per
+message, 2.5 ms for a ten-message prompt), LangChain adds its callbacks and message objects
+on top (8 ms a call in all), and both build several pydantic objects per streamed token; with 25
+conversations on one worker that CPU is the throughput limit (docs/benchmarks.md). The
+structured judge keeps LangChain's `with_structured_output`. `via="langchain"` sends every call
+through ChatOpenAI instead.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+import httpx
 import openai
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import Runnable
@@ -36,7 +40,7 @@ from app.llm.tokens import count_chat_tokens, count_tokens, warm_up
 log = logging.getLogger(__name__)
 
 StructuredMethod = Literal["function_calling", "json_schema", "json_mode"]
-StreamVia = Literal["sdk", "langchain"]
+Via = Literal["sdk", "langchain"]
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 # Local servers (vLLM, Ollama, llama.cpp) want some key in the header but ignore its value.
 PLACEHOLDER_KEY = "not-needed"
@@ -84,6 +88,20 @@ def event_data(line: str) -> str | None:
     return line[5:].strip()
 
 
+async def sse_lines(chunks: AsyncIterator[bytes]) -> AsyncGenerator[str, None]:
+    """The lines of an event stream, whatever way the network cut it into chunks."""
+    pending = b""
+    async for chunk in chunks:
+        pending += chunk
+        if b"\n" not in chunk:
+            continue
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            yield line.rstrip(b"\r").decode("utf-8")
+    if pending:
+        yield pending.rstrip(b"\r").decode("utf-8")
+
+
 def usage_from_event(event: dict[str, Any]) -> Usage | None:
     usage = event.get("usage")
     if not isinstance(usage, dict):
@@ -111,12 +129,12 @@ class LLMClient:
         chat: ChatOpenAI,
         *,
         structured_method: StructuredMethod = "function_calling",
-        stream_via: StreamVia = "sdk",
+        via: Via = "sdk",
     ) -> None:
         self.chat = chat
         # For judging and summarising: the same verdict for the same message, run after run.
         self.precise = chat.model_copy(update={"temperature": 0.0})
-        self.stream_via = stream_via
+        self.via = via
         self.model = chat.model_name
         warm_up(self.model)
         timeout = chat.request_timeout
@@ -132,7 +150,7 @@ class LLMClient:
         settings: Settings,
         *,
         structured_method: StructuredMethod = "function_calling",
-        stream_via: StreamVia = "sdk",
+        via: Via = "sdk",
     ) -> LLMClient:
         chat = ChatOpenAI(
             base_url=settings.llm_base_url,
@@ -144,10 +162,12 @@ class LLMClient:
             use_responses_api=False,
             # Our own connection pool: LangChain's default one is shared by the whole process and
             # bound to the first event loop that used it, which breaks a CLI or test suite that
-            # runs several loops.
-            http_async_client=openai.DefaultAsyncHttpxClient(),
+            # runs several loops. The SDK's aiohttp transport, which it recommends for
+            # concurrency: a streamed reply costs 2.5 ms of CPU on it against 5.4 ms on the
+            # default one (docs/benchmarks.md).
+            http_async_client=openai.DefaultAioHttpClient(),
         )
-        return cls(chat, structured_method=structured_method, stream_via=stream_via)
+        return cls(chat, structured_method=structured_method, via=via)
 
     async def aclose(self) -> None:
         """Close the connection pool (the app's lifespan calls this on shutdown)."""
@@ -160,20 +180,48 @@ class LLMClient:
         """The whole answer at once; `precise` asks for temperature 0."""
         started = time.perf_counter()
         try:
-            answer = await (self.precise if precise else self.chat).ainvoke(list(messages))
+            if self.via == "sdk":
+                text, usage = await self._sdk_complete(messages, precise)
+            else:
+                text, usage = await self._langchain_complete(messages, precise)
         except Exception as exc:
             raise self._unavailable("complete", exc, started) from exc
-        text = answer.text if isinstance(answer.text, str) else str(answer.content)
-        usage = usage_from(answer) or estimate_usage(messages, text, self.model)
+        usage = usage or estimate_usage(messages, text, self.model)
         record("complete", started, usage)
         return Completion(text, usage)
+
+    async def _langchain_complete(
+        self, messages: Sequence[BaseMessage], precise: bool
+    ) -> tuple[str, Usage | None]:
+        answer = await (self.precise if precise else self.chat).ainvoke(list(messages))
+        text = answer.text if isinstance(answer.text, str) else str(answer.content)
+        return text, usage_from(answer)
+
+    async def _sdk_complete(
+        self, messages: Sequence[BaseMessage], precise: bool
+    ) -> tuple[str, Usage | None]:
+        # `post` with an httpx.Response cast is the SDK's documented way to send a body as it is:
+        # the client's auth, retries on 429/5xx and timeout still apply.
+        answer = await self._sdk.post(
+            "/chat/completions",
+            cast_to=httpx.Response,
+            body=self._payload(messages, stream=False, precise=precise),
+        )
+        body = answer.json()
+        if not isinstance(body, dict) or body.get("error"):
+            raise ValueError(f"the server answered without a completion: {str(body)[:200]}")
+        choice = body["choices"][0]
+        text = (choice.get("message") or {}).get("content")
+        if not isinstance(text, str):
+            raise ValueError("the completion has no text content")
+        return text, usage_from_event(body)
 
     async def stream(
         self, messages: Sequence[BaseMessage], result: StreamResult | None = None
     ) -> AsyncGenerator[str, None]:
         """Yield text pieces as the model produces them; a cut stream raises LLMUnavailable."""
         started, parts, tally = time.perf_counter(), [], StreamResult()
-        read = self._sdk_pieces if self.stream_via == "sdk" else self._langchain_pieces
+        read = self._sdk_pieces if self.via == "sdk" else self._langchain_pieces
         # Closed with this generator, so a caller that stops early also ends the HTTP response.
         pieces = read(messages, tally)
         try:
@@ -202,12 +250,20 @@ class LLMClient:
     async def _sdk_pieces(
         self, messages: Sequence[BaseMessage], tally: StreamResult
     ) -> AsyncGenerator[str, None]:
-        completions = self.chat.root_async_client.chat.completions
         # The SDK sends the request, retrying 429/5xx and timing out as configured, before the
         # body is read; only the event stream is parsed here.
-        async with completions.with_streaming_response.create(**self._payload(messages)) as answer:
-            finished = False
-            async for line in answer.iter_lines():
+        answer = cast(
+            httpx.Response,
+            await self._sdk.post(
+                "/chat/completions",
+                cast_to=httpx.Response,
+                body=self._payload(messages, stream=True),
+                stream=True,
+            ),
+        )
+        finished = False
+        try:
+            async for line in sse_lines(answer.aiter_bytes()):
                 data = event_data(line)
                 if data is None:
                     continue
@@ -224,16 +280,27 @@ class LLMClient:
                     finished = finished or choice.get("finish_reason") is not None
             if not finished:
                 raise BrokenStream("the event stream ended before the model finished")
+        finally:
+            await answer.aclose()
 
-    def _payload(self, messages: Sequence[BaseMessage]) -> dict[str, Any]:
+    @property
+    def _sdk(self) -> openai.AsyncOpenAI:
+        return self.chat.root_async_client
+
+    def _payload(
+        self, messages: Sequence[BaseMessage], *, stream: bool, precise: bool = False
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": ROLES[m.type], "content": str(m.content)} for m in messages],
-            "stream": True,
+            "stream": stream,
         }
-        if self.chat.temperature is not None:
-            payload["temperature"] = self.chat.temperature
-        if self.chat.stream_usage:  # as ChatOpenAI decides: off for most non-OpenAI servers
+        temperature = self.precise.temperature if precise else self.chat.temperature
+        if temperature is not None:
+            payload["temperature"] = temperature
+        if self.chat.max_tokens is not None:
+            payload["max_tokens"] = self.chat.max_tokens
+        if stream and self.chat.stream_usage:  # as ChatOpenAI decides: off for most others
             payload["stream_options"] = {"include_usage": True}
         return payload
 

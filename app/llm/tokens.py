@@ -48,8 +48,14 @@ def warm_up(model: str | None = None) -> None:
 
 
 def count_tokens(text: str, model: str | None = None) -> int:
+    return _count(text, encoding_name(model))
+
+
+@lru_cache(maxsize=2048)
+def _count(text: str, encoding: str) -> int:
+    # Cached: a conversation's lines are counted again on every later turn's prompt.
     # encode_ordinary: user text containing "<|endoftext|>" is plain text, not an error.
-    return len(encoding_for(model).encode_ordinary(text))
+    return len(_encoding(encoding).encode_ordinary(text))
 
 
 def count_chat_tokens(contents: Iterable[str], model: str | None = None) -> int:

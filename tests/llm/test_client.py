@@ -39,7 +39,7 @@ async def test_complete_returns_the_reply_and_the_usage_the_server_reported(
 async def streaming_client(
     request: pytest.FixtureRequest, fake: FakeControl
 ) -> AsyncIterator[LLMClient]:
-    client = LLMClient.from_settings(llm_settings_for(fake), stream_via=request.param)
+    client = LLMClient.from_settings(llm_settings_for(fake), via=request.param)
     yield client
     await client.aclose()
 
