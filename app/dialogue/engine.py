@@ -42,6 +42,11 @@ class PersonaEngine(Protocol):
         """
         ...
 
+    async def reply(self, ctx: ReplyContext) -> str:
+        """The whole reply at once, for callers that do not stream; the same text `stream`
+        would have produced. Raises app.errors.LLMUnavailable like `stream`."""
+        ...
+
     async def summarize(
         self, persona: Persona, history: tuple[Utterance, ...], summary: str, covers: int
     ) -> tuple[str, int] | None:

@@ -125,6 +125,9 @@ class ScriptedEngine:
         for i, chunk in enumerate(chunks):
             yield chunk if i == len(chunks) - 1 else chunk + " "
 
+    async def reply(self, ctx: ReplyContext) -> str:
+        return reply(ctx)
+
     async def summarize(
         self, persona: Persona, history: tuple[Utterance, ...], summary: str, covers: int
     ) -> tuple[str, int] | None:

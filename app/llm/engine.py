@@ -130,6 +130,36 @@ class LLMEngine:
             messages = self._with_reminder(prompt, gate.violation, ctx.persona)
         yield self.deflection(ctx)
 
+    async def reply(self, ctx: ReplyContext) -> str:
+        """The whole reply from one non-streamed model call, checked by the same guard.
+
+        For callers that do not stream (REST turns, retries, evals): one JSON answer instead of
+        one event per token. Nothing has been sent when a draft breaks character, so the second
+        draft replaces it; only if that one breaks too do its clean sentences (or a deflection)
+        stand.
+        """
+        prompt = self.build_prompt(ctx)
+        messages = prompt.messages
+        for attempt in (1, 2):
+            gate = SentenceGate(prompt.guard, prompt.speaker_names)
+            text = (await self.client.complete(messages)).text
+            checked = gate.feed(text)
+            if not (gate.violation or gate.full):
+                checked += gate.finish()
+            if gate.violation is None:
+                return checked
+            GUARD_VIOLATIONS.labels(kind=gate.violation.kind).inc()
+            log.warning(
+                "persona %s draft %d broke character (%s)",
+                ctx.persona.id,
+                attempt,
+                gate.violation.kind,
+            )
+            if attempt == 2 and gate.sent.strip():
+                return gate.sent
+            messages = self._with_reminder(prompt, gate.violation, ctx.persona)
+        return self.deflection(ctx)
+
     async def summarize(
         self, persona: Persona, history: tuple[Utterance, ...], summary: str, covers: int
     ) -> tuple[str, int] | None:

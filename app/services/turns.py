@@ -125,11 +125,25 @@ class TurnService:
             async for chunk in self.runtime.engine.stream(turn.context):
                 yield chunk
         except BaseException as exc:  # includes the client going away mid-stream
-            if judging is not None:
-                judging.cancel()
-            if isinstance(exc, LLMUnavailable):
-                metrics.LLM_FAILURES.inc()
+            _abandon(judging, exc)
             raise
+        await self._take_verdict(judging, turn)
+
+    async def reply(self, turn: PreparedTurn) -> str:
+        """The whole reply at once, for a caller that does not stream: the engine makes one
+        model call instead of reading a token stream. The judge runs alongside, as above."""
+        judging = self._start_judge(turn)
+        try:
+            text = await self.runtime.engine.reply(turn.context)
+        except BaseException as exc:
+            _abandon(judging, exc)
+            raise
+        await self._take_verdict(judging, turn)
+        return text
+
+    async def _take_verdict(
+        self, judging: asyncio.Task[Feedback] | None, turn: PreparedTurn
+    ) -> None:
         if judging is not None:
             verdict = await _judge_result(judging, turn)
             turn.judged = verdict != turn.context.feedback
@@ -166,7 +180,7 @@ class TurnService:
 
     async def take(self, tenant: Tenant, conversation_id: str, content: str) -> TurnResult:
         turn = await self.prepare(tenant, conversation_id, content)
-        return await self.complete(turn, await self._collect(turn))
+        return await self.complete(turn, await self.reply(turn))
 
     async def prepare_retry(self, tenant: Tenant, conversation_id: str) -> PreparedTurn:
         async with self.runtime.db.transaction() as session:
@@ -197,12 +211,9 @@ class TurnService:
 
     async def retry(self, tenant: Tenant, conversation_id: str) -> TurnResult:
         turn = await self.prepare_retry(tenant, conversation_id)
-        return await self.complete(turn, await self._collect(turn))
+        return await self.complete(turn, await self.reply(turn))
 
     # -- helpers ---------------------------------------------------------------------------
-
-    async def _collect(self, turn: PreparedTurn) -> str:
-        return "".join([chunk async for chunk in self.generate(turn)])
 
     def _start_judge(self, turn: PreparedTurn) -> asyncio.Task[Feedback] | None:
         if self.runtime.judge is None:
@@ -247,6 +258,14 @@ async def _open_for_turn(
     if conversation.messages[-1].role == "user":
         raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
     return conversation, state
+
+
+def _abandon(judging: asyncio.Task[Feedback] | None, exc: BaseException) -> None:
+    """The reply failed (or the client left): the judge's verdict is not needed."""
+    if judging is not None:
+        judging.cancel()
+    if isinstance(exc, LLMUnavailable):
+        metrics.LLM_FAILURES.inc()
 
 
 async def _judge_result(task: asyncio.Task[Feedback], turn: PreparedTurn) -> Feedback:

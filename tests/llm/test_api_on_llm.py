@@ -50,6 +50,25 @@ async def test_llm_conversation_runs_end_to_end_over_rest(database_url, fake):
     assert any(r["messages"][0]["role"] == "system" for r in fake.requests())
 
 
+async def test_a_rest_turn_asks_the_model_for_one_answer_and_an_sse_turn_for_a_stream(
+    database_url, fake
+):
+    async with llm_api(database_url, fake) as client:
+        conversation = await start(client, "recruiter")
+        assert (await say(client, conversation["id"], "How did you start?")).status_code == 200
+        rest = [r for r in fake.requests() if r["messages"][0]["content"].startswith("You are ")]
+        assert [r["stream"] for r in rest] == [False]
+        async with client.stream(
+            "POST",
+            f"/v1/conversations/{conversation['id']}/turns",
+            json={"content": "What did you like about it?"},
+            headers={"Accept": "text/event-stream"},
+        ) as answer:
+            assert "delta" in {event for event, _ in parse_sse(await answer.aread())}
+    persona = [r for r in fake.requests() if r["messages"][0]["content"].startswith("You are ")]
+    assert [r["stream"] for r in persona] == [False, True]
+
+
 async def test_llm_turn_streams_deltas_over_sse(database_url, fake):
     fake.configure(chunk_delay=0.001)
     async with llm_api(database_url, fake) as client:

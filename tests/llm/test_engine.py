@@ -105,6 +105,53 @@ async def test_a_model_that_keeps_breaking_character_is_replaced_by_a_yaml_defle
     assert len(fake.requests()) == 2
 
 
+async def test_a_whole_reply_comes_from_one_non_streamed_call_in_character(
+    engine: LLMEngine, recruiter: Persona, fake: FakeControl
+) -> None:
+    ctx = context(recruiter, "How did you end up in recruiting?")
+
+    reply = await engine.reply(ctx)
+
+    assert "how did you end up in recruiting" in reply.lower()
+    assert engine.build_prompt(ctx).guard.check(reply) is None
+    [sent] = fake.requests()
+    assert sent["stream"] is False and sent["temperature"] > 0
+
+
+async def test_a_whole_reply_that_breaks_character_is_regenerated_before_anything_is_sent(
+    engine: LLMEngine, recruiter: Persona, fake: FakeControl
+) -> None:
+    ctx = context(recruiter, INJECTIONS[0])
+
+    reply = await engine.reply(ctx)
+
+    assert engine.build_prompt(ctx).guard.check(reply) is None
+    assert canary_for(ctx.seed) not in reply
+    requests = fake.requests()
+    assert len(requests) == 2
+    assert "broke character" in requests[1]["messages"][0]["content"]
+
+
+async def test_a_whole_reply_from_a_stubborn_model_becomes_a_yaml_deflection(
+    engine: LLMEngine, recruiter: Persona, fake: FakeControl
+) -> None:
+    fake.configure(stubborn=True)
+
+    reply = await engine.reply(context(recruiter, INJECTIONS[0]))
+
+    assert any(reply.startswith(line) for line in recruiter.reactions.unknown)
+    assert len(fake.requests()) == 2
+
+
+async def test_a_whole_reply_raises_llm_unavailable_when_the_model_is_down(
+    engine: LLMEngine, recruiter: Persona, fake: FakeControl
+) -> None:
+    fake.configure(fail="503")
+
+    with pytest.raises(LLMUnavailable):
+        await engine.reply(context(recruiter, "What does a typical day look like?"))
+
+
 async def test_a_reply_stream_that_breaks_midway_raises_llm_unavailable(
     engine: LLMEngine, recruiter: Persona, fake: FakeControl
 ) -> None:

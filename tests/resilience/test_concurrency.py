@@ -43,15 +43,22 @@ class ControlledEngine:
     def opening(self, persona: Persona, difficulty: str, seed: str) -> str:
         return self.inner.opening(persona, difficulty, seed)
 
-    async def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:
+    async def _gate(self) -> None:
         if self.hold is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.hold.wait(), HOLD_SECONDS)
         if self.failures_left:
             self.failures_left -= 1
             raise LLMUnavailable("the model timed out (simulated)")
+
+    async def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:
+        await self._gate()
         async for chunk in self.inner.stream(ctx):
             yield chunk
+
+    async def reply(self, ctx: ReplyContext) -> str:
+        await self._gate()
+        return await self.inner.reply(ctx)
 
     async def summarize(
         self, persona: Persona, history: tuple[Utterance, ...], summary: str, covers: int
