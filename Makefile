@@ -31,8 +31,11 @@ test-postgres: $(DEVSTAMP)
 	RAPPORT_TEST_DATABASE_URL=$${RAPPORT_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
 		$(PY) -m pytest -q -m "not browser"  # the browser tests run their own SQLite server
 
-bench: $(DEVSTAMP) ## turn throughput and latency vs /healthz (scripted engine, SQLite, 1 worker)
+BENCH_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+bench: $(DEVSTAMP) ## turns vs /healthz (scripted, SQLite); the LLM engine against the fake at 300 ms
 	$(PY) -m app.bench
+	$(PY) -m app.llm.bench --postgres $(BENCH_POSTGRES_URL)  # PostgreSQL column skipped if unreachable
 
 load: $(DEVSTAMP) ## 200 concurrent conversations x 10 turns on PostgreSQL
 	$(PY) -m app.bench --load
