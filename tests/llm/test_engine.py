@@ -224,7 +224,9 @@ async def test_prompt_tokens_at_turn_40_stay_within_1_3x_of_turn_6(
     assert tokens[40] <= 1.3 * tokens[6], tokens
     # It plateaus: the last ten turns are no bigger than ten turns of the middle.
     assert max(tokens[t] for t in range(31, 41)) <= 1.05 * max(tokens[t] for t in range(17, 27))
-    persona_requests = [r for r in fake.requests() if "tools" not in r and r["stream"]]
+    persona_requests = [
+        r for r in fake.requests() if r["messages"][0]["content"].startswith("You are ")
+    ]
     last = persona_requests[-1]["messages"]
     assert "Earlier in this conversation" in last[0]["content"]
     assert len(last) - 1 <= KEEP_LINES + FOLD_BATCH
