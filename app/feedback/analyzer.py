@@ -137,6 +137,11 @@ def _interrogative(core: str) -> bool:
     return cues.EMBEDDED_QUESTION.search(core) is not None  # "Twenty a week, how do you...?"
 
 
+def statement_with_question_mark(sentence: str) -> bool:
+    """ "So you're drinking a lot?": a question mark on a sentence without question form."""
+    return _is_question(sentence) and not _interrogative(lead_stripped(sentence))
+
+
 def _untyped_question(sentence: str, message: str) -> bool:
     """Chat users often drop the question mark: "what got you into design"."""
     if "?" in message:
@@ -417,7 +422,7 @@ def _reflective(core: str, sent: str, ctx: Context, *, cued_only: bool = False) 
     return len(overlap) >= REFLECTION_MIN_OVERLAP and not _interrogative(core)
 
 
-def _own_opinion(core: str, feeling: re.Match[str]) -> bool:
+def _own_opinion(core: str, feeling: cues.CueMatch) -> bool:
     """Is the feeling cue the user's view of their own plans ("I think it would be one of the
     better talks, from what I've seen") rather than a guess at the partner's feeling?"""
     before = set(words(core[: feeling.start()]))
