@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from app import calibration
+
 USER_LINES = [
     "Hi, I'm Sam. What brings you here today?",
     "That sounds like a lot to juggle. How did you end up in that role?",
@@ -247,6 +249,7 @@ def report(label: str, tally: Tally, elapsed: float) -> float:
 
 
 def bench(users: int, conversations: int) -> None:
+    print(calibration.describe(), "(at the start)")
     with (
         tempfile.TemporaryDirectory() as tmp,
         server(f"sqlite+aiosqlite:///{tmp}/bench.db") as base,
@@ -263,6 +266,7 @@ def bench(users: int, conversations: int) -> None:
 
 
 def load(database_url: str) -> None:
+    print(calibration.describe(), "(at the start)")
     with server(database_url, workers=1) as base:
         tally, elapsed = asyncio.run(run_conversations(base, 200, 200, 10))
         report("load (200 concurrent conversations x 10 turns, PostgreSQL)", tally, elapsed)

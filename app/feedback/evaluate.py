@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.feedback.analyzer import analyze
+from app import calibration
+from app.feedback.analyzer import analyze, statement_with_question_mark
 from app.feedback.context import clear_caches
 from app.feedback.text import sentences, words
 from app.feedback.types import Feedback, Move, Role, Utterance
@@ -186,6 +187,36 @@ def annotator_agreement(parity: str, directory: Path | None = None) -> dict[str,
     }
 
 
+RESTATEMENT_MIN = 20  # annotators with fewer such utterances are left out of the range
+
+
+def restatement_coding(parity: str, directory: Path | None = None) -> dict[str, Any]:
+    """How each annotator codes utterances whose only questions are statements voiced with a
+    question mark ("So you're drinking a lot?"): the share they mark question_exists.
+
+    Our label guide (docs/labelling.md) calls these checking reflections, not questions; AnnoMI's
+    experts split on them, and how many of each annotator's utterances fall in a half of the
+    corpus moves that half's question F1 whatever the analyzer does.
+    """
+    path = (directory or annomi_dir()) / ANNOMI_FILE
+    wanted = 1 if parity == "odd" else 0
+    coded: dict[str, list[bool]] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["interlocutor"] != "therapist" or int(row["transcript_id"]) % 2 != wanted:
+                continue
+            asked = [s for s in sentences(row["utterance_text"]) if s.rstrip().endswith("?")]
+            if asked and all(statement_with_question_mark(s) for s in asked):
+                coded.setdefault(row["annotator_id"], []).append(row["question_exists"] == "True")
+    shares = {a: sum(v) / len(v) for a, v in coded.items() if len(v) >= RESTATEMENT_MIN}
+    everyone = [flag for v in coded.values() for flag in v]
+    return {
+        "utterances": len(everyone),
+        "share": sum(everyone) / max(1, len(everyone)),
+        "per_annotator": shares,
+    }
+
+
 def _question_evidence(message: str, fb: Feedback) -> bool:
     """A pitch or hijack carried by a question still asks a question."""
     return any(
@@ -335,7 +366,10 @@ def turns_lines(split: str, res: dict[str, Any]) -> list[str]:
 
 
 def annomi_lines(
-    parity: str, res: dict[str, Any], agreement: dict[str, Any] | None = None
+    parity: str,
+    res: dict[str, Any],
+    agreement: dict[str, Any] | None = None,
+    restatements: dict[str, Any] | None = None,
 ) -> list[str]:
     pc: dict[str, PRF] = res["per_class"]
     lines = [
@@ -350,6 +384,7 @@ def annomi_lines(
         f"{_pct(res['question_exists'].f1)}; contains a reflection (reflection_exists) F1: "
         f"{_pct(res['reflection_exists'].f1)}",
         *_agreement_lines(agreement),
+        *_restatement_lines(restatements),
         "",
         "| class | support | precision | recall | F1 |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -373,7 +408,20 @@ def _agreement_lines(agreement: dict[str, Any] | None) -> list[str]:
     ]
 
 
-def speed_lines(workloads: dict[str, dict[str, float]]) -> list[str]:
+def _restatement_lines(restatements: dict[str, Any] | None) -> list[str]:
+    if not restatements or not restatements["per_annotator"]:
+        return []
+    shares = restatements["per_annotator"]
+    return [
+        f'- statements voiced with a question mark ("So you\'re drinking a lot?", '
+        f"{restatements['utterances']} annotations): coded as containing a question "
+        f"{restatements['share']:.0%} of the time, from {min(shares.values()):.0%} to "
+        f"{max(shares.values()):.0%} depending on the annotator "
+        f"({len(shares)} annotators with {RESTATEMENT_MIN}+ of them)"
+    ]
+
+
+def speed_lines(workloads: dict[str, dict[str, float]], yardstick: str = "") -> list[str]:
     lines = ["## Speed (one process, cold caches, fastest of 7 passes)", ""]
     for name, res in workloads.items():
         lines.append(
@@ -384,6 +432,7 @@ def speed_lines(workloads: dict[str, dict[str, float]]) -> list[str]:
     lines.append(
         f"- machine: {platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start"
+        + (f"; {yardstick}" if yardstick else "")
     )
     return lines
 
@@ -432,13 +481,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             (a.text, a.history) for a in anno[:1000]
         ]
     # Timed first, before the accuracy runs fill the heap the garbage collector must scan.
+    yardstick = calibration.describe()
     speed = {name: measure_speed(cases) for name, cases in workloads.items()}
     res = evaluate_turns(items)
     out = turns_lines(args.split, res)
     if anno:
         agreement = annotator_agreement(args.annomi)
-        out += ["", *annomi_lines(args.annomi, evaluate_annomi(anno), agreement)]
-    out += ["", *speed_lines(speed)]
+        restatements = restatement_coding(args.annomi)
+        out += ["", *annomi_lines(args.annomi, evaluate_annomi(anno), agreement, restatements)]
+    out += ["", *speed_lines(speed, yardstick)]
     text = "\n".join(out)
     print(text)
     if args.errors:

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from app import calibration
 from app.bench import free_port, served, wait_for
 from app.config import Settings
 from app.dialogue.engine import ReplyContext
@@ -476,8 +477,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
+    yardstick = calibration.describe()
     results = asyncio.run(run(http=not args.engine_only, postgres=args.postgres))
     print(markdown(results))
+    print(f"\n{yardstick} (at the start)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

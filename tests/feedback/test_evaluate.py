@@ -15,6 +15,7 @@ from app.feedback.evaluate import (
     evaluate_turns,
     load_annomi,
     prf,
+    restatement_coding,
     write_section,
 )
 from app.feedback.types import Evidence, Feedback, Move
@@ -143,3 +144,31 @@ def test_annotator_agreement_scores_each_pair_of_experts_on_shared_utterances(
     assert result["utterances"] == 2
     assert result["accuracy"] == 0.5
     assert result["per_class"]["question"].f1 == pytest.approx(2 / 3)  # tp 2, fp 1, fn 1
+
+
+def test_restatement_coding_gives_each_annotators_share_of_question_marked_statements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.feedback.evaluate.RESTATEMENT_MIN", 2)
+    fields = ["transcript_id", "utterance_id", "interlocutor", "utterance_text"]
+    fields += ["annotator_id", "question_exists"]
+    rows = [
+        (1, 1, "therapist", "So you drink a lot?", "a", "True"),
+        (1, 2, "therapist", "You feel stuck?", "a", "True"),
+        (1, 3, "therapist", "So you feel stuck?", "b", "False"),
+        (1, 4, "therapist", "It sounds hard. You want to stop?", "b", "True"),
+        (1, 5, "therapist", "What do you drink?", "b", "True"),  # question form: not counted
+        (1, 6, "therapist", "You drink wine.", "b", "False"),  # no question mark
+        (1, 7, "client", "Do I?", "b", "False"),  # the client's turn
+        (2, 1, "therapist", "You drink?", "a", "False"),  # even transcript
+    ]
+    with (tmp_path / "AnnoMI-full.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(fields)
+        writer.writerows(rows)
+
+    result = restatement_coding("odd", tmp_path)
+
+    assert result["utterances"] == 4
+    assert result["share"] == 0.75
+    assert result["per_annotator"] == {"a": 1.0, "b": 0.5}
