@@ -183,6 +183,10 @@ async def stream_events(
     config = state.config
     pacing = (1 - config.first_token_share) * config.latency / max(1, len(pieces))
     gap = config.chunk_delay if config.chunk_delay is not None else pacing
+    # Each piece is due at a fixed time after the first, so the call takes `latency` in all:
+    # sleeping `gap` after every send would add each sleep's overshoot and each send's time.
+    loop = asyncio.get_running_loop()
+    first = loop.time()
     for i, piece in enumerate(pieces):
         if i >= max(1, len(pieces) // 2):
             if failure == "break_stream":
@@ -191,7 +195,7 @@ async def stream_events(
                 return
         yield chunk(cid, model, {"content": piece})
         if gap:
-            await asyncio.sleep(gap)
+            await asyncio.sleep(max(0.0, first + (i + 1) * gap - loop.time()))
     yield chunk(cid, model, {}, finish="stop")
     if (body.get("stream_options") or {}).get("include_usage"):
         tail = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time())}
