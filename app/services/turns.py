@@ -39,10 +39,16 @@ class PreparedTurn:
     conversation_id: str
     context: ReplyContext
     user_index: int
-    user_message_id: int
-    version: int  # the conversation's version after the user's message was stored
+    user_message_id: int  # set once the user's message is stored
+    version: int  # the conversation's version: as read, then after the user's message
     started: float
     judged: bool = False  # the LLM judge replaced the stored local verdict
+
+
+@dataclass
+class _Planned:
+    turn: PreparedTurn
+    message: Message  # the user's message row, written by _store_user_line
 
 
 @dataclass
@@ -71,13 +77,16 @@ class TurnService:
 
     async def prepare(self, tenant: Tenant, conversation_id: str, content: str) -> PreparedTurn:
         async with self.runtime.db.transaction() as session:
-            return await self._store_user_line(
-                ConversationRepository(session), tenant, conversation_id, content
-            )
+            repo = ConversationRepository(session)
+            planned = await self._plan(repo, tenant, conversation_id, content)
+            await self._store_user_line(repo, planned)
+            return planned.turn
 
-    async def _store_user_line(
+    async def _plan(
         self, repo: ConversationRepository, tenant: Tenant, conversation_id: str, content: str
-    ) -> PreparedTurn:
+    ) -> _Planned:
+        """Read the conversation and work out the turn: feedback, the machine's move, the user's
+        message row and everything the engine needs to reply. Nothing is written yet."""
         started = time.perf_counter()
         conversation, before = await _open_for_turn(repo, tenant, conversation_id)
         messages = conversation.messages
@@ -98,13 +107,6 @@ class TurnService:
             feedback=feedback.model_dump(mode="json"),
             state=after.model_dump(mode="json"),
         )
-        version = await repo.append(
-            conversation.id,
-            conversation.version,
-            message,
-            state=after.model_dump(mode="json"),
-            ended_at=utcnow() if after.ended else None,
-        )
         context = ReplyContext(
             persona=persona,
             difficulty=conversation.difficulty,
@@ -116,7 +118,23 @@ class TurnService:
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
         )
-        return PreparedTurn(conversation.id, context, message.index, message.id, version, started)
+        turn = PreparedTurn(
+            conversation.id, context, message.index, 0, conversation.version, started
+        )
+        return _Planned(turn, message)
+
+    async def _store_user_line(self, repo: ConversationRepository, planned: _Planned) -> None:
+        """Write the user's message and the new state, guarded by the version that was read."""
+        turn, message = planned.turn, planned.message
+        after = turn.context.after
+        turn.version = await repo.append(
+            turn.conversation_id,
+            turn.version,
+            message,
+            state=after.model_dump(mode="json"),
+            ended_at=utcnow() if after.ended else None,
+        )
+        turn.user_message_id = message.id
 
     async def generate(self, turn: PreparedTurn) -> AsyncIterator[str]:
         """The reply as the engine produces it; the judge (if any) runs alongside, not after."""
@@ -179,8 +197,26 @@ class TurnService:
     # -- use cases -------------------------------------------------------------------------
 
     async def take(self, tenant: Tenant, conversation_id: str, content: str) -> TurnResult:
-        turn = await self.prepare(tenant, conversation_id, content)
-        return await self.complete(turn, await self.reply(turn))
+        """A whole turn for a caller that does not stream.
+
+        The reply depends only on what was read, so the engine (and the judge) start while the
+        user's line is still being written and committed: the write is off the model call's
+        critical path. If the write fails (another turn got in first, the database is down),
+        the reply is cancelled and nothing of it is used.
+        """
+        replying: asyncio.Task[str] | None = None
+        try:
+            async with self.runtime.db.transaction() as session:
+                repo = ConversationRepository(session)
+                planned = await self._plan(repo, tenant, conversation_id, content)
+                replying = asyncio.create_task(self.reply(planned.turn))
+                await self._store_user_line(repo, planned)
+        except BaseException:
+            if replying is not None:
+                replying.cancel()
+                await asyncio.gather(replying, return_exceptions=True)
+            raise
+        return await self.complete(planned.turn, await replying)
 
     async def prepare_retry(self, tenant: Tenant, conversation_id: str) -> PreparedTurn:
         async with self.runtime.db.transaction() as session:
