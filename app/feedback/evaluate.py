@@ -18,7 +18,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,18 +158,23 @@ def load_annomi(parity: str, directory: Path | None = None) -> list[AnnoItem]:
     return items
 
 
+def _therapist_rows(parity: str, directory: Path | None = None) -> Iterator[dict[str, str]]:
+    """Each annotator's row for each therapist utterance of odd (or even) transcripts."""
+    wanted = 1 if parity == "odd" else 0
+    with ((directory or annomi_dir()) / ANNOMI_FILE).open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["interlocutor"] == "therapist" and int(row["transcript_id"]) % 2 == wanted:
+                yield row
+
+
 def annotator_agreement(parity: str, directory: Path | None = None) -> dict[str, Any]:
     """How far AnnoMI's own experts agree, on the therapist utterances that several of them
     labelled: each ordered pair of annotators scored as gold and prediction. A ceiling for any
     analyzer: a question F1 above the experts' own is not a sign of skill."""
-    path = (directory or annomi_dir()) / ANNOMI_FILE
     labels: dict[tuple[int, int], list[str]] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            tid = int(row["transcript_id"])
-            if row["interlocutor"] == "therapist" and tid % 2 == (1 if parity == "odd" else 0):
-                key = (tid, int(row["utterance_id"]))
-                labels.setdefault(key, []).append(row["main_therapist_behaviour"])
+    for row in _therapist_rows(parity, directory):
+        key = (int(row["transcript_id"]), int(row["utterance_id"]))
+        labels.setdefault(key, []).append(row["main_therapist_behaviour"])
     pairs = [
         (a, b)
         for group in labels.values()
@@ -198,16 +203,11 @@ def restatement_coding(parity: str, directory: Path | None = None) -> dict[str, 
     experts split on them, and how many of each annotator's utterances fall in a half of the
     corpus moves that half's question F1 whatever the analyzer does.
     """
-    path = (directory or annomi_dir()) / ANNOMI_FILE
-    wanted = 1 if parity == "odd" else 0
     coded: dict[str, list[bool]] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["interlocutor"] != "therapist" or int(row["transcript_id"]) % 2 != wanted:
-                continue
-            asked = [s for s in sentences(row["utterance_text"]) if s.rstrip().endswith("?")]
-            if asked and all(statement_with_question_mark(s) for s in asked):
-                coded.setdefault(row["annotator_id"], []).append(row["question_exists"] == "True")
+    for row in _therapist_rows(parity, directory):
+        asked = [s for s in sentences(row["utterance_text"]) if s.rstrip().endswith("?")]
+        if asked and all(statement_with_question_mark(s) for s in asked):
+            coded.setdefault(row["annotator_id"], []).append(row["question_exists"] == "True")
     shares = {a: sum(v) / len(v) for a, v in coded.items() if len(v) >= RESTATEMENT_MIN}
     everyone = [flag for v in coded.values() for flag in v]
     return {

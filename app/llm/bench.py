@@ -356,9 +356,7 @@ async def http_figures(
 ) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=CONCURRENCY + 5)
 
-    async def loaded(
-        url: str, pid: int, http: httpx.AsyncClient
-    ) -> tuple[list[float], float, float]:
+    async def loaded(pid: int, http: httpx.AsyncClient) -> tuple[list[float], float, float]:
         latencies: list[float] = []
         cpu, wall = process_cpu_seconds(pid), time.perf_counter()
         done = await asyncio.gather(
@@ -386,10 +384,10 @@ async def http_figures(
             await http_conversation(http, 20, latencies)
             streamed: list[float] = []
             await http_conversation(http, 20, streamed, streamed=True)
-            under_load, throughput, cpu = await loaded(url, pid, http)
+            under_load, throughput, cpu = await loaded(pid, http)
     with api_server(fake_url, database_url, judge=False) as (url, pid):
         async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
-            _, throughput_off, cpu_off = await loaded(url, pid, http)
+            _, throughput_off, cpu_off = await loaded(pid, http)
     result = figures(
         latencies,
         streamed,

@@ -116,15 +116,7 @@ class LLMEngine:
                 yield text
             if gate.violation is None:
                 return
-            GUARD_VIOLATIONS.labels(kind=gate.violation.kind).inc()
-            # The kind only: the offending words are model output about a user's conversation.
-            log.warning(
-                "persona %s draft %d broke character (%s)%s",
-                ctx.persona.id,
-                attempt,
-                gate.violation.kind,
-                "; keeping the clean sentences already sent" if gate.sent else "",
-            )
+            _broke_character(ctx, attempt, gate.violation, kept_sent=bool(gate.sent))
             if gate.sent:
                 return
             messages = self._with_reminder(prompt, gate.violation, ctx.persona)
@@ -148,13 +140,7 @@ class LLMEngine:
                 checked += gate.finish()
             if gate.violation is None:
                 return checked
-            GUARD_VIOLATIONS.labels(kind=gate.violation.kind).inc()
-            log.warning(
-                "persona %s draft %d broke character (%s)",
-                ctx.persona.id,
-                attempt,
-                gate.violation.kind,
-            )
+            _broke_character(ctx, attempt, gate.violation)
             if attempt == 2 and gate.sent.strip():
                 return gate.sent
             messages = self._with_reminder(prompt, gate.violation, ctx.persona)
@@ -307,6 +293,20 @@ class LLMEngine:
         text = gate.finish()
         if text:
             yield text
+
+
+def _broke_character(
+    ctx: ReplyContext, attempt: int, violation: Violation, *, kept_sent: bool = False
+) -> None:
+    GUARD_VIOLATIONS.labels(kind=violation.kind).inc()
+    # The kind only: the offending words are model output about a user's conversation.
+    log.warning(
+        "persona %s draft %d broke character (%s)%s",
+        ctx.persona.id,
+        attempt,
+        violation.kind,
+        "; keeping the clean sentences already sent" if kept_sent else "",
+    )
 
 
 def verbatim_start(lines: int, covers: int) -> int:

@@ -131,7 +131,7 @@ class TurnService:
             turn.conversation_id,
             turn.version,
             message,
-            state=after.model_dump(mode="json"),
+            state=message.state,
             ended_at=utcnow() if after.ended else None,
         )
         turn.user_message_id = message.id
