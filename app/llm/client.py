@@ -11,8 +11,9 @@ as built here and reading the JSON or the server-sent events directly. The SDK's
 message, 2.5 ms for a ten-message prompt), LangChain adds its callbacks and message objects
 on top (8 ms a call in all), and both build several pydantic objects per streamed token; with 25
 conversations on one worker that CPU is the throughput limit (docs/benchmarks.md). The
-structured judge keeps LangChain's `with_structured_output`. `via="langchain"` sends every call
-through ChatOpenAI instead.
+structured judge keeps LangChain's `with_structured_output`; ChatOpenAI's calls go through
+`AsBuiltCompletions`, which skips the SDK's walk of the body as well. `via="langchain"` sends
+every call through ChatOpenAI instead.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ import openai
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
+from openai import NOT_GIVEN, AsyncStream, NotGiven
+from openai.resources.chat.completions import AsyncCompletions
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import BaseModel
 
 from app.config import Settings
@@ -121,6 +125,44 @@ def record(call: str, started: float, usage: Usage) -> None:
     LLM_TOKENS.labels(kind="completion").inc(usage.completion_tokens)
 
 
+class AsBuiltCompletions(AsyncCompletions):
+    """ChatOpenAI's `chat.completions`, posting the request body as LangChain built it.
+
+    The SDK's `create` first walks the body against its TypedDict unions, every message and the
+    judge's whole tool schema included; that walk cost more CPU than the rest of a judge call
+    (about 1 ms of 3, docs/benchmarks.md). LangChain's payload is plain JSON already, so this
+    `create` hands it to the client's `post` unchanged: auth, retries on 429/5xx, the timeout,
+    `with_raw_response` (which wraps this method) and streaming work as they do for `create`.
+    """
+
+    async def create(  # type: ignore[override]
+        self,
+        *,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, object] | None = None,
+        extra_body: dict[str, object] | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,  # noqa: ASYNC109 (the SDK's)
+        **body: Any,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        options: dict[str, Any] = {}
+        if extra_headers:
+            options["headers"] = extra_headers
+        if extra_query:
+            options["params"] = extra_query
+        if extra_body:
+            options["extra_json"] = extra_body
+        if not isinstance(timeout, NotGiven):
+            options["timeout"] = timeout
+        return await self._client.post(
+            "/chat/completions",
+            cast_to=ChatCompletion,
+            body=body,
+            options=cast(Any, options),
+            stream=bool(body.get("stream")),
+            stream_cls=AsyncStream[ChatCompletionChunk],
+        )
+
+
 class LLMClient:
     """complete / stream / structured over a ChatOpenAI model; errors become LLMUnavailable."""
 
@@ -132,6 +174,7 @@ class LLMClient:
         via: Via = "sdk",
     ) -> None:
         self.chat = chat
+        chat.async_client = AsBuiltCompletions(chat.root_async_client)
         # For judging and summarising: the same verdict for the same message, run after run.
         self.precise = chat.model_copy(update={"temperature": 0.0})
         self.via = via

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -13,6 +14,8 @@ from sqlalchemy.orm import selectinload
 from app.errors import ConcurrentTurn, NotFound
 from app.models import Conversation, Message
 from app.models.tables import utcnow
+
+MESSAGES = cast(Table, Message.__table__)
 
 
 class ConversationRepository:
@@ -38,17 +41,34 @@ class ConversationRepository:
         self.session.add(conversation)
         await self.session.flush()
 
+    async def lines(self, conversation_id: str) -> Sequence[Row[tuple[int, str, str]]]:
+        """The transcript as (position, role, content) rows, in order: what a turn reads.
+        (`position` is the message's index; a row's `index` is the tuple method.)
+
+        Plain rows rather than Message objects: a turn reads the whole transcript, and building
+        ORM objects (and decoding every stored feedback) for it cost more than the query.
+        """
+        query = (
+            select(MESSAGES.c.index.label("position"), MESSAGES.c.role, MESSAGES.c.content)
+            .where(MESSAGES.c.conversation_id == conversation_id)
+            .order_by(MESSAGES.c.index)
+        )
+        return (await self.session.execute(query)).all()  # type: ignore[return-value]
+
     async def append(
         self,
         conversation_id: str,
         version: int,
-        message: Message,
         *,
+        index: int,
+        role: str,
+        content: str,
+        feedback: dict[str, Any] | None = None,
         state: dict[str, Any] | None = None,
         ended_at: datetime | None = None,
     ) -> int:
         """Add a message and move the conversation on from `version`, or fail if anyone else
-        moved it first.
+        moved it first. A `state` is stored with the message and becomes the conversation's.
 
         The version guard catches a concurrent writer that read the same transcript; the unique
         (conversation_id, index) constraint is the backstop. Returns the new version.
@@ -66,10 +86,10 @@ class ConversationRepository:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentTurn("Another turn on this conversation was being taken; try again.")
-        message.conversation_id = conversation_id
-        self.session.add(message)
+        row = {"conversation_id": conversation_id, "index": index, "role": role}
+        row |= {"content": content, "feedback": feedback, "state": state}
         try:
-            await self.session.flush()
+            await self.session.execute(insert(MESSAGES).values(**row))
         except IntegrityError as exc:
             raise ConcurrentTurn("Another turn on this conversation was taken first.") from exc
         return version + 1
@@ -91,9 +111,13 @@ class ConversationRepository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentTurn("The conversation changed while it was being updated; try again.")
 
-    async def set_feedback(self, message_id: int, feedback: dict[str, Any]) -> None:
+    async def set_feedback(
+        self, conversation_id: str, index: int, feedback: dict[str, Any]
+    ) -> None:
         await self.session.execute(
-            update(Message).where(Message.id == message_id).values(feedback=feedback)
+            update(MESSAGES)
+            .where(MESSAGES.c.conversation_id == conversation_id, MESSAGES.c.index == index)
+            .values(feedback=feedback)
         )
 
     async def set_summary(self, conversation_id: str, summary: str, covers: int) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from app.dialogue.types import DialogueState
 from app.feedback.report import Report, ReportTurn, build_report
@@ -10,8 +11,18 @@ from app.feedback.types import Feedback, Utterance
 from app.models import Conversation, Message
 
 
-def utterances(messages: list[Message]) -> tuple[Utterance, ...]:
-    return tuple(Utterance(m.role, m.content) for m in messages)  # type: ignore[arg-type]
+class Line(Protocol):
+    """What a transcript line needs for the dialogue: a Message, or a row of one."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def content(self) -> str: ...
+
+
+def utterances(lines: Iterable[Line]) -> tuple[Utterance, ...]:
+    return tuple(Utterance(m.role, m.content) for m in lines)  # type: ignore[arg-type]
 
 
 def message_json(message: Message) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from app.dialogue.types import DialogueState
 from app.errors import ConversationEnded, LLMUnavailable, NothingToRetry, ReplyMissing
 from app.feedback.analyzer import analyze
 from app.feedback.types import Feedback, Utterance
-from app.models import Conversation, Message
+from app.models import Conversation
 from app.models.tables import utcnow
 from app.repositories import ConversationRepository
 from app.services.personas import persona_of
@@ -39,16 +39,9 @@ class PreparedTurn:
     conversation_id: str
     context: ReplyContext
     user_index: int
-    user_message_id: int  # set once the user's message is stored
     version: int  # the conversation's version: as read, then after the user's message
     started: float
     judged: bool = False  # the LLM judge replaced the stored local verdict
-
-
-@dataclass
-class _Planned:
-    turn: PreparedTurn
-    message: Message  # the user's message row, written by _store_user_line
 
 
 @dataclass
@@ -78,19 +71,21 @@ class TurnService:
     async def prepare(self, tenant: Tenant, conversation_id: str, content: str) -> PreparedTurn:
         async with self.runtime.db.transaction() as session:
             repo = ConversationRepository(session)
-            planned = await self._plan(repo, tenant, conversation_id, content)
-            await self._store_user_line(repo, planned)
-            return planned.turn
+            turn = await self._plan(repo, tenant, conversation_id, content)
+            await self._store_user_line(repo, turn)
+            return turn
 
     async def _plan(
         self, repo: ConversationRepository, tenant: Tenant, conversation_id: str, content: str
-    ) -> _Planned:
-        """Read the conversation and work out the turn: feedback, the machine's move, the user's
-        message row and everything the engine needs to reply. Nothing is written yet."""
+    ) -> PreparedTurn:
+        """Read the conversation and work out the turn: feedback, the machine's move and
+        everything the engine needs to reply. Nothing is written yet."""
         started = time.perf_counter()
         conversation, before = await _open_for_turn(repo, tenant, conversation_id)
-        messages = conversation.messages
-        history = utterances(messages)
+        lines = await repo.lines(conversation.id)
+        if lines[-1].role == "user":
+            raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
+        history = utterances(lines)
         feedback = analyze(content, history)
         persona = persona_of(self.runtime, conversation)
         after = advance(
@@ -99,13 +94,6 @@ class TurnService:
             persona,
             conversation.difficulty,
             max_turns=self.runtime.settings.max_turns,
-        )
-        message = Message(
-            index=messages[-1].index + 1,
-            role="user",
-            content=content,
-            feedback=feedback.model_dump(mode="json"),
-            state=after.model_dump(mode="json"),
         )
         context = ReplyContext(
             persona=persona,
@@ -118,23 +106,23 @@ class TurnService:
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
         )
-        turn = PreparedTurn(
-            conversation.id, context, message.index, 0, conversation.version, started
+        return PreparedTurn(
+            conversation.id, context, lines[-1].position + 1, conversation.version, started
         )
-        return _Planned(turn, message)
 
-    async def _store_user_line(self, repo: ConversationRepository, planned: _Planned) -> None:
+    async def _store_user_line(self, repo: ConversationRepository, turn: PreparedTurn) -> None:
         """Write the user's message and the new state, guarded by the version that was read."""
-        turn, message = planned.turn, planned.message
-        after = turn.context.after
+        ctx = turn.context
         turn.version = await repo.append(
             turn.conversation_id,
             turn.version,
-            message,
-            state=message.state,
-            ended_at=utcnow() if after.ended else None,
+            index=turn.user_index,
+            role="user",
+            content=ctx.history[-1].content,
+            feedback=ctx.feedback.model_dump(mode="json"),
+            state=ctx.after.model_dump(mode="json"),
+            ended_at=utcnow() if ctx.after.ended else None,
         )
-        turn.user_message_id = message.id
 
     async def generate(self, turn: PreparedTurn) -> AsyncIterator[str]:
         """The reply as the engine produces it; the judge (if any) runs alongside, not after."""
@@ -175,12 +163,17 @@ class TurnService:
     async def _store_reply(
         self, repo: ConversationRepository, turn: PreparedTurn, reply: str
     ) -> None:
-        message = Message(index=turn.user_index + 1, role="persona", content=reply)
         # Guarded by the version step 1 left: fails if anything moved the transcript since.
-        await repo.append(turn.conversation_id, turn.version, message)
+        await repo.append(
+            turn.conversation_id,
+            turn.version,
+            index=turn.user_index + 1,
+            role="persona",
+            content=reply,
+        )
         if turn.judged:
             await repo.set_feedback(
-                turn.user_message_id, turn.context.feedback.model_dump(mode="json")
+                turn.conversation_id, turn.user_index, turn.context.feedback.model_dump(mode="json")
             )
 
     def _answered(self, turn: PreparedTurn, reply: str) -> TurnResult:
@@ -208,15 +201,15 @@ class TurnService:
         try:
             async with self.runtime.db.transaction() as session:
                 repo = ConversationRepository(session)
-                planned = await self._plan(repo, tenant, conversation_id, content)
-                replying = asyncio.create_task(self.reply(planned.turn))
-                await self._store_user_line(repo, planned)
+                turn = await self._plan(repo, tenant, conversation_id, content)
+                replying = asyncio.create_task(self.reply(turn))
+                await self._store_user_line(repo, turn)
         except BaseException:
             if replying is not None:
                 replying.cancel()
                 await asyncio.gather(replying, return_exceptions=True)
             raise
-        return await self.complete(planned.turn, await replying)
+        return await self.complete(turn, await replying)
 
     async def prepare_retry(self, tenant: Tenant, conversation_id: str) -> PreparedTurn:
         async with self.runtime.db.transaction() as session:
@@ -237,12 +230,7 @@ class TurnService:
             summary_covers=conversation.summary_covers,
         )
         return PreparedTurn(
-            conversation.id,
-            context,
-            last.index,
-            last.id,
-            conversation.version,
-            time.perf_counter(),
+            conversation.id, context, last.index, conversation.version, time.perf_counter()
         )
 
     async def retry(self, tenant: Tenant, conversation_id: str) -> TurnResult:
@@ -287,12 +275,10 @@ class TurnService:
 async def _open_for_turn(
     repo: ConversationRepository, tenant: Tenant, conversation_id: str
 ) -> tuple[Conversation, DialogueState]:
-    conversation = await repo.get(tenant.id, conversation_id)
+    conversation = await repo.get(tenant.id, conversation_id, with_messages=False)
     state = DialogueState.model_validate(conversation.state)
     if state.ended:
         raise ConversationEnded("This conversation has ended; start a new one.")
-    if conversation.messages[-1].role == "user":
-        raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
     return conversation, state
 
 
