@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 AI_DISCLOSURE = [
     r"\bas an? (ai|a\.i\.|artificial intelligence|(large )?language model|llm|chatbot|bot|"
@@ -74,7 +75,12 @@ def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
     return [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in patterns]
 
 
-_AI, _COACH, _META = _compile(AI_DISCLOSURE), _compile(COACHING), _compile(META)
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    """One scan for a list whose every match is a violation (no tolerated words)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE)
+
+
+_AI, _COACH, _META = _any_of(AI_DISCLOSURE), _any_of(COACHING), _compile(META)
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -87,15 +93,21 @@ def shingles(text: str, size: int = ECHO_SHINGLE) -> set[tuple[str, ...]]:
     return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
+@lru_cache(maxsize=1024)
+def _secret_shingles(secret: str) -> frozenset[tuple[str, ...]]:
+    # The same rules and stage directives come back turn after turn: shingle each once.
+    return frozenset(shingles(secret))
+
+
 class OutputGuard:
     """Checks one persona's replies against the instructions it must not echo."""
 
     def __init__(
         self, secrets: Iterable[str] = (), canary: str | None = None, user_line: str = ""
     ) -> None:
-        self.secret_shingles: set[tuple[str, ...]] = set()
-        for secret in secrets:
-            self.secret_shingles |= shingles(secret)
+        self.secret_shingles: frozenset[tuple[str, ...]] = frozenset().union(
+            *(_secret_shingles(secret) for secret in secrets)
+        )
         self.canary = canary
         # Words the user just said may come back ("a system prompt? No idea what that is").
         self.user_line = user_line.lower()
@@ -103,10 +115,10 @@ class OutputGuard:
     def check(self, text: str) -> Violation | None:
         if not text.strip():
             return Violation("empty", "")
-        for kind, patterns in (("ai_disclosure", _AI), ("coaching", _COACH)):
-            hit = _first_match(patterns, text)
-            if hit:
-                return Violation(kind, hit)
+        for kind, pattern in (("ai_disclosure", _AI), ("coaching", _COACH)):
+            found = pattern.search(text)
+            if found:
+                return Violation(kind, found.group(0))
         hit = _first_match(_META, text, tolerate=self.user_line)
         if hit or (self.canary and self.canary.lower() in text.lower()):
             return Violation("prompt_echo", hit or self.canary or "")
@@ -147,6 +159,7 @@ class SentenceGate:
         self.full = False  # the reply reached `limit` characters: stop reading the model
         self.limit = limit
         self.labels = {n.lower() for n in speaker_names}
+        self.clean_upto = 0  # `buffer[:clean_upto]` passed the guard as a whole
 
     @property
     def sent(self) -> str:
@@ -160,6 +173,11 @@ class SentenceGate:
             if not SENTENCE_END.search(self.buffer):
                 return ""
             self._strip_label()
+        ends = [m.end() for m in SENTENCE_END.finditer(self.buffer, self.released)]
+        if len(ends) > 1 and self.guard.check(self.buffer[: ends[-1]]) is None:
+            # Several sentences at once (a whole reply): one check covers them all, since a
+            # clean text has no violation in any of its prefixes (they end at sentence ends).
+            self.clean_upto = ends[-1]
         out = []
         # One sentence at a time, so the clean ones before a bad one still go out.
         while not (self.violation or self.full):
@@ -181,7 +199,7 @@ class SentenceGate:
         return out
 
     def _release(self, end: int) -> str:
-        violation = self.guard.check(self.buffer[:end])
+        violation = None if end <= self.clean_upto else self.guard.check(self.buffer[:end])
         if violation:
             self.violation = violation
             return ""

@@ -115,6 +115,29 @@ def test_gate_stops_at_the_first_bad_sentence_and_keeps_what_was_sent(
     assert gate.violation is not None and gate.violation.kind == "ai_disclosure"
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Good question. I taught chemistry for years. Then a friend needed a recruiter! Why?",
+        "Nice to meet you. As an AI, I can't say. More text.",
+        "Sure. Honestly? Here's some feedback: ask more. Anyway.",
+        "I loved it. I really did. You should show more genuine interest, though. Bye.",
+    ],
+)
+def test_a_whole_reply_is_gated_exactly_as_the_same_reply_streamed_word_by_word(
+    guard: OutputGuard, reply: str
+) -> None:
+    whole = SentenceGate(guard)
+    at_once = whole.feed(reply) + whole.finish()
+    streamed = SentenceGate(guard)
+    pieces = [streamed.feed(word) for word in reply.split(" ")[:1]]
+    pieces += [streamed.feed(" " + word) for word in reply.split(" ")[1:]]
+    by_word = "".join(pieces) + streamed.finish()
+
+    assert at_once == by_word
+    assert whole.violation == streamed.violation
+
+
 def test_gate_drops_a_name_label_and_wrapping_quotes(guard: OutputGuard) -> None:
     gate = SentenceGate(guard, speaker_names=["Priya Raman", "Priya"])
 

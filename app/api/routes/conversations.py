@@ -1,6 +1,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
 from app.api.deps import RuntimeDep, SessionDep, TenantDep, TurnsDep
@@ -81,11 +82,12 @@ async def take_turn(
     request: Request,
     turns: TurnsDep,
     tenant: TenantDep,
-) -> dict[str, Any] | EventSourceResponse:
+) -> JSONResponse | EventSourceResponse:
     if wants_stream(request):
         prepared = await turns.prepare(tenant, conversation_id, body.content)
         return EventSourceResponse(turn_events(turns, prepared))
-    return (await turns.take(tenant, conversation_id, body.content)).to_json()
+    # Already plain JSON types: sent as they are, without another encoding pass per turn.
+    return JSONResponse((await turns.take(tenant, conversation_id, body.content)).to_json())
 
 
 @router.post(
