@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -15,7 +15,29 @@ from app.errors import ConcurrentTurn, NotFound
 from app.models import Conversation, Message
 from app.models.tables import utcnow
 
+CONVERSATIONS = cast(Table, Conversation.__table__)
 MESSAGES = cast(Table, Message.__table__)
+
+# The statements every turn runs, built once with their values as parameters: SQLAlchemy then
+# reuses one cache key and compiled form instead of walking a fresh statement's values (the
+# stored feedback and state included) on every execution.
+_FIND = select(Conversation).where(
+    Conversation.id == bindparam("conversation"), Conversation.tenant_id == bindparam("tenant")
+)
+_FIND_WITH_MESSAGES = _FIND.options(selectinload(Conversation.messages))
+_LINES = (
+    select(MESSAGES.c.index.label("position"), MESSAGES.c.role, MESSAGES.c.content)
+    .where(MESSAGES.c.conversation_id == bindparam("conversation"))
+    .order_by(MESSAGES.c.index)
+)
+# SET takes whichever columns the parameters name (version and updated_at, maybe state...).
+_MOVE_ON = update(CONVERSATIONS).where(
+    CONVERSATIONS.c.id == bindparam("conversation"), CONVERSATIONS.c.version == bindparam("seen")
+)
+_ADD_MESSAGE = insert(MESSAGES)
+_SET_FEEDBACK = update(MESSAGES).where(
+    MESSAGES.c.conversation_id == bindparam("conversation"), MESSAGES.c.index == bindparam("at")
+)
 
 
 class ConversationRepository:
@@ -26,12 +48,9 @@ class ConversationRepository:
         self, tenant_id: str, conversation_id: str, *, with_messages: bool = True
     ) -> Conversation:
         """The tenant's conversation; someone else's is reported as missing, not forbidden."""
-        query = select(Conversation).where(
-            Conversation.id == conversation_id, Conversation.tenant_id == tenant_id
-        )
-        if with_messages:
-            query = query.options(selectinload(Conversation.messages))
-        found = (await self.session.execute(query)).scalar_one_or_none()
+        query = _FIND_WITH_MESSAGES if with_messages else _FIND
+        params = {"conversation": conversation_id, "tenant": tenant_id}
+        found = (await self.session.execute(query, params)).scalar_one_or_none()
         if found is None:
             raise NotFound(f"No conversation {conversation_id!r} for this key.")
         return found
@@ -48,12 +67,8 @@ class ConversationRepository:
         Plain rows rather than Message objects: a turn reads the whole transcript, and building
         ORM objects (and decoding every stored feedback) for it cost more than the query.
         """
-        query = (
-            select(MESSAGES.c.index.label("position"), MESSAGES.c.role, MESSAGES.c.content)
-            .where(MESSAGES.c.conversation_id == conversation_id)
-            .order_by(MESSAGES.c.index)
-        )
-        return (await self.session.execute(query)).all()  # type: ignore[return-value]
+        found = await self.session.execute(_LINES, {"conversation": conversation_id})
+        return found.all()  # type: ignore[return-value]
 
     async def append(
         self,
@@ -73,23 +88,19 @@ class ConversationRepository:
         The version guard catches a concurrent writer that read the same transcript; the unique
         (conversation_id, index) constraint is the backstop. Returns the new version.
         """
-        values: dict[str, Any] = {"version": version + 1, "updated_at": utcnow()}
+        values: dict[str, Any] = {"conversation": conversation_id, "seen": version}
+        values |= {"version": version + 1, "updated_at": utcnow()}
         if state is not None:
             values["state"] = state
         if ended_at is not None:
             values["ended_at"] = ended_at
-        result = await self.session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.version == version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        result = await self.session.execute(_MOVE_ON, values)
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentTurn("Another turn on this conversation was being taken; try again.")
         row = {"conversation_id": conversation_id, "index": index, "role": role}
-        row |= {"content": content, "feedback": feedback, "state": state}
+        row |= {"content": content, "feedback": feedback, "state": state, "created_at": utcnow()}
         try:
-            await self.session.execute(insert(MESSAGES).values(**row))
+            await self.session.execute(_ADD_MESSAGE, row)
         except IntegrityError as exc:
             raise ConcurrentTurn("Another turn on this conversation was taken first.") from exc
         return version + 1
@@ -114,11 +125,8 @@ class ConversationRepository:
     async def set_feedback(
         self, conversation_id: str, index: int, feedback: dict[str, Any]
     ) -> None:
-        await self.session.execute(
-            update(MESSAGES)
-            .where(MESSAGES.c.conversation_id == conversation_id, MESSAGES.c.index == index)
-            .values(feedback=feedback)
-        )
+        params = {"conversation": conversation_id, "at": index, "feedback": feedback}
+        await self.session.execute(_SET_FEEDBACK, params)
 
     async def set_summary(self, conversation_id: str, summary: str, covers: int) -> None:
         # Only move forward: a slower, older summary must not overwrite a newer one.

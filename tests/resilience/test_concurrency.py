@@ -21,7 +21,6 @@ from app.dialogue.engine import PersonaEngine, ReplyContext
 from app.errors import LLMUnavailable
 from app.feedback.types import Utterance
 from app.main import create_app
-from app.models import Message
 from app.personas.schema import Persona
 from app.repositories import ConversationRepository
 from tests.api.helpers import assert_problem, start, transcript
@@ -95,10 +94,6 @@ def _retry(client: httpx.AsyncClient, cid: str) -> Awaitable[httpx.Response]:
     return client.post(f"/v1/conversations/{cid}/retry")
 
 
-def _message_in(args: tuple[Any, ...]) -> Message:
-    return next(a for a in args if isinstance(a, Message))
-
-
 def assert_consistent(messages: list[dict[str, Any]]) -> None:
     """Indexes 0..n-1 with no duplicate, persona and user strictly alternating."""
     assert [m["index"] for m in messages] == list(range(len(messages)))
@@ -170,7 +165,7 @@ async def test_turns_that_read_the_same_version_cannot_both_write(
     append = ConversationRepository.append
 
     async def append_after_both_read(self: ConversationRepository, *args: Any, **kw: Any) -> int:
-        if _message_in(args).role == "user":
+        if kw["role"] == "user":
             async with asyncio.timeout(10):
                 await barrier.wait()
         return await append(self, *args, **kw)
