@@ -35,6 +35,11 @@ _MOVE_ON = update(CONVERSATIONS).where(
     CONVERSATIONS.c.id == bindparam("conversation"), CONVERSATIONS.c.version == bindparam("seen")
 )
 _ADD_MESSAGE = insert(MESSAGES)
+# Only move forward: a slower, older summary must not overwrite a newer one.
+_SET_SUMMARY = update(CONVERSATIONS).where(
+    CONVERSATIONS.c.id == bindparam("conversation"),
+    CONVERSATIONS.c.summary_covers < bindparam("covering"),
+)
 _SET_FEEDBACK = update(MESSAGES).where(
     MESSAGES.c.conversation_id == bindparam("conversation"), MESSAGES.c.index == bindparam("at")
 )
@@ -129,12 +134,9 @@ class ConversationRepository:
         await self.session.execute(_SET_FEEDBACK, params)
 
     async def set_summary(self, conversation_id: str, summary: str, covers: int) -> None:
-        # Only move forward: a slower, older summary must not overwrite a newer one.
-        await self.session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.summary_covers < covers)
-            .values(summary=summary, summary_covers=covers)
-        )
+        params = {"conversation": conversation_id, "covering": covers}
+        params |= {"summary": summary, "summary_covers": covers}
+        await self.session.execute(_SET_SUMMARY, params)
 
     async def list_for(
         self, tenant_id: str, *, user_ref: str | None = None, limit: int = 50, offset: int = 0
