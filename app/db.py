@@ -57,7 +57,16 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
         if asyncpg:
             _replace_closed_connections(engine)
         return engine
-    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+    # The pool's own reset-on-return is a rollback through aiosqlite's thread after every
+    # transaction, committed or not; _sqlite_reset rolls back only what is still open.
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, hide_parameters=True, pool_reset_on_return=None
+    )
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _sqlite_reset(dbapi_conn, _record, _state):  # type: ignore[no-untyped-def]
+        if dbapi_conn.driver_connection.in_transaction:
+            dbapi_conn.rollback()
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

@@ -1,14 +1,17 @@
-"""Connections the database drops (a restart, a failover, an idle timeout) cost no request."""
+"""The connection pool: connections the database drops (a restart, a failover, an idle timeout)
+cost no request, and a connection goes back to the pool with no transaction left open."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app.db import Database
 from app.main import create_app
 from tests.conftest import make_settings, new_key
 
@@ -36,7 +39,9 @@ async def _terminate(database_url: str, pids: set[int]) -> None:
     dsn = make_url(database_url).set(drivername="postgresql")
     admin = await asyncpg.connect(dsn.render_as_string(hide_password=False))
     try:
-        await admin.execute("select pg_terminate_backend(pid) from unnest($1::int[]) pid", list(pids))
+        await admin.execute(
+            "select pg_terminate_backend(pid) from unnest($1::int[]) pid", list(pids)
+        )
     finally:
         await admin.close()
 
@@ -67,3 +72,23 @@ async def test_connections_the_database_dropped_are_replaced_without_failing_a_r
             )
 
     assert [a.status_code for a in answers] == [200] * (POOLED + 1), [a.text for a in answers]
+
+
+async def test_a_sqlite_connection_given_back_mid_transaction_is_rolled_back(
+    tmp_path: Path,
+) -> None:
+    """The pool skips its rollback after a finished transaction, never after an open one."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}")
+    try:
+        async with db.engine.begin() as connection:
+            await connection.execute(text("create table probe (x integer)"))
+        async with db.engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            await raw.execute("insert into probe values (1)")  # behind SQLAlchemy's back
+            assert raw.in_transaction
+        async with db.engine.connect() as connection:
+            left = (await connection.execute(text("select count(*) from probe"))).scalar_one()
+    finally:
+        await db.dispose()
+
+    assert left == 0
