@@ -57,6 +57,9 @@ class FakeConfig(BaseModel):
     retry_after_ms: int = 10  # sent with 429/503 so the client's retries stay quick in tests
     stubborn: bool = False  # ignore the caller's correction and repeat the slip
     structured_answer: dict[str, Any] | None = None  # answer every structured request with this
+    # When set, chat requests must carry `Authorization: Bearer <api_key>`, as OpenAI and a vLLM
+    # or llama.cpp server started with --api-key require; others are answered 401.
+    api_key: str | None = None
 
 
 class ConfigUpdate(BaseModel):
@@ -72,6 +75,7 @@ class ConfigUpdate(BaseModel):
     retry_after_ms: int | None = None
     stubborn: bool | None = None
     structured_answer: dict[str, Any] | None = None
+    api_key: str | None = None
 
 
 @dataclass
@@ -204,7 +208,12 @@ async def stream_events(
     yield "data: [DONE]\n\n"
 
 
-async def chat_completions(state: FakeState, body: dict[str, Any]) -> Response:
+async def chat_completions(
+    state: FakeState, body: dict[str, Any], authorization: str | None = None
+) -> Response:
+    key = state.config.api_key
+    if key is not None and authorization != f"Bearer {key}":
+        return error_response(401, "Incorrect API key provided", "invalid_api_key", 0)
     if not isinstance(body.get("messages"), list) or not body["messages"]:
         return error_response(400, "'messages' must be a non-empty list", "invalid_request", 0)
     state.requests.append(body)
@@ -243,7 +252,8 @@ def create_fake_app(latency: float = 0.0, **config: Any) -> FastAPI:
 
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> Response:
-        return await chat_completions(state, await request.json())
+        body = await request.json()
+        return await chat_completions(state, body, request.headers.get("authorization"))
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
@@ -278,12 +288,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per call")
+    parser.add_argument("--api-key", help="answer 401 to requests without this bearer key")
     args = parser.parse_args(argv)
-    app = create_fake_app(latency=args.latency)
+    app = create_fake_app(latency=args.latency, api_key=args.api_key)
     base = f"http://{args.host}:{args.port}/v1"
     print(
         f"fake OpenAI-compatible server on {base} ({args.latency:.2f} s per call)\n"
-        f"  try: RAPPORT_LLM_BASE_URL={base} RAPPORT_LLM_API_KEY=fake rapport serve",
+        f"  try: RAPPORT_LLM_BASE_URL={base} RAPPORT_LLM_API_KEY={args.api_key or 'fake'} "
+        "rapport serve",
         file=sys.stderr,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

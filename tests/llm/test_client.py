@@ -35,6 +35,41 @@ async def test_complete_returns_the_reply_and_the_usage_the_server_reported(
     assert fake.requests()[0]["stream"] is False
 
 
+async def _every_kind_of_call(client: LLMClient) -> None:
+    await client.complete(PERSONA_CHAT)
+    await client.complete(PERSONA_CHAT, precise=True)
+    assert "".join([piece async for piece in client.stream(PERSONA_CHAT)])
+    await client.structured(PERSONA_CHAT, Feedback)
+
+
+@pytest.mark.parametrize("via", ["sdk", "langchain"])
+async def test_every_call_carries_the_api_key_a_server_may_require(
+    fake: FakeControl, via: str
+) -> None:
+    fake.configure(api_key="test-key")  # the key llm_settings_for configures
+    client = LLMClient.from_settings(llm_settings_for(fake), via=via)  # type: ignore[arg-type]
+    try:
+        await _every_kind_of_call(client)
+    finally:
+        await client.aclose()
+
+    assert len(fake.requests()) == 4
+
+
+async def test_a_wrong_api_key_raises_llm_unavailable(fake: FakeControl) -> None:
+    fake.configure(api_key="another-key")
+    client = LLMClient.from_settings(llm_settings_for(fake))
+    try:
+        with pytest.raises(LLMUnavailable):
+            await client.complete(PERSONA_CHAT)
+        with pytest.raises(LLMUnavailable):
+            await client.structured(PERSONA_CHAT, Feedback)
+    finally:
+        await client.aclose()
+
+    assert fake.requests() == []  # the server accepted none of them
+
+
 @pytest.fixture(params=["sdk", "langchain"])
 async def streaming_client(
     request: pytest.FixtureRequest, fake: FakeControl
