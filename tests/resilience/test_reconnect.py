@@ -39,8 +39,9 @@ async def _terminate(database_url: str, pids: set[int]) -> None:
     dsn = make_url(database_url).set(drivername="postgresql")
     admin = await asyncpg.connect(dsn.render_as_string(hide_password=False))
     try:
+        # With a timeout (PostgreSQL 14+) the call returns once each backend has exited.
         await admin.execute(
-            "select pg_terminate_backend(pid) from unnest($1::int[]) pid", list(pids)
+            "select pg_terminate_backend(pid, 5000) from unnest($1::int[]) pid", list(pids)
         )
     finally:
         await admin.close()
