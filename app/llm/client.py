@@ -32,6 +32,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from openai import NOT_GIVEN, AsyncStream, NotGiven
+from openai._base_client import make_request_options  # what the SDK's own create() uses
 from openai.resources.chat.completions import AsyncCompletions
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import BaseModel
@@ -141,23 +142,19 @@ class AsBuiltCompletions(AsyncCompletions):
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, object] | None = None,
         extra_body: dict[str, object] | None = None,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,  # noqa: ASYNC109 (the SDK's)
+        timeout: float | None | NotGiven = NOT_GIVEN,  # noqa: ASYNC109 (the SDK's)
         **body: Any,
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
-        options: dict[str, Any] = {}
-        if extra_headers:
-            options["headers"] = extra_headers
-        if extra_query:
-            options["params"] = extra_query
-        if extra_body:
-            options["extra_json"] = extra_body
-        if not isinstance(timeout, NotGiven):
-            options["timeout"] = timeout
         return await self._client.post(
             "/chat/completions",
             cast_to=ChatCompletion,
             body=body,
-            options=cast(Any, options),
+            options=make_request_options(
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+            ),
             stream=bool(body.get("stream")),
             stream_cls=AsyncStream[ChatCompletionChunk],
         )

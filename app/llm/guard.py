@@ -159,7 +159,6 @@ class SentenceGate:
         self.full = False  # the reply reached `limit` characters: stop reading the model
         self.limit = limit
         self.labels = {n.lower() for n in speaker_names}
-        self.clean_upto = 0  # `buffer[:clean_upto]` passed the guard as a whole
 
     @property
     def sent(self) -> str:
@@ -174,17 +173,15 @@ class SentenceGate:
                 return ""
             self._strip_label()
         ends = [m.end() for m in SENTENCE_END.finditer(self.buffer, self.released)]
-        if len(ends) > 1 and self.guard.check(self.buffer[: ends[-1]]) is None:
-            # Several sentences at once (a whole reply): one check covers them all, since a
-            # clean text has no violation in any of its prefixes (they end at sentence ends).
-            self.clean_upto = ends[-1]
+        # Several sentences at once (a whole reply): one check covers them all, since a clean
+        # text has no violation in any of its prefixes (they end at sentence ends).
+        whole = len(ends) > 1 and self.guard.check(self.buffer[: ends[-1]]) is None
         out = []
         # One sentence at a time, so the clean ones before a bad one still go out.
-        while not (self.violation or self.full):
-            match = SENTENCE_END.search(self.buffer, self.released)
-            if match is None:
+        for end in ends:
+            if self.violation or self.full:
                 break
-            out.append(self._release(match.end()))
+            out.append(self._release(end, checked=whole))
         return "".join(out)
 
     def finish(self) -> str:
@@ -198,8 +195,10 @@ class SentenceGate:
             self.violation = Violation("empty", "")
         return out
 
-    def _release(self, end: int) -> str:
-        violation = None if end <= self.clean_upto else self.guard.check(self.buffer[:end])
+    def _release(self, end: int, checked: bool = False) -> str:
+        """Send the buffer up to `end`, unless the guard (or a `checked` longer text) finds a
+        violation in it."""
+        violation = None if checked else self.guard.check(self.buffer[:end])
         if violation:
             self.violation = violation
             return ""
