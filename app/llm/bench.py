@@ -48,7 +48,7 @@ from app.personas.schema import Persona
 LATENCY = 0.3
 CONCURRENCY = 25
 PER_CONVERSATION = 8  # turns each of the concurrent conversations takes
-REPEATS = 3  # runs of the concurrent conversations per column; medians are reported
+REPEATS = 5  # runs of the concurrent conversations per column; medians are reported
 # The concurrent conversations start this far apart, so their turns arrive spread over one model
 # call as independent users' would, not as one synchronised burst of 25 every 0.3 s.
 STAGGER = LATENCY / CONCURRENCY
