@@ -195,6 +195,13 @@ def annotator_agreement(parity: str, directory: Path | None = None) -> dict[str,
 RESTATEMENT_MIN = 20  # annotators with fewer such utterances are left out of the range
 
 
+def asks_only_by_restatement(text: str) -> bool:
+    """Is every sentence that ends with "?" a statement voiced as one ("So you're drinking a
+    lot?")? Such an utterance asks nothing in question form."""
+    asked = [s for s in sentences(text) if s.rstrip().endswith("?")]
+    return bool(asked) and all(statement_with_question_mark(s) for s in asked)
+
+
 def restatement_coding(parity: str, directory: Path | None = None) -> dict[str, Any]:
     """How each annotator codes utterances whose only questions are statements voiced with a
     question mark ("So you're drinking a lot?"): the share they mark question_exists.
@@ -205,8 +212,7 @@ def restatement_coding(parity: str, directory: Path | None = None) -> dict[str, 
     """
     coded: dict[str, list[bool]] = {}
     for row in _therapist_rows(parity, directory):
-        asked = [s for s in sentences(row["utterance_text"]) if s.rstrip().endswith("?")]
-        if asked and all(statement_with_question_mark(s) for s in asked):
+        if asks_only_by_restatement(row["utterance_text"]):
             coded.setdefault(row["annotator_id"], []).append(row["question_exists"] == "True")
     shares = {a: sum(v) / len(v) for a, v in coded.items() if len(v) >= RESTATEMENT_MIN}
     everyone = [flag for v in coded.values() for flag in v]
@@ -298,6 +304,36 @@ def evaluate_annomi(items: Sequence[AnnoItem]) -> dict[str, Any]:
     }
 
 
+def question_ceiling(pairs: Sequence[tuple[AnnoItem, str]]) -> dict[str, Any]:
+    """How far question F1 can go when the annotators split on restatements, whatever reads them.
+
+    `pairs` are (gold item, predicted class). Two what-ifs: every other utterance labelled
+    exactly as the experts did, and the restatements given the better of one answer for all
+    ("question" or not); and our own predictions elsewhere, with every restatement right. The
+    first bounds any analyzer that cannot tell the annotators apart on restatements; the second
+    is what reading restatements perfectly would be worth to ours.
+    """
+    restated = [asks_only_by_restatement(it.text) for it, _ in pairs]
+    gold = [it.label == "question" for it, _ in pairs]
+    ours = [p == "question" for _, p in pairs]
+    oracle_elsewhere = max(
+        prf(gold, [answer if r else g for g, r in zip(gold, restated, strict=True)]).f1
+        for answer in (True, False)
+    )
+    perfect_restatements = prf(
+        gold, [g if r else o for g, o, r in zip(gold, ours, restated, strict=True)]
+    ).f1
+    n = sum(restated)
+    return {
+        "restatements": n,
+        "labelled_question": sum(g for g, r in zip(gold, restated, strict=True) if r) / max(1, n),
+        "ours_right": sum(g == o for g, o, r in zip(gold, ours, restated, strict=True) if r)
+        / max(1, n),
+        "oracle_elsewhere_f1": oracle_elsewhere,
+        "perfect_restatements_f1": perfect_restatements,
+    }
+
+
 # ---------------------------------------------------------------- speed
 
 
@@ -385,6 +421,7 @@ def annomi_lines(
         f"{_pct(res['reflection_exists'].f1)}",
         *_agreement_lines(agreement),
         *_restatement_lines(restatements),
+        *_ceiling_lines(question_ceiling(res["pairs"])),
         "",
         "| class | support | precision | recall | F1 |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -418,6 +455,19 @@ def _restatement_lines(restatements: dict[str, Any] | None) -> list[str]:
         f"{restatements['share']:.0%} of the time, from {min(shares.values()):.0%} to "
         f"{max(shares.values()):.0%} depending on the annotator "
         f"({len(shares)} annotators with {RESTATEMENT_MIN}+ of them)"
+    ]
+
+
+def _ceiling_lines(ceiling: dict[str, Any]) -> list[str]:
+    if not ceiling["restatements"]:
+        return []
+    return [
+        f"- question F1 ceiling: {ceiling['restatements']} utterances ask only with statements "
+        f"voiced with a question mark, {ceiling['labelled_question']:.0%} of them labelled "
+        f"question (we match {ceiling['ours_right']:.0%}). With every other utterance labelled "
+        "as the experts did and one answer for all of these, question F1 is at most "
+        f"{_pct(ceiling['oracle_elsewhere_f1'])}; ours with every one of these right would be "
+        f"{_pct(ceiling['perfect_restatements_f1'])}"
     ]
 
 

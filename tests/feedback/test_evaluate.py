@@ -9,12 +9,14 @@ import pytest
 
 from app.feedback.evaluate import (
     SECTION_START,
+    AnnoItem,
     annomi_class,
     annomi_dir,
     annotator_agreement,
     evaluate_turns,
     load_annomi,
     prf,
+    question_ceiling,
     restatement_coding,
     write_section,
 )
@@ -172,3 +174,25 @@ def test_restatement_coding_gives_each_annotators_share_of_question_marked_state
     assert result["utterances"] == 4
     assert result["share"] == 0.75
     assert result["per_annotator"] == {"a": 1.0, "b": 0.5}
+
+
+def test_question_ceiling_scores_what_ifs_on_restatements_the_annotators_split_on() -> None:
+    def item(text: str, label: str) -> AnnoItem:
+        return AnnoItem(1, 0, text, label, ())
+
+    pairs = [
+        (item("So you drink a lot?", "question"), "question"),  # restatement, right
+        (item("You feel stuck?", "reflection"), "question"),  # restatement, wrong
+        (item("What do you drink?", "question"), "reflection"),  # question form, missed
+        (item("You drink wine.", "reflection"), "reflection"),
+    ]
+
+    result = question_ceiling(pairs)
+
+    assert result["restatements"] == 2
+    assert result["labelled_question"] == 0.5
+    assert result["ours_right"] == 0.5
+    # experts' labels elsewhere; "question" for both restatements: tp 2, fp 1 -> F1 0.8
+    assert result["oracle_elsewhere_f1"] == pytest.approx(0.8)
+    # ours elsewhere (the missed question), restatements right: tp 1, fn 1 -> F1 2/3
+    assert result["perfect_restatements_f1"] == pytest.approx(2 / 3)
