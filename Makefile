@@ -48,6 +48,7 @@ eval: $(DEVSTAMP) ## the persona evaluation suite on the scripted engine
 
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check app tests migrations
+	$(VENV)/bin/ruff format --check app tests migrations
 
 typecheck: $(DEVSTAMP)
 	$(VENV)/bin/mypy app

@@ -29,8 +29,10 @@ from tests.browser.support import (
 @pytest.fixture(scope="package")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium "
-                    "(apt-get install -y chromium; .ci/run installs it)")
+        pytest.skip(
+            "Debian's Chromium is not installed at /usr/bin/chromium "
+            "(apt-get install -y chromium; .ci/run installs it)"
+        )
     return CHROMIUM
 
 
@@ -43,19 +45,28 @@ def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="package")
 def keyed_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server in `keys` mode whose /demo carries a publishable key for its own origin."""
-    with rapport_server(tmp_path_factory.mktemp("keys"), demo_key=True,
-                        RAPPORT_AUTH="keys") as running_server:
+    with rapport_server(
+        tmp_path_factory.mktemp("keys"), demo_key=True, RAPPORT_AUTH="keys"
+    ) as running_server:
         yield running_server
 
 
 @pytest.fixture(scope="package")
-def llm_server(chromium_path: Path,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+def llm_server(
+    chromium_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, str]]:
     """A server on the LLM engine, talking to the fake model; yields it and the fake's URL."""
     tmp = tmp_path_factory.mktemp("llm")
-    with fake_llm(tmp) as fake, rapport_server(
-            tmp, RAPPORT_ENGINE="llm", RAPPORT_LLM_BASE_URL=f"{fake}/v1",
-            RAPPORT_LLM_API_KEY="fake", RAPPORT_LLM_MAX_RETRIES="0") as running_server:
+    with (
+        fake_llm(tmp) as fake,
+        rapport_server(
+            tmp,
+            RAPPORT_ENGINE="llm",
+            RAPPORT_LLM_BASE_URL=f"{fake}/v1",
+            RAPPORT_LLM_API_KEY="fake",
+            RAPPORT_LLM_MAX_RETRIES="0",
+        ) as running_server,
+    ):
         yield running_server, fake
 
 
@@ -73,8 +84,9 @@ def browser(chromium_path: Path) -> Iterator[Browser]:
     # Package scope, not session: Playwright's sync API keeps an event loop running in this
     # thread while it lives, and every later test that calls asyncio.run() would fail.
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium_path),
-                                              args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 

@@ -15,8 +15,15 @@ from pathlib import Path
 import httpx
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 BOUND_ORIGIN = "https://coach.example"
@@ -30,16 +37,27 @@ def free_port() -> int:
 
 def server_env(tmp: Path, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAPPORT_", "OPENAI_"))}
-    env.update(RAPPORT_AUTH="open", RAPPORT_ENGINE="scripted",
-               RAPPORT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'db.sqlite'}",
-               RAPPORT_RATE_LIMIT_PER_MINUTE="100000", PYTHONUNBUFFERED="1")
+    env.update(
+        RAPPORT_AUTH="open",
+        RAPPORT_ENGINE="scripted",
+        RAPPORT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'db.sqlite'}",
+        RAPPORT_RATE_LIMIT_PER_MINUTE="100000",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(overrides)
     return env
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, f"rapport {' '.join(args)} failed:\n{done.stderr}"
     return done.stdout
 
@@ -62,8 +80,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 def running(args: list[str], env: dict[str, str], ready_url: str, log: Path) -> Iterator[None]:
     """A server process for the length of the block; its output goes to `log` for failures."""
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         wait_until_up(ready_url, process, log)
         yield
@@ -88,8 +107,16 @@ def rapport_server(tmp: Path, *, demo_key: bool = False, **env_overrides: str) -
     base = f"http://127.0.0.1:{port}"
     if demo_key:
         env["RAPPORT_DEMO_KEY"] = Server(base, env).publishable_key(base)
-    args = ["-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-            "--port", str(port)]
+    args = [
+        "-m",
+        "uvicorn",
+        "app.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with running(args, env, f"{base}/healthz", tmp / "server.log"):
         yield Server(base, env)
 
@@ -99,8 +126,12 @@ def fake_llm(tmp: Path) -> Iterator[str]:
     """The project's OpenAI-compatible fake (app/llm/fake.py); yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with running(["-m", "app.llm.fake", "--port", str(port)], server_env(tmp),
-                 f"{base}/v1/models", tmp / "fake-llm.log"):
+    with running(
+        ["-m", "app.llm.fake", "--port", str(port)],
+        server_env(tmp),
+        f"{base}/v1/models",
+        tmp / "fake-llm.log",
+    ):
         yield base
 
 
@@ -142,5 +173,6 @@ class OtherSite:
             "<!doctype html><html><head><title>Another coaching site</title></head><body>"
             "<h1>Another coaching site</h1>"
             f'<script src="{widget_base}/widget.js" data-key="{key}" data-persona="recruiter" '
-            "async></script></body></html>")
+            "async></script></body></html>"
+        )
         return self.origin + path

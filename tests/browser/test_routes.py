@@ -24,7 +24,8 @@ async def test_widget_js_answers_304_when_the_etag_matches(raw_client: httpx.Asy
 
 
 async def test_demo_page_embeds_the_widget_without_a_key_by_default(
-        raw_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(DEMO_KEY_ENV, raising=False)
     answer = await raw_client.get("/demo")
     assert answer.headers["content-type"].startswith("text/html")
@@ -32,7 +33,8 @@ async def test_demo_page_embeds_the_widget_without_a_key_by_default(
 
 
 async def test_demo_page_carries_the_demo_key_from_the_environment(
-        raw_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(DEMO_KEY_ENV, "pk_demo123")
     answer = await raw_client.get("/demo")
     assert 'data-key="pk_demo123"' in answer.text

@@ -19,8 +19,10 @@ pytestmark = pytest.mark.browser
 NewPage = Callable[..., Page]
 WARM_QUESTION = "Pretty good, thanks! How did you end up in recruiting?"
 WARM_FOLLOW_UP = "Chemistry to recruiting, that's quite a jump. What made you leave teaching?"
-PITCH = ("I'm a senior backend engineer with eight years of Python experience, here is my resume, "
-         "I'd be a great fit for your team.")
+PITCH = (
+    "I'm a senior backend engineer with eight years of Python experience, here is my resume, "
+    "I'd be a great fit for your team."
+)
 DEEP_ACTIVE = """() => { let el = document.activeElement;
   while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
   return el ? (el.getAttribute('data-testid') || el.tagName.toLowerCase()) : null; }"""
@@ -61,12 +63,16 @@ def server_conversation(server: Server, page: Page) -> dict[str, Any]:
 
 
 def computed(locator: Locator, *props: str) -> dict[str, str]:
-    return locator.evaluate("(el, props) => Object.fromEntries(props.map(p => "
-                            "[p, getComputedStyle(el).getPropertyValue(p)]))", list(props))
+    return locator.evaluate(
+        "(el, props) => Object.fromEntries(props.map(p => "
+        "[p, getComputedStyle(el).getPropertyValue(p)]))",
+        list(props),
+    )
 
 
 def test_three_turn_conversation_marks_questions_genuine_and_the_pitch_not(
-        server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]) -> None:
+    server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]
+) -> None:
     page = new_page(viewport={"width": 1280, "height": 860})
     open_widget(page, f"{server.base}/demo")
     chips = [say(page, text) for text in (WARM_QUESTION, WARM_FOLLOW_UP, PITCH)]
@@ -77,8 +83,9 @@ def test_three_turn_conversation_marks_questions_genuine_and_the_pitch_not(
     assert roles == ["persona", "user", "persona", "user", "persona", "user", "persona"]
     stored = server_conversation(server, page)
     user_feedback = [m["feedback"] for m in stored["messages"] if m["role"] == "user"]
-    assert [c.get_attribute("data-score") for c in chips] == [str(f["score"])
-                                                              for f in user_feedback]
+    assert [c.get_attribute("data-score") for c in chips] == [
+        str(f["score"]) for f in user_feedback
+    ]
     evidence = user_feedback[0]["evidence"][0]["text"]
     expect(messages.nth(1).locator("mark").first).to_have_text(evidence)
     page.screenshot(path=screenshot_path("widget-desktop.png"))
@@ -87,11 +94,13 @@ def test_three_turn_conversation_marks_questions_genuine_and_the_pitch_not(
 
 
 def test_ending_shows_the_scorecard_with_trust_and_score_chart(
-        server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]) -> None:
+    server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]
+) -> None:
     page = new_page(viewport={"width": 1280, "height": 860})
     open_widget(page, f"{server.base}/demo")
-    scores = [say(page, text).get_attribute("data-score")
-              for text in (WARM_QUESTION, WARM_FOLLOW_UP)]
+    scores = [
+        say(page, text).get_attribute("data-score") for text in (WARM_QUESTION, WARM_FOLLOW_UP)
+    ]
     page.get_by_test_id("rapport-end").click()
 
     card = page.get_by_test_id("rapport-scorecard")
@@ -108,7 +117,8 @@ def test_ending_shows_the_scorecard_with_trust_and_score_chart(
 
 
 def test_when_the_persona_walks_away_the_scorecard_appears_on_its_own(
-        server: Server, new_page: NewPage) -> None:
+    server: Server, new_page: NewPage
+) -> None:
     page = new_page()
     open_widget(page, f"{server.base}/demo")
     page.get_by_test_id("rapport-difficulty").select_option("hard")
@@ -116,8 +126,11 @@ def test_when_the_persona_walks_away_the_scorecard_appears_on_its_own(
     expect(page.get_by_test_id("rapport-message")).to_have_count(1)
     card = page.get_by_test_id("rapport-scorecard")
     for _ in range(8):  # pitching again and again: she leaves within a few turns on "hard"
-        say(page, "I'm a senior engineer with ten years of experience, here is my resume, can "
-                  "you get me an interview with your hiring manager?")
+        say(
+            page,
+            "I'm a senior engineer with ten years of experience, here is my resume, can "
+            "you get me an interview with your hiring manager?",
+        )
         if page.get_by_test_id("rapport-input").is_hidden():  # hidden as soon as the turn ends it
             break
 
@@ -128,13 +141,21 @@ def test_when_the_persona_walks_away_the_scorecard_appears_on_its_own(
 
 
 def test_phone_layout_fills_the_screen_without_horizontal_scroll(
-        server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]) -> None:
-    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                    device_scale_factor=2)
+    server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]
+) -> None:
+    page = new_page(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     open_widget(page, f"{server.base}/demo")
     say(page, WARM_QUESTION)
-    say(page, "Did you see the slides at https://example.com/a-really-long-unbroken-path-that-"
-              "keeps-going-and-going-past-the-edge-of-a-phone-screen ? What did you think?")
+    say(
+        page,
+        "Did you see the slides at https://example.com/a-really-long-unbroken-path-that-"
+        "keeps-going-and-going-past-the-edge-of-a-phone-screen ? What did you think?",
+    )
 
     box = page.locator("#rw-panel").bounding_box()
     assert box == {"x": 0, "y": 0, "width": 390, "height": 844}
@@ -149,7 +170,8 @@ def test_phone_layout_fills_the_screen_without_horizontal_scroll(
 
 
 def test_keyboard_alone_opens_the_chat_sends_with_enter_and_escape_closes(
-        server: Server, new_page: NewPage) -> None:
+    server: Server, new_page: NewPage
+) -> None:
     page = new_page(viewport={"width": 1280, "height": 860})
     page.goto(f"{server.base}/demo")
     expect(page.get_by_test_id("rapport-launcher")).to_be_visible()
@@ -183,8 +205,9 @@ def test_keyboard_alone_opens_the_chat_sends_with_enter_and_escape_closes(
     assert page.evaluate(DEEP_ACTIVE) == "rapport-launcher"
 
 
-def test_screen_readers_get_a_live_log_and_labelled_controls(server: Server,
-                                                             new_page: NewPage) -> None:
+def test_screen_readers_get_a_live_log_and_labelled_controls(
+    server: Server, new_page: NewPage
+) -> None:
     page = new_page()
     open_widget(page, f"{server.base}/demo")
     say(page, WARM_QUESTION)
@@ -196,13 +219,15 @@ def test_screen_readers_get_a_live_log_and_labelled_controls(server: Server,
     expect(page.get_by_label("Difficulty")).to_have_attribute("data-testid", "rapport-difficulty")
     expect(page.get_by_role("button", name="Close practice chat")).to_be_visible()
     expect(page.get_by_role("meter", name="Their trust in you")).to_have_attribute(
-        "aria-valuenow", re.compile(r"^\d+$"))
+        "aria-valuenow", re.compile(r"^\d+$")
+    )
     expect(page.locator("[data-testid=rapport-message][aria-busy]")).to_have_count(0)
     expect(log).to_contain_text(f"You: {WARM_QUESTION}")
 
 
 def test_picking_another_persona_shows_who_and_the_scene_then_starts_with_them(
-        server: Server, new_page: NewPage) -> None:
+    server: Server, new_page: NewPage
+) -> None:
     page = new_page()
     open_widget(page, f"{server.base}/demo")
     say(page, WARM_QUESTION)
@@ -232,12 +257,19 @@ def test_the_demo_call_to_action_opens_the_widget(server: Server, new_page: NewP
 
 
 def test_host_page_css_does_not_leak_in_and_widget_css_does_not_leak_out(
-        server: Server, new_page: NewPage) -> None:
+    server: Server, new_page: NewPage
+) -> None:
     page = new_page(viewport={"width": 1280, "height": 860})
     open_widget(page, f"{server.base}/demo")
 
-    launcher = computed(page.get_by_test_id("rapport-launcher"), "font-family", "text-transform",
-                        "background-color", "letter-spacing", "border-top-left-radius")
+    launcher = computed(
+        page.get_by_test_id("rapport-launcher"),
+        "font-family",
+        "text-transform",
+        "background-color",
+        "letter-spacing",
+        "border-top-left-radius",
+    )
     assert "Palatino" not in launcher["font-family"]
     assert launcher["text-transform"] == "none"
     assert launcher["background-color"] == "rgb(47, 91, 234)"
@@ -248,8 +280,13 @@ def test_host_page_css_does_not_leak_in_and_widget_css_does_not_leak_out(
     icon = page.get_by_test_id("rapport-launcher").locator("svg").bounding_box()
     assert icon is not None and icon["width"] == 20
 
-    host_button = computed(page.locator("#try-practice"), "background-color", "text-transform",
-                           "border-top-left-radius", "font-family")
+    host_button = computed(
+        page.locator("#try-practice"),
+        "background-color",
+        "text-transform",
+        "border-top-left-radius",
+        "font-family",
+    )
     assert host_button["background-color"] == "rgb(255, 90, 31)"
     assert host_button["text-transform"] == "uppercase"
     assert host_button["border-top-left-radius"] == "0px"
@@ -266,7 +303,8 @@ def test_a_site_can_set_the_widget_accent_colour(server: Server, new_page: NewPa
 
 
 def test_a_publishable_key_is_refused_on_another_origin_with_a_clear_message(
-        server: Server, other_site: OtherSite, new_page: NewPage) -> None:
+    server: Server, other_site: OtherSite, new_page: NewPage
+) -> None:
     url = other_site.embed("/refused.html", server.base, server.publishable_key(BOUND_ORIGIN))
     page = new_page()
     page.goto(url)
@@ -281,7 +319,8 @@ def test_a_publishable_key_is_refused_on_another_origin_with_a_clear_message(
 
 
 def test_a_publishable_key_works_from_its_own_origin(
-        server: Server, other_site: OtherSite, new_page: NewPage) -> None:
+    server: Server, other_site: OtherSite, new_page: NewPage
+) -> None:
     key = server.publishable_key(BOUND_ORIGIN, other_site.origin)
     page = new_page()
     open_widget(page, other_site.embed("/allowed.html", server.base, key))
@@ -290,8 +329,9 @@ def test_a_publishable_key_works_from_its_own_origin(
     expect(page.get_by_test_id("rapport-error")).to_be_hidden()
 
 
-def test_the_demo_works_in_keys_mode_with_its_demo_key(keyed_server: Server,
-                                                       new_page: NewPage) -> None:
+def test_the_demo_works_in_keys_mode_with_its_demo_key(
+    keyed_server: Server, new_page: NewPage
+) -> None:
     page = new_page()
     open_widget(page, f"{keyed_server.base}/demo")
     chip = say(page, WARM_QUESTION)
@@ -313,7 +353,8 @@ def test_reload_continues_the_same_conversation(server: Server, new_page: NewPag
 
 
 def test_network_failure_keeps_the_message_and_retry_completes_the_turn(
-        server: Server, new_page: NewPage) -> None:
+    server: Server, new_page: NewPage
+) -> None:
     page = new_page()
     open_widget(page, f"{server.base}/demo")
     turns = re.compile(r".*/v1/conversations/[^/]+/turns$")
@@ -322,7 +363,9 @@ def test_network_failure_keeps_the_message_and_retry_completes_the_turn(
     page.get_by_test_id("rapport-input").press("Enter")
 
     expect(page.get_by_test_id("rapport-error")).to_contain_text("Could not reach")
-    expect(page.locator("[data-testid=rapport-message][data-role=user]")).to_have_text(WARM_QUESTION)
+    expect(page.locator("[data-testid=rapport-message][data-role=user]")).to_have_text(
+        WARM_QUESTION
+    )
     page.unroute(turns)
     page.get_by_test_id("rapport-retry").click()
     expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)
@@ -332,7 +375,8 @@ def test_network_failure_keeps_the_message_and_retry_completes_the_turn(
 
 
 def test_a_turn_the_server_finished_despite_an_error_answer_is_not_sent_twice(
-        server: Server, new_page: NewPage) -> None:
+    server: Server, new_page: NewPage
+) -> None:
     page = new_page()
     open_widget(page, f"{server.base}/demo")
     turns = re.compile(r".*/v1/conversations/[^/]+/turns$")
@@ -340,9 +384,19 @@ def test_a_turn_the_server_finished_despite_an_error_answer_is_not_sent_twice(
     def store_then_fail(route: Route) -> None:
         # The server completes the turn, but the browser sees a failure (a proxy's 503, say).
         route.fetch(headers={**route.request.headers, "accept": "application/json"})
-        route.fulfill(status=503, content_type="application/problem+json", body=json.dumps(
-            {"type": "about:blank", "title": "The language model is unavailable", "status": 503,
-             "detail": "timed out", "code": "llm_unavailable"}))
+        route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body=json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": "The language model is unavailable",
+                    "status": 503,
+                    "detail": "timed out",
+                    "code": "llm_unavailable",
+                }
+            ),
+        )
 
     page.route(turns, store_then_fail)
     page.get_by_test_id("rapport-input").fill(WARM_QUESTION)
@@ -358,20 +412,23 @@ def test_a_turn_the_server_finished_despite_an_error_answer_is_not_sent_twice(
 
 
 def test_a_plain_json_answer_is_used_when_the_response_is_not_a_stream(
-        server: Server, new_page: NewPage) -> None:
+    server: Server, new_page: NewPage
+) -> None:
     page = new_page()
     open_widget(page, f"{server.base}/demo")
 
     def without_stream(route: Route) -> None:
-        route.fulfill(response=route.fetch(headers={**route.request.headers,
-                                                   "accept": "application/json"}))
+        route.fulfill(
+            response=route.fetch(headers={**route.request.headers, "accept": "application/json"})
+        )
 
     page.route(re.compile(r".*/turns$"), without_stream)
     chip = say(page, WARM_QUESTION)
     expect(chip).to_have_attribute("data-genuine-interest", "true")
     stored = server_conversation(server, page)
     expect(page.get_by_test_id("rapport-message").last).to_have_text(
-        re.compile(re.escape(stored["messages"][-1]["content"])))
+        re.compile(re.escape(stored["messages"][-1]["content"]))
+    )
 
 
 def configure_fake(fake: str, **config: object) -> None:
@@ -379,7 +436,8 @@ def configure_fake(fake: str, **config: object) -> None:
 
 
 def test_llm_replies_stream_into_the_message_piece_by_piece(
-        llm_server: tuple[Server, str], new_page: NewPage) -> None:
+    llm_server: tuple[Server, str], new_page: NewPage
+) -> None:
     server, fake = llm_server
     page = new_page()
     open_widget(page, f"{server.base}/demo")
@@ -401,7 +459,8 @@ def test_llm_replies_stream_into_the_message_piece_by_piece(
 
 
 def test_llm_unavailable_keeps_the_message_and_retry_fetches_the_missing_reply(
-        llm_server: tuple[Server, str], new_page: NewPage) -> None:
+    llm_server: tuple[Server, str], new_page: NewPage
+) -> None:
     server, fake = llm_server
     page = new_page()
     open_widget(page, f"{server.base}/demo")
@@ -421,4 +480,6 @@ def test_llm_unavailable_keeps_the_message_and_retry_fetches_the_missing_reply(
     expect(page.get_by_test_id("rapport-message")).to_have_count(3)
     stored = server_conversation(server, page)
     assert [m["role"] for m in stored["messages"]] == ["persona", "user", "persona"]
-    expect(page.get_by_test_id("rapport-message").last).to_have_text(stored["messages"][-1]["content"])
+    expect(page.get_by_test_id("rapport-message").last).to_have_text(
+        stored["messages"][-1]["content"]
+    )
