@@ -5,8 +5,9 @@ WORKDIR /srv/rapport
 RUN useradd --create-home --uid 10001 rapport
 
 # Dependencies first, so editing the code does not reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir app && touch app/__init__.py && pip install . && pip uninstall -y rapport-coach
+COPY pyproject.toml README.md constraints.txt ./
+RUN mkdir app && touch app/__init__.py && pip install -c constraints.txt . \
+    && pip uninstall -y rapport-coach
 
 # The app finds personas/, prompts/, migrations/ and alembic.ini beside its package, so it is
 # installed in place (editable) rather than copied into site-packages without them.

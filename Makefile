@@ -7,18 +7,18 @@ DEVSTAMP := $(VENV)/.installed-dev
 export RAPPORT_AUTH ?= open
 export RAPPORT_ENGINE ?= scripted
 
-.PHONY: run test test-postgres bench load eval-feedback eval lint typecheck clean
+.PHONY: run test test-postgres bench load eval-feedback eval lint typecheck lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(DEVSTAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev]"
+$(DEVSTAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@ $(STAMP)
 
 run: $(STAMP) ## serve on http://127.0.0.1:8000 with the offline engine (SQLite under ./var/)
@@ -52,6 +52,15 @@ lint: $(DEVSTAMP)
 
 typecheck: $(DEVSTAMP)
 	$(VENV)/bin/mypy app
+
+lock: ## after changing dependencies: newest versions allowed by pyproject.toml, pinned
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade pip
+	.venv-lock/bin/pip install --quiet -e ".[dev]"
+	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/pip freeze --exclude-editable; } > constraints.lock.tmp
+	mv constraints.lock.tmp constraints.txt && rm -rf .venv-lock
+	@echo "constraints.txt rewritten: run make clean test before committing it"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
