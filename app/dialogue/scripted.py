@@ -27,7 +27,7 @@ from app.feedback.types import NEGATIVE_MOVES, Move, Utterance
 from app.personas.schema import Hook, Persona, Question, Reward
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'\u2019])")
 # Negative moves, most telling first: the persona reacts to one of them, not to all.
 NEGATIVE_REACTIONS: tuple[tuple[Move, str], ...] = (
     (Move.PITCH, "pitch"),
@@ -233,10 +233,16 @@ def asks_for_favour(text: str, reward: Reward | None = None, *, pitched: bool = 
     `reward` adds that persona's own words for its reward. `pitched` (the analyzer called the
     line a pitch) makes any request frame an ask: "could you pass it on?" needs no favour word.
     """
+    return bool(favour_requests(text, reward, pitched=pitched))
+
+
+def favour_requests(text: str, reward: Reward | None = None, *, pitched: bool = False) -> list[str]:
+    """The sentences of `text` that ask for a favour (see `asks_for_favour`)."""
     frames, favours = _ask_phrases()
     extra = tuple(lemmas(k) for k in reward.keywords) if reward is not None else ()
-    for sentence in SENTENCE_END.split(text.replace("\u2019", "'")):
-        words = tuple(w for w in lemmas(sentence) if w not in SOFTENERS)
+    found: list[str] = []
+    for sentence in SENTENCE_END.split(text):
+        words = tuple(w for w in lemmas(sentence.replace("\u2019", "'")) if w not in SOFTENERS)
         start, frame = _frame(words, frames)
         if frame is None or (start > 0 and words[start - 1] in INFO_QUESTION):
             continue
@@ -245,8 +251,14 @@ def asks_for_favour(text: str, reward: Reward | None = None, *, pitched: bool = 
         if head in INFO_VERBS:
             continue  # "could you tell me about the interview?" asks to be told
         if pitched or any(_contains(rest, phrase) for phrase in (*favours, *extra)):
-            return True
-    return False
+            found.append(sentence)
+    return found
+
+
+def _without(text: str, sentences: list[str]) -> str:
+    for sentence in sentences:
+        text = text.replace(sentence, " ", 1)
+    return text.strip()
 
 
 def _frame(
@@ -293,8 +305,11 @@ class _Reply:
         self.user = last.content if last is not None and last.role == "user" else ""
         self.parts: list[str] = []
         pitched = Move.PITCH in self.moves
-        asked = asks_for_favour(self.user, ctx.persona.reward, pitched=pitched)
-        self.ask: AskAnswer | None = self._answer_to_ask() if asked else None
+        requests = favour_requests(self.user, ctx.persona.reward, pitched=pitched)
+        self.ask: AskAnswer | None = self._answer_to_ask() if requests else None
+        # What the message says besides the ask: "Could you introduce me to Marcus? And how
+        # did you end up in recruiting?" still asks a question, and people answer both.
+        self.aside = _without(self.user, requests)
 
     # each step appends zero or more parts; the order is the order of speech
     def compose(self) -> list[str]:
@@ -444,10 +459,11 @@ class _Reply:
         self.parts.append(line)
 
     def _substance_lines(self) -> Sequence[str] | None:
-        if self.ask or self.moves & {Move.PITCH, Move.MINIMAL}:
-            # The reaction says it all: an ask is answered yes or not yet, and answering a
-            # pitch would reward it.
-            return None
+        if self.moves & {Move.PITCH, Move.MINIMAL}:
+            return None  # answering a pitch would reward it
+        if self.ask:
+            # The yes or not-yet is the answer, unless a question came with the ask.
+            return self._answer_aside()
         current = self._current_topic()
         if not self._asked():
             # A statement is no invitation to change the subject; only listening (a reflection,
@@ -466,6 +482,12 @@ class _Reply:
             if mirrored is not None:
                 return self._lines_for(mirrored, None)
         return self.persona.reactions.unknown
+
+    def _answer_aside(self) -> Sequence[str] | None:
+        if "?" not in self.aside and MORE_PLEASE.search(self.aside) is None:
+            return None
+        topic = self.index.match(self.aside, self._current_topic(), self._topic_rank, 0)
+        return None if topic is None else self._lines_for(topic, self._current_topic())
 
     def _topic_rank(self, topic: Topic) -> int:
         """Among equally good matches: an unlocked hook, then a fresh fact, then the rest."""

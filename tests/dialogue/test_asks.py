@@ -12,7 +12,7 @@ import pytest
 
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import LIVE_ORDER
-from app.dialogue.scripted import asks_for_favour, reply
+from app.dialogue.scripted import asks_for_favour, favour_requests, reply
 from app.dialogue.types import DialogueState, Stage
 from app.feedback.types import Feedback, Move, Utterance
 from app.personas.schema import Persona
@@ -180,6 +180,30 @@ def test_an_earned_ask_the_analyzer_calls_self_focus_is_still_accepted() -> None
     answer = reply(_ctx(who, ASKS["recruiter"][0], feedback(28, Move.SELF_FOCUS), dipped))
     assert _has(answer, who.reward.accept)
     assert not _has(answer, who.reactions.self_focus)
+
+
+def test_a_question_asked_beside_an_earned_ask_is_answered_too() -> None:
+    who = persona()
+    career = next(f for f in who.facts if f.topic == "career_path")
+    text = f"{ASKS['recruiter'][0]} And how did you end up in recruiting?"
+    answer = reply(_ctx(who, text, feedback(80, Move.FOLLOW_UP_QUESTION), EARNED))
+    assert _has(answer, who.reward.accept), answer
+    assert _has(answer, [*career.answers, *career.deeper]), answer
+
+
+def test_a_deferred_ask_still_answers_the_question_beside_it() -> None:
+    who = persona()
+    career = next(f for f in who.facts if f.topic == "career_path")
+    text = f"How did you end up in recruiting? {ASKS['recruiter'][0]}"
+    warm = (_state(Stage.RAPPORT, 0.5), _state(Stage.RAPPORT, 0.55, turn=1))
+    answer = reply(_ctx(who, text, feedback(70, Move.FOLLOW_UP_QUESTION), warm))
+    assert any(answer.startswith(line) for line in who.reward.defer), answer
+    assert _has(answer, [*career.answers, *career.deeper]), answer
+
+
+def test_favour_requests_are_the_asking_sentences_only() -> None:
+    text = "That sounds great. Could you introduce me to Marcus? How long has he led the team?"
+    assert favour_requests(text) == ["Could you introduce me to Marcus?"]
 
 
 def test_an_ask_that_reaches_opportunity_gets_one_yes_and_no_separate_offer() -> None:
