@@ -255,6 +255,33 @@ def favour_requests(text: str, reward: Reward | None = None, *, pitched: bool = 
     return found
 
 
+def answer_to_ask(ctx: ReplyContext) -> AskAnswer:
+    """How the persona answers a request for a favour (both engines): 'deflect' while cooling
+    (the user has been pitching), 'accept' once trust or the stage supports the reward, else a
+    warm 'defer'."""
+    if ctx.after.stage is Stage.COOLING:
+        return "deflect"
+    earned = (
+        ctx.after.stage in WARM_STAGES
+        or ctx.before.stage in WARM_STAGES
+        or ctx.after.trust >= THRESHOLD[Stage.OPPORTUNITY]
+    )
+    return "accept" if earned else "defer"
+
+
+def user_asks(ctx: ReplyContext) -> AskAnswer | None:
+    """The persona's answer if the user's new line asks for a favour, else None."""
+    last = ctx.history[-1] if ctx.history else None
+    if last is None or last.role != "user":
+        return None
+    pitched = Move.PITCH in ctx.feedback.moves
+    return (
+        answer_to_ask(ctx)
+        if asks_for_favour(last.content, ctx.persona.reward, pitched=pitched)
+        else None
+    )
+
+
 def _without(text: str, sentences: list[str]) -> str:
     for sentence in sentences:
         text = text.replace(sentence, " ", 1)
@@ -406,16 +433,7 @@ class _Reply:
     # -- an ask for a favour ---------------------------------------------------------------
 
     def _answer_to_ask(self) -> AskAnswer:
-        """'deflect' while the persona is cooling (the user has been pitching), 'accept' once
-        trust or the stage supports the reward, else a warm 'defer'."""
-        if self.after.stage is Stage.COOLING:
-            return "deflect"
-        earned = (
-            self.after.stage in WARM_STAGES
-            or self.ctx.before.stage in WARM_STAGES
-            or self.after.trust >= THRESHOLD[Stage.OPPORTUNITY]
-        )
-        return "accept" if earned else "defer"
+        return answer_to_ask(self.ctx)
 
     def _ask_reply(self) -> str:
         reward, reactions = self.persona.reward, self.persona.reactions

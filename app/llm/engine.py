@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import stage_rank
+from app.dialogue.scripted import user_asks
 from app.dialogue.types import Outcome, Stage
 from app.errors import LLMUnavailable
 from app.feedback.types import Move, Utterance
@@ -39,6 +40,10 @@ SUMMARY_WORDS = 110
 SUMMARY_MAX_TOKENS = 200  # enforced even when the model ignores the word budget
 FOLD_LINE_TOKENS = 160  # each line handed to the summariser
 OTHER_PERSON = "Other person"
+
+# When the user asks for a favour, the same rule as the scripted engine decides the answer.
+ACCEPT_WHY = "They asked, and they have earned it: say yes to what you can give them ({})"
+DEFER_WHY = "They asked for a favour before you know them well enough: a warm not yet"
 
 # The persona reacts to at most one thing the user did badly, the most telling first.
 NEGATIVE_REACTIONS: tuple[tuple[Move, str, str], ...] = (
@@ -217,14 +222,27 @@ class LLMEngine:
             found.append(
                 Example("They won you back", stable_pick(persona.reactions.recovering, *key))
             )
-        moves = set(ctx.feedback.moves)
-        for table in (NEGATIVE_REACTIONS, POSITIVE_REACTIONS):
-            hit = next(((field, why) for move, field, why in table if move in moves), None)
-            if hit:
-                found.append(Example(hit[1], stable_pick(getattr(persona.reactions, hit[0]), *key)))
-                break
-        if after.stage is Stage.OPPORTUNITY and before.stage is not Stage.OPPORTUNITY:
-            found.append(Example("Make your offer", stable_pick(persona.reward.offer, *key)))
+        ask = user_asks(ctx)
+        reward = persona.reward
+        if ask == "accept":  # the yes names the reward: no separate offer, no other reaction
+            lines = reward.accept or reward.offer
+            found.append(
+                Example(ACCEPT_WHY.format(reward.summary.rstrip(".")), stable_pick(lines, *key))
+            )
+        elif ask == "defer":
+            lines = reward.defer or persona.reactions.pitch
+            found.append(Example(DEFER_WHY, stable_pick(lines, *key)))
+        else:
+            moves = set(ctx.feedback.moves)
+            for table in (NEGATIVE_REACTIONS, POSITIVE_REACTIONS):
+                hit = next(((field, why) for move, field, why in table if move in moves), None)
+                if hit:
+                    reaction = getattr(persona.reactions, hit[0])
+                    found.append(Example(hit[1], stable_pick(reaction, *key)))
+                    break
+        entering = after.stage is Stage.OPPORTUNITY and before.stage is not Stage.OPPORTUNITY
+        if entering and ask != "accept":
+            found.append(Example("Make your offer", stable_pick(reward.offer, *key)))
         if after.stage is Stage.CLOSING and before.stage is not Stage.CLOSING:
             found.append(Example("Start wrapping up", stable_pick(persona.closings.wrap_up, *key)))
         return found

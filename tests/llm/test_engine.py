@@ -251,6 +251,32 @@ def test_the_prompt_carries_the_yaml_line_for_what_the_stage_change_calls_for(
     )
 
 
+ASK = "Could you introduce me to the hiring manager for the data platform team?"
+
+
+def test_an_earned_ask_puts_the_persona_s_yes_in_the_prompt_instead_of_a_separate_offer(
+    engine: LLMEngine, recruiter: Persona
+) -> None:
+    ctx = context(recruiter, ASK, stage=Stage.DISCOVERY, trust=0.7)
+    ctx = replace(ctx, after=ctx.after.model_copy(update={"stage": Stage.OPPORTUNITY}))
+
+    prompt = engine.build_prompt(ctx).messages[0].content
+
+    assert any(line in prompt for line in recruiter.reward.accept)
+    assert not any(line in prompt for line in recruiter.reward.offer)
+
+
+def test_an_early_ask_gets_a_warm_not_yet_in_the_prompt_and_no_word_of_the_reward(
+    engine: LLMEngine, recruiter: Persona
+) -> None:
+    prompt = engine.build_prompt(context(recruiter, ASK, trust=0.3)).messages[0].content
+
+    assert any(line in prompt for line in recruiter.reward.defer)
+    assert recruiter.reward.summary.rstrip(".") not in prompt
+    for line in (*recruiter.reward.accept, *recruiter.reward.offer, *recruiter.reactions.pitch):
+        assert line not in prompt
+
+
 def test_the_summary_replaces_the_lines_it_covers_in_the_prompt(
     engine: LLMEngine, recruiter: Persona
 ) -> None:
