@@ -17,7 +17,9 @@ from app.services.tenancy import OPEN_TENANT, Tenant
 from app.services.turns import TurnService
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` one in its
+# thread pool, a thread hand-off per request for a dictionary lookup.
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
@@ -81,7 +83,7 @@ def _page_origin(request: Request) -> str | None:
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
 
 
-def get_turns(runtime: RuntimeDep) -> TurnService:
+async def get_turns(runtime: RuntimeDep) -> TurnService:
     return TurnService(runtime)
 
 
