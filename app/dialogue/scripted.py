@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -162,12 +162,48 @@ class Topic:
     id: str
 
 
+class Phrases:
+    """Phrases of lemmas, indexed by their first word: finding them in a line costs a dictionary
+    lookup per word of the line, not a scan of the line per phrase (a persona has hundreds)."""
+
+    __slots__ = ("_by_first", "_added")
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]] = ()) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        self._added = 0
+        for phrase in phrases:
+            self.add(phrase)
+
+    def add(self, phrase: tuple[str, ...]) -> int:
+        """Index `phrase`; returns its number (the order of adding)."""
+        number, self._added = self._added, self._added + 1
+        if phrase:
+            starting = self._by_first.setdefault(phrase[0], [])
+            starting.append((phrase, number))
+            starting.sort(key=lambda entry: -len(entry[0]))  # the longest first at each place
+        return number
+
+    def found(self, words: tuple[str, ...]) -> Iterator[tuple[int, tuple[str, ...], int]]:
+        """(position, phrase, number) of every phrase in `words`, in order of position, the
+        longest first at each position."""
+        for i, word in enumerate(words):
+            for phrase, number in self._by_first.get(word, ()):
+                if words[i : i + len(phrase)] == phrase:
+                    yield i, phrase, number
+
+    def first(self, words: tuple[str, ...]) -> tuple[int, tuple[str, ...] | None]:
+        """The earliest phrase in `words` (the longest one at that place), or (-1, None)."""
+        hit = next(self.found(words), None)
+        return (-1, None) if hit is None else (hit[0], hit[1])
+
+
 @dataclass(slots=True)
 class PersonaIndex:
     """What the engine precomputes per persona: keyword lemmas and which list owns each line."""
 
     phrases: list[tuple[tuple[str, ...], Topic, int]] = field(default_factory=list)
     owner: dict[str, Topic] = field(default_factory=dict)
+    lookup: Phrases = field(default_factory=Phrases)  # phrase number -> self.phrases[number]
 
     @classmethod
     def build(cls, persona: Persona) -> PersonaIndex:
@@ -186,6 +222,7 @@ class PersonaIndex:
             weight = sum(1 for w in phrase if w not in FUNCTION_WORDS)
             if weight:  # a phrase of function words alone ("what do you") says nothing
                 self.phrases.append((phrase, topic, weight))
+                self.lookup.add(phrase)
         self.owner.update(dict.fromkeys(lines, topic))
 
     def match(
@@ -201,9 +238,9 @@ class PersonaIndex:
         for sentence in SENTENCE_END.split(text):
             words = lemmas(sentence)
             factor = 2 if "?" in sentence else 1
-            for phrase, topic, weight in self.phrases:
-                if _contains(words, phrase):
-                    scores[topic] = scores.get(topic, 0) + weight * factor
+            for number in sorted({number for _, _, number in self.lookup.found(words)}):
+                _, topic, weight = self.phrases[number]
+                scores[topic] = scores.get(topic, 0) + weight * factor
         if not scores:
             return None
         best = max(scores.values())
@@ -216,15 +253,9 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
-def _find(words: tuple[str, ...], phrase: tuple[str, ...]) -> int:
-    """Where `phrase` starts in `words`, or -1."""
-    n = len(phrase)
-    return next((i for i in range(len(words) - n + 1) if words[i : i + n] == phrase), -1)
-
-
 @lru_cache(maxsize=1)
-def _ask_phrases() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
-    return tuple(map(lemmas, REQUEST_FRAMES)), tuple(map(lemmas, FAVOURS))
+def _ask_phrases() -> tuple[Phrases, Phrases]:
+    return Phrases(map(lemmas, REQUEST_FRAMES)), Phrases(map(lemmas, FAVOURS))
 
 
 def asks_for_favour(text: str, reward: Reward | None = None, *, pitched: bool = False) -> bool:
@@ -243,14 +274,18 @@ def favour_requests(text: str, reward: Reward | None = None, *, pitched: bool = 
     found: list[str] = []
     for sentence in SENTENCE_END.split(text):
         words = tuple(w for w in lemmas(sentence.replace("\u2019", "'")) if w not in SOFTENERS)
-        start, frame = _frame(words, frames)
+        start, frame = frames.first(words)
         if frame is None or (start > 0 and words[start - 1] in INFO_QUESTION):
             continue
         rest = words[start + len(frame) :]
         head = next((w for w in rest if w not in FRAME_FILLER), "")
         if head in INFO_VERBS:
             continue  # "could you tell me about the interview?" asks to be told
-        if pitched or any(_contains(rest, phrase) for phrase in (*favours, *extra)):
+        if (
+            pitched
+            or favours.first(rest)[1] is not None
+            or any(_contains(rest, phrase) for phrase in extra)
+        ):
             found.append(sentence)
     return found
 
@@ -286,16 +321,6 @@ def _without(text: str, sentences: list[str]) -> str:
     for sentence in sentences:
         text = text.replace(sentence, " ", 1)
     return text.strip()
-
-
-def _frame(
-    words: tuple[str, ...], frames: tuple[tuple[str, ...], ...]
-) -> tuple[int, tuple[str, ...] | None]:
-    """The earliest request frame in the sentence (the longest one at that place)."""
-    found = [(i, f) for f in frames if (i := _find(words, f)) >= 0]
-    if not found:
-        return -1, None
-    return min(found, key=lambda x: (x[0], -len(x[1])))
 
 
 # Keyed by identity: personas are unhashable models, and tenant personas may share an id.

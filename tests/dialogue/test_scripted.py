@@ -13,6 +13,7 @@ from app.dialogue.scripted import (
     _INDEXES,
     FUNCTION_WORDS,
     INDEX_CACHE_SIZE,
+    Phrases,
     ScriptedEngine,
     Topic,
     lemmas,
@@ -382,3 +383,20 @@ def test_the_persona_index_cache_stays_bounded() -> None:
         assert persona_index(copy).owner
     assert len(_INDEXES) <= INDEX_CACHE_SIZE
     assert persona_index(copies[-1]) is persona_index(copies[-1])
+
+
+def test_phrases_are_found_earliest_first_and_longest_first_at_one_place() -> None:
+    phrases = Phrases([("could", "you"), ("you",), ("could", "you", "maybe"), ("coffee",)])
+    words = ("could", "you", "maybe", "grab", "a", "coffee")
+
+    found = [(at, phrase) for at, phrase, _ in phrases.found(words)]
+
+    assert found == [
+        (0, ("could", "you", "maybe")),
+        (0, ("could", "you")),
+        (1, ("you",)),
+        (5, ("coffee",)),
+    ]
+    assert phrases.first(words) == (0, ("could", "you", "maybe"))
+    assert phrases.first(("no", "match")) == (-1, None)
+    assert [number for *_, number in phrases.found(("coffee",))] == [3]  # the order of adding
