@@ -248,17 +248,29 @@ def report(label: str, tally: Tally, elapsed: float) -> float:
     return rate
 
 
+HEALTHZ_SECONDS = 5.0
+
+
 def bench(users: int, conversations: int) -> None:
     print(calibration.describe(), "(at the start)")
     with (
         tempfile.TemporaryDirectory() as tmp,
-        server(f"sqlite+aiosqlite:///{tmp}/bench.db") as base,
+        served(f"sqlite+aiosqlite:///{tmp}/bench.db") as running,
     ):
+        base, pid = running.url, running.pid
         asyncio.run(run_conversations(base, 4, 6, 4))  # warm-up: imports, caches, SQLite pages
+        cpu = calibration.process_cpu_seconds(pid)
         tally, elapsed = asyncio.run(run_conversations(base, users, conversations, 10))
+        turn_cpu = (calibration.process_cpu_seconds(pid) - cpu) / max(1, len(tally.latencies))
         turns_rate = report(f"turns ({users} concurrent users, 1 worker, SQLite)", tally, elapsed)
-        health = asyncio.run(healthz_rate(base, users, 5.0))
+        cpu = calibration.process_cpu_seconds(pid)
+        health = asyncio.run(healthz_rate(base, users, HEALTHZ_SECONDS))
+        health_cpu = (calibration.process_cpu_seconds(pid) - cpu) / (health * HEALTHZ_SECONDS)
         print(f"/healthz: {health:.0f} requests/s at {users} concurrent clients")
+        print(
+            f"server CPU (the worker process alone, the load generator apart): "
+            f"{turn_cpu * 1000:.2f} ms a turn, {health_cpu * 1000:.2f} ms a /healthz"
+        )
         print(
             f"ratio turns/healthz: {turns_rate / health:.2f} (aim >= 0.33); "
             f"p99 aim < 50 ms at 16 users"

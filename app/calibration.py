@@ -7,7 +7,9 @@ beside its figures, so runs can be compared with the machine's speed in view.
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 STEPS = 5_000_000
 
@@ -26,3 +28,10 @@ def python_loop_seconds(rounds: int = 3) -> float:
 
 def describe() -> str:
     return f"plain-Python yardstick: a {STEPS:,}-step loop in {python_loop_seconds():.2f} s"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of another process, from /proc (Linux): what a served worker
+    spends, apart from the load generator sharing the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -332,12 +331,6 @@ def api_server(
         yield running.url, running.pid
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of another process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def http_conversation(
     http: httpx.AsyncClient,
     turns: int,
@@ -413,14 +406,16 @@ async def http_figures(
 
     async def loaded(pid: int, http: httpx.AsyncClient) -> Loaded:
         latencies: list[float] = []
-        clock, cpu = Clock(), process_cpu_seconds(pid)
+        clock, cpu = Clock(), calibration.process_cpu_seconds(pid)
         await asyncio.gather(
             *(
                 http_conversation(http, PER_CONVERSATION, latencies, delay=n * STAGGER, clock=clock)
                 for n in range(CONCURRENCY)
             )
         )
-        return Loaded(latencies, clock, (process_cpu_seconds(pid) - cpu) / len(clock.turns))
+        return Loaded(
+            latencies, clock, (calibration.process_cpu_seconds(pid) - cpu) / len(clock.turns)
+        )
 
     with api_server(fake_url, database_url) as (url, pid):
         async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
