@@ -358,7 +358,7 @@ class _Reply:
         self.parts: list[str] = []
         pitched = Move.PITCH in self.moves
         requests = favour_requests(self.user, ctx.persona.reward, pitched=pitched)
-        self.ask: AskAnswer | None = self._answer_to_ask() if requests else None
+        self.ask: AskAnswer | None = answer_to_ask(ctx) if requests else None
         # What the message says besides the ask: "Could you introduce me to Marcus? And how
         # did you end up in recruiting?" still asks a question, and people answer both.
         self.aside = _without(self.user, requests)
@@ -456,9 +456,6 @@ class _Reply:
         return any(line in self.said for line in [*reward.offer, *reward.accept])
 
     # -- an ask for a favour ---------------------------------------------------------------
-
-    def _answer_to_ask(self) -> AskAnswer:
-        return answer_to_ask(self.ctx)
 
     def _ask_reply(self) -> str:
         reward, reactions = self.persona.reward, self.persona.reactions
