@@ -69,6 +69,7 @@ FUNCTION_WORDS = frozenset(
 MAX_PARTS = 3
 TOPIC_MEMORY = 3  # persona messages searched back for the topic still on the table
 STICKINESS = 1  # a follow-up stays on the current topic unless another one is clearly asked
+ASIDE_STICKINESS = 2  # a question beside an ask stays on the ask's topic (one keyword asked)
 ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half the time
 
 # --- asking for a favour ----------------------------------------------------------------------
@@ -361,6 +362,7 @@ class _Reply:
         self.ask: AskAnswer | None = answer_to_ask(ctx) if requests else None
         # What the message says besides the ask: "Could you introduce me to Marcus? And how
         # did you end up in recruiting?" still asks a question, and people answer both.
+        self.requests = " ".join(requests)
         self.aside = _without(self.user, requests)
 
     # each step appends zero or more parts; the order is the order of speech
@@ -524,10 +526,15 @@ class _Reply:
         return self.persona.reactions.unknown
 
     def _answer_aside(self) -> Sequence[str] | None:
+        """A question beside the ask is answered. It often points into the ask ("Could you
+        introduce me to Marcus? What is he like to work for?"), so the ask's own topic is
+        preferred unless the question clearly names another one."""
         if "?" not in self.aside and MORE_PLEASE.search(self.aside) is None:
             return None
-        topic = self.index.match(self.aside, self._current_topic(), self._topic_rank, 0)
-        return None if topic is None else self._lines_for(topic, self._current_topic())
+        current = self._current_topic()
+        asked_about = self.index.match(self.requests, current, self._topic_rank) or current
+        topic = self.index.match(self.aside, asked_about, self._topic_rank, ASIDE_STICKINESS)
+        return None if topic is None else self._lines_for(topic, current)
 
     def _topic_rank(self, topic: Topic) -> int:
         """Among equally good matches: an unlocked hook, then a fresh fact, then the rest."""

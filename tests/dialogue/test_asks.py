@@ -191,6 +191,17 @@ def test_a_question_asked_beside_an_earned_ask_is_answered_too() -> None:
     assert _has(answer, [*career.answers, *career.deeper]), answer
 
 
+def test_a_question_pointing_into_the_ask_stays_on_what_was_asked_for() -> None:
+    who = persona()
+    marcus = next(h for h in who.hooks if h.id == "hiring_manager_values")
+    day = next(f for f in who.facts if f.topic == "day_to_day")
+    text = "Could you introduce me to Marcus? And what is he like to work for?"
+    answer = reply(_ctx(who, text, feedback(80, Move.FOLLOW_UP_QUESTION), EARNED))
+    assert _has(answer, who.reward.accept), answer
+    assert _has(answer, [*marcus.guarded, *marcus.reveal, *marcus.deeper]), answer
+    assert not _has(answer, [*day.answers, *day.deeper]), answer
+
+
 def test_a_deferred_ask_still_answers_the_question_beside_it() -> None:
     who = persona()
     career = next(f for f in who.facts if f.topic == "career_path")
