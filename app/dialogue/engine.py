@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from app.dialogue.memory import LearnerMemory
 from app.dialogue.types import DialogueState
 from app.feedback.types import Feedback, Utterance
 
@@ -26,6 +27,7 @@ class ReplyContext:
     seed: str  # stable per conversation: engines that vary their wording must be deterministic
     summary: str = ""  # running summary of the older part of the conversation (LLM engine)
     summary_covers: int = 0  # how many leading lines of `history` the summary stands for
+    memory: LearnerMemory | None = None  # the learner's last conversation with this persona
 
 
 class PersonaEngine(Protocol):
