@@ -7,7 +7,7 @@ DEVSTAMP := $(VENV)/.installed-dev
 export RAPPORT_AUTH ?= open
 export RAPPORT_ENGINE ?= scripted
 
-.PHONY: run test test-postgres bench load eval-feedback eval lint typecheck lock clean
+.PHONY: run test test-postgres bench load eval-feedback train-analyzer eval lint typecheck lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ load: $(DEVSTAMP) ## 200 concurrent conversations x 10 turns on PostgreSQL
 
 eval-feedback: $(DEVSTAMP) ## analyzer accuracy (frozen split, AnnoMI) and speed
 	$(PY) -m app.feedback.evaluate
+
+train-analyzer: $(DEVSTAMP) ## retrain app/feedback/model/analyzer.npz from the dev split and the corpus
+	$(PY) tools/train_analyzer.py
 
 eval: $(DEVSTAMP) ## the persona evaluation suite on the scripted engine
 	$(VENV)/bin/rapport eval evals/scripts --json var/eval.json --html var/eval.html

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "evals" / "data" / "corpus"
 LEDGER = CORPUS / "ledger.jsonl"
@@ -78,7 +77,10 @@ def sweep() -> list[dict[str, Any]]:
             # A fresh process per batch, so the score is always the analyzer on disk now.
             out_json = subprocess.run(
                 [sys.executable, __file__, "--one", str(path)],
-                cwd=REPO, capture_output=True, text=True, check=True,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             row = json.loads(out_json)
             with LEDGER.open("a") as out:

@@ -13,13 +13,30 @@ import sys
 from pathlib import Path
 
 MOVES = {
-    "follow_up_question", "new_topic_question", "mirror_question", "reflection",
-    "acknowledgement", "self_disclosure", "self_focus", "pitch", "topic_hijack", "minimal",
+    "follow_up_question",
+    "new_topic_question",
+    "mirror_question",
+    "reflection",
+    "acknowledgement",
+    "self_disclosure",
+    "self_focus",
+    "pitch",
+    "topic_hijack",
+    "minimal",
     "dismissive",
 }
 POSITIVE = {"follow_up_question", "reflection", "new_topic_question", "acknowledgement"}
 NEGATIVE = {"minimal", "self_focus", "topic_hijack", "dismissive", "pitch"}
-REQUIRED = {"id", "encounter", "register", "family", "partner", "message", "genuine_interest", "moves"}
+REQUIRED = {
+    "id",
+    "encounter",
+    "register",
+    "family",
+    "partner",
+    "message",
+    "genuine_interest",
+    "moves",
+}
 OPTIONAL = {"history", "note", "pair", "partner_role"}
 
 

@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.feedback import cues
+from app.feedback import cues, learned
 from app.feedback.acts import act_probabilities
 from app.feedback.context import Context, build_context
+from app.feedback.features import extract
+from app.feedback.meta import is_meta
 from app.feedback.scoring import genuine_interest, score
 from app.feedback.text import (
     content_stems,
@@ -27,7 +29,7 @@ from app.feedback.text import (
     wordset,
 )
 from app.feedback.tips import tip_for
-from app.feedback.types import Evidence, Feedback, Move, Utterance
+from app.feedback.types import POSITIVE_MOVES, Evidence, Feedback, Move, Utterance
 
 # Huang et al.'s rule: a question followed by more than 40 characters is rhetorical.
 RHETORICAL_TAIL = 40
@@ -195,20 +197,66 @@ class Analyzer:
     """Stateless; a class so callers can hold one and tests can build their own."""
 
     def analyze(self, message: str, history: Sequence[Utterance] = ()) -> Feedback:
-        ctx = build_context(history)
-        found = _Found()
-        sents = sentences(message)
-        if not sents:
+        found, ctx = rule_pass(message, history)
+        mover = learned.model()
+        if mover is None or not sentences(message):
             return _finish(message, found, ctx)
-        _pitches(message, ctx, found)
-        _steering(message, found, ctx)
-        _acknowledgement(message, ctx, found)
-        _statements(sents, ctx, found)
-        _questions(message, sents, ctx, found)
-        _self_talk(message, sents, ctx, found)
-        _learned_reflection(message, sents, ctx, found)
-        _minimal(message, found)
-        return _finish(message, found, ctx)
+        rule_moves = [m for m in Move if m in found]
+        probs = mover.probabilities(extract(message, ctx, rule_moves))
+        return _finish(message, _decided(message, mover.decide(probs), probs, found), ctx)
+
+
+def rule_pass(message: str, history: Sequence[Utterance] = ()) -> tuple[_Found, Context]:
+    """The rules alone: exact cues with their evidence, and the context they read."""
+    ctx = build_context(history)
+    found = _Found()
+    sents = sentences(message)
+    if not sents:
+        return found, ctx
+    _rules(message, sents, ctx, found)
+    return found, ctx
+
+
+def _rules(message: str, sents: tuple[str, ...], ctx: Context, found: _Found) -> None:
+    _pitches(message, ctx, found)
+    _steering(message, found, ctx)
+    _acknowledgement(message, ctx, found)
+    _statements(sents, ctx, found)
+    _questions(message, sents, ctx, found)
+    _self_talk(message, sents, ctx, found)
+    _learned_reflection(message, sents, ctx, found)
+    _minimal(message, found)
+
+
+# Where a move the model found but the rules did not is most likely voiced.
+ASKING = frozenset(
+    {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION, Move.TOPIC_HIJACK}
+)
+TELLING = frozenset({Move.SELF_DISCLOSURE, Move.SELF_FOCUS})
+
+
+def _decided(message: str, moves: set[Move], probs: dict[Move, float], rules: _Found) -> _Found:
+    """The model's moves, each with the rules' evidence where they agree, else the likeliest
+    sentence; a meta or injection turn earns nothing, whatever its question form."""
+    if is_meta(message):
+        moves = {m for m in moves if m not in POSITIVE_MOVES} or {Move.TOPIC_HIJACK}
+    decided = _Found()
+    for move in sorted(moves, key=lambda m: -probs[m]):
+        decided.add(move, rules.evidence.get(move) or _span_for(move, message))
+    return decided
+
+
+def _span_for(move: Move, message: str) -> str:
+    sents = sentences(message) or (message,)
+    if move == Move.MINIMAL:
+        return message
+    asked = [s for s in sents if _is_question(s)]
+    told = [s for s in sents if not _is_question(s)]
+    if move in ASKING or move == Move.PITCH and asked:
+        return (asked or sents)[-1]
+    if move in TELLING:
+        return max(told or sents, key=lambda s: len(FIRST_PERSON & set(words(s))))
+    return (told or sents)[0]
 
 
 def _pitches(message: str, ctx: Context, found: _Found) -> None:
