@@ -50,8 +50,8 @@ eval: $(DEVSTAMP) ## the persona evaluation suite on the scripted engine
 	$(VENV)/bin/rapport eval evals/scripts --json var/eval.json --html var/eval.html
 
 lint: $(DEVSTAMP)
-	$(VENV)/bin/ruff check app tests migrations
-	$(VENV)/bin/ruff format --check app tests migrations
+	$(VENV)/bin/ruff check app tests migrations tools
+	$(VENV)/bin/ruff format --check app tests migrations tools
 
 typecheck: $(DEVSTAMP)
 	$(VENV)/bin/mypy app
