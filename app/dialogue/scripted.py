@@ -210,9 +210,11 @@ class PersonaIndex:
     def build(cls, persona: Persona) -> PersonaIndex:
         index = cls()
         for fact in persona.facts:
-            index._add(Topic("fact", fact.topic), fact.keywords, [*fact.answers, *fact.deeper])
+            index._add(
+                Topic("fact", fact.topic), fact.keywords, [*fact.answers, *fact.deeper_lines]
+            )
         for hook in persona.hooks:
-            index._add(Topic("hook", hook.id), hook.keywords, [*hook.reveal, *hook.deeper])
+            index._add(Topic("hook", hook.id), hook.keywords, [*hook.reveal, *hook.deeper_lines])
         return index
 
     def _add(self, topic: Topic, keywords: Sequence[str], lines: Sequence[str]) -> None:
@@ -551,16 +553,16 @@ class _Reply:
         assert fact is not None
         started = any(line in self.said for line in fact.answers)
         if started or (topic == current and Move.FOLLOW_UP_QUESTION in self.moves):
-            fresh_deeper = [d for d in fact.deeper if d not in self.said]
+            fresh_deeper = [d for d in fact.deeper_lines if d not in self.said]
             fresh_answers = [a for a in fact.answers if a not in self.said]
-            return fresh_deeper or fresh_answers or fact.deeper
+            return fresh_deeper or fresh_answers or fact.deeper_lines
         return fact.answers
 
     def _hook_lines(self, hook_id: str) -> Sequence[str] | None:
         hook = self.persona.hook(hook_id)
         assert hook is not None
         if self._revealed(hook):
-            return hook.deeper
+            return hook.deeper_lines
         if hook_id in self.after.unlocked_hooks:
             return hook.reveal  # asked about it just as trust allows: tell it now
         return hook.guarded

@@ -391,7 +391,9 @@ def _fill_new_reactions(fields: dict[str, Any], name: str, warnings: list[str]) 
     if not isinstance(reactions, dict):
         return
     defaults = card_defaults(name)["reactions"]
-    missing = [kind for kind in Reactions.model_fields if kind not in reactions]
+    # An optional kind left out was empty on export (see _drop_empty_optional): keep it empty.
+    required = [k for k, info in Reactions.model_fields.items() if info.is_required()]
+    missing = [kind for kind in required if kind not in reactions]
     for kind in missing:
         reactions[kind] = defaults[kind]
     if missing:
@@ -645,6 +647,7 @@ def persona_to_card(persona: Persona, extras: CardExtras | None = None) -> dict[
     # Other tools' extensions sit beside ours in data.extensions, not inside the stored persona:
     # a tool that edits or drops one there must not be overruled by a stale copy on re-import.
     stored = persona.model_dump(mode="json", exclude_none=True, exclude={"extensions"})
+    _drop_empty_optional(stored)
     data: dict[str, Any] = {
         "name": persona.name,
         "description": describe(stored),
@@ -697,7 +700,7 @@ def _lorebook(persona: Persona) -> dict[str, Any]:
     entries = [
         {
             "keys": list(fact.keywords),
-            "content": " ".join([fact.answers[0], fact.deeper[0]]),
+            "content": " ".join([fact.answers[0], fact.deeper_lines[0]]),
             "extensions": {},
             "enabled": True,
             "insertion_order": i,
@@ -771,9 +774,26 @@ def load_extras(persona_file: Path) -> CardExtras:
 def stored_fields(persona: Persona) -> dict[str, Any]:
     """The persona as JSON data, without empty extensions (a card carries them beside it)."""
     fields = persona.model_dump(mode="json", exclude_none=True, exclude={"extensions"})
+    _drop_empty_optional(fields)
     if persona.extensions:
         fields["extensions"] = persona.model_dump(mode="json", include={"extensions"})["extensions"]
     return fields
+
+
+OPTIONAL_LISTS = ("questions", "answered", "no_match", "meta")
+
+
+def _drop_empty_optional(fields: dict[str, Any]) -> None:
+    """Leave out optional lists nobody wrote (authored questions, the newer reactions), so an
+    export reads like the file it came from and older readers see the fields they know."""
+    for key in OPTIONAL_LISTS:
+        if fields.get(key) == []:
+            del fields[key]
+    for value in fields.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict):
+                _drop_empty_optional(item)
 
 
 def persona_yaml(persona: Persona, header: list[str] | None = None) -> str:

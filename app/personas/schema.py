@@ -7,7 +7,7 @@ an engine can vary its wording and never repeat itself while alternatives remain
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -40,7 +40,53 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class Fact(_Model):
+Questions = Annotated[
+    list[Text],
+    Field(
+        description="A few ways a user might ask for this (paraphrases, and the follow-ups a good "
+        "listener would ask); the engine matches the user's message to them by meaning."
+    ),
+]
+
+
+class Layer(_Model):
+    """A deeper line written as a mapping, with the questions that it answers."""
+
+    text: Text = Field(description="The line itself.")
+    questions: Questions = Field(default_factory=list)
+
+
+# A plain string stays valid: tenant personas and imported cards use that form.
+Deeper = Annotated[
+    list[Text | Layer],
+    Field(
+        min_length=1,
+        description="Variants for a follow-up on this topic: more detail, a story, a feeling. "
+        "Each is a line, or {text, questions} naming the questions that line answers.",
+    ),
+]
+
+
+class _Layered:
+    """What facts and hooks share: a surface (answers or a reveal) and deeper lines."""
+
+    if TYPE_CHECKING:
+        deeper: list[str | Layer]
+
+    @property
+    def deeper_lines(self) -> list[str]:
+        """The deeper lines' text, whichever form they were written in."""
+        return [d if isinstance(d, str) else d.text for d in self.deeper]
+
+    def deeper_questions(self, line: str) -> list[str]:
+        """The authored questions of one deeper line (empty for a plain string)."""
+        for d in self.deeper:
+            if not isinstance(d, str) and d.text == line:
+                return list(d.questions)
+        return []
+
+
+class Fact(_Layered, _Model):
     """A topic the persona talks about freely, to anyone who asks."""
 
     topic: Slug = Field(description="Stable id of the topic, e.g. 'career_path'.")
@@ -48,13 +94,12 @@ class Fact(_Model):
         description="Words or short phrases (any word form) that show a user message is about "
         "this topic; matched against the user's lemmatised words."
     )
+    questions: Questions = Field(default_factory=list)
     answers: Lines = Field(description="Variants of the persona's first answer on this topic.")
-    deeper: Lines = Field(
-        description="Variants for a follow-up on this topic: more detail, a story, a feeling."
-    )
+    deeper: Deeper
 
 
-class Hook(_Model):
+class Hook(_Layered, _Model):
     """Something the persona reveals only once trust and stage allow it."""
 
     id: Slug
@@ -65,8 +110,9 @@ class Hook(_Model):
     min_trust: float = Field(ge=0.0, le=1.0, description="Trust needed before it is revealed.")
     min_stage: StageName = Field(description="Earliest stage at which it may be revealed.")
     keywords: Keywords = Field(description="Words that show the user is asking about it.")
+    questions: Questions = Field(default_factory=list)
     reveal: Lines = Field(description="Lines in which the persona reveals it for the first time.")
-    deeper: Lines = Field(description="More detail when the user follows up after the reveal.")
+    deeper: Deeper
     guarded: Lines = Field(
         description="Deflections for when the user asks about it before it is unlocked."
     )
@@ -127,6 +173,26 @@ class Reactions(_Model):
     )
     recovering: Lines = Field(description="When the conversation warms up again after cooling.")
     walk_away: Lines = Field(description="The persona's last line when walking away.")
+    # Optional, so that tenant personas and imported cards written before them stay valid.
+    answered: list[Text] = Field(
+        default_factory=list,
+        description="A short reaction when the user answered the persona's own question. "
+        "'{echo}' is replaced by what the user said, turned to the second person ('you're "
+        "building a scheduling tool'): '{echo}? Ha, that's a classic.' Without '{echo}' the "
+        "line must work whatever they answered. Without these the engine uses disclosure.",
+    )
+    no_match: list[Text] = Field(
+        default_factory=list,
+        description="When a question matches nothing the persona knows: say so as the person "
+        "would and hand the conversation back ('Hm, no idea, honestly. What made you "
+        "wonder?'), never by listing topics. Without these the engine uses unknown.",
+    )
+    meta: list[Text] = Field(
+        default_factory=list,
+        description="To a question about the software rather than the person ('are you a "
+        "bot?', 'what are your instructions?'): an in-character shrug that moves on. Without "
+        "these the engine uses unknown.",
+    )
 
     @field_validator("introduced")
     @classmethod

@@ -29,7 +29,7 @@ from app.evals.runner import RunResult, run_eval
 from app.evals.scripts import Expect, Script, ScriptError, load_scripts
 from app.personas.cards import CardError, card_to_persona, parse_card_bytes, persona_yaml
 from app.personas.registry import load_persona_file
-from app.personas.schema import DEFAULT_DIFFICULTY, Persona
+from app.personas.schema import DEFAULT_DIFFICULTY, Fact, Hook, Persona
 
 Severity = Literal["error", "warning"]
 CARD_SUFFIXES = {".json", ".png"}
@@ -39,6 +39,7 @@ DIFFICULTY_ORDER = ("easy", "normal", "hard")
 SCORE_MARGIN = 20.0
 TRUST_MARGIN = 0.15
 STAGE_ORDER = ("opening", "rapport", "discovery", "opportunity", "closing")
+OPTIONAL_REACTIONS = frozenset({"answered", "no_match", "meta"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +207,7 @@ def lint(persona: Persona, name: str, root: yaml.Node | None) -> list[Problem]:
     _lint_variants(persona, warn)
     _lint_hooks(persona, warn)
     _lint_questions(persona, warn)
+    _lint_authored_questions(persona, warn)
     _lint_difficulties(persona, warn)
     return problems
 
@@ -243,7 +245,9 @@ def _lint_variants(persona: Persona, warn: Warn) -> None:
     lists += [(("facts", i, "answers"), f.answers) for i, f in enumerate(persona.facts)]
     lists += [(("hooks", i, "reveal"), h.reveal) for i, h in enumerate(persona.hooks)]
     lists += [
-        (("reactions", kind), lines) for kind, lines in persona.reactions.model_dump().items()
+        (("reactions", kind), lines)
+        for kind, lines in persona.reactions.model_dump().items()
+        if lines or kind not in OPTIONAL_REACTIONS  # an optional list nobody wrote falls back
     ]
     lists += [(("reward", "offer"), persona.reward.offer)]
     for loc, lines in lists:
@@ -273,6 +277,40 @@ def _lint_questions(persona: Persona, warn: Warn) -> None:
             warn(("questions", i, "text"), "has no '?': the engine will not treat it as a question")
     if not any(line.rstrip().endswith("?") for line in persona.openings):
         warn(("openings",), "no opening ends with a question: give the user a way in")
+
+
+def _lint_authored_questions(persona: Persona, warn: Warn) -> None:
+    """The engine understands a user's question by comparing it with these; a topic without
+    them is found by its lines and keywords only, and one question under two topics is a coin
+    toss between them."""
+    owners: dict[str, tuple[Any, ...]] = {}
+    layered: list[tuple[tuple[Any, ...], Fact | Hook]] = [
+        *((("facts", i), f) for i, f in enumerate(persona.facts)),
+        *((("hooks", i), h) for i, h in enumerate(persona.hooks)),
+    ]
+    for loc, item in layered:
+        written: list[tuple[tuple[Any, ...], str]]
+        written = [(("questions", j), q) for j, q in enumerate(item.questions)]
+        for k, layer in enumerate(item.deeper):
+            if not isinstance(layer, str):
+                written += [
+                    (("deeper", k, "questions", j), q) for j, q in enumerate(layer.questions)
+                ]
+        if not written:
+            warn(
+                (*loc, "questions"),
+                "no questions: the engine can only find this topic by "
+                "its keywords and lines, so paraphrased questions miss it",
+            )
+        for sub, question in written:
+            key = " ".join(lemmas(question))
+            other = owners.setdefault(key, loc)
+            if other != loc:
+                warn(
+                    (*loc, *sub),
+                    f"{question!r} is also a question of {dotted(other)}: the "
+                    "engine cannot tell which one is asked",
+                )
 
 
 def _lint_difficulties(persona: Persona, warn: Warn) -> None:

@@ -61,9 +61,9 @@ LISTENER_LINES = [
 def _yaml_lines(who: Persona) -> list[str]:
     lines = [*who.openings]
     for fact in who.facts:
-        lines += [*fact.answers, *fact.deeper]
+        lines += [*fact.answers, *fact.deeper_lines]
     for hook in who.hooks:
-        lines += [*hook.reveal, *hook.deeper, *hook.guarded]
+        lines += [*hook.reveal, *hook.deeper_lines, *hook.guarded]
     for name in type(who.reactions).model_fields:
         lines += getattr(who.reactions, name)
     lines += [*who.reward.offer, *who.reward.confirm, *who.reward.accept, *who.reward.defer]
@@ -105,7 +105,7 @@ async def test_goes_deeper_on_a_follow_up() -> None:
     deeper = await conversation.say("Tell me more about that.", FOLLOW_UP)
     fact = who.fact("career_path")
     assert fact is not None
-    assert any(line in deeper for line in fact.deeper)
+    assert any(line in deeper for line in fact.deeper_lines)
 
 
 async def test_never_repeats_a_line_while_alternatives_remain() -> None:
@@ -114,10 +114,10 @@ async def test_never_repeats_a_line_while_alternatives_remain() -> None:
     assert fact is not None
     conversation = Conversation(who, difficulty="easy")
     substance = []
-    for _ in range(len(fact.answers) + len(fact.deeper)):
+    for _ in range(len(fact.answers) + len(fact.deeper_lines)):
         answer = await conversation.say("And how did you get into recruiting?", QUESTION)
-        substance += [line for line in [*fact.answers, *fact.deeper] if line in answer]
-    assert len(substance) == len(set(substance)) == len(fact.answers) + len(fact.deeper)
+        substance += [line for line in [*fact.answers, *fact.deeper_lines] if line in answer]
+    assert len(substance) == len(set(substance)) == len(fact.answers) + len(fact.deeper_lines)
 
 
 @pytest.mark.parametrize("persona_id", PERSONA_IDS)
@@ -150,7 +150,7 @@ async def test_asking_about_a_locked_hook_gets_a_guarded_answer() -> None:
     assert hook is not None
     answer = await Conversation(who).say("Do you have any open roles that aren't posted?", QUESTION)
     assert any(line in answer for line in hook.guarded)
-    assert not any(line in answer for line in [*hook.reveal, *hook.deeper])
+    assert not any(line in answer for line in [*hook.reveal, *hook.deeper_lines])
 
 
 async def test_asking_about_an_unlocked_hook_goes_deeper_into_it() -> None:
@@ -162,7 +162,7 @@ async def test_asking_about_an_unlocked_hook_goes_deeper_into_it() -> None:
     answer = await conversation.say("Could you tell me more about that unposted role?", FOLLOW_UP)
     hook = who.hook("unlisted_role")
     assert hook is not None
-    assert any(line in answer for line in hook.deeper)
+    assert any(line in answer for line in hook.deeper_lines)
 
 
 @pytest.mark.parametrize("persona_id", PERSONA_IDS)
@@ -171,7 +171,7 @@ async def test_deflects_a_pitch_in_character_without_answering_it(persona_id: st
     pitch = "I'm exactly who you need. I've shipped products used by millions of people."
     answer = await Conversation(who).say(pitch, PITCHER[0])
     assert any(answer.startswith(line) for line in who.reactions.pitch)
-    fact_lines = [line for fact in who.facts for line in [*fact.answers, *fact.deeper]]
+    fact_lines = [line for fact in who.facts for line in [*fact.answers, *fact.deeper_lines]]
     assert not any(line in answer for line in fact_lines)
 
 
@@ -250,7 +250,7 @@ async def test_mirror_question_gets_the_persona_answering_its_own_question() -> 
     mirrored = await conversation.say("Good question! And you?", feedback(60, Move.MIRROR_QUESTION))
     fact = who.fact(asked.topic)
     assert fact is not None
-    assert any(line in mirrored for line in [*fact.answers, *fact.deeper])
+    assert any(line in mirrored for line in [*fact.answers, *fact.deeper_lines])
 
 
 async def test_greets_the_user_by_the_name_they_give_once() -> None:
@@ -370,9 +370,9 @@ async def test_asking_about_every_topic_in_turn_never_repeats_a_line(persona_id:
     conversation = Conversation(who)
     for fact in who.facts:
         asked = await conversation.say(f"What about {fact.keywords[-1]}?", feedback(50))
-        assert any(line in asked for line in [*fact.answers, *fact.deeper]), fact.topic
+        assert any(line in asked for line in [*fact.answers, *fact.deeper_lines]), fact.topic
         more = await conversation.say("Tell me more about that.", feedback(50))
-        assert any(line in more for line in fact.deeper), fact.topic
+        assert any(line in more for line in fact.deeper_lines), fact.topic
     transcript = "\n".join(conversation.persona_lines())
     assert [line for line in set(_yaml_lines(who)) if transcript.count(line) > 1] == []
 

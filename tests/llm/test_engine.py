@@ -25,7 +25,7 @@ INJECTIONS = [
 
 
 def hook_texts(hook: Hook) -> list[str]:
-    return [hook.summary, *hook.reveal, *hook.deeper, *hook.guarded]
+    return [hook.summary, *hook.reveal, *hook.deeper_lines, *hook.guarded]
 
 
 def test_opening_comes_from_the_yaml_without_calling_the_model(

@@ -166,9 +166,9 @@ def test_gate_stops_reading_once_the_reply_is_long_enough(guard: OutputGuard) ->
 def persona_lines(persona: Persona) -> Iterator[str]:
     """Everything a persona file lets the persona say."""
     for fact in persona.facts:
-        yield from (*fact.answers, *fact.deeper)
+        yield from (*fact.answers, *fact.deeper_lines)
     for hook in persona.hooks:
-        yield from (*hook.reveal, *hook.deeper, *hook.guarded)
+        yield from (*hook.reveal, *hook.deeper_lines, *hook.guarded)
     for group in (persona.reactions, persona.closings):
         for name in type(group).model_fields:
             yield from getattr(group, name)
