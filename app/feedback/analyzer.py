@@ -196,14 +196,17 @@ def _pitchy(sentence: str) -> bool:
 class Analyzer:
     """Stateless; a class so callers can hold one and tests can build their own."""
 
-    def analyze(self, message: str, history: Sequence[Utterance] = ()) -> Feedback:
+    def analyze(
+        self, message: str, history: Sequence[Utterance] = (), *, suggestion: str | None = None
+    ) -> Feedback:
         found, ctx = rule_pass(message, history)
         mover = learned.model()
         if mover is None or not sentences(message):
-            return _finish(message, found, ctx)
+            return _finish(message, found, ctx, suggestion)
         rule_moves = [m for m in Move if m in found]
         probs = mover.probabilities(extract(message, ctx, rule_moves))
-        return _finish(message, _decided(message, mover.decide(probs), probs, found), ctx)
+        decided = _decided(message, mover.decide(probs), probs, found)
+        return _finish(message, decided, ctx, suggestion)
 
 
 def rule_pass(message: str, history: Sequence[Utterance] = ()) -> tuple[_Found, Context]:
@@ -719,7 +722,7 @@ def _minimal(message: str, found: _Found) -> None:
         found.add(Move.MINIMAL, message)
 
 
-def _finish(message: str, found: _Found, ctx: Context) -> Feedback:
+def _finish(message: str, found: _Found, ctx: Context, suggestion: str | None = None) -> Feedback:
     moves = [m for m in Move if m in found]
     evidence = [Evidence(move=m, text=found.evidence[m]) for m in moves]
     return Feedback(
@@ -727,13 +730,17 @@ def _finish(message: str, found: _Found, ctx: Context) -> Feedback:
         score=score(moves),
         moves=moves,
         evidence=evidence,
-        tip=tip_for(message, moves, ctx, found.evidence),
+        tip=tip_for(message, moves, ctx, found.evidence, suggestion=suggestion),
     )
 
 
 _DEFAULT = Analyzer()
 
 
-def analyze(message: str, history: Sequence[Utterance] = ()) -> Feedback:
-    """Feedback on one user message; `history` is the conversation before it, oldest first."""
-    return _DEFAULT.analyze(message, history)
+def analyze(
+    message: str, history: Sequence[Utterance] = (), *, suggestion: str | None = None
+) -> Feedback:
+    """Feedback on one user message; `history` is the conversation before it, oldest first.
+    `suggestion` is a follow-up question the persona authored for this moment, if the caller
+    knows one: the tip offers it in preference to a question mined from the partner's words."""
+    return _DEFAULT.analyze(message, history, suggestion=suggestion)

@@ -104,6 +104,39 @@ def evaluate_turns(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------- tip repetition
+
+CORPUS_INCOMING = REPO / "evals" / "data" / "corpus" / "incoming"
+TIP_SHARE_TARGET = 0.03  # issue 14: no tip sentence on more than 3% of a set's turns
+
+
+def tip_repetition(items: Sequence[dict[str, Any]], top: int = 3) -> list[tuple[str, float]]:
+    """The most common tip sentences over a labelled set, with their share of its turns: a
+    tip that says the same thing everywhere is teaching nothing in particular."""
+    tips = Counter(analyze(it["message"], history_of(it)).tip for it in items)
+    return [(tip, n / max(1, len(items))) for tip, n in tips.most_common(top)]
+
+
+def tip_sets() -> dict[str, list[dict[str, Any]]]:
+    """The labelled sets whose tips are measured: the frozen split, and any delivered corpus
+    batches (not the blind ones, which nothing reads before they are scored)."""
+    sets = {f"turns.jsonl ({split} split)": load_turns(split) for split in ("test", "dev")}
+    for path in sorted(CORPUS_INCOMING.glob("*.jsonl")):
+        sets[f"corpus/incoming/{path.name}"] = load_turns("all", path)
+    return sets
+
+
+def tip_lines(sets: dict[str, list[dict[str, Any]]]) -> list[str]:
+    lines = [f"## Tip repetition (most common tips; target under {TIP_SHARE_TARGET:.0%} each)", ""]
+    for name, items in sets.items():
+        top = tip_repetition(items)
+        share = top[0][1] if top else 0.0
+        verdict = "ok" if share < TIP_SHARE_TARGET else "over target"
+        lines.append(f"- {name} (n={len(items)}): most common tip {_pct(share)} ({verdict})")
+        lines += [f"  - {_pct(s)} {tip}" for tip, s in top]
+    return lines
+
+
 # ---------------------------------------------------------------- AnnoMI
 
 
@@ -535,6 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     speed = {name: measure_speed(cases) for name, cases in workloads.items()}
     res = evaluate_turns(items)
     out = turns_lines(args.split, res)
+    out += ["", *tip_lines(tip_sets())]
     if anno:
         agreement = annotator_agreement(args.annomi)
         restatements = restatement_coding(args.annomi)

@@ -1,0 +1,394 @@
+"""What to pick up from the partner: one concrete detail in their words, and a question on it.
+
+A coach's tip names what the partner said ("She said the handover went wrong at 2 a.m.") and
+suggests the next line ("ask what changed after"). This module finds that detail: a clause of the
+partner's recent lines, scored by how concrete it is (a turning point, a number, a name, a
+feeling) and how recent, quoted verbatim; and it writes a natural second-person question about
+it. Bad news is marked heavy: the tip then offers care, never a probe into it.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.feedback.text import FILLER, STOP_WORDS, lemma, split_light, wordset
+
+# Verbs whose clause is a turning point: "I left teaching" makes the best question.
+CHANGE = wordset(
+    """leave quit move switch join start found launch change become retire return sell relocate
+    pivot transfer emigrate"""
+)
+# Verbs of something finished or won.
+DONE = wordset(
+    """finish get win ship publish graduate complete pass land close raise earn receive sign
+    buy open hit present release submit"""
+)
+# Verbs that carry no activity of their own ("I think", "we have").
+NOT_ACTIONS = wordset(
+    """be am is are was were been being think thought guess mean know knew feel felt want wanted
+    hope would could should will can do did don't didn't really just also have had has love like
+    agree see saw say said tell told wish need try tried used believe 'm 've 're 'd 'll
+    go went gone make made let keep kept come came look looked seem seemed find"""
+)
+TROUBLE_VERBS = wordset("lose lost fail break crash burn hurt miss struggle drown")
+# News a tip must meet with care: no "What made you lose three colleagues?".
+HEAVY = re.compile(
+    r"(?i)\b(?:died|dying|passed away|passed last|funeral|cancer|hospital|hospice|diagnos\w*|"
+    r"sick|illness|ill\b|laid off|lay ?offs?|let go|let (?:\w+ ){1,5}go|fired|redundan\w*|"
+    r"divorce\w*|miscarriage|grief|grieving|lost (?:my|our|his|her|a|the)|losing (?:my|our)|"
+    r"folded|went under|shut down|failed|bankrupt\w*|debt|burn(?:ed|t) out|burnout|"
+    r"accident|injur\w*|surgery|broke up|breakup|depress\w*|anxiety|panic attacks?)\b"
+)
+FEELING = re.compile(
+    r"(?i)\b(?:(?P<bad>worried|nervous|anxious|scared|afraid|stressed|frustrated|overwhelmed|"
+    r"exhausted|unsure|not sure|torn|stuck|hate|hates|dread\w*|stresses|struggl\w+)|"
+    r"(?P<good>excited|thrilled|proud|love|loves|loved|enjoy\w*|happy|glad|passionate|"
+    r"obsessed|hooked))\b"
+)
+DURATION = re.compile(
+    r"(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|thirty|forty|fifty|a few|several|many)\s+(?:more\s+)?(?:years?|months?|weeks?|"
+    r"decades?)\b"
+)
+NUMBER = re.compile(
+    r"(?i)\b(?:\d[\d,.:]*%?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|million|half|a dozen)\b"
+)
+_CLAUSE_SPLIT = re.compile(
+    r"\s*(?:[,;:()]|\s[-–—]\s|\b(?:and|but|so|because|though|although|which|while|whereas|"
+    r"then)\b)\s*",
+    re.IGNORECASE,
+)
+_LEAD = re.compile(
+    r"^(?:(?:honestly|actually|basically|well|oh|so|yeah|yes|okay|ok|anyway|the thing is|"
+    r"to be honest|funny enough|believe it or not|i mean|ha|haha|hmm|um|uh|right)\b[,.!]?\s*)+",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SUBJECT = re.compile(
+    r"(?i)\b(?P<subj>i|we)(?:'ve|'m|'re|'d| have| had| am| are| was| were)?"
+    r"(?:\s+(?:just|recently|actually|finally|also|once|eventually|originally|still|really|"
+    r"only|even|already|now|been|had to|have to|got to|decided to|managed to|ended up|used to))*"
+    r"\s+(?P<verb>[a-z]+)(?P<rest>(?:\s+[\w'’.%-]+){0,8})"
+)
+_CUT_OBJECT = re.compile(
+    r"(?i)\s+(?:last|this|next|ago|before|after|since|until|during|yesterday|today|tonight|"
+    r"tomorrow|recently|lately|now|again|every|each|for (?:the )?(?:past|last)|a (?:while|bit)|"
+    r"at the end|in the end|on weekends|for (?:about |almost |over )?(?:\d+|a|one|two|three|"
+    r"four|five|six|seven|eight|nine|ten|eleven|twelve) (?:years?|months?|weeks?))\b.*"
+)
+_TRAILING = re.compile(r"(?i)\s+(?:to|in|at|on|for|of|with|the|a|an|my|our|is|it|that|from)$")
+MAX_QUOTE_WORDS = 12
+MIN_CUT_WORDS = 4
+# Where a long clause can end without cutting a phrase in two.
+_BOUNDARY = wordset("in at for from with after before since during across over into")
+# "I'm Priya", "my name is Tom Reyes": their name is no topic.
+_INTRODUCTION = re.compile(
+    r"(?i:(?:hi|hello|hey)\W+)*(?i:i'm|i’m|i am|my name is|this is|name's)\s+[A-Z]\w+"
+    r"(?:\s+[A-Z]\w+)?$"
+)
+_NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
+_NEGATION = re.compile(r"(?i)\b(?:not|never|n't|no longer|don't|doesn't|didn't)\s+(?:\w+\s+)?$")
+_PAST = re.compile(
+    r"(?i)\b(?:was|were|had|did|went|got|came|left|took|gave|made|quit|broke|ran|won|\w{3,}ed)\b"
+)
+GENERIC = wordset(
+    """thing things stuff lot lots bit way people someone everyone anyone something anything
+    everything time times day days today question questions sense kind sort part point fun
+    chat talk minute second moment while pleasure hi hello booth line fair"""
+)
+_SWAP = {
+    "i": "you",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+    "we": "you",
+    "us": "you",
+    "our": "your",
+    "ours": "yours",
+    "ourselves": "yourselves",
+    "i'm": "you're",
+    "i've": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "we're": "you're",
+    "we've": "you've",
+}
+_PAST_OVERRIDES = {"left": "leave", "found": "find", "founded": "found", "ran": "run"}
+_GERUND_EXCEPTIONS = {"quit": "quitting", "be": "being", "see": "seeing", "visit": "visiting"}
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A detail of the partner's, and how to pick it up."""
+
+    quote: str  # the partner's own words, a substring of one of their lines
+    kind: str  # change | done | doing | feeling_bad | feeling_good | duration | thing
+    verb: str = ""  # the base form of their verb, when the detail is something they did
+    obj: str = ""  # its object, already in the second person ("your PhD")
+    heavy: bool = False  # bad news: meet it with care
+    latest: bool = True  # from the partner's last line (not an earlier one)
+
+
+def pick(options: Sequence[str], seed: str) -> str:
+    """A deterministic choice: the same message always gets the same phrasing."""
+    return options[zlib.crc32(seed.encode("utf-8")) % len(options)]
+
+
+def swap_person(phrase: str) -> str:
+    """The partner's "my team" becomes "your team" in a question to them."""
+    out: list[str] = []
+    for word in phrase.split():
+        low = word.lower().replace("’", "'")
+        out.append(_SWAP.get(low, word))
+    return " ".join(out)
+
+
+def base_form(verb: str) -> str:
+    low = verb.lower()
+    return _PAST_OVERRIDES.get(low) or lemma(low)
+
+
+def gerund(base: str) -> str:
+    """ "run" -> "running", "move" -> "moving", "visit" -> "visiting"."""
+    if base in _GERUND_EXCEPTIONS:
+        return _GERUND_EXCEPTIONS[base]
+    if base.endswith("ie"):
+        return base[:-2] + "ying"
+    if base.endswith("e") and not base.endswith(("ee", "ye", "oe")) and len(base) > 2:
+        return base[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", base):
+        return base + base[-1] + "ing"  # one syllable ending consonant-vowel-consonant
+    return base + "ing"
+
+
+def _clauses(sentence: str) -> list[str]:
+    parts = [p for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
+    return [c for c in (_LEAD.sub("", p.strip()).strip(" .!?\"'“”") for p in parts) if c]
+
+
+def _quote(clause: str) -> str:
+    """The clause, or its head when long: trailing time phrases go first ("I spent ten years
+    in the army before I got into logistics" -> "I spent ten years in the army"), then
+    whatever follows the last preposition within reach."""
+    if len(clause.split()) > MAX_QUOTE_WORDS:
+        head = _CUT_OBJECT.sub("", clause)
+        clause = head if len(head.split()) >= MIN_CUT_WORDS else clause
+    tokens = clause.split()
+    if len(tokens) > MAX_QUOTE_WORDS:
+        cuts = [
+            i
+            for i in range(MIN_CUT_WORDS, MAX_QUOTE_WORDS + 1)
+            if tokens[i].lower() in _BOUNDARY and tokens[i - 1].lower() not in _NEEDS_MORE
+        ]
+        clause = " ".join(tokens[: cuts[-1] if cuts else MAX_QUOTE_WORDS])
+    while True:
+        cut = _TRAILING.sub("", clause)
+        if cut == clause:
+            return clause.strip(" ,;:-")
+        clause = cut
+
+
+def _content_words(clause: str) -> list[str]:
+    return [
+        w
+        for w in _WORD.findall(clause.lower())
+        if len(w) > 2
+        and w not in STOP_WORDS
+        and w not in FILLER
+        and w not in GENERIC
+        and "'" not in w
+    ]
+
+
+def _object(rest: str) -> str:
+    obj = _CUT_OBJECT.sub("", " " + rest).strip()
+    words = re.sub(r"(?i)^(?:about|around|almost|nearly|roughly|over)\s+", "", obj).split()[:6]
+    for i, word in enumerate(words[1:], start=1):
+        low = word.lower()
+        # "teaching to join a team": the purpose is another clause; "to Stockholm" is not
+        purpose = (
+            low == "to"
+            and i + 1 < len(words)
+            and words[i + 1][:1].islower()
+            and (words[i + 1].lower() not in {"the", "a", "an", "my", "our", "your"})
+        )
+        if purpose or (i >= 2 and low in _BOUNDARY):
+            words = words[:i]
+            break
+    obj = " ".join(words[:5])
+    while True:
+        cut = _TRAILING.sub("", obj)
+        if cut == obj:
+            break
+        obj = cut
+    return swap_person(obj.strip(" ,;:-.!?"))
+
+
+def _action(clause: str) -> tuple[str, str, str] | None:
+    """(kind, base verb, object) when the clause says the partner did something."""
+    for m in _SUBJECT.finditer(clause):
+        verb = m.group("verb").lower()
+        base = base_form(verb)
+        if verb in NOT_ACTIONS or base in NOT_ACTIONS or verb in STOP_WORDS:
+            continue
+        obj = _object(m.group("rest"))
+        spent = re.search(r"(?i)\b([a-z]+ing)\s+(.+)", m.group("rest"))
+        if base == "spend" and spent:  # "I spent last year rewriting our search engine"
+            return "did", base_form(spent.group(1)), _object(spent.group(2))
+        if base == "get" and not re.match(r"(?i)(?:your|a|an|the|my|our)\s", obj):
+            continue  # "I got into recruiting", "we get a lot": no thing gained
+        if base in TROUBLE_VERBS:
+            return "trouble", base, obj
+        if base in CHANGE:
+            return "change", base, obj
+        if base in DONE and obj:
+            return "done", base, obj
+        if obj:
+            ongoing = (
+                verb == base
+                or verb.endswith("ing")
+                or m.group(0).lower().startswith(("i'm", "we're", "i am", "we are"))
+            )
+            return ("doing" if ongoing else "did"), base, obj
+    return None
+
+
+_KIND_WEIGHT = {
+    "change": 6.0,
+    "done": 5.0,
+    "feeling_bad": 5.0,
+    "feeling_good": 4.0,
+    "trouble": 5.0,
+    "duration": 4.0,
+    "doing": 3.5,
+    "did": 3.5,
+    "feeling_off": 4.0,
+    "thing": 1.0,
+}
+
+
+def _feeling(clause: str) -> str | None:
+    """The partner's own feeling ("I'm worried", "it stresses me"), not a third party's."""
+    found = FEELING.search(clause)
+    if found is None or not re.search(r"(?i)\b(?:i|i'm|i've|me|my|we|we're|us|our)\b", clause):
+        return None
+    if _NEGATION.search(clause[: found.start()]):
+        return "feeling_off"  # "I don't love cold outreach"
+    return "feeling_bad" if found.group("bad") else "feeling_good"
+
+
+def _candidate(clause: str, latest: bool) -> tuple[float, Hook] | None:
+    content = _content_words(clause)
+    if not content or _INTRODUCTION.match(clause):
+        return None
+    heavy = HEAVY.search(clause) is not None
+    action = _action(clause)
+    feeling = _feeling(clause)
+    kind, verb, obj = "thing", "", ""
+    if action:
+        kind, verb, obj = action
+    if heavy:
+        kind = "trouble"
+    elif feeling and kind in ("thing", "doing", "did"):
+        kind = feeling
+    elif DURATION.search(clause) and kind == "thing":
+        kind = "duration"
+    elif kind == "thing" and _PAST.search(clause):
+        kind = "event"
+    weight = _KIND_WEIGHT.get(kind, 2.0) + min(len(content), 5) * 0.5
+    weight += 1.5 if NUMBER.search(clause) else 0.0
+    size = len(clause.split())
+    weight += 0.5 if size >= 5 else -1.0 if size < 4 else 0.0
+    weight += 1.0 if re.search(r"\s[A-Z][a-z]", clause) else 0.0  # a name: Lisbon, Stripe
+    weight += 2.0 if latest else 0.0
+    weight += 3.0 if heavy else 0.0  # bad news is what they most need heard
+    hook = Hook(_quote(clause), kind, verb, obj, heavy or kind == "trouble", latest)
+    return weight, hook
+
+
+@lru_cache(maxsize=4096)
+def _find(lines: tuple[str, ...]) -> Hook | None:
+    best: tuple[float, Hook] | None = None
+    for age, line in enumerate(reversed(lines)):
+        for sentence in split_light(line):
+            if sentence.rstrip(" \"'”’").endswith("?"):
+                continue
+            for clause in _clauses(sentence):
+                found = _candidate(clause, latest=age == 0)
+                if found and (best is None or found[0] > best[0]):
+                    best = found
+    return best[1] if best else None
+
+
+def find_hook(persona_lines: Sequence[str]) -> Hook | None:
+    """The detail worth picking up in the partner's last three lines, the latest preferred."""
+    return _find(tuple(persona_lines[-3:]))
+
+
+def is_heavy(text: str) -> bool:
+    return HEAVY.search(text) is not None
+
+
+_OBJECT_QUESTIONS = {
+    "change": (
+        "What made you {verb} {obj}?",
+        "How did you decide to {verb} {obj}?",
+        "What was behind the decision to {verb} {obj}?",
+    ),
+    "done": (
+        "What was the hardest part of {verb_ing} {obj}?",
+        "What's next after {verb_ing} {obj}?",
+        "How did you celebrate {verb_ing} {obj}?",
+    ),
+    "doing": (
+        "What's the hardest part of {verb_ing} {obj}?",
+        "How did you come to {verb} {obj}?",
+        "What's the best part of {verb_ing} {obj}?",
+    ),
+    "did": (
+        "What made you {verb} {obj}?",
+        "What was it like to {verb} {obj}?",
+    ),
+}
+_POINTED_QUESTIONS = {
+    "change": ("What made you decide?", "What was the moment you knew?"),
+    "done": ("How does it feel now that it's done?", "What's next after that?"),
+    "doing": ("What got you into that?", "What's the hardest part of it?"),
+    "did": ("How did that come about?", "What was that like?"),
+    "feeling_bad": (
+        "What part of it weighs on you most?",
+        "What would make it easier?",
+        "What's behind that, do you think?",
+    ),
+    "feeling_off": ("What puts you off it most?", "What would make it better?"),
+    "feeling_good": (
+        "What do you love most about it?",
+        "What makes it so good for you?",
+        "When did you first get hooked on it?",
+    ),
+    "duration": (
+        "What has changed most in that time?",
+        "What has kept you there that long?",
+    ),
+    "trouble": ("How are you doing with all of it?", "How are you handling it now?"),
+    "event": (
+        "What has it been like since?",
+        "What did that change for you?",
+        "What happened next?",
+    ),
+    "thing": ("How did that come about?", "What's the story behind that?", "What's that like?"),
+}
+
+
+def question_about(hook: Hook, seed: str) -> str:
+    """A natural question to the partner about their detail."""
+    if hook.kind in _OBJECT_QUESTIONS and hook.obj and len(hook.obj.split()) <= 4:
+        template = pick(_OBJECT_QUESTIONS[hook.kind], seed)
+        return template.format(verb=hook.verb, verb_ing=gerund(hook.verb), obj=hook.obj)
+    return pick(_POINTED_QUESTIONS[hook.kind], seed)
