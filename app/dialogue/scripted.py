@@ -20,9 +20,14 @@ from typing import Literal
 
 import simplemma
 
+from app.dialogue.echo import echo
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import THRESHOLD, stage_rank
+from app.dialogue.memory import LearnerMemory
+from app.dialogue.returning import returning_opening
 from app.dialogue.types import Outcome, Stage
+from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
+from app.feedback.meta import is_meta
 from app.feedback.types import NEGATIVE_MOVES, Move, Utterance
 from app.personas.schema import Hook, Persona, Question, Reward
 
@@ -71,6 +76,9 @@ TOPIC_MEMORY = 3  # persona messages searched back for the topic still on the ta
 STICKINESS = 1  # a follow-up stays on the current topic unless another one is clearly asked
 ASIDE_STICKINESS = 2  # a question beside an ask stays on the ask's topic (one keyword asked)
 ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half the time
+STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, most times
+# Ways to come back to something already said, when asked again: never the same words twice.
+RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
 
 # --- asking for a favour ----------------------------------------------------------------------
 # An ask is a request frame followed, in the same sentence, by a favour: "could you introduce me
@@ -118,7 +126,11 @@ class ScriptedEngine:
 
     name = "scripted"
 
-    def opening(self, persona: Persona, difficulty: str, seed: str) -> str:
+    def opening(
+        self, persona: Persona, difficulty: str, seed: str, memory: LearnerMemory | None = None
+    ) -> str:
+        if memory is not None:
+            return returning_opening(persona, memory, seed)
         return random.Random(f"{seed}|opening|{difficulty}").choice(persona.openings)
 
     async def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:
@@ -155,12 +167,6 @@ def lemmas(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65536)
 def _lemma(word: str) -> str:
     return simplemma.lemmatize(word, lang="en").lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Topic:
-    kind: str  # "fact" or "hook"
-    id: str
 
 
 class Phrases:
@@ -352,16 +358,22 @@ class _Reply:
         self.after = ctx.after
         self.moves = set(ctx.feedback.moves)
         self.index = persona_index(ctx.persona)
+        self.knowledge: KnowledgeIndex = knowledge_index(ctx.persona)
         said = [u.content for u in ctx.history if u.role == "persona"]
         self.said = "\n".join(said)
         self.last_said = said[-1] if said else ""
         self.recent_said = said[-TOPIC_MEMORY:][::-1]  # newest first
+        # Every sentence said here, and last time to this learner: none is said again.
+        earlier = ctx.memory.said if ctx.memory is not None else ()
+        self.spoken = {s for text in [*said, *earlier] for s in sentences(text)}
+        self.told_before = "\n".join(earlier)
         last = ctx.history[-1] if ctx.history else None
         self.user = last.content if last is not None and last.role == "user" else ""
+        self.meta = is_meta(self.user)
         self.parts: list[str] = []
         pitched = Move.PITCH in self.moves
         requests = favour_requests(self.user, ctx.persona.reward, pitched=pitched)
-        self.ask: AskAnswer | None = answer_to_ask(ctx) if requests else None
+        self.ask: AskAnswer | None = answer_to_ask(ctx) if requests and not self.meta else None
         # What the message says besides the ask: "Could you introduce me to Marcus? And how
         # did you end up in recruiting?" still asks a question, and people answer both.
         self.requests = " ".join(requests)
@@ -371,13 +383,16 @@ class _Reply:
     def compose(self) -> list[str]:
         if self.after.ended:
             self._goodbye()
-            return self.parts
+            return self.parts or self._last_resort()
         cooling = self.after.stage is Stage.COOLING
+        if self.meta:
+            self._meta()
+            return self.parts or self._last_resort()
         lead = self._ask_reply() if self.ask else self._reaction()
         self._substance(short=cooling)
         if cooling:
             self._say(self.persona.reactions.cooling, "cooling")
-            return self.parts
+            return self.parts or self._last_resort()
         self._revelations()
         self._stage_change()
         self._question_back()
@@ -386,29 +401,57 @@ class _Reply:
             self.parts.remove(lead)  # a long reply reads better without the small talk
         if not self.parts:
             fallback = self.persona.reactions
-            self._say(fallback.unknown if self._asked() else fallback.disclosure, "fallback")
-        return self.parts
+            if self._asked():
+                self._say(fallback.no_match or fallback.unknown, "fallback")
+            else:
+                self._say(fallback.disclosure, "fallback")
+        return self.parts or self._last_resort()
 
     # -- choosing lines --------------------------------------------------------------------
 
-    def _pick_first_fresh(self, slot: str, *pools: Sequence[str]) -> str:
-        """A line from the first pool with one not said yet; else reuse from the first pool."""
-        fresh = next((p for p in pools if any(x not in self.said for x in p)), None)
-        return self._say(fresh or next(p for p in pools if p), slot)
+    def _fresh(self, line: str) -> bool:
+        """Not said in this conversation (nor last time), not even one sentence of it."""
+        return line not in self.parts and not any(s in self.spoken for s in sentences(line))
 
-    def _pick(self, lines: Sequence[str], slot: str) -> str:
-        fresh = [line for line in lines if line not in self.said and line not in self.parts]
+    def _pick_first_fresh(self, slot: str, *pools: Sequence[str]) -> str | None:
+        """A line from the first pool with one not said yet."""
+        fresh = next((p for p in pools if any(self._fresh(x) for x in p)), None)
+        return None if fresh is None else self._say(fresh, slot)
+
+    def _pick(self, lines: Sequence[str], slot: str) -> str | None:
+        fresh = [line for line in lines if self._fresh(line)]
         if not fresh:
-            # Everything was said: reuse what was said longest ago rather than the last line.
-            unused_now = [line for line in lines if line not in self.parts] or list(lines)
-            return min(unused_now, key=self.said.rfind)
+            return None  # every variant was said: say nothing rather than repeat oneself
         rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}")
         return rng.choice(fresh)
 
-    def _say(self, lines: Sequence[str], slot: str) -> str:
+    def _say(self, lines: Sequence[str], slot: str) -> str | None:
         line = self._pick(lines, slot)
-        self.parts.append(line)
+        if line is not None:
+            self._add(line)
         return line
+
+    def _add(self, line: str) -> None:
+        self.parts.append(line)
+
+    def _last_resort(self) -> list[str]:
+        """Everything fitting was said already (a very long conversation): come back to the
+        line said longest ago, framed as a repeat so that no sentence is said twice."""
+        reactions = self.persona.reactions
+        pool = reactions.cooling if self.after.stage is Stage.COOLING else reactions.disclosure
+        line = min(pool, key=self.said.rfind)
+        recap = self._recap(line)
+        return [recap] if recap else [line]
+
+    def _recap(self, line: str) -> str | None:
+        """'Like I said, ...': the first sentence of a line said before, in new words."""
+        first = sentences(line)[0]
+        body = first if first[:2] in {"I ", "I'"} else first[:1].lower() + first[1:]
+        for lead in RECAPS:
+            candidate = f"{lead} {body}"
+            if self._fresh(candidate):
+                return candidate
+        return None
 
     def _chance(self, slot: str) -> float:
         return random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}").random()
@@ -425,6 +468,11 @@ class _Reply:
             self._say(closings.warm, "warm")
         else:
             self._say(closings.neutral, "neutral")
+
+    def _meta(self) -> None:
+        """'Are you a bot?': an in-character shrug, no information and no reward."""
+        reactions = self.persona.reactions
+        self._say(reactions.meta or reactions.unknown, "meta")
 
     def _reaction(self) -> str | None:
         reactions = self.persona.reactions
@@ -443,6 +491,8 @@ class _Reply:
             return self._say(reactions.recovering, "recovering")
         if Move.REFLECTION in self.moves:
             return self._say(reactions.reflection, "reflection")
+        if self._answered_me():
+            return self._react_to_answer()
         if Move.FOLLOW_UP_QUESTION in self.moves and self._chance("lead") < 0.5:
             return self._say(reactions.follow_up, "follow_up")
         if THANKS.search(self.user) and not self._asked():
@@ -450,6 +500,27 @@ class _Reply:
         if Move.SELF_DISCLOSURE in self.moves and not self._asked():
             return self._say(reactions.disclosure, "disclosure")
         return None
+
+    def _answered_me(self) -> bool:
+        """The persona asked something last and the user said something back, not only asked."""
+        if "?" not in self.last_said:
+            return False
+        if Move.SELF_DISCLOSURE in self.moves:
+            return True
+        return echo(self.user) is not None
+
+    def _react_to_answer(self) -> str | None:
+        """A short reaction naming what the user said: 'You're building a scheduling tool?
+        Ha, that's a classic.'"""
+        reactions = self.persona.reactions
+        said = echo(self.user)
+        lines = [
+            line.replace("{echo}", said or "")
+            for line in reactions.answered
+            if said is not None or "{echo}" not in line
+        ]
+        lines = [line[:1].upper() + line[1:] for line in lines]
+        return self._say(lines, "answered") or self._say(reactions.disclosure, "disclosure")
 
     def _offer_on_table(self) -> bool:
         return self.after.stage in WARM_STAGES and self._offered()
@@ -461,7 +532,7 @@ class _Reply:
 
     # -- an ask for a favour ---------------------------------------------------------------
 
-    def _ask_reply(self) -> str:
+    def _ask_reply(self) -> str | None:
         reward, reactions = self.persona.reward, self.persona.reactions
         if self.ask == "accept":
             offer = [] if self._offered() else reward.offer
@@ -481,10 +552,9 @@ class _Reply:
         earlier = [u.content for u in self.ctx.history[:-1] if u.role == "user"]
         return None if any(name in line for line in earlier) else name
 
-    def _say_named(self, lines: Sequence[str], name: str) -> str:
-        line = self._pick(lines, "introduced").replace("{name}", name)
-        self.parts.append(line)
-        return line
+    def _say_named(self, lines: Sequence[str], name: str) -> str | None:
+        named = [line.replace("{name}", name) for line in lines]
+        return self._say(named, "introduced")
 
     def _asked(self) -> bool:
         return "?" in self.user or bool(self.moves & QUESTION_MOVES) or self._wants_more()
@@ -498,9 +568,13 @@ class _Reply:
         if lines is None:
             return
         line = self._pick(lines, "substance")
+        if line is None:
+            line = next((r for r in map(self._recap, lines) if r), None)
+            if line is None:
+                return
         if short:
-            line = SENTENCE_END.split(line)[0]
-        self.parts.append(line)
+            line = sentences(line)[0]
+        self._add(line)
 
     def _substance_lines(self) -> Sequence[str] | None:
         if self.moves & {Move.PITCH, Move.MINIMAL}:
@@ -514,18 +588,32 @@ class _Reply:
             # an acknowledgement) draws more out on the topic already on the table.
             if current is None or not self.moves & LISTENING_MOVES or self.moves & NEGATIVE_MOVES:
                 return None
-            return self._lines_for(current, current)
-        sticky = STICKINESS if self.moves & {Move.FOLLOW_UP_QUESTION, Move.REFLECTION} else 0
-        topic = self.index.match(self.user, current, self._topic_rank, sticky)
-        if topic is not None:
-            return self._lines_for(topic, current)
-        if current is not None and (self.moves & LISTENING_MOVES or self._wants_more()):
-            return self._lines_for(current, current)
+            return self._lines_for(current, self._deeper_on(current, self.user))
         if Move.MIRROR_QUESTION in self.moves:
             mirrored = self._mirrored_topic()
             if mirrored is not None:
                 return self._lines_for(mirrored, None)
-        return self.persona.reactions.unknown
+        return self._understood(self.user, current)
+
+    def _understood(self, text: str, focus: Topic | None) -> Sequence[str] | None:
+        """The lines that answer `text`, understood by meaning (see app.dialogue.understand);
+        when nothing the persona knows answers it, an honest 'no idea' that hands it back."""
+        said = self._said_lines()
+        match = self.knowledge.match(text, focus, said)
+        if match.topic is None:
+            reactions = self.persona.reactions
+            return reactions.no_match or reactions.unknown
+        return self._lines_for(match.topic, self.knowledge.answer(match, said))
+
+    def _said_lines(self) -> list[str]:
+        return [line for line in self.knowledge.owner if self._was_said(line)]
+
+    def _was_said(self, line: str) -> bool:
+        return line in self.said or line in self.told_before
+
+    def _deeper_on(self, topic: Topic, text: str) -> str | None:
+        ranked = self.knowledge.rank_deeper(topic, text, self._said_lines())
+        return ranked[0] if ranked else None
 
     def _answer_aside(self) -> Sequence[str] | None:
         """A question beside the ask is answered. It often points into the ask ("Could you
@@ -535,8 +623,7 @@ class _Reply:
             return None
         current = self._current_topic()
         asked_about = self.index.match(self.requests, current, self._topic_rank) or current
-        topic = self.index.match(self.aside, asked_about, self._topic_rank, ASIDE_STICKINESS)
-        return None if topic is None else self._lines_for(topic, current)
+        return self._understood(self.aside, asked_about)
 
     def _topic_rank(self, topic: Topic) -> int:
         """Among equally good matches: an unlocked hook, then a fresh fact, then the rest."""
@@ -546,23 +633,30 @@ class _Reply:
         started = fact is not None and any(line in self.said for line in fact.answers)
         return 2 if started else 1
 
-    def _lines_for(self, topic: Topic, current: Topic | None) -> Sequence[str] | None:
+    def _lines_for(self, topic: Topic, line: str | None) -> Sequence[str] | None:
+        """What to say on `topic`: `line` (a deeper line asked about) when there is one, else
+        the surface the first time and a deeper line not said yet after that."""
         if topic.kind == "hook":
-            return self._hook_lines(topic.id)
+            return self._hook_lines(topic.id, line)
         fact = self.persona.fact(topic.id)
         assert fact is not None
-        started = any(line in self.said for line in fact.answers)
-        if started or (topic == current and Move.FOLLOW_UP_QUESTION in self.moves):
-            fresh_deeper = [d for d in fact.deeper_lines if d not in self.said]
-            fresh_answers = [a for a in fact.answers if a not in self.said]
-            return fresh_deeper or fresh_answers or fact.deeper_lines
-        return fact.answers
+        if line is not None:
+            return [line]
+        fresh_answers = [a for a in fact.answers if self._fresh(a)]
+        started = any(self._was_said(a) for a in fact.answers)
+        fresh_deeper = [d for d in fact.deeper_lines if self._fresh(d)]
+        told = [a for a in fact.answers if self._was_said(a)] or fact.answers
+        if started:
+            return fresh_deeper[:1] or told  # all told: a recap, not the same news reworded
+        return fresh_answers or fresh_deeper[:1] or told
 
-    def _hook_lines(self, hook_id: str) -> Sequence[str] | None:
+    def _hook_lines(self, hook_id: str, line: str | None) -> Sequence[str] | None:
         hook = self.persona.hook(hook_id)
         assert hook is not None
         if self._revealed(hook):
-            return hook.deeper_lines
+            fresh = [d for d in hook.deeper_lines if self._fresh(d)]
+            told = [r for r in hook.reveal if self._was_said(r) or r in self.parts]
+            return [line] if line in fresh else (fresh[:1] or told)
         if hook_id in self.after.unlocked_hooks:
             return hook.reveal  # asked about it just as trust allows: tell it now
         return hook.guarded
@@ -573,10 +667,11 @@ class _Reply:
     def _current_topic(self) -> Topic | None:
         """The topic of the persona's latest line that had one (a goodbye-free offer or a
         question back has none, and the conversation is still on the earlier subject)."""
+        owner = self.knowledge.owner
         for message in self.recent_said:
-            lines = [line for line in self.index.owner if line in message]
+            lines = [line for line in owner if line in message]
             if lines:
-                return self.index.owner[max(lines, key=message.rfind)]
+                return owner[max(lines, key=message.rfind)].topic
         return None
 
     def _mirrored_topic(self) -> Topic | None:
@@ -607,7 +702,21 @@ class _Reply:
             if self.ask != "accept":  # a yes to the ask has named the reward already
                 self._say(self.persona.reward.offer, "reward")
         elif stage is Stage.CLOSING:
+            self._wind_down()
             self._say(self.persona.closings.wrap_up, "wrap_up")
+
+    def _wind_down(self) -> None:
+        """Before wrapping up, drop a question or an invitation at the end of what was just
+        said: 'tell me something about you. Right, I'll let you go' reads as bolted on."""
+        if not self.parts:
+            return
+        kept = sentences(self.parts[-1])
+        while kept and _invites(kept[-1]):
+            kept.pop()
+        if kept:
+            self.parts[-1] = " ".join(kept)
+        else:
+            self.parts.pop()
 
     def _question_back(self) -> None:
         if any("?" in part for part in self.parts) or self.after.stage is Stage.CLOSING:
@@ -619,19 +728,21 @@ class _Reply:
             return
         if self.ask == "accept":
             return  # the yes ends the turn; the user will want to say thank you
-        # After a 'not yet' the persona keeps the conversation going with a question.
-        if self.ask is None and self._asked() and self._chance("ask_back") >= ASK_BACK_CHANCE:
+        # After a 'not yet' the persona keeps the conversation going with a question; after
+        # an answer it sometimes lets the user steer, as people do.
+        chance = ASK_BACK_CHANCE if self._asked() else STATEMENT_ASK_BACK
+        if self.ask is None and self.parts and self._chance("ask_back") >= chance:
             return
         question = self._next_question()
         if question is not None:
-            self.parts.append(question.text)
+            self._add(question.text)
 
     def _next_question(self) -> Question | None:
         rank = stage_rank(self.after.stage)
         open_ = [
             q
             for q in self.persona.questions
-            if stage_rank(q.min_stage) <= rank and q.text not in self.said
+            if stage_rank(q.min_stage) <= rank and q.text not in self.said and self._fresh(q.text)
         ]
         if not open_:
             return None
@@ -639,3 +750,15 @@ class _Reply:
         latest = max(stage_rank(q.min_stage) for q in open_)
         pool = [q for q in open_ if stage_rank(q.min_stage) == latest]
         return random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|question").choice(pool)
+
+
+def sentences(text: str) -> list[str]:
+    """A line's sentences, as `reply_chunks` splits them (the unit of 'never say it twice')."""
+    return [s for s in SENTENCE_END.split(text.strip()) if s]
+
+
+INVITATION = re.compile(r"^(?:tell me|so tell me|go on|your turn)\b", re.IGNORECASE)
+
+
+def _invites(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?") or INVITATION.search(sentence) is not None

@@ -246,6 +246,30 @@ class Closings(_Model):
     neutral: Lines = Field(description="Polite goodbye after a lukewarm conversation.")
 
 
+class Returning(_Model):
+    """How the persona opens when a learner comes back: it remembers them."""
+
+    greeting: Lines = Field(
+        description="Hello again. Lines with '{name}' are used when the learner gave a name, "
+        "the others when not ('Alex! Good to see you again.')."
+    )
+    hooks: dict[Slug, list[Text]] = Field(
+        default_factory=dict,
+        description="Per hook id: a line that refers back to it when it was revealed last "
+        "time ('Did you ever talk to Marcus?').",
+    )
+    topics: dict[Slug, Text] = Field(
+        default_factory=dict,
+        description="Per fact topic: how the persona would name it in a sentence ('how I "
+        "ended up in recruiting'), for the recall lines.",
+    )
+    recall: list[Text] = Field(
+        default_factory=list,
+        description="Lines that refer back to a topic of last time; '{about}' is replaced by "
+        "the topic's name from `topics` ('Last time you got me going on {about}.').",
+    )
+
+
 class DifficultyRules(_Model):
     """How forgiving the persona is at one difficulty level."""
 
@@ -283,6 +307,10 @@ class Persona(_Model):
     reward: Reward
     closings: Closings
     difficulties: dict[Slug, DifficultyRules]
+    returning: Returning | None = Field(
+        default=None,
+        description="How the persona greets a learner it has met before (optional).",
+    )
     extensions: dict[str, Any] = Field(
         default_factory=dict,
         description="Other tools' Character Card data.extensions, kept as is; engines ignore it.",
@@ -299,6 +327,9 @@ class Persona(_Model):
                     f"question {question.text!r} refers to unknown topic {question.topic!r}; "
                     f"known topics: {sorted(topics)}"
                 )
+        if self.returning is not None:
+            _known_ids("returning.hooks", self.returning.hooks, {h.id for h in self.hooks})
+            _known_ids("returning.topics", self.returning.topics, topics)
         if DEFAULT_DIFFICULTY not in self.difficulties:
             raise ValueError(f"difficulties must include {DEFAULT_DIFFICULTY!r}")
         if CARD_EXTENSION in self.extensions:
@@ -342,3 +373,9 @@ def _require_unique(field: str, ids: list[str]) -> None:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ValueError(f"{field}: duplicate ids {duplicates}")
+
+
+def _known_ids(field: str, ids: dict[str, Any], known: set[str]) -> None:
+    unknown = sorted(set(ids) - known)
+    if unknown:
+        raise ValueError(f"{field}: unknown ids {unknown}; known: {sorted(known)}")

@@ -20,16 +20,21 @@ def _with_questions(data: dict[str, Any]) -> dict[str, Any]:
     data = copy.deepcopy(data)
     fact = data["facts"][0]
     fact["questions"] = ["How did you get into this?", "What did you do before?"]
+    fact["deeper"] = [_text(d) for d in fact["deeper"]]
     fact["deeper"][0] = {"text": fact["deeper"][0], "questions": ["Do you miss teaching?"]}
     data["hooks"][0]["questions"] = ["What is Marcus like?"]
     return data
+
+
+def _text(deeper: str | dict[str, Any]) -> str:
+    return deeper if isinstance(deeper, str) else deeper["text"]
 
 
 def test_plain_and_mapping_deeper_lines_both_validate(recruiter_data):
     persona = Persona.model_validate(_with_questions(recruiter_data))
     fact = persona.facts[0]
     assert isinstance(fact.deeper[0], Layer) and isinstance(fact.deeper[1], str)
-    assert fact.deeper_lines[0] == recruiter_data["facts"][0]["deeper"][0]
+    assert fact.deeper_lines[0] == _text(recruiter_data["facts"][0]["deeper"][0])
     assert fact.deeper_questions(fact.deeper_lines[0]) == ["Do you miss teaching?"]
     assert fact.deeper_questions(fact.deeper_lines[1]) == []
     assert persona.hooks[0].questions == ["What is Marcus like?"]
@@ -38,7 +43,10 @@ def test_plain_and_mapping_deeper_lines_both_validate(recruiter_data):
 def test_questions_are_optional(recruiter_data):
     for fact in recruiter_data["facts"]:
         fact.pop("questions", None)
-        fact["deeper"] = [d if isinstance(d, str) else d["text"] for d in fact["deeper"]]
+        fact["deeper"] = [_text(d) for d in fact["deeper"]]
+    for hook in recruiter_data["hooks"]:
+        hook.pop("questions", None)
+        hook["deeper"] = [_text(d) for d in hook["deeper"]]
     persona = Persona.model_validate(recruiter_data)
     assert all(isinstance(d, str) for f in persona.facts for d in f.deeper)
 
@@ -68,6 +76,7 @@ def test_yaml_export_leaves_out_questions_nobody_wrote(recruiter_data, tmp_path:
     data = _with_questions(recruiter_data)
     for fact in data["facts"][1:]:
         fact.pop("questions", None)
+        fact["deeper"] = [_text(d) for d in fact["deeper"]]
     text = persona_yaml(Persona.model_validate(data))
     written = yaml.safe_load(text)
     assert written["facts"][0]["questions"] == data["facts"][0]["questions"]
@@ -80,9 +89,7 @@ def test_validate_warns_about_a_topic_without_questions_and_a_shared_question(
 ):
     data = _with_questions(recruiter_data)
     data["facts"][1].pop("questions", None)
-    data["facts"][1]["deeper"] = [
-        d if isinstance(d, str) else d["text"] for d in data["facts"][1]["deeper"]
-    ]
+    data["facts"][1]["deeper"] = [_text(d) for d in data["facts"][1]["deeper"]]
     data["facts"][2]["questions"] = ["How did you get into this?"]
     path = tmp_path / "recruiter.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

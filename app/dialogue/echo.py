@@ -1,0 +1,53 @@
+"""The user's own words, turned to face them: "I'm building a tool for clinics" -> "you're
+building a tool for clinics". A persona reacting to an answer names what was said."""
+
+from __future__ import annotations
+
+import re
+
+# First person to second, word by word ("me" and "my" after a verb are the user too).
+SWAP = {
+    "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd",
+    "i'll": "you'll", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+    "we": "you", "we're": "you're", "we've": "you've", "we'd": "you'd", "we'll": "you'll",
+    "us": "you", "our": "your", "ours": "yours", "am": "are", "was": "were",
+}  # fmt: skip
+FILLER = re.compile(
+    r"^(?:(?:oh|well|so|honestly|actually|yeah|yes|hmm|um|uh|ha|haha|okay|ok|right|sure|"
+    r"good question|great question|funny you ask|to be honest|i mean|i guess|i think)[,.!]?\s+)+",
+    re.IGNORECASE,
+)
+CLAUSE_END = re.compile(
+    r"\s*(?:[,;:()\u2014]|\s-\s|\.\s|\band\s+(?:it|that|i|we)\b|\bbut\b|\bwhich\b)"
+)
+WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?|[^\sA-Za-z0-9]")
+MIN_WORDS, MAX_WORDS = 3, 12
+SUBJECTS = frozenset({"i", "i'm", "im", "i've", "i'd", "i'll", "we", "we're", "we've", "my", "our"})
+ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
+
+
+def echo(message: str) -> str | None:
+    """The first thing the user said about themselves, in the second person, or None when
+    their words do not make a short phrase (a question, one word, a long ramble)."""
+    statements = [s for s in re.split(r"(?<=[.!?])\s+", message.strip()) if s and "?" not in s]
+    if not statements:
+        return None
+    clause = FILLER.sub("", statements[0]).strip()
+    cut = CLAUSE_END.search(clause, pos=min(len(clause), 12))
+    if cut is not None:
+        clause = clause[: cut.start()]
+    clause = clause.rstrip(" .!")
+    words = clause.split()
+    if not MIN_WORDS <= len(words) <= MAX_WORDS:
+        return None
+    if any(w.lower().strip(",.") in ABOUT_YOU for w in words):
+        return None  # "I appreciate you sharing that" is about the persona, not an answer
+    if not any(w.lower().replace("\u2019", "'") in SUBJECTS for w in words):
+        return None  # no first-person subject: "tell me more" says nothing about them
+    return " ".join(_swap(w) for w in words)
+
+
+def _swap(word: str) -> str:
+    bare = word.lower().replace("\u2019", "'").strip(",.")
+    swapped = SWAP.get(bare)
+    return word if swapped is None else swapped
