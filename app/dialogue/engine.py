@@ -33,8 +33,11 @@ class ReplyContext:
 class PersonaEngine(Protocol):
     name: str
 
-    def opening(self, persona: Persona, difficulty: str, seed: str) -> str:
-        """The persona's first line (message index 0)."""
+    def opening(
+        self, persona: Persona, difficulty: str, seed: str, memory: LearnerMemory | None = None
+    ) -> str:
+        """The persona's first line (message index 0). With `memory` (the learner met this
+        persona before) it greets them again and refers back to last time."""
         ...
 
     def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:

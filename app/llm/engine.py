@@ -19,6 +19,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import stage_rank
+from app.dialogue.memory import LearnerMemory
+from app.dialogue.returning import returning_opening
 from app.dialogue.scripted import user_asks
 from app.dialogue.types import Outcome, Stage
 from app.errors import LLMUnavailable
@@ -108,8 +110,12 @@ class LLMEngine:
 
     # -- PersonaEngine ---------------------------------------------------------------------
 
-    def opening(self, persona: Persona, difficulty: str, seed: str) -> str:
+    def opening(
+        self, persona: Persona, difficulty: str, seed: str, memory: LearnerMemory | None = None
+    ) -> str:
         # From the YAML, not the model: creating a conversation must be instant and cannot fail.
+        if memory is not None:
+            return returning_opening(persona, memory, seed)
         return stable_pick(persona.openings, seed, "opening")
 
     async def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:
