@@ -1,12 +1,20 @@
-"""The dialogue state machine: pure functions from (state, feedback) to the next state.
+"""The dialogue state machine: pure functions from (state, turn) to the next state.
 
-Two tables drive it. `MOVE_WEIGHTS` (with the score) says how a turn moves trust; `TRANSITIONS`
-says how stages change, row by row, first match wins. `graph.mermaid()` draws the same table, so
-the diagram cannot drift from the code.
+A turn moves trust by the analyzer's verdict (`MOVE_WEIGHTS` and the score), within three rules
+no verdict overrides: a pitch, a meta question ("are you a bot?") or an ask made too early never
+raises trust; a well-timed ask after real rapport never lowers it; and a hook unlocks only on a
+turn that shows genuine interest, after mostly interested turns with no agenda among them.
+
+The stage is then one function of trust, `stage_for`, used everywhere (the machine, the engines,
+the diagram), so stage and trust cannot disagree: bands of trust give opening, rapport, discovery
+and opportunity; `cooling` is the lowest band while trust keeps falling; `closing` is the reward
+band once the conversation has run its natural course (the persona's time or topics are spent).
+`ENDINGS` says how a conversation ends, first match wins; `graph.mermaid()` draws both tables.
 
 Numbers were tuned with tests/dialogue/test_machine.py: on `normal`, a listener (score ~80 with a
-follow-up question each turn) reaches discovery on turn 4 and closes warmly around turn 8; a user
-who only pitches cools the persona on turn 2 and is walked away from on turn 4.
+follow-up question each turn) reaches discovery on turn 4 and opportunity around turn 7, and the
+persona wraps up when its natural length is reached; a user who only pitches cools the persona on
+turn 2 and is walked away from on turn 4.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.dialogue.types import DialogueState, Outcome, Stage
+from app.dialogue.types import DialogueState, Outcome, Stage, TurnMark
 from app.feedback.types import Feedback, Move
 from app.personas.schema import DifficultyRules, Persona
 
@@ -39,27 +47,52 @@ LOSS_CAP = 0.10  # the most one turn can lower it: a bad line stings, it does no
 GAIN_HEADROOM = 1.15  # gains shrink as trust approaches the top: trust is slow to earn
 LOSS_BASE = 0.5  # loss multiplier at trust 0; it grows to 1.5 at full trust
 DEAD_BAND = 0.01  # turns that move trust less than this are neither warm nor cold
+# What an agenda turn costs at least, whatever the analyzer thought of it: talking to the
+# software, pitching, or asking for a favour, a job or a sale before there is any rapport.
+AGENDA_COST = 0.03
+
+# --- what earns a hook, and when an ask is well timed -----------------------------------------
+
+INTEREST_WINDOW = 3  # the recent turns a hook (or an ask) is judged on, this one included
+INTEREST_NEEDED = 2  # of which this many showed genuine interest
+ASK_AFTER_TURNS = 4  # an ask before this many turns is an ask in the first minute
 
 # --- where the stages sit ---------------------------------------------------------------------
 
 LIVE_ORDER = (Stage.OPENING, Stage.RAPPORT, Stage.DISCOVERY, Stage.OPPORTUNITY, Stage.CLOSING)
+BANDS = (Stage.OPENING, Stage.RAPPORT, Stage.DISCOVERY, Stage.OPPORTUNITY)  # by trust alone
 RANK: dict[Stage, int] = {stage: i for i, stage in enumerate(LIVE_ORDER)}
-THRESHOLD: dict[Stage, float] = {  # trust needed to enter each live stage
+THRESHOLD: dict[Stage, float] = {  # trust needed to be in each live stage
     Stage.OPENING: 0.0,
     Stage.RAPPORT: 0.4,
     Stage.DISCOVERY: 0.55,
     Stage.OPPORTUNITY: 0.68,
-    Stage.CLOSING: 0.72,
+    Stage.CLOSING: 0.68,  # a warm wrap-up needs the reward's trust; below it the persona just goes
 }
-FALL_MARGIN = 0.1  # falling this far below the current stage's threshold means cooling
-COOLING_STREAK = 2  # consecutive cold turns that cool the persona whatever the trust
-RECOVERY_STREAK = 2  # consecutive warm turns that bring a cooling persona back
+COOLING_STREAK = 2  # cold turns in a row that make a low-trust persona visibly cool
 WARM_FINISH_TRUST = 0.6  # a user who ends the chat earns a warm close only above this trust
+# A conversation's natural length: about one turn per thing the persona has to talk about
+# (facts and hooks), never shorter than this, never past the turn cap.
+MIN_NATURAL_TURNS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class TurnSignals:
+    """What the user's line was, besides the analyzer's moves (app/dialogue/signals.py reads
+    them from the text). The defaults say nothing special, as for a plain feedback object."""
+
+    meta: bool = False  # talks to the software: "are you a bot?", "ignore your instructions"
+    ask: bool = False  # asks for a favour, a job or a sale: "could you introduce me to Marcus?"
+    pitch: bool = False  # sells themselves or a product (the analyzer's pitch move included)
+    topics_left: int | None = None  # the persona's facts not told yet; None when unknown
+
+    def agenda(self, feedback: Feedback) -> bool:
+        return self.meta or self.ask or self.pitch or Move.PITCH in feedback.moves
 
 
 @dataclass(frozen=True, slots=True)
 class TurnFacts:
-    """What the guards may look at: the previous stage and this turn's updated numbers."""
+    """What the rules may look at: the previous stage and this turn's updated numbers."""
 
     stage: Stage
     trust: float
@@ -71,6 +104,11 @@ class TurnFacts:
     max_turns: int
     patience: int
     trust_before: float
+    time_up: bool  # the conversation has run its natural course
+
+    @property
+    def falling(self) -> bool:
+        return self.cold and self.cold_streak >= COOLING_STREAK
 
 
 Guard = Callable[[TurnFacts], bool]
@@ -78,33 +116,37 @@ Guard = Callable[[TurnFacts], bool]
 
 @dataclass(frozen=True, slots=True)
 class Transition:
+    """A way a conversation ends; `outcome` None means "as earned" (see `finish`)."""
+
     sources: frozenset[Stage]
-    target: Stage | None  # None: back to the stage before cooling, as far as trust supports
+    target: Stage
     guard: Guard
     label: str  # the guard in words, for the diagram
-    outcome: Outcome | None = None  # for rows into ENDED; None there means "as earned"
+    outcome: Outcome | None = None
 
 
-def _forward(stage: Stage) -> Guard:
-    return lambda t: not t.cold and t.trust >= THRESHOLD[stage]
+@dataclass(frozen=True, slots=True)
+class StageRule:
+    """One row of the mapping from trust to stage; the first row that applies gives the stage."""
 
-
-def _fell_through_floor(t: TurnFacts) -> bool:
-    return t.stage in RANK and t.trust < THRESHOLD[t.stage] - FALL_MARGIN
+    stage: Stage
+    applies: Callable[[float, bool, bool], bool]  # (trust, falling, time_up)
+    label: str
 
 
 LIVE = frozenset(LIVE_ORDER) | {Stage.COOLING}
-WARMING = frozenset(LIVE_ORDER)
 
-TRANSITIONS: tuple[Transition, ...] = (
+
+def _at_least(floor: float) -> Callable[[float, bool, bool], bool]:
+    return lambda trust, falling, time_up: trust >= floor
+
+
+ENDINGS: tuple[Transition, ...] = (
     Transition(
         LIVE,
         Stage.ENDED,
-        lambda t: (
-            t.cold
-            and (t.cold_streak >= t.patience or (t.stage is Stage.COOLING and t.trust <= 0.0))
-        ),
-        "cold turn and (cold streak >= patience or trust at 0 while cooling)",
+        lambda t: t.cold and (t.cold_streak >= t.patience or t.trust <= 0.0),
+        "cold turn and (cold streak >= patience or trust at 0)",
         Outcome.WALKED_AWAY,
     ),
     Transition(
@@ -115,43 +157,32 @@ TRANSITIONS: tuple[Transition, ...] = (
         Outcome.WARM_CLOSE,
     ),
     Transition(
+        LIVE,
+        Stage.ENDED,
+        lambda t: t.time_up and t.trust < THRESHOLD[Stage.CLOSING],
+        f"natural length reached or topics spent, trust < {THRESHOLD[Stage.CLOSING]} "
+        "(outcome as earned)",
+    ),
+    Transition(
         LIVE, Stage.ENDED, lambda t: t.turn >= t.max_turns, "turn cap reached (outcome as earned)"
     ),
-    Transition(
-        WARMING,
-        Stage.COOLING,
-        lambda t: t.cold and (t.cold_streak >= COOLING_STREAK or _fell_through_floor(t)),
-        f"cold streak >= {COOLING_STREAK} or trust fell {FALL_MARGIN} below the stage",
-    ),
-    Transition(
-        frozenset({Stage.OPENING}),
-        Stage.RAPPORT,
-        _forward(Stage.RAPPORT),
-        f"trust >= {THRESHOLD[Stage.RAPPORT]}",
-    ),
-    Transition(
-        frozenset({Stage.RAPPORT}),
-        Stage.DISCOVERY,
-        _forward(Stage.DISCOVERY),
-        f"trust >= {THRESHOLD[Stage.DISCOVERY]}",
-    ),
-    Transition(
-        frozenset({Stage.DISCOVERY}),
-        Stage.OPPORTUNITY,
-        _forward(Stage.OPPORTUNITY),
-        f"trust >= {THRESHOLD[Stage.OPPORTUNITY]} (reward offered)",
-    ),
-    Transition(
-        frozenset({Stage.OPPORTUNITY}),
+)
+TRANSITIONS = ENDINGS  # the name the diagram and older callers know
+
+STAGE_RULES: tuple[StageRule, ...] = (
+    StageRule(
         Stage.CLOSING,
-        _forward(Stage.CLOSING),
-        f"trust >= {THRESHOLD[Stage.CLOSING]}",
+        lambda trust, falling, time_up: time_up and trust >= THRESHOLD[Stage.CLOSING],
+        f"natural length reached or topics spent, trust >= {THRESHOLD[Stage.CLOSING]}",
     ),
-    Transition(
-        frozenset({Stage.COOLING}),
-        None,
-        lambda t: t.warm_streak >= RECOVERY_STREAK,
-        f"warm streak >= {RECOVERY_STREAK}",
+    StageRule(
+        Stage.COOLING,
+        lambda trust, falling, time_up: falling and trust < THRESHOLD[Stage.RAPPORT],
+        f"trust < {THRESHOLD[Stage.RAPPORT]} and {COOLING_STREAK}+ cold turns in a row",
+    ),
+    *(
+        StageRule(stage, _at_least(THRESHOLD[stage]), f"trust >= {THRESHOLD[stage]}")
+        for stage in reversed(BANDS)
     ),
 )
 
@@ -159,19 +190,41 @@ TRANSITIONS: tuple[Transition, ...] = (
 # --- public API -------------------------------------------------------------------------------
 
 
-def initial_state(persona: Persona, difficulty: str) -> DialogueState:
-    return DialogueState(trust=persona.rules(difficulty).initial_trust)
+def stage_for(trust: float, *, falling: bool = False, time_up: bool = False) -> Stage:
+    """The one mapping from trust to a live stage (see the module docstring)."""
+    return next(rule.stage for rule in STAGE_RULES if rule.applies(trust, falling, time_up))
+
+
+def natural_length(persona: Persona, max_turns: int) -> int:
+    """The turn at which the persona starts to wrap up when its topics have not run out first."""
+    return min(max_turns, max(MIN_NATURAL_TURNS, len(persona.facts) + len(persona.hooks)))
+
+
+def initial_state(
+    persona: Persona, difficulty: str, *, trust: float | None = None
+) -> DialogueState:
+    """The state before the first user line; `trust` overrides the difficulty's starting trust
+    (a learner the persona remembers starts warmer)."""
+    start = persona.rules(difficulty).initial_trust if trust is None else trust
+    stage = stage_for(start)
+    return DialogueState(trust=start, stage=stage, stages_reached=[stage])
 
 
 def advance(
-    state: DialogueState, feedback: Feedback, persona: Persona, difficulty: str, *, max_turns: int
+    state: DialogueState,
+    feedback: Feedback,
+    persona: Persona,
+    difficulty: str,
+    *,
+    max_turns: int,
+    signals: TurnSignals | None = None,
 ) -> DialogueState:
     """The state after one user turn that earned `feedback`. An ended state never changes."""
     if state.ended:
         return state
+    said = signals or TurnSignals()
     rules = persona.rules(difficulty)
-    facts = _turn_facts(state, feedback, rules, max_turns)
-    row = next((r for r in TRANSITIONS if state.stage in r.sources and r.guard(facts)), None)
+    facts = _turn_facts(state, feedback, said, rules, persona, max_turns)
     nxt = state.model_copy(
         update={
             "trust": facts.trust,
@@ -180,10 +233,13 @@ def advance(
             "warm_streak": facts.warm_streak,
             "stages_reached": list(state.stages_reached),
             "unlocked_hooks": list(state.unlocked_hooks),
+            "recent": [*state.recent, _mark(feedback, said)][-INTEREST_WINDOW:],
         }
     )
-    if row is not None:
-        nxt = _apply(nxt, row, state.stage)
+    ending = next((r for r in ENDINGS if state.stage in r.sources and r.guard(facts)), None)
+    if ending is not None:
+        return _end(nxt, ending.outcome or _earned(nxt))
+    nxt = _enter(nxt, stage_for(facts.trust, falling=facts.falling, time_up=facts.time_up))
     return _unlock_hook(nxt, persona)
 
 
@@ -195,15 +251,49 @@ def finish(state: DialogueState) -> DialogueState:
 
 
 def trust_delta(feedback: Feedback, trust: float, rules: DifficultyRules) -> float:
-    """How much this turn moves trust, before clamping to 0..1."""
+    """How much the analyzer's verdict moves trust, before the agenda rules and clamping."""
     raw = SCORE_WEIGHT * (feedback.score - 50) / 50
     raw += sum(MOVE_WEIGHTS[move] for move in set(feedback.moves))
     raw = max(-LOSS_CAP, min(GAIN_CAP, raw))
     if raw >= 0:
         return raw * rules.trust_gain * max(0.0, GAIN_HEADROOM - trust)
-    # Losses weigh more when there is more trust to lose: a pitch in discovery stings, while a
-    # persona who is already guarded gives a cold opener a little longer.
-    return raw * rules.trust_loss * (LOSS_BASE + trust)
+    return _loss(raw, trust, rules)
+
+
+def turn_delta(
+    feedback: Feedback, signals: TurnSignals, state: DialogueState, rules: DifficultyRules
+) -> float:
+    """How much this turn moves trust: the verdict, within the agenda rules."""
+    delta = trust_delta(feedback, state.trust, rules)
+    if signals.meta:
+        return min(delta, _loss(-AGENDA_COST, state.trust, rules))
+    if signals.ask and well_timed_ask(state):
+        return 0.0  # asking once it is earned is what networking is for: no reward, no sting
+    if signals.agenda(feedback):
+        return min(delta, _loss(-AGENDA_COST, state.trust, rules))
+    return delta
+
+
+def well_timed_ask(state: DialogueState) -> bool:
+    """An ask after real rapport: past the first minute, trust at rapport or above, not cooling,
+    and most of the recent turns showed genuine interest."""
+    return (
+        state.turn >= ASK_AFTER_TURNS
+        and state.trust >= THRESHOLD[Stage.RAPPORT]
+        and state.stage is not Stage.COOLING
+        and _interested_turns(state.recent) >= INTEREST_NEEDED
+    )
+
+
+def hook_earned(recent: list[TurnMark]) -> bool:
+    """Genuine interest on this turn and most recent ones, and no agenda among them."""
+    window = recent[-INTEREST_WINDOW:]
+    return (
+        bool(window)
+        and window[-1] is TurnMark.INTERESTED
+        and TurnMark.AGENDA not in window
+        and _interested_turns(window) >= INTEREST_NEEDED
+    )
 
 
 def stage_rank(stage: Stage) -> int:
@@ -214,16 +304,38 @@ def stage_rank(stage: Stage) -> int:
 # --- internals --------------------------------------------------------------------------------
 
 
+def _loss(raw: float, trust: float, rules: DifficultyRules) -> float:
+    # Losses weigh more when there is more trust to lose: a pitch in discovery stings, while a
+    # persona who is already guarded gives a cold opener a little longer.
+    return raw * rules.trust_loss * (LOSS_BASE + trust)
+
+
+def _mark(feedback: Feedback, signals: TurnSignals) -> TurnMark:
+    if signals.agenda(feedback):
+        return TurnMark.AGENDA
+    return TurnMark.INTERESTED if feedback.genuine_interest else TurnMark.PLAIN
+
+
+def _interested_turns(marks: list[TurnMark]) -> int:
+    return sum(m is TurnMark.INTERESTED for m in marks[-INTEREST_WINDOW:])
+
+
 def _turn_facts(
-    state: DialogueState, feedback: Feedback, rules: DifficultyRules, max_turns: int
+    state: DialogueState,
+    feedback: Feedback,
+    signals: TurnSignals,
+    rules: DifficultyRules,
+    persona: Persona,
+    max_turns: int,
 ) -> TurnFacts:
-    delta = trust_delta(feedback, state.trust, rules)
+    delta = turn_delta(feedback, signals, state, rules)
     cold, warm = delta < -DEAD_BAND, delta > DEAD_BAND
     warm_streak = 0 if cold else state.warm_streak + int(warm)
     # Only sustained warmth forgives: from the second warm turn in a row, each one cancels one
     # cold turn. A user who alternates pitches with nice questions still runs out of patience.
     forgive = int(warm and warm_streak >= 2)
     cold_streak = state.cold_streak + 1 if cold else max(0, state.cold_streak - forgive)
+    turn = state.turn + 1
     return TurnFacts(
         stage=state.stage,
         trust=min(1.0, max(0.0, state.trust + delta)),
@@ -231,21 +343,12 @@ def _turn_facts(
         warm=warm,
         cold_streak=cold_streak,
         warm_streak=warm_streak,
-        turn=state.turn + 1,
+        turn=turn,
         max_turns=max_turns,
         patience=rules.patience,
         trust_before=state.trust,
+        time_up=turn >= natural_length(persona, max_turns) or signals.topics_left == 0,
     )
-
-
-def _apply(state: DialogueState, row: Transition, previous: Stage) -> DialogueState:
-    if row.target is Stage.ENDED:
-        return _end(state, row.outcome or _earned(state))
-    if row.target is Stage.COOLING:
-        state.last_stage_before_cooling = previous
-        return _enter(state, Stage.COOLING)
-    target = row.target or _recovery_stage(state)
-    return _enter(state, target)
 
 
 def _enter(state: DialogueState, stage: Stage) -> DialogueState:
@@ -273,16 +376,10 @@ def _earned(state: DialogueState) -> Outcome:
     return Outcome.NEUTRAL_CLOSE
 
 
-def _recovery_stage(state: DialogueState) -> Stage:
-    """Back towards where the conversation was, but no further than trust now supports."""
-    ceiling = state.last_stage_before_cooling or Stage.OPENING
-    supported = [s for s in LIVE_ORDER if state.trust >= THRESHOLD[s] and RANK[s] <= RANK[ceiling]]
-    return supported[-1] if supported else Stage.OPENING
-
-
 def _unlock_hook(state: DialogueState, persona: Persona) -> DialogueState:
-    """Unlock at most one hook per turn, in file order, so revelations are paced."""
-    if state.ended:
+    """Unlock at most one hook per turn, in file order, so revelations are paced; only on a
+    turn that earned it (`hook_earned`), whatever trust says."""
+    if state.ended or not hook_earned(state.recent):
         return state
     for hook in persona.hooks:
         if (

@@ -24,6 +24,14 @@ class Outcome(StrEnum):
     WALKED_AWAY = "walked_away"
 
 
+class TurnMark(StrEnum):
+    """How the machine remembers a recent user turn when it weighs a hook or an ask."""
+
+    INTERESTED = "interested"  # genuine interest, no agenda
+    PLAIN = "plain"  # neither interested nor pushing an agenda
+    AGENDA = "agenda"  # a pitch, a meta question or an ask
+
+
 class DialogueState(BaseModel):
     """Everything the machine needs between turns; stored as JSON on the conversation row.
 
@@ -42,7 +50,7 @@ class DialogueState(BaseModel):
     warm_streak: int = 0
     stages_reached: list[Stage] = Field(default_factory=lambda: [Stage.OPENING])
     unlocked_hooks: list[str] = Field(default_factory=list)
-    last_stage_before_cooling: Stage | None = None
+    recent: list[TurnMark] = Field(default_factory=list)  # the last few turns, oldest first
 
     def public(self) -> dict[str, Any]:
         return {
@@ -51,4 +59,6 @@ class DialogueState(BaseModel):
             "turn": self.turn,
             "ended": self.ended,
             "outcome": self.outcome.value if self.outcome else None,
+            # How many, never which: the hooks themselves are the persona's hidden facts.
+            "hooks_unlocked": len(self.unlocked_hooks),
         }

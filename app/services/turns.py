@@ -21,6 +21,7 @@ from typing import Any
 from app import metrics
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import advance
+from app.dialogue.signals import read_turn
 from app.dialogue.types import DialogueState
 from app.errors import ConversationEnded, LLMUnavailable, NothingToRetry, ReplyMissing
 from app.feedback.analyzer import analyze
@@ -94,6 +95,7 @@ class TurnService:
             persona,
             conversation.difficulty,
             max_turns=self.runtime.settings.max_turns,
+            signals=read_turn(content, feedback, persona, history),
         )
         context = ReplyContext(
             persona=persona,

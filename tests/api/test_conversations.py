@@ -53,7 +53,7 @@ async def test_turn_answers_with_feedback_reply_and_state(client):
     assert set(feedback["moves"]) <= MOVES and 0 <= feedback["score"] <= 100
     for evidence in feedback["evidence"]:
         assert evidence["text"] in LISTENER_TO_RECRUITER[0]
-    assert set(body["state"]) == {"stage", "trust", "turn", "ended", "outcome"}
+    assert set(body["state"]) == {"stage", "trust", "turn", "ended", "outcome", "hooks_unlocked"}
 
 
 async def test_transcript_carries_feedback_on_user_messages(client):

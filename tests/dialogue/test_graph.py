@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.dialogue.graph import mermaid
-from app.dialogue.machine import TRANSITIONS
+from app.dialogue.machine import STAGE_RULES, TRANSITIONS
 from app.dialogue.types import Stage
 from tests.dialogue.factories import persona
 
@@ -49,3 +49,9 @@ def test_persona_annotations_show_hooks_and_difficulties() -> None:
     for name, rules in who.difficulties.items():
         assert f"{name}: initial trust {rules.initial_trust}" in diagram
     assert who.hooks[0].summary not in diagram  # ids and thresholds only, not the secrets
+
+
+def test_every_stage_of_the_trust_mapping_is_reached_by_an_edge() -> None:
+    targets = {target for _, target in _edges(mermaid())}
+    for rule in STAGE_RULES:
+        assert rule.stage.value in targets

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.dialogue.machine import finish
 from app.dialogue.types import Outcome, Stage
 from app.feedback.analyzer import analyze
 from tests.dialogue.factories import PERSONA_IDS, Conversation, persona
@@ -55,8 +56,11 @@ async def test_an_attentive_user_reaches_discovery_and_a_warm_close(persona_id: 
     await _run(conversation, CURIOUS_QUESTIONS, answer_first=True)
     discovery = next(s.turn for s in conversation.states if s.stage is Stage.DISCOVERY)
     assert discovery <= 5
-    assert conversation.state.outcome is Outcome.WARM_CLOSE
-    assert conversation.state.turn <= 12
+    assert Stage.OPPORTUNITY in conversation.state.stages_reached
+    # The persona does not cut a good conversation short at a fixed count (issue 15); when the
+    # user says goodbye after twelve turns, it is a warm close.
+    assert not conversation.state.ended
+    assert finish(conversation.state).outcome is Outcome.WARM_CLOSE
 
 
 @pytest.mark.parametrize("persona_id", PERSONA_IDS)
