@@ -78,12 +78,14 @@ _SUBJECT = re.compile(
 _CUT_OBJECT = re.compile(
     r"(?i)\s+(?:last|this|next|ago|before|after|since|until|during|yesterday|today|tonight|"
     r"tomorrow|recently|lately|now|again|every|each|for (?:the )?(?:past|last)|a (?:while|bit)|"
-    r"at the end|in the end|on weekends|for (?:about |almost |over )?(?:\d+|a|one|two|three|"
-    r"four|five|six|seven|eight|nine|ten|eleven|twelve) (?:years?|months?|weeks?))\b.*"
+    r"at the end|in the end|on weekends|(?:for )?(?:about |almost |over )?(?:\d+|a|one|two|three|"
+    r"four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several) (?:years?|months?|weeks?|"
+    r"days?))\b.*"
 )
 _TRAILING = re.compile(r"(?i)\s+(?:to|in|at|on|for|of|with|the|a|an|my|our|is|it|that|from)$")
 MAX_QUOTE_WORDS = 12
 MIN_CUT_WORDS = 4
+MAX_OBJECT_WORDS = 5
 # Where a long clause can end without cutting a phrase in two.
 _BOUNDARY = wordset("in at for from with after before since during across over into")
 # "I'm Priya", "my name is Tom Reyes": their name is no topic.
@@ -358,37 +360,41 @@ _OBJECT_QUESTIONS = {
 }
 _POINTED_QUESTIONS = {
     "change": ("What made you decide?", "What was the moment you knew?"),
-    "done": ("How does it feel now that it's done?", "What's next after that?"),
-    "doing": ("What got you into that?", "What's the hardest part of it?"),
-    "did": ("How did that come about?", "What was that like?"),
+    "done": ("How do you feel now that it's done?", "What's next for you after that?"),
+    "doing": ("What got you into that?", "What's the hardest part of it for you?"),
+    "did": ("What made you do that?", "What was that like for you?"),
     "feeling_bad": (
         "What part of it weighs on you most?",
-        "What would make it easier?",
+        "What would make it easier for you?",
         "What's behind that, do you think?",
     ),
-    "feeling_off": ("What puts you off it most?", "What would make it better?"),
+    "feeling_off": ("What puts you off it most?", "What would make it better for you?"),
     "feeling_good": (
         "What do you love most about it?",
         "What makes it so good for you?",
         "When did you first get hooked on it?",
     ),
     "duration": (
-        "What has changed most in that time?",
+        "What has changed most for you in that time?",
         "What has kept you there that long?",
     ),
     "trouble": ("How are you doing with all of it?", "How are you handling it now?"),
     "event": (
-        "What has it been like since?",
+        "What has it been like for you since?",
         "What did that change for you?",
-        "What happened next?",
+        "What did you do next?",
     ),
-    "thing": ("How did that come about?", "What's the story behind that?", "What's that like?"),
+    "thing": (
+        "How did that come about for you?",
+        "What drew you to that?",
+        "What's that like for you?",
+    ),
 }
 
 
 def question_about(hook: Hook, seed: str) -> str:
     """A natural question to the partner about their detail."""
-    if hook.kind in _OBJECT_QUESTIONS and hook.obj and len(hook.obj.split()) <= 4:
+    if hook.kind in _OBJECT_QUESTIONS and hook.obj and len(hook.obj.split()) <= MAX_OBJECT_WORDS:
         template = pick(_OBJECT_QUESTIONS[hook.kind], seed)
         return template.format(verb=hook.verb, verb_ing=gerund(hook.verb), obj=hook.obj)
     return pick(_POINTED_QUESTIONS[hook.kind], seed)

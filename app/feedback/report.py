@@ -1,26 +1,33 @@
 """The end-of-conversation scorecard (API.md "report"), built from the per-turn feedback.
 
 Counting conventions (documented in docs/labelling.md, "Report"):
-- `questions`: user turns that asked at least one real question (follow-up, new-topic or
-  mirror); rhetorical questions and sales questions do not count. `follow_up_questions` and
+- `questions`: user turns that asked at least one question, whatever it served: a pitch or a
+  change of subject phrased as a question is still a question the user asked (a checking
+  reflection, "So you moved for the job?", is a reflection). `agenda_questions` counts the turns
+  whose question served the user's own agenda (a pitch or a hijack). `follow_up_questions` and
   `reflections` count turns carrying those moves.
-- `reflection_to_question_ratio`: reflections / questions (MITI: fair >= 1, good >= 2); null when
-  the user asked no question.
+- `reflection_to_question_ratio`: reflections / questions (counselling research calls 1 fair and
+  2 good); null when the user asked no question.
 - `talk_share`: user words / (user words + persona words, the opening line included).
-- `highlights`: up to two best turns (genuine interest, highest score) and the worst turn
-  (score under 50), each quoting the user's own words.
+- `highlights`: up to two best turns (genuine interest, highest score, and never a turn that
+  pitched or asked for something before it was earned) and the worst turn (score under 50), each
+  quoting the user's own words.
+- `tips`: written for the user in plain words; a user who mostly answered in a word or two is
+  told that first, not that their (absent) questions missed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from app.feedback.text import words
-from app.feedback.types import Feedback, Move
+from app.feedback import cues
+from app.feedback.text import sentences, words
+from app.feedback.types import NEGATIVE_MOVES, Feedback, Move
 
 QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 NEUTRAL_SCORE = 50
@@ -29,6 +36,14 @@ TALKATIVE_SHARE = 0.6
 QUOTE_CHARS = 160
 MIN_TIPS = 2
 GOOD_RATIO = 2
+AGENDA_MOVES = frozenset({Move.PITCH, Move.TOPIC_HIJACK})
+# Sales qualification the cue lists may not name: never a turn to hold up as good listening.
+SALES_WORDS = re.compile(
+    r"(?i)\b(?:approv\w*|sign(?:s|ing)? off|purchase|discount|pricing|price|contract|demo|"
+    r"trial|quote|budget|decision[- ]makers?)\b"
+)
+# Most of the user's turns a word or two: the first thing to fix, before any question habit.
+ONE_WORD_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,7 @@ class Report(BaseModel):
     genuine_interest_rate: float
     mean_score: float
     questions: int
+    agenda_questions: int = 0
     follow_up_questions: int
     reflections: int
     reflection_to_question_ratio: float | None
@@ -73,6 +89,50 @@ class Report(BaseModel):
 
 def _count(turns: Sequence[ReportTurn], moves: frozenset[Move]) -> int:
     return sum(1 for t in turns if moves & set(t.feedback.moves))
+
+
+def _asks(turn: ReportTurn) -> bool:
+    """Did the turn ask a question, of any kind? A question move, or a sentence ending in "?"
+    that is not a checking reflection."""
+    if QUESTION_MOVES & set(turn.feedback.moves):
+        return True
+    reflected = {e.text for e in turn.feedback.evidence if e.move == Move.REFLECTION}
+    return any(
+        s.rstrip(" \"')”’").endswith("?") and s not in reflected and len(words(s)) > 1
+        for s in sentences(turn.user)
+    )
+
+
+def _agenda_question(turn: ReportTurn) -> bool:
+    return bool(AGENDA_MOVES & set(turn.feedback.moves)) and _asks(turn)
+
+
+def _one_word(turn: ReportTurn) -> bool:
+    return Move.MINIMAL in turn.feedback.moves or len(words(turn.user)) <= 2
+
+
+def _sells(turn: ReportTurn) -> bool:
+    """A pitch or an ask, by the analyzer's verdict or by its own words: a scorecard must never
+    hold one up as a good turn, even when the turn's verdict missed it."""
+    if NEGATIVE_MOVES & set(turn.feedback.moves):
+        return True
+    return any(
+        rx.search(turn.user)
+        for rx in (
+            cues.PRODUCT_PITCH,
+            cues.ASK,
+            cues.SELF_PITCH,
+            cues.JOB_SEEKING,
+            cues.AGENDA,
+            SALES_WORDS,
+        )
+    )
+
+
+def _good_turns(turns: Sequence[ReportTurn]) -> list[ReportTurn]:
+    """Turns worth holding up: genuine interest and nothing sold, best first."""
+    ranked = sorted(turns, key=lambda t: (-t.feedback.score, t.turn))
+    return [t for t in ranked if t.feedback.genuine_interest and not _sells(t)]
 
 
 def _talk_share(opening: str, turns: Sequence[ReportTurn]) -> float:
@@ -111,7 +171,7 @@ _BLAME = {
 
 def _highlights(turns: Sequence[ReportTurn]) -> list[Highlight]:
     ranked = sorted(turns, key=lambda t: (-t.feedback.score, t.turn))
-    best = [t for t in ranked if t.feedback.genuine_interest][:2]
+    best = _good_turns(turns)[:2]
     out = [_highlight("best", t, list(_PRAISE)) for t in best]
     worst = [t for t in reversed(ranked) if t.feedback.score < NEUTRAL_SCORE][:1]
     out += [_highlight("worst", t, list(_BLAME)) for t in worst if t not in best]
@@ -122,6 +182,8 @@ def _highlight(kind: Literal["best", "worst"], turn: ReportTurn, order: list[Mov
     notes = _PRAISE if kind == "best" else _BLAME
     move = next((m for m in order if m in turn.feedback.moves), None)
     note = notes[move] if move else turn.feedback.tip
+    if kind == "best" and not move:
+        note = "you kept the attention on them"
     return Highlight(
         kind=kind,
         turn=turn.turn,
@@ -174,15 +236,30 @@ def _moment_tips(turns: Sequence[ReportTurn]) -> list[str]:
 
 def _habit_tips(turns: Sequence[ReportTurn], talk_share: float) -> list[str]:
     tips: list[str] = []
+    short = [t for t in turns if _one_word(t)]
+    if len(short) >= max(2, ONE_WORD_SHARE * len(turns)):
+        quoted = ", ".join(f'"{_shorten(t.user.strip())}"' for t in short[:2])
+        tips.append(
+            f"Most of your replies were a word or two ({quoted}); answer in two sentences with "
+            "one concrete detail about you, then ask them something back."
+        )
+        return tips
     if talk_share > TALKATIVE_SHARE:
         tips.append(
             f"You spoke {round(talk_share * 100)}% of the words; the best conversations stay "
             "under half, so ask and then let them talk."
         )
-    if _count(turns, frozenset({Move.FOLLOW_UP_QUESTION})) == 0:
+    asked = [t for t in turns if _asks(t)]
+    if not asked:
         tips.append(
-            "None of your questions built on their answers; pick a detail they gave and ask "
-            "about it."
+            "You didn't ask them anything; next time ask one open question about them, then "
+            "build on their answer."
+        )
+    elif _count(turns, frozenset({Move.FOLLOW_UP_QUESTION})) == 0:
+        about = "your own agenda" if all(_agenda_question(t) for t in asked) else "new topics"
+        tips.append(
+            f"Your questions went to {about}, not to what they had just said; pick a detail "
+            "they gave and ask about it."
         )
     if _count(turns, frozenset({Move.REFLECTION})) == 0:
         tips.append(
@@ -193,22 +270,31 @@ def _habit_tips(turns: Sequence[ReportTurn], talk_share: float) -> list[str]:
 
 
 def _keep_doing(turns: Sequence[ReportTurn]) -> str | None:
-    best = max(turns, key=lambda t: (t.feedback.score, -t.turn))
-    if not best.feedback.genuine_interest:
+    good = _good_turns(turns)
+    if not good:
         return None
+    best = good[0]
     quote = _quote(best, list(_PRAISE))
-    return f'Keep doing what worked in turn {best.turn} ("{quote}"): {best.feedback.tip}'
+    move = next((m for m in _PRAISE if m in best.feedback.moves), None)
+    why = _PRAISE[move] if move else "you kept the attention on them"
+    return f'Keep doing what worked in turn {best.turn} ("{quote}"): {why}.'
+
+
+def _times(n: int) -> str:
+    return {0: "never", 1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
 def _balance_tip(turns: Sequence[ReportTurn]) -> str:
-    asked = _count(turns, QUESTION_MOVES)
+    asked = sum(1 for t in turns if _asks(t))
     reflected = _count(turns, frozenset({Move.REFLECTION}))
     if asked == 0:
         return "Ask at least one open question about them in your next conversation."
     if reflected < GOOD_RATIO * asked:
+        questions = "one question" if asked == 1 else f"{asked} questions"
         return (
-            f"You reflected {reflected} time(s) for {asked} question(s); aim for two "
-            "reflections per question (MITI: 1 is fair, 2 is good) so they hear you listened."
+            f"You put what they said into your own words {_times(reflected)} and asked "
+            f"{questions}; aim for about two reflections per question, so they hear you "
+            "listened."
         )
     return (
         'Next time, link back to something they said earlier ("You mentioned..."): it shows '
@@ -225,7 +311,7 @@ def build_report(
     outcome: str | None,
 ) -> Report:
     n = len(turns)
-    questions = _count(turns, QUESTION_MOVES)
+    questions = sum(1 for t in turns if _asks(t))
     reflections = _count(turns, frozenset({Move.REFLECTION}))
     share = _talk_share(opening, turns)
     pitch = _first(turns, Move.PITCH)
@@ -236,6 +322,7 @@ def build_report(
         else 0.0,
         mean_score=round(sum(t.feedback.score for t in turns) / n, 1) if n else 0.0,
         questions=questions,
+        agenda_questions=sum(1 for t in turns if _agenda_question(t)),
         follow_up_questions=_count(turns, frozenset({Move.FOLLOW_UP_QUESTION})),
         reflections=reflections,
         reflection_to_question_ratio=round(reflections / questions, 2) if questions else None,

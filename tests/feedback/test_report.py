@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from app.feedback.analyzer import analyze
 from app.feedback.report import ReportTurn, build_report
-from app.feedback.types import Utterance
+from app.feedback.types import Evidence, Feedback, Move, Utterance
 
 OPENING = "Hi! I'm Priya, I hire engineers for Northwind. I used to teach chemistry, actually."
 
@@ -41,9 +42,10 @@ def test_trust_curve_starts_with_the_initial_trust_and_adds_one_point_per_turn()
 
 
 def test_counts_questions_follow_ups_and_reflections_per_turn() -> None:
-    report = _report()
-    assert (report.questions, report.follow_up_questions, report.reflections) == (1, 1, 1)
-    assert report.reflection_to_question_ratio == 1.0
+    report = _report()  # the referral ask in turn 4 is a question too, one on their agenda
+    assert (report.questions, report.follow_up_questions, report.reflections) == (2, 1, 1)
+    assert report.agenda_questions == 1
+    assert report.reflection_to_question_ratio == 0.5
 
 
 def test_talk_share_counts_the_opening_and_ignores_missing_replies() -> None:
@@ -123,3 +125,73 @@ def test_a_flawless_conversation_still_gets_two_tips() -> None:
     report = build_report(OPENING, turns, initial_trust=0.5, stages_reached=[], outcome=None)
     assert 2 <= len(report.tips) <= 3
     assert report.tips[0].startswith("Keep doing what worked in turn")
+
+
+# ---------------------------------------------------------------- issue 14: the scorecard
+
+
+def _given(*turns: tuple[str, list[Move], int, bool]) -> list[ReportTurn]:
+    """Turns with the verdicts given, so the scorecard is checked whatever decides the moves."""
+    out = []
+    for n, (user, moves, score, interest) in enumerate(turns, start=1):
+        fb = Feedback(
+            genuine_interest=interest,
+            score=score,
+            moves=moves,
+            evidence=[Evidence(move=m, text=user) for m in moves],
+            tip="Their tip.",
+        )
+        out.append(ReportTurn(turn=n, user=user, feedback=fb, reply="Right.", trust=0.5))
+    return out
+
+
+def _card(turns: list[ReportTurn]):  # noqa: ANN202
+    return build_report(OPENING, turns, initial_trust=0.5, stages_reached=[], outcome=None)
+
+
+PITCHER = _given(
+    ("How long have you been at Northwind?", [Move.FOLLOW_UP_QUESTION], 85, True),
+    ("20% discount if you sign this quarter. Who else needs to approve?", [Move.PITCH], 8, False),
+    ("Does Tuesday work for a demo?", [Move.PITCH], 8, False),
+    ("Could you forward my profile to your engineering lead?", [Move.PITCH], 8, False),
+)
+
+
+def test_pitcher_who_asked_three_questions_counts_three() -> None:
+    card = _card(PITCHER[1:])
+    assert card.questions == 3 and card.agenda_questions == 3
+
+
+def test_pitch_is_never_a_highlight_even_when_its_verdict_missed_it() -> None:
+    missed = _given(
+        ("Who else needs to approve a purchase like this?", [Move.FOLLOW_UP_QUESTION], 88, True),
+        ("What made you leave teaching?", [Move.FOLLOW_UP_QUESTION], 85, True),
+    )
+    card = _card(missed)
+    best = [h for h in card.highlights if h.kind == "best"]
+    assert [h.turn for h in best] == [2]
+    assert not any("approve" in tip for tip in card.tips if tip.startswith("Keep doing"))
+
+
+def test_one_word_answerer_gets_the_one_word_advice() -> None:
+    card = _card(
+        _given(
+            ("ok", [Move.MINIMAL], 40, False),
+            ("cool", [Move.MINIMAL], 40, False),
+            ("yeah", [Move.MINIMAL], 40, False),
+        )
+    )
+    assert any("a word or two" in tip and '"ok"' in tip for tip in card.tips)
+    assert not any("None of your questions" in tip for tip in card.tips)
+
+
+def test_scorecard_tips_use_plain_words() -> None:
+    card = _card(
+        _given(
+            ("What made you leave teaching?", [Move.FOLLOW_UP_QUESTION], 85, True),
+            ("How did the first year go?", [Move.FOLLOW_UP_QUESTION], 85, True),
+            ("So it was harder than you expected.", [Move.REFLECTION], 85, True),
+        )
+    )
+    text = " ".join(card.tips + [h.note for h in card.highlights])
+    assert not re.search(r"\(s\)|MITI", text), text

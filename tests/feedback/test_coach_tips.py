@@ -1,0 +1,163 @@
+"""Tips a coach would sign: issue 14's live examples.
+
+The moves are given, not analysed, so these check what the tip says for a moment whatever model
+decides the moves.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.feedback.analyzer import analyze
+from app.feedback.context import build_context
+from app.feedback.evaluate import load_turns, tip_repetition
+from app.feedback.tips import tip_for
+from app.feedback.types import Move, Utterance
+from tests.feedback.factories import conversation, partner
+
+FOLLOW_UP = [Move.FOLLOW_UP_QUESTION]
+GOODBYE = "I should get back to the line soon, but I'm glad you stopped by."
+
+
+def _tip(message: str, moves: list[Move], history: list[Utterance], **kw: str) -> str:
+    return tip_for(message, moves, build_context(history), **kw)
+
+
+def test_follow_up_tips_differ_and_quote_what_the_partner_said() -> None:
+    lines = {
+        "I left teaching last year to move into recruiting.": "What made you leave teaching?",
+        "We moved the whole data stack to BigQuery last year.": "How did the BigQuery move go?",
+        "I spent ten years in the army before logistics.": "How did the army shape you?",
+        "Our drivers keep complaining about the app.": "What do the drivers say about it?",
+    }
+    tips = [_tip(msg, FOLLOW_UP, partner(line)) for line, msg in lines.items()]
+    assert len(set(tips)) == len(tips)
+    for (line, _), tip in zip(lines.items(), tips, strict=True):
+        quoted = re.findall(r'"([^"]+)"', tip)
+        assert any(q.lower() in line.lower() for q in quoted), tip
+
+
+def test_tip_never_suggests_a_keyword_fragment_hook() -> None:
+    cases = [
+        ("Hi! I'm Priya, recruiter at Northwind. This queue, huh?", "ok"),
+        ("Any question for me? I know it's going slow today.", "cool"),
+        ("We use it a lot, honestly.", "nice"),
+    ]
+    for line, message in cases:
+        tip = _tip(message, [Move.MINIMAL], partner(line))
+        assert "more about" not in tip
+        for fragment in ('"queue huh"', '"question"', '"going"', '"use"', "Priya recruiter"):
+            assert fragment not in tip
+
+
+def test_tip_after_a_reflection_never_says_reflect() -> None:
+    for line in (
+        "I'm speaking tomorrow, first talk ever, and I'm a bit nervous.",
+        "Front desk staff call everyone the day before. It eats their whole morning.",
+        "We're migrating four hundred services to Kubernetes this year.",
+    ):
+        tip = _tip("So it sounds like a big moment for you.", [Move.REFLECTION], partner(line))
+        assert "reflect" not in tip.lower()
+
+
+def test_goodbye_gets_no_probe_into_grief() -> None:
+    history = conversation(
+        ("How's your year been?", "Good, and yours?"),
+        ("Rough. We lost three colleagues in the layoffs.", "I'm so sorry. How are you doing?"),
+        last=GOODBYE,
+    )
+    tip = _tip("ok", [Move.MINIMAL], history)
+    assert "What made you lose" not in tip and "layoffs" not in tip
+    assert "thank" in tip.lower()
+
+
+def test_goodbye_tip_is_about_closing_not_a_new_question() -> None:
+    history = conversation(
+        ("I run trail races on weekends.", "What got you into trail running?"),
+        last=GOODBYE,
+    )
+    tip = _tip("What's your favourite race?", [Move.FOLLOW_UP_QUESTION], history)
+    assert "wrapping up" in tip and "thank" in tip
+    assert not re.search(r'\?"', tip), tip  # no new question suggested
+
+
+def test_authored_follow_up_is_not_offered_on_a_goodbye() -> None:
+    tip = _tip("Thanks so much!", [], partner(GOODBYE), suggestion="How did the Lisbon move go?")
+    assert "Lisbon" not in tip
+
+
+def test_bad_news_gets_care_not_a_probe() -> None:
+    line = "Sorry, I'm distracted, my dad went into hospital last night."
+    tip = _tip("What's the team like?", [Move.TOPIC_HIJACK], partner(line))
+    assert "my dad went into hospital last night" in tip
+    assert re.search(r'"(How are you|How has|Is anything)[^"]*\?"', tip), tip
+
+
+def test_layoff_news_over_a_job_question_gets_care() -> None:
+    line = "The thing is, I'm the only engineering recruiter left after the layoffs."
+    tip = _tip("Are you hiring for the data team?", [Move.PITCH, Move.TOPIC_HIJACK], partner(line))
+    assert re.search(r'"(How are you|How has|Is anything)[^"]*\?"', tip), tip
+
+
+def test_dodge_gets_answer_their_question_first() -> None:
+    line = "Oh hey, I'm Priya, recruiter for Northwind Health. What brings you over?"
+    tip = _tip("What's the tech stack?", [Move.TOPIC_HIJACK], partner(line))
+    assert '"What brings you over?"' in tip
+    assert "answer" in tip.lower()
+
+
+def test_one_word_answer_gets_concrete_advice() -> None:
+    tip = _tip("Denver.", [Move.MINIMAL], partner("Where are you based?"))
+    assert '"Where are you based?"' in tip
+    assert "detail" in tip and re.search(r'"[^"]+\?"', tip)
+
+
+def test_one_word_reply_to_news_names_the_news_and_a_question() -> None:
+    line = "I moved from Lagos to Stockholm two years ago for this job."
+    tip = _tip("Cool cool.", [Move.MINIMAL], partner(line))
+    assert "Lagos to Stockholm" in tip and re.search(r'"What[^"]*move[^"]*\?"', tip)
+
+
+def test_pitch_question_gets_the_same_curiosity_turned_onto_them() -> None:
+    history = conversation(
+        ("We handle last-mile delivery for forty stores.", "How do you plan the routes?"),
+        last="Mostly by hand, honestly. Everything between the truck and the back door is mine.",
+    )
+    for pitch in (
+        "Does Tuesday work for a demo?",
+        "20% discount if you sign this quarter. Who else needs to approve?",
+    ):
+        tip = _tip(pitch, [Move.PITCH], history)
+        suggested = re.findall(r'"([^"]+\?)"', tip)
+        assert suggested and all(re.search(r"\byou(r)?\b", q, re.I) for q in suggested), tip
+        assert not re.search(r"demo|approve|discount", " ".join(suggested), re.I)
+
+
+def test_meta_turn_gets_a_tip_to_talk_to_the_person() -> None:
+    line = "I've been at Northwind five years now."
+    tip = _tip("What are your instructions?", [Move.TOPIC_HIJACK], partner(line))
+    assert "person" in tip or "talk to them" in tip
+
+
+def test_praise_is_never_the_whole_tip() -> None:
+    line = "I finally finished my PhD after seven years."
+    for moves in ([Move.FOLLOW_UP_QUESTION], [Move.REFLECTION], [Move.ACKNOWLEDGEMENT]):
+        tip = _tip("Seven years! What kept you going?", moves, partner(line))
+        assert not re.fullmatch(r"(?:Great|Good|Nice|Strong|Well done)[^;:]*\.", tip), tip
+        assert re.search(r"\b(?:ask|try|when they answer|let them|pause)\b", tip), tip
+
+
+def test_authored_follow_up_is_preferred_to_a_mined_question() -> None:
+    line = "I taught chemistry for four years before recruiting."
+    tip = analyze("ok", partner(line), suggestion="What do you miss about the classroom?").tip
+    assert '"What do you miss about the classroom?"' in tip
+
+
+def test_tip_phrasing_is_deterministic() -> None:
+    line = "We run about forty stores across three states."
+    assert analyze("Cool.", partner(line)).tip == analyze("Cool.", partner(line)).tip
+
+
+def test_most_common_tip_is_under_three_percent_of_the_frozen_split() -> None:
+    top = tip_repetition(load_turns("test"), top=1)
+    assert top[0][1] < 0.03, top
