@@ -20,6 +20,7 @@ from typing import Any
 
 from app import metrics
 from app.dialogue.engine import ReplyContext
+from app.dialogue.followups import missed_follow_up
 from app.dialogue.machine import advance
 from app.dialogue.signals import read_turn
 from app.dialogue.types import DialogueState
@@ -87,8 +88,9 @@ class TurnService:
         if lines[-1].role == "user":
             raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
         history = utterances(lines)
-        feedback = analyze(content, history)
         persona = persona_of(self.runtime, conversation)
+        # the persona's own follow-up, when one fits, makes the tip's suggested next line
+        feedback = analyze(content, history, suggestion=missed_follow_up(persona, history))
         after = advance(
             before,
             feedback,
