@@ -63,6 +63,9 @@ def serve(
         log_level="info",
         access_log=False,
         timeout_keep_alive=timeout_keep_alive,
+        # uvicorn would otherwise take X-Forwarded-For from any loopback peer as the client; the
+        # app reads it itself, from RAPPORT_TRUSTED_PROXIES only (app/api/ratelimit.py).
+        proxy_headers=False,
     )
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = f"sqlite+aiosqlite:///{ROOT / 'var' / 'rapport.db'}"
@@ -53,7 +53,28 @@ class Settings(BaseSettings):
     max_turns: int = Field(40, ge=1, le=500)
     max_body_bytes: int = 64 * 1024
     rate_limit_per_minute: int = 120
+    # Requests with a missing, unknown or refused key, per client address: past this, 429 without
+    # a database lookup until the minute has passed.
+    auth_failures_per_minute: int = Field(30, ge=1)
+    # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated).
+    # Anyone else's X-Forwarded-For is ignored: it is a header any client can write.
+    trusted_proxies: Annotated[
+        tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode
+    ] = ()
+    # Keys (and unknown keys) looked up in the last few seconds: a revoked key stops working
+    # within key_cache_seconds on every worker; key_cache_size bounds the memory it can take.
+    key_cache_size: int = Field(4096, ge=1)
+    key_cache_seconds: float = Field(5.0, ge=0)
     redis_url: str | None = None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            return tuple(ipaddress.ip_network(str(v), strict=False) for v in value)
+        return value
 
     @model_validator(mode="after")
     def _resolve_engine(self) -> Settings:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from cachetools import TTLCache
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -53,8 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.publish_schema(app)
     app.state.settings = settings
-    app.state.key_cache = {}
+    # LRU with a TTL: bounded however many keys (or made-up keys) callers try.
+    app.state.key_cache = TTLCache(maxsize=settings.key_cache_size, ttl=settings.key_cache_seconds)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.redis_url)
+    app.state.auth_failures = RateLimiter(
+        settings.auth_failures_per_minute,
+        settings.redis_url,
+        what="requests without a valid key from this address",
+    )
     problems.install(app)
     for router in (health.router, personas.router, conversations.router, analyze.router):
         app.include_router(router)
@@ -65,7 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "POST", "PUT", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Accept"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Accept",
+            "X-Rapport-Conversation-Token",
+            "X-Rapport-Visitor-Token",
+        ],
         expose_headers=["Retry-After"],
         max_age=600,
     )

@@ -47,6 +47,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "auth": "keys",
         "engine": "scripted",
         "rate_limit_per_minute": 100_000,
+        "auth_failures_per_minute": 100_000,
         "llm_base_url": None,
         "llm_api_key": None,
     }

@@ -103,3 +103,18 @@ def test_chat_holds_a_conversation_and_prints_the_scorecard(db, persona):
     out = done.stdout
     assert out.count("tip:") >= 3  # feedback after every turn
     assert "Scorecard" in out and "outcome" in out
+
+
+def test_serve_leaves_x_forwarded_for_to_the_app(monkeypatch):
+    # uvicorn's own proxy headers trust any loopback peer; the app trusts configured proxies only.
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli_app
+
+    seen: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    monkeypatch.setattr("app.db.upgrade_to_head", lambda url: None)
+    result = CliRunner().invoke(cli_app, ["serve", "--host", "127.0.0.1"])
+    assert result.exit_code == 0, result.output
+    assert seen["proxy_headers"] is False

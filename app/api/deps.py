@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
+from cachetools import TTLCache
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Unauthorized
+from app.api.ratelimit import RateLimiter, client_address
+from app.errors import Forbidden, Unauthorized
 from app.repositories import KeyRepository
-from app.services.keys import KeyService, hash_key
+from app.services.access import CONVERSATION_PREFIX, VISITOR_PREFIX, presented
+from app.services.keys import KeyService, check_origin, hash_key
 from app.services.runtime import Runtime
 from app.services.tenancy import OPEN_TENANT, Tenant
 from app.services.turns import TurnService
@@ -37,33 +40,65 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 # acknowledged and then lost to a crash or a failed commit.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
-_KEY_CACHE_SECONDS = 5.0  # a revoked key stops working within this long on every worker
+
+async def get_client(request: Request, runtime: RuntimeDep) -> str:
+    return client_address(request, runtime.settings.trusted_proxies)
 
 
-async def get_tenant(request: Request, runtime: RuntimeDep) -> Tenant:
+ClientDep = Annotated[str, Depends(get_client)]
+
+
+async def get_tenant(request: Request, runtime: RuntimeDep, client: ClientDep) -> Tenant:
     header = request.headers.get("authorization")
     if header is None and runtime.settings.auth == "open":
         tenant = OPEN_TENANT
     else:
-        tenant = await _authenticate(request, runtime, header)
-    client = request.client.host if request.client else "unknown"
+        tenant = await _authenticate(request, runtime, header, client)
     await request.app.state.rate_limiter.check(tenant.id, client)
+    if tenant.is_visitor:
+        tenant = replace(
+            tenant,
+            conversation_token=presented(
+                request.headers.get("x-rapport-conversation-token"), CONVERSATION_PREFIX
+            ),
+            visitor_token=presented(request.headers.get("x-rapport-visitor-token"), VISITOR_PREFIX),
+        )
     return tenant
 
 
-async def _authenticate(request: Request, runtime: Runtime, header: str | None) -> Tenant:
+async def _authenticate(
+    request: Request, runtime: Runtime, header: str | None, client: str
+) -> Tenant:
+    """The key's tenant. Failures (no key, a wrong one, a refused origin) are counted per client
+    address, and past the limit refused before the key is even looked up."""
+    failures: RateLimiter = request.app.state.auth_failures
+    await failures.ensure_under("auth-failures", client)
+    try:
+        tenant = await _known_key(request, runtime, header)
+        check_origin(tenant, _page_origin(request))
+    except (Unauthorized, Forbidden):
+        await failures.count("auth-failures", client)
+        raise
+    return tenant
+
+
+async def _known_key(request: Request, runtime: Runtime, header: str | None) -> Tenant:
     scheme, _, plain = (header or "").partition(" ")
-    if scheme.lower() != "bearer" or not plain.strip():
+    plain = plain.strip()
+    if scheme.lower() != "bearer" or not plain:
         raise Unauthorized("Send your API key as `Authorization: Bearer <key>`.")
-    origin = _page_origin(request)
-    cache: dict[tuple[str, str | None], tuple[float, Tenant]] = request.app.state.key_cache
-    cache_key = (hash_key(plain.strip()), origin)
-    hit = cache.get(cache_key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    async with runtime.db.sessions() as session:
-        tenant = await KeyService(KeyRepository(session)).authenticate(plain.strip(), origin)
-    cache[cache_key] = (time.monotonic() + _KEY_CACHE_SECONDS, tenant)
+    # By the key's hash only: the Origin is checked against the cached key, so no header a
+    # client can vary at will makes a new entry. Unknown keys are cached (as None) too.
+    cache: TTLCache[str, Tenant | None] = request.app.state.key_cache
+    digest = hash_key(plain)
+    if digest in cache:
+        tenant = cache[digest]
+    else:
+        async with runtime.db.sessions() as session:
+            tenant = await KeyService(KeyRepository(session)).lookup(plain)
+        cache[digest] = tenant
+    if tenant is None:
+        raise Unauthorized("The API key is not valid (unknown or revoked).")
     return tenant
 
 

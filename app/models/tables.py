@@ -35,6 +35,9 @@ class Conversation(Base):
     persona_id: Mapped[str] = mapped_column(String(100))
     difficulty: Mapped[str] = mapped_column(String(32))
     user_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # SHA-256 of the conversation token a publishable key got when it created the conversation
+    # (app/services/access.py); null for conversations made with secret keys or open auth.
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     engine: Mapped[str] = mapped_column(String(32))
     # What the engines vary their wording by; the id unless the caller asked for a fixed seed
     # (evaluation runs do, so that a script replays the same conversation every time).

@@ -158,6 +158,12 @@ class ConversationRepository:
         ).scalars()
         return list(rows), int(total)
 
+    async def has_learner(self, tenant_id: str, user_ref: str) -> bool:
+        query = select(Conversation.id).where(
+            Conversation.tenant_id == tenant_id, Conversation.user_ref == user_ref
+        )
+        return (await self.session.execute(query.limit(1))).first() is not None
+
     async def delete(self, tenant_id: str, conversation_id: str) -> None:
         await self.get(tenant_id, conversation_id, with_messages=False)
         await self.session.execute(

@@ -14,6 +14,7 @@ from app.models import Conversation, Message
 from app.models.tables import utcnow
 from app.personas.schema import DEFAULT_DIFFICULTY
 from app.repositories import ConversationRepository
+from app.services.access import for_caller, grant_for, owned, refuse_visitors
 from app.services.personas import PersonaService, snapshot_of
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
@@ -33,6 +34,8 @@ class ConversationService:
         user_ref: str | None,
         seed: str | None = None,
     ) -> dict[str, Any]:
+        grant = await grant_for(self.repo, tenant, user_ref)
+        user_ref = grant.user_ref  # a visitor's is derived from its visitor token
         persona = await PersonaService(self.runtime, self.repo.session).get(tenant, persona_id)
         level = difficulty or DEFAULT_DIFFICULTY
         self.runtime.personas.difficulty(
@@ -47,6 +50,7 @@ class ConversationService:
             persona_id=persona.id,
             difficulty=level,
             user_ref=user_ref,
+            token_hash=grant.token_hash,
             engine=self.runtime.engine.name,
             seed=seed,
             persona_snapshot=snapshot_of(self.runtime, persona),
@@ -57,14 +61,16 @@ class ConversationService:
             messages=[Message(index=0, role="persona", content=opening, state=_dump(state))],
         )
         await self.repo.add(conversation)
-        return conversation_json(conversation)
+        return {**for_caller(tenant, conversation_json(conversation)), **grant.secrets()}
 
     async def get(self, tenant: Tenant, conversation_id: str) -> dict[str, Any]:
-        return conversation_json(await self.repo.get(tenant.id, conversation_id))
+        conversation = await owned(self.repo, tenant, conversation_id)
+        return for_caller(tenant, conversation_json(conversation))
 
     async def list(
         self, tenant: Tenant, *, user_ref: str | None, limit: int, offset: int
     ) -> dict[str, Any]:
+        refuse_visitors(tenant, "list conversations or learners")
         rows, total = await self.repo.list_for(
             tenant.id, user_ref=user_ref, limit=limit, offset=offset
         )
@@ -76,7 +82,7 @@ class ConversationService:
         }
 
     async def end(self, tenant: Tenant, conversation_id: str) -> Report:
-        conversation = await self.repo.get(tenant.id, conversation_id)
+        conversation = await owned(self.repo, tenant, conversation_id)
         state = DialogueState.model_validate(conversation.state)
         if not state.ended:
             ended = finish(state)
@@ -85,9 +91,10 @@ class ConversationService:
         return report_for(conversation)
 
     async def report(self, tenant: Tenant, conversation_id: str) -> Report:
-        return report_for(await self.repo.get(tenant.id, conversation_id))
+        return report_for(await owned(self.repo, tenant, conversation_id))
 
     async def delete(self, tenant: Tenant, conversation_id: str) -> None:
+        await owned(self.repo, tenant, conversation_id, with_messages=False)
         await self.repo.delete(tenant.id, conversation_id)
 
 

@@ -30,6 +30,7 @@ from app.feedback.types import Feedback, Utterance
 from app.models import Conversation
 from app.models.tables import utcnow
 from app.repositories import ConversationRepository
+from app.services.access import owned
 from app.services.personas import persona_of
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
@@ -217,7 +218,7 @@ class TurnService:
 
     async def prepare_retry(self, tenant: Tenant, conversation_id: str) -> PreparedTurn:
         async with self.runtime.db.transaction() as session:
-            conversation = await ConversationRepository(session).get(tenant.id, conversation_id)
+            conversation = await owned(ConversationRepository(session), tenant, conversation_id)
         messages = conversation.messages
         last = messages[-1]
         if last.role != "user":
@@ -279,7 +280,7 @@ class TurnService:
 async def _open_for_turn(
     repo: ConversationRepository, tenant: Tenant, conversation_id: str
 ) -> tuple[Conversation, DialogueState]:
-    conversation = await repo.get(tenant.id, conversation_id, with_messages=False)
+    conversation = await owned(repo, tenant, conversation_id, with_messages=False)
     state = DialogueState.model_validate(conversation.state)
     if state.ended:
         raise ConversationEnded("This conversation has ended; start a new one.")

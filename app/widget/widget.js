@@ -21,6 +21,7 @@
   const PRESET = (script && script.dataset.persona) || "";
   // One slot per API and key: two widgets from different servers on one site must not mix up ids.
   const STORE_KEY = "rapport:" + API + ":" + (KEY ? KEY.slice(0, 12) : "open");
+  const VISITOR_KEY = "rapport-visitor:" + API + ":" + (KEY ? KEY.slice(0, 12) : "open");
   const MAX_CHARS = 2000;
 
   const MOVE_LABELS = {
@@ -37,18 +38,48 @@
   };
 
   // ------------------------------------------------------------------ session storage
-  // Storage can be blocked (privacy modes, sandboxed frames): the widget then works, and a reload
-  // simply starts over instead of failing.
+  // Storage can be blocked (privacy modes, sandboxed frames): the widget then works from memory,
+  // and a reload simply starts over instead of failing.
+  let memory = {};
   const store = {
     get() {
-      try { return JSON.parse(sessionStorage.getItem(STORE_KEY) || "{}"); } catch (e) { return {}; }
+      try {
+        const saved = sessionStorage.getItem(STORE_KEY);
+        return saved === null ? Object.assign({}, memory) : JSON.parse(saved);
+      } catch (e) { return Object.assign({}, memory); }
     },
     set(patch) {
-      try {
-        sessionStorage.setItem(STORE_KEY, JSON.stringify(Object.assign(store.get(), patch)));
-      } catch (e) { /* see above */ }
+      memory = Object.assign(store.get(), patch);
+      try { sessionStorage.setItem(STORE_KEY, JSON.stringify(memory)); } catch (e) { /* see above */ }
     },
   };
+
+  // With a publishable key the server knows this visitor only by two tokens it handed out: the
+  // conversation's (kept with its id above, sent on every call about it) and the visitor's (kept
+  // across visits, sent when a conversation starts, so that a persona can remember the learner).
+  let visitorMemory = null;
+  const visitor = {
+    get() {
+      try { return localStorage.getItem(VISITOR_KEY) || visitorMemory; } catch (e) { return visitorMemory; }
+    },
+    set(token) {
+      visitorMemory = token;
+      try { localStorage.setItem(VISITOR_KEY, token); } catch (e) { /* kept in memory only */ }
+    },
+  };
+
+  function tokenHeaders(method, path) {
+    if (method === "POST" && path === "/v1/conversations") {
+      const token = visitor.get();
+      return token ? { "X-Rapport-Visitor-Token": token } : {};
+    }
+    const saved = store.get();
+    const own = saved.id && "/v1/conversations/" + encodeURIComponent(saved.id);
+    if (own && saved.token && (path === own || path.startsWith(own + "/"))) {
+      return { "X-Rapport-Conversation-Token": saved.token };
+    }
+    return {};
+  }
 
   // ------------------------------------------------------------------ API client
   class ApiError extends Error {
@@ -76,8 +107,8 @@
     return problem(body, res.status);
   }
 
-  function headers(accept, withBody) {
-    const out = { Accept: accept };
+  function headers(accept, withBody, tokens) {
+    const out = Object.assign({ Accept: accept }, tokens);
     if (withBody) out["Content-Type"] = "application/json";
     if (KEY) out.Authorization = "Bearer " + KEY;
     return out;
@@ -86,7 +117,7 @@
   async function call(method, path, body, accept) {
     try {
       return await fetch(API + path, {
-        method, headers: headers(accept || "application/json", body !== undefined),
+        method, headers: headers(accept || "application/json", body !== undefined, tokenHeaders(method, path)),
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
@@ -456,7 +487,8 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
     setBusy(true);
     try {
       const conv = await request("POST", "/v1/conversations", body);
-      store.set({ id: conv.id, persona_id: conv.persona_id, difficulty: conv.difficulty });
+      store.set({ id: conv.id, token: conv.token || null, persona_id: conv.persona_id, difficulty: conv.difficulty });
+      if (conv.visitor_token) visitor.set(conv.visitor_token);
       showConversation(conv);
       // Only move focus within the widget: an automatic start must not pull it off the host page.
       // (a Start button that was disabled while busy leaves the focus on <body>).
@@ -477,7 +509,7 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
       else if (lastMessage() && lastMessage().role === "user") offerMissingReply();
     } catch (err) {
       if (err.status === 404) { // the server forgot it (or another key made it): start afresh
-        store.set({ id: null });
+        store.set({ id: null, token: null });
         return personaById(PRESET) ? startConversation() : updatePreview();
       }
       showError(err, () => resume(id));

@@ -329,6 +329,45 @@ def test_a_publishable_key_works_from_its_own_origin(
     expect(page.get_by_test_id("rapport-error")).to_be_hidden()
 
 
+def stored_tokens(page: Page) -> dict[str, Any]:
+    return page.evaluate("""() => {
+      const key = Object.keys(sessionStorage).find(k => k.startsWith('rapport:'));
+      const visitor = Object.keys(localStorage).find(k => k.startsWith('rapport-visitor:'));
+      return { ...JSON.parse(sessionStorage.getItem(key)),
+               visitor: visitor && localStorage.getItem(visitor) };
+    }""")
+
+
+def test_with_a_publishable_key_the_widget_holds_its_tokens_end_to_end(
+    server: Server, other_site: OtherSite, new_page: NewPage
+) -> None:
+    key = server.publishable_key(other_site.origin)
+    url = other_site.embed("/tokens.html", server.base, key)
+    page = new_page()
+    open_widget(page, url)
+    say(page, WARM_QUESTION)
+    tokens = stored_tokens(page)
+    assert tokens["token"].startswith("ct_") and tokens["visitor"].startswith("vt_")
+
+    page.reload()  # resuming reads the conversation with its token
+    expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)
+    say(page, WARM_FOLLOW_UP)
+    page.get_by_test_id("rapport-end").click()
+    expect(page.get_by_test_id("rapport-scorecard")).to_be_visible()
+
+    # The key and its origin alone, as any visitor of the site has them, reach nothing.
+    forged = {"Authorization": f"Bearer {key}", "Origin": other_site.origin}
+    base = f"{server.base}/v1/conversations"
+    assert httpx.get(f"{base}/{tokens['id']}", headers=forged, timeout=10).status_code == 404
+    assert httpx.get(base, headers=forged, timeout=10).status_code == 403
+
+    page.get_by_test_id("rapport-start").click()  # a new conversation, as the same visitor
+    expect(page.get_by_test_id("rapport-feedback")).to_have_count(0)
+    again = stored_tokens(page)
+    assert again["id"] != tokens["id"] and again["token"] != tokens["token"]
+    assert again["visitor"] == tokens["visitor"]
+
+
 def test_the_demo_works_in_keys_mode_with_its_demo_key(
     keyed_server: Server, new_page: NewPage
 ) -> None:
