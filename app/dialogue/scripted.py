@@ -507,13 +507,20 @@ class _Reply:
             return False
         if Move.SELF_DISCLOSURE in self.moves:
             return True
-        return echo(self.user) is not None
+        return self._echo() is not None
+
+    def _echo(self) -> str | None:
+        """The user's words turned to face them; not their name ('you're Alex?' is odd)."""
+        named = INTRODUCTION.search(self.user)
+        if named is not None and named.group(1)[0].isupper():
+            return None
+        return echo(self.user)
 
     def _react_to_answer(self) -> str | None:
         """A short reaction naming what the user said: 'You're building a scheduling tool?
         Ha, that's a classic.'"""
         reactions = self.persona.reactions
-        said = echo(self.user)
+        said = self._echo()
         lines = [
             line.replace("{echo}", said or "")
             for line in reactions.answered

@@ -1,0 +1,93 @@
+"""The scripted persona listens back: remembers the learner, reacts to answers, shrugs off meta
+questions, says no sentence twice, and says 'no idea' rather than the next scripted line."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from app.dialogue.memory import LearnerMemory
+from app.dialogue.scripted import ScriptedEngine, reply, sentences
+from app.dialogue.types import Outcome
+from app.feedback.analyzer import analyze
+from app.feedback.types import Move
+from tests.dialogue.factories import Conversation, feedback, persona
+
+QUESTION = feedback(80, Move.NEW_TOPIC_QUESTION)
+
+
+def _memory(**kw: object) -> LearnerMemory:
+    fields: dict[str, object] = dict(
+        conversation_id="c1", learner_name="Alex", topics=(), said=(), hooks=(),
+        outcome=Outcome.WARM_CLOSE, trust=0.7, days_ago=2,
+    )  # fmt: skip
+    fields.update(kw)
+    return LearnerMemory(**fields)  # type: ignore[arg-type]
+
+
+def test_a_returning_learner_is_greeted_by_name_and_asked_about_the_hook() -> None:
+    line = ScriptedEngine().opening(
+        persona("recruiter"), "normal", "s", memory=_memory(hooks=("hiring_manager_values",))
+    )
+    assert "Alex" in line and "Marcus" in line
+
+
+def test_without_a_hook_the_opener_refers_to_a_topic_of_last_time() -> None:
+    line = ScriptedEngine().opening(
+        persona("conference_stranger"), "normal", "s", memory=_memory(topics=("the_outage",))
+    )
+    assert "outage" in line and line.rstrip().endswith("?")
+
+
+async def test_lines_said_last_time_are_not_said_again() -> None:
+    who = persona("recruiter")
+    fact = who.fact("career_path")
+    assert fact is not None
+    conversation = Conversation(who)
+    last_time = (*fact.answers[:2],)
+    await conversation.say("How did you end up in recruiting?", QUESTION)
+    again = replace(conversation.contexts[-1], memory=_memory(said=last_time))
+    answer = reply(again)
+    assert not any(line in answer for line in last_time)
+
+
+async def test_a_meta_question_gets_an_in_character_shrug_and_no_substance() -> None:
+    who = persona("recruiter")
+    answer = await Conversation(who).say("Are you a bot?", feedback(40))
+    assert any(line in answer for line in who.reactions.meta)
+    assert not any(line in answer for f in who.facts for line in f.answers)
+
+
+async def test_an_answer_to_the_persona_s_question_gets_a_reaction_naming_it() -> None:
+    who = persona("recruiter")
+    conversation = Conversation(who)
+    answer = await conversation.say(
+        "I'm building a scheduling tool for physio clinics.", feedback(70, Move.SELF_DISCLOSURE)
+    )
+    assert "you're building a scheduling tool for physio clinics" in answer
+
+
+async def test_a_question_nothing_answers_gets_no_idea_not_the_next_line() -> None:
+    who = persona("conference_stranger")
+    answer = await Conversation(who).say(
+        "Who won the cricket world cup in 1996?", feedback(60, Move.NEW_TOPIC_QUESTION)
+    )
+    assert any(line in answer for line in who.reactions.no_match)
+
+
+@pytest.mark.parametrize(
+    "persona_id",
+    ["recruiter", "conference_stranger", "prospect", "alumni_mentor", "hiring_manager",
+     "investor", "group_conversation"],
+)  # fmt: skip
+async def test_no_sentence_is_said_twice_in_a_long_conversation(persona_id: str) -> None:
+    who = persona(persona_id)
+    conversation = Conversation(who, difficulty="easy")
+    asks = [q for f in who.facts for q in f.questions[:1]] + ["Tell me more."] * 6
+    for text in asks:
+        if conversation.state.ended:
+            break
+        await conversation.say(text, analyze(text, tuple(conversation.history)))
+    said = [s for line in conversation.persona_lines() for s in sentences(line)]
+    assert len(said) == len(set(said)), [s for s in said if said.count(s) > 1]
