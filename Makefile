@@ -46,6 +46,12 @@ eval-feedback: $(DEVSTAMP) ## analyzer accuracy (frozen split, AnnoMI) and speed
 train-analyzer: $(DEVSTAMP) ## retrain app/feedback/model/analyzer.npz from the dev split and the corpus
 	$(PY) tools/train_analyzer.py
 
+eval-questions: $(DEVSTAMP) ## question-to-line accuracy of the scripted matcher (held-out set)
+	$(PY) tools/eval_questions.py evals/data/questions/heldout.jsonl
+
+eval-repeats: $(DEVSTAMP) ## repeated reply sentences within and across 20 conversations per persona
+	$(PY) tools/eval_repeats.py
+
 eval: $(DEVSTAMP) ## the persona evaluation suite on the scripted engine
 	$(VENV)/bin/rapport eval evals/scripts --json var/eval.json --html var/eval.html
 
