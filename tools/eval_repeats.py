@@ -28,7 +28,6 @@ from app.feedback.types import Utterance  # noqa: E402
 from app.personas.registry import load_personas  # noqa: E402
 from app.personas.schema import Persona  # noqa: E402
 
-
 MAX_TURNS = 40
 
 
