@@ -30,9 +30,12 @@ def echo(message: str) -> str | None:
     """The first thing the user said about themselves, in the second person, or None when
     their words do not make a short phrase (a question, one word, a long ramble)."""
     statements = [s for s in re.split(r"(?<=[.!?])\s+", message.strip()) if s and "?" not in s]
-    if not statements:
-        return None
-    clause = FILLER.sub("", statements[0]).strip()
+    # "Yes, I was! I'm an SRE at a bank." names something in its second sentence.
+    return next(filter(None, map(_echo_one, statements)), None)
+
+
+def _echo_one(statement: str) -> str | None:
+    clause = FILLER.sub("", statement).strip()
     cut = CLAUSE_END.search(clause, pos=min(len(clause), 12))
     if cut is not None:
         clause = clause[: cut.start()]
