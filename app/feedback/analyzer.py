@@ -205,7 +205,7 @@ class Analyzer:
             return _finish(message, found, ctx, suggestion)
         rule_moves = [m for m in Move if m in found]
         probs = mover.probabilities(extract(message, ctx, rule_moves))
-        decided = _decided(message, mover.decide(probs), probs, found)
+        decided = _decided(message, mover.decide(probs), probs, found, ctx)
         return _finish(message, decided, ctx, suggestion)
 
 
@@ -238,15 +238,43 @@ ASKING = frozenset(
 TELLING = frozenset({Move.SELF_DISCLOSURE, Move.SELF_FOCUS})
 
 
-def _decided(message: str, moves: set[Move], probs: dict[Move, float], rules: _Found) -> _Found:
-    """The model's moves, each with the rules' evidence where they agree, else the likeliest
-    sentence; a meta or injection turn earns nothing, whatever its question form."""
-    if is_meta(message):
-        moves = {m for m in moves if m not in POSITIVE_MOVES} or {Move.TOPIC_HIJACK}
+def _decided(
+    message: str, moves: set[Move], probs: dict[Move, float], rules: _Found, ctx: Context
+) -> _Found:
+    """The model's moves, bounded by the exact rules, each with the rules' evidence where they
+    agree, else the likeliest sentence."""
+    moves = _exact_rules(message, moves, ctx)
     decided = _Found()
     for move in sorted(moves, key=lambda m: -probs[m]):
         decided.add(move, rules.evidence.get(move) or _span_for(move, message))
     return decided
+
+
+QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
+
+
+def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
+    """The label guide's rules that are definitions, not judgements, hold whatever the model says:
+    a meta or injection turn earns nothing; over 40 characters after the last question mark make
+    its questions rhetorical; an ask late in a warm conversation is no pitch by itself."""
+    if is_meta(message):
+        return {m for m in moves if m not in POSITIVE_MOVES} or {Move.TOPIC_HIJACK}
+    if _rhetorical(message):
+        moves = moves - QUESTION_MOVES
+    if Move.PITCH in moves and ctx.warm and _only_an_ask(message):
+        moves = moves - {Move.PITCH}
+    return moves
+
+
+def _only_an_ask(message: str) -> bool:
+    """An ask for a card, an intro or a call, with no selling beside it."""
+    return (
+        cues.ASK.search(message) is not None
+        and cues.PRODUCT_PITCH.search(message) is None
+        and cues.SELF_PITCH.search(message) is None
+        and cues.SELF_SELL_HARD.search(message) is None
+        and not HARD_SELL.search(message)
+    )
 
 
 def _span_for(move: Move, message: str) -> str:

@@ -23,7 +23,7 @@ from app.feedback.meta import is_meta
 from app.feedback.text import content_stems, sentences, words, wordset
 from app.feedback.types import Move
 
-VERSION = 1
+VERSION = 3
 RHETORICAL_TAIL = 40  # Huang et al.: over 40 characters after the last "?" make it rhetorical
 TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]")
 WH = wordset("what why how when where which who whose")
@@ -35,6 +35,49 @@ FIRST = wordset("i i'm i've i'd i'll my mine me myself we we're we've our us")
 SECOND = wordset("you you're you've you'd you'll your yours yourself u ur")
 LAUGH = re.compile(r"(?i)\b(?:lol|lmao|haha+|hehe|rofl)\b|😂|🙄|😏")
 MOVES: tuple[Move, ...] = tuple(Move)
+# Words of the user's agenda: job terms and sales qualification ("who else needs to approve?").
+AGENDA = re.compile(
+    r"(?i)\b(?:hiring|openings?|vacanc\w+|roles? open|referr\w+|refer me|my (?:cv|resume|profile)|"
+    r"salary|pay band|compensation|visa|sponsor\w*|interview slot|budget|pricing|price|discount|"
+    r"contract|renewal|sign(?:ed|ing)? off|approv\w+|decision[- ]makers?|procurement|demo|"
+    r"trial|pilot|quote|proposal|roi|our (?:tool|product|platform|solution|software|app)|"
+    r"invest(?:ing|ment)? in us|our (?:round|seed|raise)|term sheet|valuation|cheque|check size|"
+    r"next quarter|this quarter|timeline to buy|switch(?:ing)? vendors?)\b"
+)
+# The partner is wrapping up: a closing ask or a thank-you fits now.
+WRAPPING_UP = re.compile(
+    r"(?i)\b(?:got to|have to|need to|should) (?:go|run|jump|head|get back|collect)|"
+    r"look at the time|before (?:i|you) go|next steps?|"
+    r"this (?:was|has been) (?:good|great|lovely|useful|fun)|"
+    r"(?:nice|good|great|lovely) (?:meeting|talking|chatting)|i'll let you go|other call|"
+    r"keep in touch|last question"
+)
+# Trouble the partner just told: stepping over it to small talk or an agenda is a hijack.
+TROUBLE = re.compile(
+    r"(?i)\b(?:hospital|died|passed away|funeral|cancer|diagnos\w+|ill(?:ness)?|sick|surgery|"
+    r"redundan\w+|laid off|layoffs?|let go|fired|lost my|lost our|folded|shut down|bankrupt\w*|"
+    r"divorc\w+|separated|me separ\w+|breakup|burn(?:ed|t)? ?out|exhausted|rough (?:year|week|day)|"
+    r"struggl\w+|miscarriage|grief|griev\w+|accident)\b"
+)
+# Answer types: a question whose answer the partner's last line already holds is hollow.
+ASKS_DURATION = re.compile(r"(?i)\bhow long\b|\bsince when\b|\bhow many years\b")
+HAS_DURATION = re.compile(
+    r"(?i)\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|"
+    r"several)\s+(?:years?|months?|weeks?|decades?)\b|\bsince (?:\d{4}|january|february|march|"
+    r"april|may|june|july|august|september|october|november|december|last)\b"
+)
+ASKS_COUNT = re.compile(r"(?i)\bhow many\b|\bhow big\b|\bhow large\b")
+HAS_NUMBER = re.compile(
+    r"(?i)\b\d[\d,.]*\b|\b(?:twelve|twenty|thirty|forty|fifty|hundred|thousand|million)\b"
+)
+ASKS_PLACE = re.compile(
+    r"(?i)\bwhere\b|\bwhich (?:city|country|office|company|team|school)\b|\bbeen to\b"
+)
+ASKS_ROLE = re.compile(
+    r"(?i)\bwhat (?:do|does) (?:you|your|the|they|it)\b[^?]*\bdo\b|"
+    r"\bwhat(?:'s| is) your (?:role|job)\b|\bwhat are you (?:doing|working on)\b|"
+    r"\bwhat were you doing\b|\bwhich team\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +94,23 @@ def ngrams(message: str) -> tuple[str, ...]:
     return tuple(grams)
 
 
+def contextual_ngrams(message: str, ctx: Context) -> tuple[str, ...]:
+    """The message's n-grams, the same n-grams marked with the situation they were said in
+    (a warm conversation, a question just asked of the user, trouble just told), and the
+    partner's last line's words: the same words mean different moves in different moments."""
+    grams = ngrams(message)
+    marks = [
+        ("W|", ctx.warm),
+        ("E|", ctx.user_turns_before < 2),
+        ("Q|", bool(ctx.partner_questions)),
+        ("T|", TROUBLE.search(ctx.partner_last) is not None),
+        ("X|", WRAPPING_UP.search(ctx.partner_last) is not None),
+    ]
+    marked = [f"{mark}{g}" for mark, on in marks if on for g in grams if " " not in g]
+    partner = [f"P:{g}" for g in ngrams(ctx.partner_last) if " " in g]
+    return (*grams, *marked, *partner)
+
+
 def _cos(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
     return float(a @ b)
 
@@ -65,6 +125,93 @@ def _max_cos(vector: NDArray[np.float32], lines: Iterable[str]) -> float:
 def _question_part(message: str) -> str:
     asked = [s for s in sentences(message) if "?" in s]
     return " ".join(asked)
+
+
+# What kind of answer a question asks for, and whether the partner's line already holds one.
+# A question that asks for what was just said is hollow; one that asks for something new (a
+# reason not given, a feeling, what was hard or next) builds on it.
+ASK_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("duration", ASKS_DURATION),
+    ("count", ASKS_COUNT),
+    ("place", ASKS_PLACE),
+    ("role", ASKS_ROLE),
+    ("who", re.compile(r"(?i)\bwho\b")),
+    (
+        "reason",
+        re.compile(
+            r"(?i)\bwhy\b|\bhow come\b|\bwhat made you\b|\bhow did you (?:end up|decide|choose|get)"
+        ),
+    ),
+    ("when", re.compile(r"(?i)\bwhen\b|\bwhat year\b")),
+    (
+        "fresh",
+        re.compile(
+            r"(?i)\b(?:hardest|toughest|best|worst|favou?rite|surpris\w+|learn\w*|miss|enjoy|love|"
+            r"feel|felt|like about|was it like|is it like|next|change[sd]?|different|proud|scar\w+|"
+            r"keep you|stick with|stuck with|mean(?:s|t)? to you|how(?:'s| is| are| was) "
+            r"(?:it|that|the)|what happened)\b"
+        ),
+    ),
+)
+ANSWER_KINDS: dict[str, re.Pattern[str]] = {
+    "duration": HAS_DURATION,
+    "count": HAS_NUMBER,
+    "place": re.compile(r"(?:\bin|\bat|\bfrom|\bto)\s+[A-Z][\w-]+|\b(?:here|based)\b"),
+    "role": re.compile(
+        r"(?i)\b(?:i'?m an? |i am an? |i work (?:as|at|on|in)|i run |i lead |i manage |"
+        r"we(?:'re| are) an? |we (?:build|make|sell|supply|do) |i'm (?:on|in) the )"
+    ),
+    "who": re.compile(
+        r"(?i)\bmy (?:sister|brother|wife|husband|partner|co-?founder|friend|boss|manager)|"
+        r"\b[A-Z][a-z]+,? (?:who|she|he)\b"
+    ),
+    "reason": re.compile(
+        r"(?i)\b(?:because|since|so that|which is why|that's why|the reason|insisted|"
+        r"thanks to|after (?:the|my|a))\b"
+    ),
+    "when": re.compile(
+        r"(?i)\b(?:in \d{4}|last (?:year|month|week|spring|summer|autumn|fall|winter)|"
+        r"since|ago|yesterday|this (?:morning|year)|in (?:january|february|march|april|"
+        r"may|june|july|august|september|october|november|december))\b"
+    ),
+}
+
+
+def answer_fit(asked: str, partner: str) -> list[float]:
+    """Per kind of question: does it ask that, and does the partner's line already answer it?"""
+    out: list[float] = []
+    for kind, question in ASK_KINDS:
+        asks = bool(asked) and question.search(asked) is not None
+        held = kind in ANSWER_KINDS and ANSWER_KINDS[kind].search(partner) is not None
+        out += [1.0 if asks else 0.0, 1.0 if asks and held else 0.0]
+    stems = content_stems(asked)
+    partner_stems = content_stems(partner)
+    out.append(len(stems & partner_stems) / max(1, len(stems)) if asked else 0.0)
+    out.append(1.0 if asked and stems and stems <= partner_stems else 0.0)
+    return out
+
+
+def _answered_already(asked: str, partner: str) -> float:
+    """Does the partner's last line already hold the kind of answer the question asks for?"""
+    if not asked or not partner:
+        return 0.0
+    pairs = (
+        (ASKS_DURATION, HAS_DURATION),
+        (ASKS_COUNT, HAS_NUMBER),
+        (ASKS_PLACE, re.compile(r"\b[A-Z][a-z]+\b")),
+    )
+    for question, answer in pairs:
+        if question.search(asked) and answer.search(partner):
+            return 1.0
+    return 0.0
+
+
+def _dodges(message: str, ctx: Context) -> float:
+    """They asked the user something; the user's first sentence is a question back."""
+    if not ctx.partner_questions:
+        return 0.0
+    sents = sentences(message)
+    return 1.0 if sents and "?" in sents[0] else 0.0
 
 
 def scalars(message: str, ctx: Context, rule_moves: Iterable[Move]) -> list[float]:
@@ -112,6 +259,16 @@ def scalars(message: str, ctx: Context, rule_moves: Iterable[Move]) -> list[floa
         1.0 if cues.PRODUCT_PITCH.search(message) else 0.0,
         1.0 if cues.EMOTION.search(" ".join(ctx.persona_lines[-2:])) else 0.0,
         math.log1p(len(words(ctx.partner_last))) / 5,
+        min(len(AGENDA.findall(message)), 3) / 3,
+        1.0 if WRAPPING_UP.search(ctx.partner_last) else 0.0,
+        1.0 if TROUBLE.search(ctx.partner_last) else 0.0,
+        1.0 if any(TROUBLE.search(x) for x in ctx.persona_lines[-3:-1]) else 0.0,
+        _answered_already(_question_part(message), ctx.partner_last),
+        1.0 if ASKS_ROLE.search(message) else 0.0,
+        _dodges(message, ctx),
+        1.0 if ctx.asked_about_user and _dodges(message, ctx) else 0.0,
+        1.0 if "?" in message and not (FIRST & set(words(message))) else 0.0,
+        *answer_fit(_question_part(message), ctx.partner_last),
     ]
 
 
@@ -130,4 +287,4 @@ def extract(message: str, ctx: Context, rule_moves: Iterable[Move]) -> TurnFeatu
     dense = np.concatenate(
         [m, p, m * p, q, np.asarray(scalars(message, ctx, rule_moves) + extra, np.float32)]
     ).astype(np.float32)
-    return TurnFeatures(dense=dense, ngrams=ngrams(message))
+    return TurnFeatures(dense=dense, ngrams=contextual_ngrams(message, ctx))
