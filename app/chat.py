@@ -19,13 +19,16 @@ CLI_TENANT = Tenant(id="cli", kind="secret")
 console = Console()
 
 
-async def run_chat(settings: Settings, persona_id: str, difficulty: str | None) -> int:
+async def run_chat(
+    settings: Settings, persona_id: str, difficulty: str | None, learner: str | None = None
+) -> int:
+    """A conversation in the terminal; `learner` (`--as alex`) is who the persona remembers."""
     upgrade_to_head(settings.database_url)
     runtime = Runtime.build(settings)
     try:
         async with runtime.db.transaction() as session:
             convo = await ConversationService(runtime, session).create(
-                CLI_TENANT, persona_id, difficulty, user_ref=None
+                CLI_TENANT, persona_id, difficulty, user_ref=_learner_ref(learner)
             )
         persona = runtime.personas.get(persona_id)
         console.print(
@@ -35,6 +38,8 @@ async def run_chat(settings: Settings, persona_id: str, difficulty: str | None) 
                 title="Rapport practice",
             )
         )
+        if convo.get("continues"):
+            console.print(f"[dim]{persona.name} remembers your last conversation.[/dim]")
         console.print(f"[bold cyan]{persona.name}:[/bold cyan] {convo['messages'][0]['content']}")
         await _loop(runtime, convo["id"], persona.name)
         async with runtime.db.transaction() as session:
@@ -46,6 +51,12 @@ async def run_chat(settings: Settings, persona_id: str, difficulty: str | None) 
         return 2
     finally:
         await runtime.close()
+
+
+def _learner_ref(learner: str | None) -> str | None:
+    # Names typed at the terminal: "Alex" and "alex " are the same learner.
+    name = (learner or "").strip().lower()
+    return f"cli:{name}" if name else None
 
 
 async def _loop(runtime: Runtime, conversation_id: str, name: str) -> None:

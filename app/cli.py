@@ -168,11 +168,18 @@ def persona_list() -> None:
 def chat(
     persona: Annotated[str, typer.Option(help="Persona id (rapport persona list).")] = "recruiter",
     difficulty: Annotated[str | None, typer.Option(help="easy, normal or hard.")] = None,
+    learner: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Who you are (e.g. alex): the persona remembers your last conversation with it.",
+        ),
+    ] = None,
 ) -> None:
     """Practise in the terminal, with feedback after every turn."""
     from app.chat import run_chat
 
-    sys.exit(asyncio.run(run_chat(get_settings(), persona, difficulty)))
+    sys.exit(asyncio.run(run_chat(get_settings(), persona, difficulty, learner)))
 
 
 def _register_subcommands() -> None:

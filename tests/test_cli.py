@@ -105,6 +105,21 @@ def test_chat_holds_a_conversation_and_prints_the_scorecard(db, persona):
     assert "Scorecard" in out and "outcome" in out
 
 
+def test_chat_as_a_learner_is_remembered_the_next_time(db):
+    lines = ["Hi, I'm Alex. How did you end up in recruiting?", "What made you switch?", "/end"]
+    first = rapport("chat", "--as", "alex", db=db, stdin="\n".join(lines) + "\n")
+    assert first.returncode == 0, first.stderr
+    assert "remembers" not in first.stdout
+
+    again = rapport("chat", "--as", "Alex", db=db, stdin="/end\n")
+    assert again.returncode == 0, again.stderr
+    assert "Priya Raman remembers your last conversation" in again.stdout
+    assert "Alex" in again.stdout.split("remembers your last conversation", 1)[1]
+
+    stranger = rapport("chat", db=db, stdin="/end\n")
+    assert "remembers" not in stranger.stdout
+
+
 def test_serve_leaves_x_forwarded_for_to_the_app(monkeypatch):
     # uvicorn's own proxy headers trust any loopback peer; the app trusts configured proxies only.
     import uvicorn

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
@@ -42,6 +43,12 @@ SUMMARY_WORDS = 110
 SUMMARY_MAX_TOKENS = 200  # enforced even when the model ignores the word budget
 FOLD_LINE_TOKENS = 160  # each line handed to the summariser
 OTHER_PERSON = "Other person"
+RECALLED_TOPICS = 4  # the latest topics of last time named in the prompt: the gist, not a list
+ENDINGS_REMEMBERED = {
+    Outcome.WARM_CLOSE: "warmly",
+    Outcome.NEUTRAL_CLOSE: "politely, without much more to it",
+    Outcome.WALKED_AWAY: "with you walking away, because they were not really listening",
+}
 
 # When the user asks for a favour, the same rule as the scripted engine decides the answer.
 ACCEPT_WHY = "They asked, and they have earned it: say yes to what you can give them ({})"
@@ -194,6 +201,7 @@ class LLMEngine:
             if ctx.summary_covers
             else "",
             directive=directive,
+            memory=remembered(ctx.memory, persona),
         )
         messages: list[BaseMessage] = [SystemMessage(system)]
         messages += [as_message(line) for line in ctx.history[start:]]
@@ -331,6 +339,25 @@ def _broke_character(
         violation.kind,
         "; keeping the clean sentences already sent" if kept_sent else "",
     )
+
+
+def remembered(memory: LearnerMemory | None, persona: Persona) -> dict[str, Any] | None:
+    """What the persona remembers of the learner, in the words the prompt uses (or None)."""
+    if memory is None:
+        return None
+    return {
+        "name": memory.learner_name,
+        "when": _days_ago(memory.days_ago),
+        "topics": [t.replace("_", " ") for t in memory.topics][-RECALLED_TOPICS:],
+        "told": [h.summary for h in persona.hooks if h.id in memory.hooks],
+        "ended": ENDINGS_REMEMBERED[memory.outcome] if memory.outcome else "unfinished",
+    }
+
+
+def _days_ago(days: int) -> str:
+    if days <= 0:
+        return "earlier today"
+    return "yesterday" if days == 1 else f"{days} days ago"
 
 
 def verbatim_start(lines: int, covers: int) -> int:

@@ -28,7 +28,17 @@ class ApiKey(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_tenant_user_ref", "tenant_id", "user_ref"),)
+    __table_args__ = (
+        Index("ix_conversations_tenant_user_ref", "tenant_id", "user_ref"),
+        # A new conversation looks up the learner's latest one with the same persona.
+        Index(
+            "ix_conversations_tenant_user_ref_persona",
+            "tenant_id",
+            "user_ref",
+            "persona_id",
+            "created_at",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -42,6 +52,11 @@ class Conversation(Base):
     # What the engines vary their wording by; the id unless the caller asked for a fixed seed
     # (evaluation runs do, so that a script replays the same conversation every time).
     seed: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Relationship memory: the learner's earlier conversation with this persona that this one
+    # continues, and what the persona remembers of it (app/dialogue/recall.py). Null when the
+    # conversation started fresh (no user_ref, or a first meeting).
+    continues_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    memory: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # A tenant's own persona is copied here when the conversation starts, so editing or deleting
     # it later cannot change or break a conversation already under way. Built-ins stay null.
     persona_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -164,8 +164,35 @@ class ConversationRepository:
         )
         return (await self.session.execute(query.limit(1))).first() is not None
 
+    async def latest_with_learner(
+        self, tenant_id: str, user_ref: str, persona_id: str
+    ) -> Conversation | None:
+        """The learner's most recent conversation with this persona in which they said anything
+        (ended or not), with its messages: what a new conversation with it continues."""
+        spoke = exists().where(Message.conversation_id == Conversation.id, Message.role == "user")
+        query = (
+            select(Conversation)
+            .where(
+                Conversation.tenant_id == tenant_id,
+                Conversation.user_ref == user_ref,
+                Conversation.persona_id == persona_id,
+                spoke,
+            )
+            .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+            .limit(1)
+            .options(selectinload(Conversation.messages))
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def delete(self, tenant_id: str, conversation_id: str) -> None:
         await self.get(tenant_id, conversation_id, with_messages=False)
+        # An erased conversation is forgotten by the ones that remembered it, too.
+        await self.session.execute(
+            update(Conversation)
+            .where(Conversation.continues_id == conversation_id)
+            .values(continues_id=None, memory=None)
+            .execution_options(synchronize_session=False)
+        )
         await self.session.execute(
             delete(Message).where(Message.conversation_id == conversation_id)
         )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dialogue.machine import finish, initial_state
+from app.dialogue.recall import as_json
 from app.dialogue.types import DialogueState
 from app.feedback.report import Report
 from app.models import Conversation, Message
@@ -15,6 +16,7 @@ from app.models.tables import utcnow
 from app.personas.schema import DEFAULT_DIFFICULTY
 from app.repositories import ConversationRepository
 from app.services.access import for_caller, grant_for, owned, refuse_visitors
+from app.services.memory import recall
 from app.services.personas import PersonaService, snapshot_of
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
@@ -42,8 +44,14 @@ class ConversationService:
             persona, level
         )  # unknown difficulty: 422 naming the choices
         conversation_id = str(uuid.uuid4())
-        state = initial_state(persona, level)
-        opening = self.runtime.engine.opening(persona, level, seed or conversation_id)
+        # The same learner meeting this persona again: it remembers them, and trust starts
+        # from part of where it was left.
+        memory = await recall(self.repo, tenant.id, user_ref, persona)
+        start = memory.starting_trust(persona.rules(level).initial_trust) if memory else None
+        state = initial_state(persona, level, trust=start)
+        opening = self.runtime.engine.opening(
+            persona, level, seed or conversation_id, memory=memory
+        )
         conversation = Conversation(
             id=conversation_id,
             tenant_id=tenant.id,
@@ -53,6 +61,8 @@ class ConversationService:
             token_hash=grant.token_hash,
             engine=self.runtime.engine.name,
             seed=seed,
+            continues_id=memory.conversation_id if memory else None,
+            memory=as_json(memory),
             persona_snapshot=snapshot_of(self.runtime, persona),
             state=_dump(state),
             version=0,

@@ -39,6 +39,9 @@ def conversation_summary(conversation: Conversation) -> dict[str, Any]:
         "persona_id": conversation.persona_id,
         "difficulty": conversation.difficulty,
         "user_ref": conversation.user_ref,
+        # The learner's earlier conversation with this persona that this one continues (the
+        # persona remembers it), or null when it started fresh.
+        "continues": conversation.continues_id,
         "created_at": conversation.created_at.isoformat(),
         "ended_at": conversation.ended_at.isoformat() if conversation.ended_at else None,
         "state": DialogueState.model_validate(conversation.state).public(),

@@ -22,6 +22,7 @@ from app import metrics
 from app.dialogue.engine import ReplyContext
 from app.dialogue.followups import missed_follow_up
 from app.dialogue.machine import advance
+from app.dialogue.recall import from_json
 from app.dialogue.signals import read_turn
 from app.dialogue.types import DialogueState
 from app.errors import ConversationEnded, LLMUnavailable, NothingToRetry, ReplyMissing
@@ -110,6 +111,7 @@ class TurnService:
             seed=conversation.seed or conversation.id,
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
+            memory=from_json(conversation.memory),
         )
         return PreparedTurn(
             conversation.id, context, lines[-1].position + 1, conversation.version, started
@@ -233,6 +235,7 @@ class TurnService:
             seed=conversation.seed or conversation.id,
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
+            memory=from_json(conversation.memory),
         )
         return PreparedTurn(
             conversation.id, context, last.index, conversation.version, time.perf_counter()

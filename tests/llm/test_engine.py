@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from app.dialogue.memory import LearnerMemory
 from app.dialogue.types import Outcome, Stage
 from app.errors import LLMUnavailable
 from app.feedback.types import Utterance
@@ -291,3 +292,33 @@ def test_the_summary_replaces_the_lines_it_covers_in_the_prompt(
 
     assert "They met at the fair." in messages[0].content
     assert [m.content for m in messages[1:]] == [u.content for u in ctx.history[9:]]
+
+
+def test_a_remembered_learner_is_described_briefly_in_the_prompt(
+    engine: LLMEngine, recruiter: Persona
+) -> None:
+    told = recruiter.hooks[0]
+    memory = LearnerMemory(
+        conversation_id="earlier",
+        learner_name="Alex",
+        topics=("career_path", "teaching"),
+        said=("I was a chemistry teacher, believe it or not.",),
+        hooks=(told.id,),
+        outcome=Outcome.WARM_CLOSE,
+        trust=0.8,
+        days_ago=3,
+    )
+    ctx = replace(context(recruiter, "Hi again! How was the rest of the fair?"), memory=memory)
+
+    prompt = engine.build_prompt(ctx).messages[0].content
+
+    assert "You have met them before" in prompt
+    assert "3 days ago with Alex, about career path, teaching, and it ended warmly" in prompt
+    assert told.summary in prompt  # what it already told them, so that it goes further
+    for hook in recruiter.hooks[1:]:
+        assert hook.summary not in prompt
+
+
+def test_a_first_meeting_has_no_memory_in_the_prompt(engine: LLMEngine, recruiter: Persona) -> None:
+    prompt = engine.build_prompt(context(recruiter, "Hi!")).messages[0].content
+    assert "met them before" not in prompt
