@@ -87,6 +87,14 @@ class Settings(BaseSettings):
         assert self.engine is not None
         return self.engine
 
+    @property
+    def reply_lease_seconds(self) -> float:
+        """How long a reply may take, the model's retries included, before a retry may redo it
+        (a worker that died mid-reply leaves the lease behind)."""
+        if self.resolved_engine == "scripted":
+            return 15.0
+        return self.llm_timeout * (self.llm_max_retries + 1) + 5.0
+
     def check_bind(self, host: str) -> None:
         """Refuse open auth on a non-loopback address: anyone could read every conversation."""
         if self.auth == "open" and not is_loopback(host):

@@ -45,6 +45,16 @@ class ReplyMissing(Conflict):
     code = "reply_missing"
 
 
+class TurnInProgress(Conflict):
+    """The reply to the last message is being written right now: wait, then read or go on."""
+
+    code = "turn_in_progress"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class Unauthorized(RapportError):
     status, code, title = 401, "unauthorized", "Unauthorized"
 

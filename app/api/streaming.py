@@ -32,6 +32,7 @@ async def turn_events(turns: TurnService, prepared: PreparedTurn) -> AsyncIterat
             yield _event("delta", {"text": chunk})
         result = await turns.complete(prepared, "".join(parts))
     except RapportError as exc:
+        await turns.release(prepared)  # before the client hears of it and retries
         yield {"event": "error", "data": bytes(rapport_error_response(exc).body).decode()}
         return
     yield _event("state", result.state)

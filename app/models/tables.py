@@ -48,6 +48,10 @@ class Conversation(Base):
     # SHA-256 of the conversation token a publishable key got when it created the conversation
     # (app/services/access.py); null for conversations made with secret keys or open auth.
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # While a reply is being written (between a turn's two transactions), until when: another
+    # turn or a retry meanwhile gets 409 turn_in_progress instead of calling the model again.
+    # A lease, not a flag, so that a worker that dies mid-reply does not block it for ever.
+    reply_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     engine: Mapped[str] = mapped_column(String(32))
     # What the engines vary their wording by; the id unless the caller asked for a fixed seed
     # (evaluation runs do, so that a script replays the same conversation every time).

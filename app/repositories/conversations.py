@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import EllipsisType
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, delete, exists, func, insert, select, update
@@ -86,9 +87,11 @@ class ConversationRepository:
         feedback: dict[str, Any] | None = None,
         state: dict[str, Any] | None = None,
         ended_at: datetime | None = None,
+        reply_due_at: datetime | None | EllipsisType = ...,
     ) -> int:
         """Add a message and move the conversation on from `version`, or fail if anyone else
-        moved it first. A `state` is stored with the message and becomes the conversation's.
+        moved it first. A `state` is stored with the message and becomes the conversation's;
+        `reply_due_at` (a datetime, or None to clear it) the reply lease, if given.
 
         The version guard catches a concurrent writer that read the same transcript; the unique
         (conversation_id, index) constraint is the backstop. Returns the new version.
@@ -99,6 +102,8 @@ class ConversationRepository:
             values["state"] = state
         if ended_at is not None:
             values["ended_at"] = ended_at
+        if reply_due_at is not ...:
+            values["reply_due_at"] = reply_due_at
         result = await self.session.execute(_MOVE_ON, values)
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentTurn("Another turn on this conversation was being taken; try again.")
@@ -109,6 +114,19 @@ class ConversationRepository:
         except IntegrityError as exc:
             raise ConcurrentTurn("Another turn on this conversation was taken first.") from exc
         return version + 1
+
+    async def take_lease(self, conversation_id: str, version: int, until: datetime) -> int | None:
+        """Mark the reply as being written until `until`, if nobody moved the conversation since
+        `version` was read; the new version, or None when someone else got there first."""
+        values = {"conversation": conversation_id, "seen": version, "version": version + 1}
+        values |= {"reply_due_at": until, "updated_at": utcnow()}
+        result = await self.session.execute(_MOVE_ON, values)
+        return version + 1 if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    async def release_lease(self, conversation_id: str, version: int) -> None:
+        """Clear the lease taken at `version`, unless the conversation has moved on since."""
+        params = {"conversation": conversation_id, "seen": version, "reply_due_at": None}
+        await self.session.execute(_MOVE_ON, params)
 
     async def set_state(
         self, conversation: Conversation, state: dict[str, Any], ended_at: datetime | None

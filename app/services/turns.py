@@ -13,9 +13,12 @@ A turn is two short transactions on purpose, not one long one:
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app import metrics
@@ -25,7 +28,13 @@ from app.dialogue.machine import advance
 from app.dialogue.recall import from_json
 from app.dialogue.signals import read_turn
 from app.dialogue.types import DialogueState
-from app.errors import ConversationEnded, LLMUnavailable, NothingToRetry, ReplyMissing
+from app.errors import (
+    ConversationEnded,
+    LLMUnavailable,
+    NothingToRetry,
+    ReplyMissing,
+    TurnInProgress,
+)
 from app.feedback.analyzer import analyze
 from app.feedback.types import Feedback, Utterance
 from app.models import Conversation
@@ -36,6 +45,8 @@ from app.services.personas import persona_of
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
 from app.services.transcript import state_before, utterances
+
+log = logging.getLogger("rapport")
 
 
 @dataclass
@@ -88,6 +99,7 @@ class TurnService:
         conversation, before = await _open_for_turn(repo, tenant, conversation_id)
         lines = await repo.lines(conversation.id)
         if lines[-1].role == "user":
+            _refuse_while_replying(conversation)
             raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
         history = utterances(lines)
         persona = persona_of(self.runtime, conversation)
@@ -129,7 +141,21 @@ class TurnService:
             feedback=ctx.feedback.model_dump(mode="json"),
             state=ctx.after.model_dump(mode="json"),
             ended_at=utcnow() if ctx.after.ended else None,
+            reply_due_at=self._lease_end(),
         )
+
+    def _lease_end(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.runtime.settings.reply_lease_seconds)
+
+    async def release(self, turn: PreparedTurn) -> None:
+        """The reply failed: let a retry run now rather than when the lease runs out."""
+        try:
+            async with self.runtime.db.transaction() as session:
+                await ConversationRepository(session).release_lease(
+                    turn.conversation_id, turn.version
+                )
+        except Exception as exc:  # the lease still ends by itself
+            log.warning("could not release a reply lease: %s", type(exc).__name__)
 
     async def generate(self, turn: PreparedTurn) -> AsyncIterator[str]:
         """The reply as the engine produces it; the judge (if any) runs alongside, not after."""
@@ -139,6 +165,7 @@ class TurnService:
                 yield chunk
         except BaseException as exc:  # includes the client going away mid-stream
             _abandon(judging, exc)
+            self.runtime.spawn(self.release(turn))
             raise
         await self._take_verdict(judging, turn)
 
@@ -177,6 +204,7 @@ class TurnService:
             index=turn.user_index + 1,
             role="persona",
             content=reply,
+            reply_due_at=None,
         )
         if turn.judged:
             await repo.set_feedback(
@@ -216,15 +244,32 @@ class TurnService:
                 replying.cancel()
                 await asyncio.gather(replying, return_exceptions=True)
             raise
-        return await self.complete(turn, await replying)
+        return await self.complete(turn, await self._released_on_failure(turn, replying))
+
+    async def _released_on_failure(self, turn: PreparedTurn, replying: Awaitable[str]) -> str:
+        try:
+            return await replying
+        except Exception:
+            await self.release(turn)
+            raise
+        except BaseException:  # cancelled (the client went away): no awaiting now
+            self.runtime.spawn(self.release(turn))
+            raise
 
     async def prepare_retry(self, tenant: Tenant, conversation_id: str) -> PreparedTurn:
         async with self.runtime.db.transaction() as session:
-            conversation = await owned(ConversationRepository(session), tenant, conversation_id)
-        messages = conversation.messages
-        last = messages[-1]
-        if last.role != "user":
-            raise NothingToRetry("Every message already has its reply; nothing to retry.")
+            repo = ConversationRepository(session)
+            conversation = await owned(repo, tenant, conversation_id)
+            messages = conversation.messages
+            last = messages[-1]
+            if last.role != "user":
+                raise NothingToRetry("Every message already has its reply; nothing to retry.")
+            _refuse_while_replying(conversation)
+            # Taking the lease moves the version: of two retries at once, one gets it.
+            until = self._lease_end()
+            version = await repo.take_lease(conversation.id, conversation.version, until)
+            if version is None:
+                raise _in_progress(1)
         context = ReplyContext(
             persona=persona_of(self.runtime, conversation),
             difficulty=conversation.difficulty,
@@ -237,13 +282,11 @@ class TurnService:
             summary_covers=conversation.summary_covers,
             memory=from_json(conversation.memory),
         )
-        return PreparedTurn(
-            conversation.id, context, last.index, conversation.version, time.perf_counter()
-        )
+        return PreparedTurn(conversation.id, context, last.index, version, time.perf_counter())
 
     async def retry(self, tenant: Tenant, conversation_id: str) -> TurnResult:
         turn = await self.prepare_retry(tenant, conversation_id)
-        return await self.complete(turn, await self.reply(turn))
+        return await self.complete(turn, await self._released_on_failure(turn, self.reply(turn)))
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -288,6 +331,30 @@ async def _open_for_turn(
     if state.ended:
         raise ConversationEnded("This conversation has ended; start a new one.")
     return conversation, state
+
+
+def _refuse_while_replying(conversation: Conversation) -> None:
+    """409 turn_in_progress while another request is writing the reply to the last message:
+    a client that retried now would race it and call the model a second time."""
+    due = conversation.reply_due_at
+    if due is None:
+        return
+    if due.tzinfo is None:  # SQLite hands datetimes back naive; they were stored in UTC
+        due = due.replace(tzinfo=UTC)
+    remaining = (due - utcnow()).total_seconds()
+    if remaining > 0:
+        raise _in_progress(max(1, min(math.ceil(remaining), _RETRY_AFTER_CAP)))
+
+
+_RETRY_AFTER_CAP = 2  # a reply usually lands within seconds; the lease is only the worst case
+
+
+def _in_progress(retry_after: int) -> TurnInProgress:
+    return TurnInProgress(
+        "The reply to the last message is being written; wait for it (GET the conversation) "
+        f"and try again in {retry_after} s.",
+        retry_after=retry_after,
+    )
 
 
 def _abandon(judging: asyncio.Task[Feedback] | None, exc: BaseException) -> None:

@@ -720,7 +720,7 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
       // The server refused the message itself: give it back for editing instead of retrying blindly.
       giveBack(text, user);
       const retry = err.code === "reply_missing" ? () => reconcileAndRetry(null)
-        : err.code === "concurrent_turn" ? () => sendFromInput() : null;
+        : ["concurrent_turn", "turn_in_progress"].includes(err.code) ? () => sendFromInput() : null;
       return showError(err, retry);
     }
     user.bubble.classList.add("failed");
@@ -782,6 +782,7 @@ textarea { flex: 1; resize: none; min-height: 44px; max-height: 140px; border: 1
       return "You are sending messages quickly" + (wait ? "; try again in " + wait + " s." : ". Try again in a moment.");
     }
     if (err.status === 409 && err.code === "concurrent_turn") return "Another message was being answered at the same moment.";
+    if (err.code === "turn_in_progress") return "Your previous message is still being answered; send this one in a moment.";
     return err.detail || "Something went wrong.";
   }
 

@@ -38,11 +38,13 @@ class ControlledEngine:
         self.name = inner.name
         self.failures_left = 0
         self.hold: asyncio.Event | None = None
+        self.calls = 0  # replies asked of the model
 
-    def opening(self, persona: Persona, difficulty: str, seed: str) -> str:
-        return self.inner.opening(persona, difficulty, seed)
+    def opening(self, persona: Persona, difficulty: str, seed: str, **kw: Any) -> str:
+        return self.inner.opening(persona, difficulty, seed, **kw)
 
     async def _gate(self) -> None:
+        self.calls += 1
         if self.hold is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.hold.wait(), HOLD_SECONDS)
@@ -137,7 +139,7 @@ async def test_simultaneous_turns_one_succeeds_one_gets_409_every_time(
         cid = (await start(a))["id"]
         texts = (f"How did you start out, round {round_}?", f"What keeps you busy, round {round_}?")
         responses = await overlapping(engine, _turn(a, cid, texts[0]), _turn(b, cid, texts[1]))
-        winner = winner_and_loser(responses, {"concurrent_turn", "reply_missing"})
+        winner = winner_and_loser(responses, {"concurrent_turn", "turn_in_progress"})
         won = winner.json()
         messages = (await transcript(a, cid))["messages"]
         assert_consistent(messages)
@@ -210,7 +212,7 @@ async def test_retry_racing_a_new_turn_keeps_one_reply_per_message(
             _turn(b, cid, "And what are you hoping to find here?"),
         )
         assert retried.status_code == 200, retried.text
-        assert_problem(turned, 409, "reply_missing")
+        assert_problem(turned, 409, "turn_in_progress")
         messages = (await transcript(a, cid))["messages"]
         assert_consistent(messages)
         assert messages[-1] == {
@@ -226,9 +228,88 @@ async def test_two_retries_at_once_store_one_reply(
     a, b = clients
     for _ in range(ROUNDS // 4):
         cid, pending = await _conversation_missing_a_reply(a, race_app)
+        engine = race_app.state.runtime.engine
+        calls = engine.calls
         responses = await asyncio.gather(_retry(a, cid), _retry(b, cid))
-        winner = winner_and_loser(responses, {"concurrent_turn", "nothing_to_retry"})
+        winner = winner_and_loser(responses, {"turn_in_progress", "nothing_to_retry"})
         messages = (await transcript(a, cid))["messages"]
         assert_consistent(messages)
         assert len(messages) == pending["index"] + 2
         assert messages[-1]["content"] == winner.json()["reply"]["content"]
+        assert engine.calls == calls + 1, "the model was asked twice for one reply"
+
+
+async def _until_the_user_line_is_stored(client: httpx.AsyncClient, cid: str) -> None:
+    for _ in range(200):
+        if (await transcript(client, cid))["messages"][-1]["role"] == "user":
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the turn never stored the user's line")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_while_a_reply_is_written_a_turn_or_retry_gets_turn_in_progress(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], race_app: Any, stream: bool
+) -> None:
+    """Issue 16, point 8: told "POST .../retry first", an obedient client raced the stream and
+    the model was called twice. Now both wait, told how long, and the model is called once."""
+    a, b = clients
+    engine = race_app.state.runtime.engine
+    cid = (await start(a))["id"]
+    engine.hold = asyncio.Event()
+    accept = {"Accept": "text/event-stream"} if stream else {}
+    first = asyncio.ensure_future(
+        a.post(f"/v1/conversations/{cid}/turns", json={"content": "How?"}, headers=accept)
+    )
+    try:
+        await _until_the_user_line_is_stored(b, cid)
+        calls = engine.calls
+        for response in (await _turn(b, cid, "Hello?"), await _retry(b, cid)):
+            assert_problem(response, 409, "turn_in_progress")
+            assert 1 <= int(response.headers["retry-after"]) <= 2
+        assert engine.calls == calls
+    finally:
+        engine.hold.set()
+        engine.hold = None
+    assert (await first).status_code == 200
+    messages = (await transcript(a, cid))["messages"]
+    assert_consistent(messages)
+    assert len(messages) == 3
+    assert (await _turn(b, cid, "And then?")).status_code == 200  # the lease went with the reply
+
+
+async def test_a_failed_reply_releases_the_lease_so_retry_runs_at_once(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], race_app: Any
+) -> None:
+    a, _ = clients
+    cid, pending = await _conversation_missing_a_reply(a, race_app)
+    assert_problem(await _turn(a, cid, "Still there?"), 409, "reply_missing")
+    retried = await _retry(a, cid)
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["reply"]["index"] == pending["index"] + 1
+
+
+async def test_a_lease_left_by_a_dead_worker_expires(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], race_app: Any
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models import Conversation
+    from app.models.tables import utcnow
+
+    a, _ = clients
+    cid, _pending = await _conversation_missing_a_reply(a, race_app)
+    async with race_app.state.runtime.db.transaction() as session:
+        due = utcnow() + timedelta(seconds=30)
+        await session.execute(
+            update(Conversation).where(Conversation.id == cid).values(reply_due_at=due)
+        )
+    assert_problem(await _retry(a, cid), 409, "turn_in_progress")
+    async with race_app.state.runtime.db.transaction() as session:
+        past = utcnow() - timedelta(seconds=1)
+        await session.execute(
+            update(Conversation).where(Conversation.id == cid).values(reply_due_at=past)
+        )
+    assert (await _retry(a, cid)).status_code == 200

@@ -119,7 +119,7 @@ async def _assert_race_settled(
     """Both may win if they ran one after the other; a loser is a 409; the transcript is whole."""
     assert sorted(t.status_code for t in turns) in ([200, 200], [200, 409]), [t.text for t in turns]
     for loser in (t for t in turns if t.status_code == 409):
-        assert loser.json()["code"] in {"concurrent_turn", "reply_missing"}
+        assert loser.json()["code"] in {"concurrent_turn", "turn_in_progress"}
     messages = (await client.get(f"/v1/conversations/{cid}")).json()["messages"]
     assert_consistent(messages)
     for won in (t.json() for t in turns if t.status_code == 200):
