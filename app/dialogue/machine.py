@@ -234,6 +234,7 @@ def advance(
             "stages_reached": list(state.stages_reached),
             "unlocked_hooks": list(state.unlocked_hooks),
             "recent": [*state.recent, _mark(feedback, said)][-INTEREST_WINDOW:],
+            "asked_well": state.asked_well or (said.ask and well_timed_ask(state)),
         }
     )
     ending = next((r for r in ENDINGS if state.stage in r.sources and r.guard(facts)), None)
@@ -366,12 +367,14 @@ def _end(state: DialogueState, outcome: Outcome) -> DialogueState:
 
 
 def _earned(state: DialogueState) -> Outcome:
+    """Warm when the reward was on the table, or when the learner closed with a well-timed ask
+    in a conversation that got to what matters (discovery): the persona's answer to such an ask
+    is a yes or a warm "let me think", and the goodbye is as warm."""
     reached = max((stage_rank(s) for s in state.stages_reached), default=0)
-    if (
-        state.stage is not Stage.COOLING
-        and reached >= RANK[Stage.OPPORTUNITY]
-        and state.trust >= WARM_FINISH_TRUST
-    ):
+    earned = reached >= RANK[Stage.OPPORTUNITY] or (
+        state.asked_well and reached >= RANK[Stage.DISCOVERY]
+    )
+    if state.stage is not Stage.COOLING and earned and state.trust >= WARM_FINISH_TRUST:
         return Outcome.WARM_CLOSE
     return Outcome.NEUTRAL_CLOSE
 

@@ -30,6 +30,10 @@ AGENDA_ASK = re.compile(
     | \b(?:are|is)\s+there\s+(?:any\s+|an?\s+)?(?:[\w-]+\s+){{0,3}}{_OPENINGS}\b{_NOT_ABOUT_ME}
     | \bany\s+(?:open\s+|opening\s+|available\s+|unposted\s+)?{_OPENINGS}\b{_NOT_ABOUT_ME}
     | \b(?:hire|hiring|recruit)\s+me\b
+    | \b(?:anything|something|roles?|openings?|positions?|spots?)\b[^.?!]{{0,40}}
+        \b(?:i'?d|i\s+would|i\s+could|i\s+might)\s+(?:be\s+an?\s+(?:good\s+|great\s+)?)?fit\b
+    | \bskip\s+(?:the\s+)?(?:phone\s+screen|screening|screen|interviews?|line|queue|process)\b
+    | \bfast[-\s]?track\s+(?:me|my)\b
     | \b(?:role|job|position|opening|spot|place|something|anything)\s+for
         \s+(?:me|someone\s+like\s+me)\b
     | \b(?:can|could|may|should|do)\s+i\s+(?:just\s+)?(?:apply|send\s+(?:you\s+)?my|give\s+you\s+my
@@ -42,6 +46,8 @@ AGENDA_ASK = re.compile(
         (?:a\s+|an\s+|our\s+|my\s+)?(?:quick\s+|short\s+|free\s+)?(?:demo|trial|pilot|quote|proposal
         |deck|pricing)\b
     | \b(?:sign|signing)\s+(?:up|a\s+contract)\s+with\s+(?:us|me)\b
+    | \b(?:put|get|book|grab|block|find)\b[^.?!]{{0,30}}\b(?:on|in)\s+(?:the|your|our)
+        \s+calendars?\b
     """
 )
 

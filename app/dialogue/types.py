@@ -51,6 +51,7 @@ class DialogueState(BaseModel):
     stages_reached: list[Stage] = Field(default_factory=lambda: [Stage.OPENING])
     unlocked_hooks: list[str] = Field(default_factory=list)
     recent: list[TurnMark] = Field(default_factory=list)  # the last few turns, oldest first
+    asked_well: bool = False  # the learner made a well-timed ask (machine.well_timed_ask)
 
     def public(self) -> dict[str, Any]:
         return {

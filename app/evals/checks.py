@@ -6,6 +6,7 @@ warm_close, got walked_away at turn 5"), quoting the user's line where a turn is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,17 @@ class Observed:
     state: dict[str, Any]
     messages: list[dict[str, Any]] = field(default_factory=list)
     ended_early: bool = False  # the persona ended it before the script ran out of lines
+    # For the conversations of a chained script: what came before this one.
+    continues: str | None = None  # the conversation this one says it continues (API field)
+    previous_id: str | None = None  # the script's previous conversation, if any
+    initial_state: dict[str, Any] = field(default_factory=dict)  # before the first user line
+    earlier_persona_lines: list[str] = field(default_factory=list)  # of earlier conversations
+
+    def opening(self) -> str:
+        return next((m["content"] for m in self.messages if m.get("role") == "persona"), "")
+
+    def persona_lines(self) -> list[str]:
+        return [m["content"] for m in self.messages if m.get("role") == "persona"]
 
     def user_line(self, turn: int | None) -> str | None:
         if turn is None:
@@ -171,6 +183,113 @@ def _ended_early(want: bool, obs: Observed) -> str | None:
     return f"expected the conversation to last all the lines, but it ended early ({_ending(obs)})"
 
 
+def _hooks(obs: Observed) -> int | None:
+    value = obs.state.get("hooks_unlocked")
+    return None if value is None else int(value)
+
+
+def _first_unlock(obs: Observed) -> str:
+    """' (the first at turn N: "the user's line")', from the states the turns reported."""
+    users = [m for m in obs.messages if m.get("role") == "user"]
+    for turn, message in enumerate(users, start=1):
+        if int((message.get("state") or {}).get("hooks_unlocked") or 0) > 0:
+            return f", the first at turn {turn}{_quote(message.get('content'))}"
+    return ""
+
+
+NO_HOOK_COUNT = "the API's state has no hooks_unlocked (a server older than this check)"
+
+
+def _unlocks_hook(want: bool, obs: Observed) -> str | None:
+    got = _hooks(obs)
+    if got is None:
+        return NO_HOOK_COUNT
+    if want and got == 0:
+        return f"expected a hook to unlock, none did ({_ending(obs)})"
+    if not want and got > 0:
+        return f"expected no hook to unlock, but {got} did{_first_unlock(obs)}"
+    return None
+
+
+def _min_hooks_unlocked(want: int, obs: Observed) -> str | None:
+    got = _hooks(obs)
+    if got is None:
+        return NO_HOOK_COUNT
+    return None if got >= want else f"expected at least {want} hooks unlocked, got {got}"
+
+
+def _max_hooks_unlocked(want: int, obs: Observed) -> str | None:
+    got = _hooks(obs)
+    if got is None:
+        return NO_HOOK_COUNT
+    if got <= want:
+        return None
+    return f"expected at most {want} hooks unlocked, got {got}{_first_unlock(obs)}"
+
+
+def _remembers(want: bool, obs: Observed) -> str | None:
+    if want:
+        if obs.previous_id is not None and obs.continues == obs.previous_id:
+            return None
+        got = "started fresh" if obs.continues is None else f"continues {obs.continues}"
+        return f"expected to continue the previous conversation ({obs.previous_id}), but it {got}"
+    if obs.continues is None:
+        return None
+    return f"expected a fresh start, but it continues {obs.continues}"
+
+
+def _opening_mentions(want: Any, obs: Observed) -> str | None:
+    opening = obs.opening()
+    missing = [text for text in _as_list(want) if text.casefold() not in opening.casefold()]
+    if not missing:
+        return None
+    return f"expected the opening line to mention {', '.join(missing)}{_quote(opening, 120)}"
+
+
+def _initial_trust(obs: Observed) -> float:
+    return float(obs.initial_state.get("trust", 0.0))
+
+
+def _min_initial_trust(want: float, obs: Observed) -> str | None:
+    got = _initial_trust(obs)
+    if got >= want:
+        return None
+    return f"trust at the start {got:.2f} is below the expected minimum {want:g}"
+
+
+def _max_initial_trust(want: float, obs: Observed) -> str | None:
+    got = _initial_trust(obs)
+    if got <= want:
+        return None
+    return f"trust at the start {got:.2f} is above the expected maximum {want:g}"
+
+
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+STORY_WORDS = 5  # shorter sentences ("Good question.") may fairly come up again
+
+
+def repeated_sentences(lines: list[str], earlier: list[str]) -> list[str]:
+    """Sentences of `lines` (of some length) said word for word in `earlier`."""
+    before = {s.strip() for line in earlier for s in SENTENCE.split(line)}
+    found = []
+    for line in lines:
+        for sentence in SENTENCE.split(line):
+            text = sentence.strip()
+            if len(text.split()) >= STORY_WORDS and text in before and text not in found:
+                found.append(text)
+    return found
+
+
+def _max_repeats_from_previous(want: int, obs: Observed) -> str | None:
+    repeated = repeated_sentences(obs.persona_lines(), obs.earlier_persona_lines)
+    if len(repeated) <= want:
+        return None
+    return (
+        f"the persona said {len(repeated)} sentences from an earlier conversation again "
+        f"(at most {want} expected){_quote(repeated[0])}"
+    )
+
+
 CHECKS: dict[str, Check] = {
     "min_mean_score": _min_mean_score,
     "max_mean_score": _max_mean_score,
@@ -188,6 +307,14 @@ CHECKS: dict[str, Check] = {
     "max_talk_share": _max_talk_share,
     "min_follow_up_questions": _min_follow_ups,
     "ended_early": _ended_early,
+    "unlocks_hook": _unlocks_hook,
+    "min_hooks_unlocked": _min_hooks_unlocked,
+    "max_hooks_unlocked": _max_hooks_unlocked,
+    "remembers": _remembers,
+    "opening_mentions": _opening_mentions,
+    "min_initial_trust": _min_initial_trust,
+    "max_initial_trust": _max_initial_trust,
+    "max_repeats_from_previous": _max_repeats_from_previous,
 }
 
 

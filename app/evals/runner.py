@@ -72,6 +72,10 @@ class RunResult:
     skipped: str | None = None  # why the run was not attempted (not a failure)
     ended_early: bool = False
     seconds: float = 0.0
+    user_ref: str | None = None  # the learner the run's conversations were held as
+    # A chained script's conversations, in order (report, state, messages and failures of each);
+    # the run's own report, state and messages are the last one's.
+    conversations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -89,6 +93,9 @@ class RunResult:
             "report": self.report,
             "state": self.state,
             "messages": self.messages,
+            "conversation_id": self.conversation_id,
+            "user_ref": self.user_ref,
+            **({"conversations": self.conversations} if self.script.chained else {}),
         }
 
 
@@ -169,10 +176,13 @@ class Api:
 class RunOptions:
     engine: str  # the engine that answers: "scripted", "llm", or "remote" (unknown)
     simulator: UserSimulator | None = None
+    # Part of every learner reference: personas remember a learner, so a second run of a script
+    # against the same server must not meet a persona that remembers the first run.
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
 
 def skip_reason(script: Script, options: RunOptions) -> str | None:
-    if script.simulate is None:
+    if all(m.simulate is None for m in script.meetings()):
         return None
     if options.engine == "scripted":
         return (
@@ -257,23 +267,70 @@ async def run_script(api: Api, script: Script, options: RunOptions) -> RunResult
     return result
 
 
+@dataclass
+class _Before:
+    """What the earlier conversations of a chained script leave for the next one."""
+
+    conversation_id: str | None = None
+    persona_lines: list[str] = field(default_factory=list)
+
+
 async def _run(api: Api, script: Script, options: RunOptions, result: RunResult) -> None:
-    # The script's name as user_ref, so a front-end can find the run's conversations by it, and
-    # as the seed, so the persona words its replies the same way on every run of the script.
-    conversation = await api.create(
-        script.persona, script.difficulty, f"eval:{script.name}", seed=script.name
-    )
-    cid = result.conversation_id = conversation["id"]
-    result.difficulty = conversation.get("difficulty", script.difficulty)
+    # The script's name in the learner reference, so a front-end can find the run's
+    # conversations by it (every conversation of a chained script is the same learner); the
+    # name as the seed, so the persona words its replies the same way on every run.
+    result.user_ref = f"eval:{script.name}:{options.run_id}"
+    before = _Before()
+    meetings = script.meetings()
+    for number, meeting in enumerate(meetings, start=1):
+        seed = script.name if not script.chained else f"{script.name}#{number}"
+        held = await _hold(api, script.for_meeting(meeting), options, result.user_ref, seed, before)
+        result.conversation_id, result.difficulty = held["conversation_id"], held["difficulty"]
+        result.report, result.state = held["report"], held["state"]
+        result.messages, result.ended_early = held["messages"], held["ended_early"]
+        prefix = f"conversation {number}: " if script.chained else ""
+        result.failures.extend(prefix + failure for failure in held["failures"])
+        if script.chained:
+            result.conversations.append(held)
+        before = _Before(held["conversation_id"], [*before.persona_lines, *_persona(held)])
+
+
+async def _hold(
+    api: Api, script: Script, options: RunOptions, user_ref: str, seed: str, before: _Before
+) -> dict[str, Any]:
+    """One conversation of a run, checked against its own `expect`."""
+    conversation = await api.create(script.persona, script.difficulty, user_ref, seed=seed)
+    cid = conversation["id"]
     progress = await _converse(api, script, options, conversation)
-    result.ended_early = progress.ended_early
     ended = progress.last_state["ended"]
-    result.report = await api.report(cid) if ended else await api.end(cid)
+    report = await api.report(cid) if ended else await api.end(cid)
     final = await api.transcript(cid)
-    result.state = final["state"]
-    result.messages = _with_states(final["messages"], progress.states)
-    observed = Observed(result.report, result.state, result.messages, result.ended_early)
-    result.failures.extend(check(script.expect, observed))
+    messages = _with_states(final["messages"], progress.states)
+    observed = Observed(
+        report,
+        final["state"],
+        messages,
+        progress.ended_early,
+        continues=conversation.get("continues"),
+        previous_id=before.conversation_id,
+        initial_state=conversation["state"],
+        earlier_persona_lines=before.persona_lines,
+    )
+    return {
+        "conversation_id": cid,
+        "continues": conversation.get("continues"),
+        "difficulty": conversation.get("difficulty", script.difficulty),
+        "passed": not (failures := check(script.expect, observed)),
+        "failures": failures,
+        "ended_early": progress.ended_early,
+        "report": report,
+        "state": final["state"],
+        "messages": messages,
+    }
+
+
+def _persona(held: dict[str, Any]) -> list[str]:
+    return [m["content"] for m in held["messages"] if m.get("role") == "persona"]
 
 
 async def run_scripts(

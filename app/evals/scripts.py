@@ -48,6 +48,17 @@ class Expect(BaseModel):
     max_talk_share: float | None = Field(None, ge=0, le=1)
     min_follow_up_questions: int | None = Field(None, ge=0)
     ended_early: bool | None = None
+    # Rewards (issue 15): hooks are the persona's hidden facts; the API reports how many of
+    # them the conversation unlocked (state.hooks_unlocked), never which.
+    unlocks_hook: bool | None = None
+    min_hooks_unlocked: int | None = Field(None, ge=0)
+    max_hooks_unlocked: int | None = Field(None, ge=0)
+    # Relationship memory, for the conversations of a chained script after the first.
+    remembers: bool | None = None
+    opening_mentions: str | list[str] | None = None
+    min_initial_trust: float | None = Field(None, ge=0, le=1)
+    max_initial_trust: float | None = Field(None, ge=0, le=1)
+    max_repeats_from_previous: int | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Expect:
@@ -56,6 +67,8 @@ class Expect(BaseModel):
             ("min_genuine_interest_rate", "max_genuine_interest_rate"),
             ("min_turns", "max_turns"),
             ("min_final_trust", "max_final_trust"),
+            ("min_hooks_unlocked", "max_hooks_unlocked"),
+            ("min_initial_trust", "max_initial_trust"),
         ):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
@@ -77,7 +90,39 @@ class Simulate(BaseModel):
     instructions: str | None = Field(None, max_length=2000)
 
 
+def _lines_are_strings(value: Any) -> Any:
+    # YAML turns `- yes` into True and `- 42` into 42; a user line must be written as text.
+    if isinstance(value, list):
+        for i, line in enumerate(value):
+            if not isinstance(line, str):
+                raise ValueError(f"line {i + 1} is {line!r}, not text: quote it in the YAML")
+    return value
+
+
+class Meeting(BaseModel):
+    """One conversation of a chained script: the same learner meeting the persona again."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    difficulty: str | None = None  # the script's when absent
+    description: str | None = None
+    user: list[Message] | None = Field(None, min_length=1, max_length=MAX_TURNS)
+    simulate: Simulate | None = None
+    expect: Expect = Field(default_factory=Expect)
+
+    _strings = field_validator("user", mode="before")(_lines_are_strings)
+
+    @model_validator(mode="after")
+    def _user_xor_simulate(self) -> Meeting:
+        if (self.user is None) == (self.simulate is None):
+            raise ValueError("give exactly one of `user` (the lines) or `simulate`")
+        return self
+
+
 class Script(BaseModel):
+    """One learner's conversation with a persona (`user` or `simulate`, and `expect`), or
+    several in a row (`conversations`), in which the persona should remember the learner."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -87,23 +132,47 @@ class Script(BaseModel):
     user: list[Message] | None = Field(None, min_length=1, max_length=MAX_TURNS)
     simulate: Simulate | None = None
     expect: Expect = Field(default_factory=Expect)
+    conversations: list[Meeting] | None = Field(None, min_length=1, max_length=10)
     path: Path | None = Field(None, exclude=True)
 
-    @field_validator("user", mode="before")
-    @classmethod
-    def _lines_are_strings(cls, value: Any) -> Any:
-        # YAML turns `- yes` into True and `- 42` into 42; a user line must be written as text.
-        if isinstance(value, list):
-            for i, line in enumerate(value):
-                if not isinstance(line, str):
-                    raise ValueError(f"line {i + 1} is {line!r}, not text: quote it in the YAML")
-        return value
+    _strings = field_validator("user", mode="before")(_lines_are_strings)
 
     @model_validator(mode="after")
-    def _user_xor_simulate(self) -> Script:
-        if (self.user is None) == (self.simulate is None):
-            raise ValueError("give exactly one of `user` (the lines) or `simulate`")
+    def _one_way_to_talk(self) -> Script:
+        given = [k for k in ("user", "simulate", "conversations") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of `user` (the lines), `simulate`, or `conversations` "
+                "(several conversations in a row, each with its own `user` or `simulate`)"
+            )
+        if self.conversations is not None and "expect" in self.model_fields_set:
+            raise ValueError("with `conversations`, each conversation has its own `expect`")
+        first = self.conversations[0].expect if self.conversations else self.expect
+        if first.remembers:
+            raise ValueError("`remembers: true` on the first conversation: nothing to remember")
         return self
+
+    @property
+    def chained(self) -> bool:
+        return self.conversations is not None
+
+    def meetings(self) -> list[Meeting]:
+        """The conversations to hold, in order; a plain script is a single one."""
+        if self.conversations is None:
+            return [Meeting(user=self.user, simulate=self.simulate, expect=self.expect)]
+        return list(self.conversations)
+
+    def for_meeting(self, meeting: Meeting) -> Script:
+        """This script as one of its conversations (what a user simulator reads)."""
+        return self.model_copy(
+            update={
+                "difficulty": meeting.difficulty or self.difficulty,
+                "user": meeting.user,
+                "simulate": meeting.simulate,
+                "expect": meeting.expect,
+                "conversations": None,
+            }
+        )
 
 
 def _format_error(path: Path, err: ValidationError) -> str:

@@ -14,6 +14,7 @@ from app.dialogue.machine import (
     THRESHOLD,
     TurnSignals,
     advance,
+    finish,
     hook_earned,
     initial_state,
     natural_length,
@@ -208,3 +209,35 @@ def test_a_remembered_learner_starts_in_the_stage_their_trust_supports() -> None
     who = persona()
     assert initial_state(who, "normal", trust=0.5).stage is Stage.RAPPORT
     assert initial_state(who, "normal").stage is Stage.OPENING
+
+
+def test_a_listener_who_closes_with_a_well_timed_ask_in_discovery_ends_warm() -> None:
+    # The reward's trust is not reached, so the persona says "let me think" to the ask; the
+    # goodbye is still warm, as it would be between people.
+    who = persona()
+    states = play(who, LISTENER[:4])
+    assert states[-1].stage is Stage.DISCOVERY
+    asked = advance(
+        states[-1],
+        feedback(50, Move.SELF_DISCLOSURE),
+        who,
+        "normal",
+        max_turns=MAX_TURNS,
+        signals=TurnSignals(ask=True),
+    )
+    assert asked.asked_well and asked.trust == states[-1].trust
+    assert finish(asked).outcome is Outcome.WARM_CLOSE
+    assert finish(states[-1]).outcome is Outcome.NEUTRAL_CLOSE  # no ask, no offer: neutral
+
+
+def test_an_early_ask_earns_no_warm_goodbye() -> None:
+    who = persona()
+    asked = advance(
+        initial_state(who, "normal"),
+        feedback(80, Move.NEW_TOPIC_QUESTION),
+        who,
+        "normal",
+        max_turns=MAX_TURNS,
+        signals=TurnSignals(ask=True),
+    )
+    assert not asked.asked_well

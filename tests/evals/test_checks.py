@@ -143,3 +143,47 @@ def test_several_failures_come_in_declaration_order() -> None:
     state = make_state(outcome="walked_away")
     result = failures({"outcome": "warm_close", "min_mean_score": 90}, state=state)
     assert [r.split(" ")[0] for r in result] == ["mean", "expected"]
+
+
+def test_hooks_unlocked_are_counted_and_the_first_unlocking_turn_is_quoted() -> None:
+    messages = make_messages(["Are you a bot?", "Do you have a backend role?"])
+    users = [m for m in messages if m["role"] == "user"]
+    users[0]["state"], users[1]["state"] = {"hooks_unlocked": 1}, {"hooks_unlocked": 1}
+    observed = Observed(make_report(), make_state(hooks_unlocked=1), messages)
+    got = check(Expect(unlocks_hook=False, max_hooks_unlocked=0), observed)
+    assert got[0] == 'expected no hook to unlock, but 1 did, the first at turn 1 ("Are you a bot?")'
+    assert got[1].startswith("expected at most 0 hooks unlocked, got 1")
+    assert check(Expect(unlocks_hook=True, min_hooks_unlocked=1), observed) == []
+    older_server = Observed(make_report(), make_state(), messages)
+    assert "hooks_unlocked" in check(Expect(unlocks_hook=False), older_server)[0]
+
+
+def test_memory_checks_read_continues_the_opening_and_earlier_lines() -> None:
+    messages = make_messages(["Hi again"])
+    messages[0]["content"] = "Alex! Good to see you again. I taught chemistry for four years."
+    remembered = Observed(
+        make_report(),
+        make_state(),
+        messages,
+        continues="c1",
+        previous_id="c1",
+        initial_state={"trust": 0.45},
+        earlier_persona_lines=["Hi! I taught chemistry for four years. It was fun."],
+    )
+    expect = Expect(remembers=True, opening_mentions="alex", min_initial_trust=0.4)
+    assert check(expect, remembered) == []
+    repeats = check(Expect(max_repeats_from_previous=0), remembered)
+    assert repeats == [
+        "the persona said 1 sentences from an earlier conversation again (at most 0 expected)"
+        ' ("I taught chemistry for four years.")'
+    ]
+    fresh = Observed(make_report(), make_state(), messages, previous_id="c1")
+    assert check(Expect(remembers=True), fresh) == [
+        "expected to continue the previous conversation (c1), but it started fresh"
+    ]
+    assert check(Expect(remembers=False), remembered) == [
+        "expected a fresh start, but it continues c1"
+    ]
+    assert check(Expect(opening_mentions=["Sam"]), remembered)[0].startswith(
+        "expected the opening line to mention Sam"
+    )

@@ -84,3 +84,44 @@ def test_directory_expands_sorted_and_duplicate_names_are_rejected(tmp_path: Pat
 
 def test_every_expect_key_has_a_check() -> None:
     assert set(Expect.model_fields) == set(CHECKS)
+
+
+CHAINED = """
+name: recruiter-remembers
+persona: recruiter
+difficulty: normal
+conversations:
+  - user: ["Hi Priya, I'm Alex. How did you end up in recruiting?"]
+    expect: {remembers: false}
+  - difficulty: hard
+    user: ["Hi again!"]
+    expect: {remembers: true, opening_mentions: Alex, max_repeats_from_previous: 0}
+"""
+
+
+def test_a_chained_script_holds_several_conversations_of_one_learner(tmp_path: Path) -> None:
+    script = load_script(write(tmp_path, "a.yaml", CHAINED))
+    first, second = script.meetings()
+    assert script.chained and first.user and second.user == ["Hi again!"]
+    assert script.for_meeting(first).difficulty == "normal"
+    assert script.for_meeting(second).difficulty == "hard"
+    assert second.expect.checked_keys() == [
+        "remembers",
+        "opening_mentions",
+        "max_repeats_from_previous",
+    ]
+    plain = load_script(write(tmp_path, "b.yaml", VALID))
+    assert not plain.chained and len(plain.meetings()) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        (CHAINED + 'user: ["Hi"]\n', "exactly one of"),
+        (CHAINED + "expect: {outcome: warm_close}\n", "its own `expect`"),
+        (CHAINED.replace("{remembers: false}", "{remembers: true}"), "nothing to remember"),
+    ],
+)
+def test_a_chained_script_is_checked_for_sense(tmp_path: Path, text: str, complaint: str) -> None:
+    with pytest.raises(ScriptError, match=complaint):
+        load_script(write(tmp_path, "a.yaml", text))
