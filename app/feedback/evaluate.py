@@ -411,6 +411,80 @@ def _timed_pass(cases: Sequence[tuple[str, Sequence[Utterance]]]) -> dict[str, A
 # ---------------------------------------------------------------- output
 
 
+# ---------------------------------------------------------------- generalisation
+
+CORPUS = REPO / "evals" / "data" / "corpus"
+WATCHED_MOVES = ("pitch", "self_focus", "dismissive", "topic_hijack")
+
+
+def ledger_rows(path: Path = CORPUS / "ledger.jsonl") -> list[dict[str, Any]]:
+    """Each delivered batch's first score, made before anyone read it (tools/blind_ledger.py)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def ledger_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    lines = [
+        "## Fresh batches, each scored blind on delivery (the learning curve)",
+        "",
+        "Each batch was written by an independent writer and scored by the analyzer of that "
+        "moment before anyone read it; later batches met models trained on the earlier ones.",
+        "",
+        "| # | batch | turns | accuracy | history pairs | "
+        + " | ".join(f"{m} recall" for m in WATCHED_MOVES)
+        + " | analyzer |",
+        "| ---: | --- | ---: | ---: | ---: | "
+        + " | ".join("---:" for _ in WATCHED_MOVES)
+        + " | --- |",
+    ]
+    for i, row in enumerate(rows, 1):
+        pairs = row.get("history_pairs_accuracy")
+        recall = [row["recall"].get(m) for m in WATCHED_MOVES]
+        lines.append(
+            f"| {i} | {row['batch']} | {row['n']} | {row['accuracy']:.3f} | "
+            + (f"{pairs:.3f}" if pairs is not None else "-")
+            + " | "
+            + " | ".join(f"{r:.2f}" if r is not None else "-" for r in recall)
+            + f" | {row['commit']} |"
+        )
+    return lines
+
+
+def blind_sets(folder: Path = CORPUS / "blind") -> dict[str, list[dict[str, Any]]]:
+    """The held-out test batches: never read, never trained on; realistic turns and pairs
+    in which the history decides."""
+    sets: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        kind = "history decides" if "-hist-" in path.name else "realistic turns"
+        sets.setdefault(kind, []).extend(
+            json.loads(line) for line in path.read_text().splitlines() if line.strip()
+        )
+    return sets
+
+
+def blind_lines(sets: dict[str, list[dict[str, Any]]]) -> list[str]:
+    if not sets:
+        return []
+    lines = [
+        "## Blind test set (evals/data/corpus/blind: independent writer, never read or trained on)",
+        "",
+        "| set | turns | accuracy | " + " | ".join(f"{m} recall" for m in WATCHED_MOVES) + " |",
+        "| --- | ---: | ---: | " + " | ".join("---:" for _ in WATCHED_MOVES) + " |",
+    ]
+    for kind, items in sets.items():
+        res = evaluate_turns(items)
+        recall = [res["moves"][m] for m in WATCHED_MOVES]
+        lines.append(
+            f"| {kind} | {res['n']} | {res['accuracy']:.3f} | "
+            + " | ".join(f"{r.recall:.2f} ({r.support})" for r in recall)
+            + " |"
+        )
+    return lines
+
+
 def _pct(x: float) -> str:
     return f"{x:.3f}"
 
@@ -567,7 +641,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     yardstick = calibration.describe()
     speed = {name: measure_speed(cases) for name, cases in workloads.items()}
     res = evaluate_turns(items)
-    out = turns_lines(args.split, res)
+    out = blind_lines(blind_sets())
+    out += ["", *ledger_lines(ledger_rows())]
+    out += ["", *turns_lines(args.split, res)]
     out += ["", *tip_lines(tip_sets())]
     if anno:
         agreement = annotator_agreement(args.annomi)

@@ -23,7 +23,7 @@ from app.feedback.meta import is_meta
 from app.feedback.text import content_stems, sentences, words, wordset
 from app.feedback.types import Move
 
-VERSION = 3
+VERSION = 4
 RHETORICAL_TAIL = 40  # Huang et al.: over 40 characters after the last "?" make it rhetorical
 TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]")
 WH = wordset("what why how when where which who whose")
@@ -191,6 +191,24 @@ def answer_fit(asked: str, partner: str) -> list[float]:
     return out
 
 
+WH_WORDS = wordset(
+    """what why how when where which who whose long many much ever did do does is are was were
+    have has you your so and exactly again kind sort"""
+)
+
+
+def hollowness(asked: str, ctx: Context) -> list[float]:
+    """How much of what the question asks the partner's last line already says: the share of
+    its content words (wh-words aside) found there, and the closest of their clauses by meaning."""
+    if not asked or not ctx.has_partner:
+        return [0.0, 0.0, 0.0]
+    stems = {w for w in content_stems(asked) if w not in WH_WORDS}
+    covered = len(stems & ctx.partner_stems) / len(stems) if stems else 1.0
+    q = embed_one(asked)
+    closest = max((_cos(q, embed_one(c)) for c in ctx.partner_statements), default=0.0)
+    return [covered, closest, covered * closest]
+
+
 def _answered_already(asked: str, partner: str) -> float:
     """Does the partner's last line already hold the kind of answer the question asks for?"""
     if not asked or not partner:
@@ -269,6 +287,7 @@ def scalars(message: str, ctx: Context, rule_moves: Iterable[Move]) -> list[floa
         1.0 if ctx.asked_about_user and _dodges(message, ctx) else 0.0,
         1.0 if "?" in message and not (FIRST & set(words(message))) else 0.0,
         *answer_fit(_question_part(message), ctx.partner_last),
+        *hollowness(_question_part(message), ctx),
     ]
 
 
