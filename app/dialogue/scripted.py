@@ -391,6 +391,8 @@ class _Reply:
         lead = self._ask_reply() if self.ask else self._reaction()
         self._substance(short=cooling)
         if cooling:
+            # Looking for the exit: no question back, not even one inside a reaction.
+            self.parts = [kept for part in self.parts if (kept := _no_invitation(part))]
             self._say(self.persona.reactions.cooling, "cooling")
             return self.parts or self._last_resort()
         self._revelations()
@@ -521,13 +523,15 @@ class _Reply:
         Ha, that's a classic.'"""
         reactions = self.persona.reactions
         said = self._echo()
-        lines = [
-            line.replace("{echo}", said or "")
-            for line in reactions.answered
-            if said is not None or "{echo}" not in line
-        ]
-        lines = [line[:1].upper() + line[1:] for line in lines]
-        return self._say(lines, "answered") or self._say(reactions.disclosure, "disclosure")
+        # Naming what they said is the point: the lines with '{echo}' first, when there is one.
+        naming = [line for line in reactions.answered if "{echo}" in line and said is not None]
+        plain = [line for line in reactions.answered if "{echo}" not in line]
+        for pool in (naming, plain):
+            lines = [line.replace("{echo}", said or "") for line in pool]
+            line = self._say([line[:1].upper() + line[1:] for line in lines], "answered")
+            if line is not None:
+                return line
+        return self._say(reactions.disclosure, "disclosure")
 
     def _offer_on_table(self) -> bool:
         return self.after.stage in WARM_STAGES and self._offered()
@@ -765,6 +769,11 @@ def sentences(text: str) -> list[str]:
 
 
 INVITATION = re.compile(r"^(?:tell me|so tell me|go on|your turn)\b", re.IGNORECASE)
+
+
+def _no_invitation(line: str) -> str:
+    """The line without its questions and invitations ('What are you into?')."""
+    return " ".join(s for s in sentences(line) if not _invites(s))
 
 
 def _invites(sentence: str) -> bool:

@@ -54,6 +54,12 @@ class Layer(_Model):
 
     text: Text = Field(description="The line itself.")
     questions: Questions = Field(default_factory=list)
+    variants: list[Text] = Field(
+        default_factory=list,
+        description="Other wordings of the same line (same news, same story), so that two "
+        "conversations rarely tell it in the same words; the engine says one wording per "
+        "conversation, never one the learner heard last time while another remains.",
+    )
 
 
 # A plain string stays valid: tenant personas and imported cards use that form.
@@ -61,8 +67,9 @@ Deeper = Annotated[
     list[Text | Layer],
     Field(
         min_length=1,
-        description="Variants for a follow-up on this topic: more detail, a story, a feeling. "
-        "Each is a line, or {text, questions} naming the questions that line answers.",
+        description="Lines for a follow-up on this topic: more detail, a story, a feeling. "
+        "Each is a line, or {text, questions, variants} naming the questions that line "
+        "answers and other wordings of it.",
     ),
 ]
 
@@ -77,6 +84,17 @@ class _Layered:
     def deeper_lines(self) -> list[str]:
         """The deeper lines' text, whichever form they were written in."""
         return [d if isinstance(d, str) else d.text for d in self.deeper]
+
+    def deeper_wordings(self, line: str) -> list[str]:
+        """A deeper line and its other wordings, the line first (just the line for a plain
+        string)."""
+        for d in self.deeper:
+            if isinstance(d, str):
+                if d == line:
+                    return [d]
+            elif d.text == line:
+                return [d.text, *(v for v in d.variants if v != d.text)]
+        return [line]
 
     def deeper_questions(self, line: str) -> list[str]:
         """The authored questions of one deeper line (empty for a plain string)."""

@@ -296,6 +296,7 @@ def _lint_authored_questions(persona: Persona, warn: Warn) -> None:
                 written += [
                     (("deeper", k, "questions", j), q) for j, q in enumerate(layer.questions)
                 ]
+                _lint_wordings((*loc, "deeper", k), layer.text, layer.variants, warn)
         if not written:
             warn(
                 (*loc, "questions"),
@@ -311,6 +312,17 @@ def _lint_authored_questions(persona: Persona, warn: Warn) -> None:
                     f"{question!r} is also a question of {dotted(other)}: the "
                     "engine cannot tell which one is asked",
                 )
+
+
+def _lint_wordings(loc: tuple[Any, ...], text: str, variants: list[str], warn: Warn) -> None:
+    """Variants are other wordings: one equal to the line, or two equal to each other, add
+    nothing and make a repeat likelier."""
+    seen = {text.strip().lower()}
+    for j, variant in enumerate(variants):
+        key = variant.strip().lower()
+        if key in seen:
+            warn((*loc, "variants", j), "repeats the line or another variant word for word")
+        seen.add(key)
 
 
 def _lint_difficulties(persona: Persona, warn: Warn) -> None:

@@ -65,7 +65,7 @@ async def test_an_answer_to_the_persona_s_question_gets_a_reaction_naming_it() -
     answer = await conversation.say(
         "I'm building a scheduling tool for physio clinics.", feedback(70, Move.SELF_DISCLOSURE)
     )
-    assert "you're building a scheduling tool for physio clinics" in answer
+    assert "you're building a scheduling tool for physio clinics" in answer.lower()
 
 
 async def test_a_question_nothing_answers_gets_no_idea_not_the_next_line() -> None:
