@@ -244,6 +244,8 @@ def _decided(
     """The model's moves, bounded by the exact rules, each with the rules' evidence where they
     agree, else the likeliest sentence."""
     moves = _exact_rules(message, moves, ctx)
+    if Move.MIRROR_QUESTION in rules and not is_meta(message):
+        moves.add(Move.MIRROR_QUESTION)  # "and you?" is a closed form: the cue is exact
     decided = _Found()
     for move in sorted(moves, key=lambda m: -probs[m]):
         decided.add(move, rules.evidence.get(move) or _span_for(move, message))

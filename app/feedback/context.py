@@ -115,8 +115,10 @@ def _shares(statements: tuple[str, ...]) -> bool:
 def clear_caches() -> None:
     """Forget everything cached about particular messages (benchmarks time cold analyses)."""
     from app.feedback.analyzer import _pitchy  # the analyzer imports this module
+    from app.feedback.embed import embed_one
 
     _pitchy.cache_clear()
+    embed_one.cache_clear()
     _looks_interested.cache_clear()
     text.clear_caches()
 

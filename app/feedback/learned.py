@@ -41,7 +41,50 @@ class MoveModel:
         return {m: float(p) for m, p in zip(self.moves, probs, strict=True)}
 
     def decide(self, probs: dict[Move, float]) -> set[Move]:
-        return {m for m, t in zip(self.moves, self.thresholds, strict=True) if probs[m] >= t}
+        row = np.asarray([[probs[m] for m in self.moves]], np.float32)
+        on = decode(row, self.thresholds, self.moves)[0]
+        return {m for m, keep in zip(self.moves, on, strict=True) if keep}
+
+
+# Moves the writers almost never give one turn together (under 1% of co-occurrences in the
+# corpus): a turn is a follow-up *or* a hijack, a reflection *or* a put-down. When the model is
+# past both thresholds, the one it is surer of (in log-odds above its threshold) stands.
+# Pitch and self-focus are left out: a late ask with a follow-up, congratulations then one's own
+# story, are common and real.
+LISTENING = frozenset(
+    {
+        Move.FOLLOW_UP_QUESTION,
+        Move.NEW_TOPIC_QUESTION,
+        Move.MIRROR_QUESTION,
+        Move.REFLECTION,
+        Move.ACKNOWLEDGEMENT,
+    }
+)
+NOT_LISTENING = frozenset({Move.TOPIC_HIJACK, Move.DISMISSIVE, Move.MINIMAL})
+
+
+def _logit(p: NDArray[np.float32]) -> NDArray[np.float32]:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def decode(
+    probs: NDArray[np.float32], thresholds: NDArray[np.float32], moves: tuple[Move, ...]
+) -> NDArray[np.bool_]:
+    """Rows of move probabilities -> rows of decided moves (shared with training)."""
+    on = probs >= thresholds
+    margin = _logit(probs) - _logit(thresholds)
+    listen = np.asarray([m in LISTENING for m in moves])
+    refuse = np.asarray([m in NOT_LISTENING for m in moves])
+    both = on[:, listen].any(axis=1) & on[:, refuse].any(axis=1)
+    if both.any():
+        best_listen = np.where(on[:, listen], margin[:, listen], -np.inf).max(axis=1)
+        best_refuse = np.where(on[:, refuse], margin[:, refuse], -np.inf).max(axis=1)
+        drop_refuse = both & (best_listen >= best_refuse)
+        drop_listen = both & ~drop_refuse
+        on[np.ix_(drop_refuse, refuse)] = False
+        on[np.ix_(drop_listen, listen)] = False
+    return on
 
 
 def save(model: MoveModel, path: Path = MODEL_PATH) -> None:
