@@ -2,16 +2,30 @@
 
 Usage: python tools/eval_repeats.py [--eval-json var/eval.json] [--per-persona 20]
 
-Drives `--per-persona` conversations with each persona through the analyzer, the machine and
-the scripted engine, with the user lines of the persona's evaluation scripts (evals/scripts/<id>)
-and a seed per conversation. Reports, per persona, sentences repeated within a conversation
-(the target is 0) and the share of reply sentences already said in an earlier conversation of
-the set (the target is under 10%). `--eval-json` also reads the transcripts `make eval` wrote.
+What it measures. For each persona, `--per-persona` (20) conversations with different
+learners, driven through the real analyzer, machine and scripted engine, each with its own
+seed. A learner's turns mix, in an order drawn from the conversation's seed: the user lines of
+one of the persona's evaluation scripts (evals/scripts/<id>: greetings, answers to the
+persona's questions, reflections, asks, pitches), questions drawn from the persona's authored
+`questions` (of facts, hooks and deeper lines, so different learners ask about different
+things and in different words), and short follow-ups ("What happened next?"), for up to 16
+turns or until the persona ends the conversation. A reply is split into sentences as the
+engine streams it.
+
+- within: reply sentences (the opening included) that are word for word a sentence the
+  persona already said earlier in the same conversation, summed over the conversations.
+  The target is 0.
+- across: the share of all reply sentences that are word for word a sentence the persona said
+  in an earlier conversation of the set (with another learner). The target is under 10%.
+
+`--eval-json` also reads the transcripts `make eval` wrote (its scripts only) and reports the
+same two figures for them.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 from pathlib import Path
 
@@ -70,6 +84,35 @@ def scripted_lines(persona_id: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+FOLLOW_UPS = (
+    "What happened next?", "How did that go?", "Really? How come?", "What was that like?",
+    "Tell me more about that.", "How did you feel about it?", "Why's that?",
+    "What made you decide that?", "Wait, really?", "And then what?",
+)  # fmt: skip
+MAX_USER_TURNS = 16
+
+
+def learner_turns(persona: Persona, script: list[str], rng: random.Random) -> list[str]:
+    """One learner's turns: the script's lines in order, with authored questions (a topic
+    question, then sometimes a deeper one on the same topic) and follow-ups mixed in."""
+    topics = [*persona.facts, *persona.hooks]
+    rng.shuffle(topics)
+    turns: list[str] = []
+    lines = list(script)
+    while len(turns) < MAX_USER_TURNS and (lines or topics):
+        roll = rng.random()
+        if lines and (roll < 0.4 or not topics):
+            turns.append(lines.pop(0))
+        elif topics:
+            item = topics.pop()
+            if item.questions:
+                turns.append(rng.choice(item.questions))
+            if rng.random() < 0.5:
+                deeper = [q for line in item.deeper_lines for q in item.deeper_questions(line)]
+                turns.append(rng.choice(deeper) if deeper else rng.choice(FOLLOW_UPS))
+    return turns[:MAX_USER_TURNS]
+
+
 def per_persona(count: int) -> dict[str, tuple[int, float, int]]:
     registry = load_personas(ROOT / "personas")
     results = {}
@@ -80,8 +123,10 @@ def per_persona(count: int) -> dict[str, tuple[int, float, int]]:
         persona = registry.get(persona_id)
         conversations = []
         for n in range(count):
-            difficulty, lines = scripts[n % len(scripts)]
-            conversations.append(converse(persona, lines, f"repeats-{n}", difficulty))
+            rng = random.Random(f"repeats|{persona_id}|{n}")
+            difficulty, lines = rng.choice(scripts)
+            turns = learner_turns(persona, lines, rng)
+            conversations.append(converse(persona, turns, f"repeats-{n}", difficulty))
         results[persona_id] = repeats(conversations)
     return results
 
@@ -104,7 +149,7 @@ def show(title: str, results: dict[str, tuple[int, float, int]]) -> None:
 def main(argv: list[str]) -> int:
     count = int(argv[argv.index("--per-persona") + 1]) if "--per-persona" in argv else 20
     show(
-        f"{count} conversations per persona (evaluation scripts' lines, seeded):",
+        f"{count} conversations per persona (script lines, authored questions, follow-ups):",
         per_persona(count),
     )
     if "--eval-json" in argv:

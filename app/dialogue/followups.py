@@ -26,7 +26,8 @@ def missed_follow_up(persona: Persona, history: Sequence[Utterance]) -> str | No
     """
     index = knowledge_index(persona)
     said = [u.content for u in history if u.role == "persona"]
-    told = [line for line in index.owner if any(line in message for message in said)]
+    # Told in any wording: a deeper line's variants say the same thing.
+    told = {index.line_of(line) for line in index.owner if any(line in m for m in said)}
     for message in reversed(said[-RECENT:]):
         in_message = [line for line in index.owner if line in message]
         if not in_message:

@@ -412,8 +412,12 @@ class _Reply:
     # -- choosing lines --------------------------------------------------------------------
 
     def _fresh(self, line: str) -> bool:
-        """Not said in this conversation (nor last time), not even one sentence of it."""
-        return line not in self.parts and not any(s in self.spoken for s in sentences(line))
+        """Not said in this conversation (nor last time) nor earlier in this reply, not even
+        one sentence of it ('Mm.' or 'Honestly?' shared by two lines counts)."""
+        if line in self.parts:
+            return False
+        here = {s for part in self.parts for s in sentences(part)}
+        return not any(s in self.spoken or s in here for s in sentences(line))
 
     def _pick_first_fresh(self, slot: str, *pools: Sequence[str]) -> str | None:
         """A line from the first pool with one not said yet."""
@@ -421,11 +425,25 @@ class _Reply:
         return None if fresh is None else self._say(fresh, slot)
 
     def _pick(self, lines: Sequence[str], slot: str) -> str | None:
-        fresh = [line for line in lines if self._fresh(line)]
+        """One of `lines` (variants of one move) in a wording not said yet: a deeper line has
+        authored other wordings, and the one said is chosen per conversation, so two learners
+        rarely hear the same words, and never one this learner heard last time while another
+        remains."""
+        fresh = [line for line in lines if self._fresh_wordings(line)]
         if not fresh:
             return None  # every variant was said: say nothing rather than repeat oneself
         rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}")
-        return rng.choice(fresh)
+        line = rng.choice(fresh)
+        wordings = self._fresh_wordings(line)
+        return random.Random(f"{self.ctx.seed}|wording|{line}").choice(wordings)
+
+    def _fresh_wordings(self, line: str) -> list[str]:
+        """The wordings of `line` not said yet; none once one of them was said here (the
+        same story in other words is still a repeat)."""
+        wordings = self.knowledge.wordings_of(line)
+        if len(wordings) > 1 and any(w in self.said or w in self.parts for w in wordings):
+            return []
+        return [w for w in wordings if self._fresh(w)]
 
     def _say(self, lines: Sequence[str], slot: str) -> str | None:
         line = self._pick(lines, slot)
@@ -437,17 +455,29 @@ class _Reply:
         self.parts.append(line)
 
     def _last_resort(self) -> list[str]:
-        """Everything fitting was said already (a very long conversation): come back to the
-        line said longest ago, framed as a repeat so that no sentence is said twice."""
+        """Everything fitting was said already (a very long conversation): a short line from
+        another list not said yet, else a line said before framed as a repeat ('Like I said,
+        ...'), so that no sentence is said twice."""
         reactions = self.persona.reactions
-        pool = reactions.cooling if self.after.stage is Stage.COOLING else reactions.disclosure
-        line = min(pool, key=self.said.rfind)
-        recap = self._recap(line)
-        return [recap] if recap else [line]
+        pools = (
+            [reactions.cooling, reactions.minimal]
+            if self.after.stage is Stage.COOLING
+            else [reactions.disclosure, reactions.no_match, reactions.unknown, reactions.thanks]
+        )
+        for pool in pools:
+            line = self._pick(pool, "last_resort")
+            if line is not None:
+                return [line]
+        for line in sorted({x for pool in pools for x in pool}, key=self.said.rfind):
+            recap = self._recap(line)
+            if recap:
+                return [recap]
+        return [min(pools[0], key=self.said.rfind)]  # thousands of lines in: it happens
 
     def _recap(self, line: str) -> str | None:
         """'Like I said, ...': the first sentence of a line said before, in new words."""
-        first = sentences(line)[0]
+        heard = [w for w in self.knowledge.wordings_of(line) if w in self.said]
+        first = sentences(heard[0] if heard else line)[0]
         body = first if first[:2] in {"I ", "I'"} else first[:1].lower() + first[1:]
         for lead in RECAPS:
             candidate = f"{lead} {body}"
@@ -617,10 +647,25 @@ class _Reply:
         return self._lines_for(match.topic, self.knowledge.answer(match, said))
 
     def _said_lines(self) -> list[str]:
-        return [line for line in self.knowledge.owner if self._was_said(line)]
+        """The persona's lines said already (a deeper line under its own text, whichever
+        wording was said)."""
+        return list(
+            dict.fromkeys(
+                self.knowledge.line_of(line)
+                for line in self.knowledge.owner
+                if line in self.said or line in self.told_before
+            )
+        )
 
     def _was_said(self, line: str) -> bool:
-        return line in self.said or line in self.told_before
+        """Said in this conversation or last time, in any of its wordings."""
+        return any(
+            w in self.said or w in self.told_before for w in self.knowledge.wordings_of(line)
+        )
+
+    def _untold(self, line: str) -> bool:
+        """Not said in any wording, and one wording is still fresh."""
+        return not self._was_said(line) and bool(self._fresh_wordings(line))
 
     def _deeper_on(self, topic: Topic, text: str) -> str | None:
         ranked = self.knowledge.rank_deeper(topic, text, self._said_lines())
@@ -655,7 +700,7 @@ class _Reply:
             return [line]
         fresh_answers = [a for a in fact.answers if self._fresh(a)]
         started = any(self._was_said(a) for a in fact.answers)
-        fresh_deeper = [d for d in fact.deeper_lines if self._fresh(d)]
+        fresh_deeper = [d for d in fact.deeper_lines if self._untold(d)]
         told = [a for a in fact.answers if self._was_said(a)] or fact.answers
         if started:
             return fresh_deeper[:1] or told  # all told: a recap, not the same news reworded
@@ -665,7 +710,7 @@ class _Reply:
         hook = self.persona.hook(hook_id)
         assert hook is not None
         if self._revealed(hook):
-            fresh = [d for d in hook.deeper_lines if self._fresh(d)]
+            fresh = [d for d in hook.deeper_lines if self._untold(d)]
             told = [r for r in hook.reveal if self._was_said(r) or r in self.parts]
             return [line] if line in fresh else (fresh[:1] or told)
         if hook_id in self.after.unlocked_hooks:

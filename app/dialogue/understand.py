@@ -16,12 +16,14 @@ character instead of saying whatever comes next.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import simplemma
@@ -67,9 +69,23 @@ LEXICAL_WEIGHT = 0.15  # share of the message's informative words found in the n
 KEYWORD_BONUS = 0.1  # one of the topic's keywords is in the message
 FOCUS_BONUS = 0.06  # the topic in focus, for any question
 ELLIPSIS_BONUS = 0.35  # ... and much more for a message with nothing of its own
-MIN_SCORE = 0.45  # below this nothing the persona knows answers the message
-UNKNOWN_PENALTY = 0.05  # per informative word that none of the persona's lines or questions use
+# The learned scorer (tools/fit_matcher.py writes app/dialogue/matcher.json): a topic's score
+# is TOPIC_WEIGHTS . [best cosine to one of its questions, to one of its lines, the same two with
+# proper nouns masked, share of the message's rare words it uses, a keyword hit, a proper noun it
+# names, in focus, in focus and elliptical, has the nearest question of all topics, how much
+# nearer than the next topic's]; 'none of them' scores NULL_WEIGHTS . [1, share of
+# the message's content words the persona never uses, how many (/3), an unknown proper noun,
+# elliptical with a focus, no content words at all].
+TOPIC_FEATURES = (
+    "question", "line", "question_masked", "line_masked", "lexical", "keyword", "named",
+    "focus", "focus_elliptical", "nearest", "gap",
+)  # fmt: skip
+NULL_FEATURES = ("bias", "unknown_share", "unknown_count", "unknown_name", "elliptical", "empty")
+_WEIGHTS = json.loads((Path(__file__).with_name("matcher.json")).read_text(encoding="utf-8"))
+TOPIC_WEIGHTS = np.asarray([_WEIGHTS["topic"][f] for f in TOPIC_FEATURES], dtype=np.float32)
+NULL_WEIGHTS = np.asarray([_WEIGHTS["null"][f] for f in NULL_FEATURES], dtype=np.float32)
 LINE_MARGIN = 0.12  # a deeper line must beat the surface by this to be answered first
+NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 CACHE_SIZE = 256
 
 
@@ -119,7 +135,9 @@ class KnowledgeIndex:
     def __init__(self, persona: Persona) -> None:
         self.nodes: list[Node] = []
         self.keywords: dict[Topic, list[tuple[str, ...]]] = {}
-        self.owner: dict[str, Node] = {}  # each line of a topic -> its node
+        self.owner: dict[str, Node] = {}  # each line (and each wording of one) -> its node
+        self.wordings: dict[str, list[str]] = {}  # a deeper line -> its wordings, itself first
+        self.canonical: dict[str, str] = {}  # a wording of a deeper line -> the line
         texts: list[str] = []
         rows_node: list[int] = []
         rows_weight: list[float] = []
@@ -128,11 +146,17 @@ class KnowledgeIndex:
             self.keywords[topic] = [lemmas(k) for k in item.keywords]
             layers: list[tuple[str | None, list[str], Sequence[str]]]
             layers = [(None, list(item.questions), surface)]
-            layers += [(line, item.deeper_questions(line), [line]) for line in item.deeper_lines]
+            layers += [
+                (line, item.deeper_questions(line), item.deeper_wordings(line))
+                for line in item.deeper_lines
+            ]
             for line, questions, own_lines in layers:
                 number = len(self.nodes)
                 self.nodes.append(Node(topic, line))
                 self.owner.update(dict.fromkeys(own_lines, self.nodes[-1]))
+                if line is not None:  # a deeper line's other wordings say the same line
+                    self.wordings[line] = list(own_lines)
+                    self.canonical.update(dict.fromkeys(own_lines, line))
                 # A line's sentences one by one too: a long line's average says less.
                 parts = [p for t in own_lines for p in {t, *SENTENCE.split(t)} if len(p) > 12]
                 rows = [*((q, 1.0) for q in questions), *((p, LINE_WEIGHT) for p in parts)]
@@ -144,11 +168,26 @@ class KnowledgeIndex:
                     w for t in [*questions, *own_lines, *item.keywords] for w in lemmas(t)
                 )
                 bags.append(bag)
-        self.rows = embed(texts) * np.asarray(rows_weight, dtype=np.float32)[:, None]
+        self.embedded = embed(texts)  # unit rows, one per question or line sentence
+        self.rows = self.embedded * np.asarray(rows_weight, dtype=np.float32)[:, None]
         self.row_node = np.asarray(rows_node, dtype=np.int32)
+        self.row_text = texts
         self.vocabulary = _idf(bags)
         self.node_words = [frozenset(bag) for bag in bags]
         self.node_topic = [n.topic for n in self.nodes]
+        # Per topic: which rows are its questions and which its own lines.
+        self.topics: list[Topic] = list(dict.fromkeys(self.node_topic))
+        topic_number = {t: i for i, t in enumerate(self.topics)}
+        self.row_topic = np.asarray(
+            [topic_number[self.node_topic[n]] for n in rows_node], dtype=np.int32
+        )
+        self.row_question = np.asarray([w == 1.0 for w in rows_weight], dtype=bool)
+        topic_bags: list[Counter[str]] = [Counter() for _ in self.topics]
+        for node, bag in zip(self.nodes, bags, strict=True):
+            topic_bags[topic_number[node.topic]].update(bag)
+        self.topic_words = [frozenset(bag) for bag in topic_bags]
+        # The persona's own names ("Priya", "Ravi"): a user addressing them names no topic.
+        self.own_names = frozenset(lemmas(persona.name))
 
     # -- scoring ---------------------------------------------------------------------------
 
@@ -175,40 +214,129 @@ class KnowledgeIndex:
         mass = sum(min(self.vocabulary.get(w, 1.0), 1.0) for w in words)
         return min(1.0, mass / 2.0)
 
+    def features(
+        self, text: str, focus: Topic | None = None, exclude: str | None = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """What the learned scorer sees: one row of TOPIC_FEATURES per topic (in `self.topics`
+        order) and the NULL_FEATURES of the message ("does the persona know anything about
+        this at all?"). `exclude` leaves out rows with exactly that text (the tool that fits
+        the weights asks each authored question without its own row)."""
+        names, masked = _names(text, self.own_names)
+        sims = self.embedded @ embed_one(text)
+        masked_sims = self.embedded @ embed_one(masked) if masked != text else sims
+        if exclude is not None:
+            drop = np.asarray([t == exclude for t in self.row_text], dtype=bool)
+            sims = np.where(drop, -1.0, sims)
+            masked_sims = np.where(drop, -1.0, masked_sims)
+        n = len(self.topics)
+        q_sims = np.where(self.row_question, sims, -1.0)
+        l_sims = np.where(self.row_question, -1.0, sims)
+        qm_sims = np.where(self.row_question, masked_sims, -1.0)
+        lm_sims = np.where(self.row_question, -1.0, masked_sims)
+        best = np.full((4, n), -1.0, dtype=np.float32)
+        for k, values in enumerate((q_sims, l_sims, qm_sims, lm_sims)):
+            np.maximum.at(best[k], self.row_topic, values.astype(np.float32))
+        best = np.maximum(best, 0.0)
+        words = [w for w in lemmas(text) if w not in self.own_names]
+        content = {w for w in words if w not in GENERIC and len(w) > 2}
+        total = sum(self.vocabulary.get(w, 0.0) for w in content)
+        lex = np.zeros(n, dtype=np.float32)
+        keyword = np.zeros(n, dtype=np.float32)
+        named = np.zeros(n, dtype=np.float32)
+        number = {t: i for i, t in enumerate(self.topics)}
+        for i, bag in enumerate(self.topic_words):
+            if total > 0:
+                lex[i] = sum(self.vocabulary.get(w, 0.0) for w in content & bag) / total
+            if names & bag:
+                named[i] = 1.0
+        tuple_words = tuple(words)
+        for topic, phrases in self.keywords.items():
+            if any(
+                _contains(tuple_words, p) for p in phrases if any(w not in FUNCTION_WORDS for w in p)
+            ):
+                keyword[number[topic]] = 1.0
+        elliptical = self._elliptical(text, float(best[0].max()))
+        in_focus = np.zeros(n, dtype=np.float32)
+        if focus is not None and focus in number:
+            in_focus[number[focus]] = 1.0
+        # How far ahead of the other topics: the nearest question decides more than its cosine.
+        gap = best[0] - _second_best(best[0])
+        top = (gap > 0).astype(np.float32)
+        topic_features = np.stack(
+            [
+                best[0],
+                best[1],
+                best[2],
+                best[3],
+                lex,
+                keyword,
+                named,
+                in_focus,
+                in_focus * float(elliptical),
+                top,
+                gap,
+            ],
+            axis=1,
+        )
+        unknown = [w for w in content if w not in self.vocabulary]
+        unknown_names = [w for w in names if w not in self.vocabulary]
+        null_features = np.asarray(
+            [
+                1.0,
+                len(unknown) / max(len(content), 1),
+                min(len(unknown), 3) / 3,
+                float(bool(unknown_names)),
+                float(elliptical and focus is not None),
+                float(not content),
+            ],
+            dtype=np.float32,
+        )
+        return topic_features, null_features
+
+    def topic_scores(
+        self, text: str, focus: Topic | None = None, exclude: str | None = None
+    ) -> tuple[NDArray[np.float32], float]:
+        """Each topic's score and the score of 'none of them' (the learned scorer)."""
+        topic_features, null_features = self.features(text, focus, exclude)
+        return topic_features @ TOPIC_WEIGHTS, float(null_features @ NULL_WEIGHTS)
+
     def match(self, text: str, focus: Topic | None = None, said: Iterable[str] = ()) -> Match:
         """The topic (and, when asked about specifically, the deeper line) that answers `text`.
 
         `focus` is the topic the persona was just talking about; `said` the lines already said
-        (a follow-up on the focus goes to a deeper line not said yet).
+        (a follow-up on the focus goes to a deeper line not said yet). The topic is the best
+        of a linear scorer over similarity features, unless 'none of them' scores higher:
+        then nothing the persona knows answers the message.
         """
         query = question_part(text)
-        nodes = self.score(query)
-        words = lemmas(query)
-        topic_scores: dict[Topic, float] = {}
-        for i, node in enumerate(self.nodes):
-            topic_scores[node.topic] = max(topic_scores.get(node.topic, -1.0), float(nodes[i]))
-        for topic, phrases in self.keywords.items():
-            if any(_contains(words, p) for p in phrases if any(w not in FUNCTION_WORDS for w in p)):
-                topic_scores[topic] += KEYWORD_BONUS
-        unknown = sum(1 for w in set(words) if w not in GENERIC and w not in self.vocabulary)
-        for topic in topic_scores:
-            topic_scores[topic] -= UNKNOWN_PENALTY * min(unknown, 3)
-        elliptical = self._elliptical(query)
-        if focus is not None and focus in topic_scores:
-            bonus = FOCUS_BONUS + (ELLIPSIS_BONUS if elliptical else 0.0)
-            topic_scores[focus] += bonus
-        topic, best = max(topic_scores.items(), key=lambda item: item[1])
-        if best < MIN_SCORE:
-            return Match(None, None, best, elliptical, query)
-        line = self._line(topic, nodes, set(said))
-        return Match(topic, line, best, elliptical and topic == focus, query)
+        scores, none = self.topic_scores(query, focus)
+        best_index = int(np.argmax(scores))
+        best = float(scores[best_index])
+        elliptical = self._elliptical(query, self._nearest_question(query))
+        if best < none:
+            return Match(None, None, best - none, elliptical, query)
+        topic = self.topics[best_index]
+        line = self._line(topic, self.score(query), set(said))
+        return Match(topic, line, best - none, elliptical and topic == focus, query)
 
-    def _elliptical(self, query: str) -> bool:
+    def _nearest_question(self, text: str) -> float:
+        sims = self.embedded[self.row_question] @ embed_one(text)
+        return float(sims.max()) if len(sims) else 0.0
+
+    def _elliptical(self, query: str, nearest: float = 0.0) -> bool:
+        """'Which part?', 'what made her say that?', 'tell me more': nothing of its own to
+        match, so it continues the topic in focus. A message with a word that names something
+        ('What does Northwind do?', 'How did the race go?') is not elliptical, however often
+        the persona uses that word; "what is he like to work for?" is, since 'he' points at
+        the focus."""
         if MORE_PLEASE.search(query):
             return True
+        if nearest >= NEAR_QUESTION:
+            return False  # "What do you do?" is short, but it is one of the persona's questions
         words = lemmas(query)
-        points = any(w in POINTERS for w in words)
-        return self.specificity(query) < (0.75 if points else 0.35)
+        content = [w for w in words if w not in GENERIC and len(w) > 2 and w not in self.own_names]
+        # "What is he like to work for?": a pronoun points at the focus, one word qualifies it.
+        return not content or (any(w in POINTERS for w in words) and len(content) <= 1)
 
     def _line(self, topic: Topic, nodes: NDArray[np.float32], said: set[str]) -> str | None:
         """The deeper line asked about, if one clearly beats the topic's surface."""
@@ -256,9 +384,43 @@ class KnowledgeIndex:
             return ranked[0] if ranked else None
         return None
 
+    def line_of(self, wording: str) -> str:
+        """The deeper line a wording says (a surface line or an unknown one: itself)."""
+        return self.canonical.get(wording, wording)
+
+    def wordings_of(self, line: str) -> list[str]:
+        """A line's wordings: a deeper line's authored variants too, the line first."""
+        return self.wordings.get(line, [line])
+
     def topic_of(self, line: str) -> Topic | None:
         node = self.owner.get(line)
         return None if node is None else node.topic
+
+
+PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+(?:['\u2019]s)?\b")
+NOT_PROPER = frozenset({"i", "i'm", "i've", "i'd", "i'll", "ok", "okay"})
+
+
+def _names(text: str, own: frozenset[str]) -> tuple[frozenset[str], str]:
+    """The proper nouns of `text` (capitalised, not at the start of a sentence) as lemmas, and
+    the text without them nor the persona's own name: "What's the best burger in Seattle?"
+    is about burgers, whatever the persona says about Seattle."""
+    found: set[str] = set()
+
+    def drop(match: re.Match[str]) -> str:
+        word = match.group(0).lower().replace("\u2019", "'").removesuffix("'s")
+        if word in NOT_PROPER:
+            return match.group(0)
+        found.add(_lemma(word))
+        return ""
+
+    stripped = text.strip()
+    masked = PROPER.sub(drop, stripped)
+    masked = " ".join(w for w in WORD_SPLIT.split(masked) if w.lower().strip(",.?!") not in own)
+    return frozenset(found - own), masked.strip() or stripped
+
+
+WORD_SPLIT = re.compile(r"\s+")
 
 
 def question_part(text: str) -> str:
@@ -274,6 +436,17 @@ def _topics(persona: Persona) -> Iterable[tuple[Topic, Fact | Hook, Sequence[str
         yield Topic("fact", fact.topic), fact, fact.answers
     for hook in persona.hooks:
         yield Topic("hook", hook.id), hook, hook.reveal
+
+
+def _second_best(values: NDArray[np.float32]) -> NDArray[np.float32]:
+    """For each entry, the best of the others."""
+    if len(values) < 2:
+        return np.zeros_like(values)
+    order = np.argsort(values)
+    first, second = values[order[-1]], values[order[-2]]
+    out = np.full_like(values, first)
+    out[order[-1]] = second
+    return out
 
 
 def _idf(bags: list[Counter[str]]) -> dict[str, float]:

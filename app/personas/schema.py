@@ -85,6 +85,11 @@ class _Layered:
         """The deeper lines' text, whichever form they were written in."""
         return [d if isinstance(d, str) else d.text for d in self.deeper]
 
+    @property
+    def deeper_texts(self) -> list[str]:
+        """Every wording of every deeper line (what the persona may say as one of them)."""
+        return [w for line in self.deeper_lines for w in self.deeper_wordings(line)]
+
     def deeper_wordings(self, line: str) -> list[str]:
         """A deeper line and its other wordings, the line first (just the line for a plain
         string)."""

@@ -88,7 +88,7 @@ def _has(answer: str, lines: list[str]) -> bool:
 
 
 def _substance(who: Persona) -> list[str]:
-    return [line for fact in who.facts for line in [*fact.answers, *fact.deeper_lines]]
+    return [line for fact in who.facts for line in [*fact.answers, *fact.deeper_texts]]
 
 
 # --- recognising an ask -----------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_a_question_asked_beside_an_earned_ask_is_answered_too() -> None:
     text = f"{ASKS['recruiter'][0]} And how did you end up in recruiting?"
     answer = reply(_ctx(who, text, feedback(80, Move.FOLLOW_UP_QUESTION), EARNED))
     assert _has(answer, who.reward.accept), answer
-    assert _has(answer, [*career.answers, *career.deeper_lines]), answer
+    assert _has(answer, [*career.answers, *career.deeper_texts]), answer
 
 
 def test_a_question_pointing_into_the_ask_stays_on_what_was_asked_for() -> None:
@@ -199,8 +199,8 @@ def test_a_question_pointing_into_the_ask_stays_on_what_was_asked_for() -> None:
     text = "Could you introduce me to Marcus? And what is he like to work for?"
     answer = reply(_ctx(who, text, feedback(80, Move.FOLLOW_UP_QUESTION), EARNED))
     assert _has(answer, who.reward.accept), answer
-    assert _has(answer, [*marcus.guarded, *marcus.reveal, *marcus.deeper_lines]), answer
-    assert not _has(answer, [*day.answers, *day.deeper_lines]), answer
+    assert _has(answer, [*marcus.guarded, *marcus.reveal, *marcus.deeper_texts]), answer
+    assert not _has(answer, [*day.answers, *day.deeper_texts]), answer
 
 
 def test_a_deferred_ask_still_answers_the_question_beside_it() -> None:
@@ -210,7 +210,7 @@ def test_a_deferred_ask_still_answers_the_question_beside_it() -> None:
     warm = (_state(Stage.RAPPORT, 0.5), _state(Stage.RAPPORT, 0.55, turn=1))
     answer = reply(_ctx(who, text, feedback(70, Move.FOLLOW_UP_QUESTION), warm))
     assert any(answer.startswith(line) for line in who.reward.defer), answer
-    assert _has(answer, [*career.answers, *career.deeper_lines]), answer
+    assert _has(answer, [*career.answers, *career.deeper_texts]), answer
 
 
 def test_favour_requests_are_the_asking_sentences_only() -> None:

@@ -91,3 +91,18 @@ async def test_no_sentence_is_said_twice_in_a_long_conversation(persona_id: str)
         await conversation.say(text, analyze(text, tuple(conversation.history)))
     said = [s for line in conversation.persona_lines() for s in sentences(line)]
     assert len(said) == len(set(said)), [s for s in said if said.count(s) > 1]
+
+
+@pytest.mark.parametrize(
+    "persona_id",
+    ["recruiter", "conference_stranger", "prospect", "alumni_mentor", "hiring_manager",
+     "investor", "group_conversation"],
+)  # fmt: skip
+def test_meta_reactions_shrug_rather_than_answer(persona_id: str) -> None:
+    """'Are you a bot?', 'what are your instructions?': a meta line must fit any meta question,
+    so it neither confirms ('barely human, but yes') nor claims to be a person or a machine."""
+    import re
+
+    claims = re.compile(r"\b(?:robot|bot|human|an ai|but yes|yes)\b", re.IGNORECASE)
+    who = persona(persona_id)
+    assert [line for line in who.reactions.meta if claims.search(line)] == []

@@ -63,9 +63,9 @@ LISTENER_LINES = [
 def _yaml_lines(who: Persona) -> list[str]:
     lines = [*who.openings]
     for fact in who.facts:
-        lines += [*fact.answers, *fact.deeper_lines]
+        lines += [*fact.answers, *fact.deeper_texts]
     for hook in who.hooks:
-        lines += [*hook.reveal, *hook.deeper_lines, *hook.guarded]
+        lines += [*hook.reveal, *hook.deeper_texts, *hook.guarded]
     for name in type(who.reactions).model_fields:
         lines += getattr(who.reactions, name)
     lines += [*who.reward.offer, *who.reward.confirm, *who.reward.accept, *who.reward.defer]
@@ -117,7 +117,7 @@ async def test_goes_deeper_on_a_follow_up() -> None:
     deeper = await conversation.say("Tell me more about that.", FOLLOW_UP)
     fact = who.fact("career_path")
     assert fact is not None
-    assert any(line in deeper for line in fact.deeper_lines)
+    assert any(line in deeper for line in fact.deeper_texts)
 
 
 async def test_never_repeats_a_line_while_alternatives_remain() -> None:
@@ -128,7 +128,7 @@ async def test_never_repeats_a_line_while_alternatives_remain() -> None:
     substance = []
     for _ in range(1 + len(fact.deeper_lines)):
         answer = await conversation.say("And how did you get into recruiting?", QUESTION)
-        substance += [line for line in [*fact.answers, *fact.deeper_lines] if line in answer]
+        substance += [line for line in [*fact.answers, *fact.deeper_texts] if line in answer]
     # One answer, then one layer deeper each time; never the same news in other words.
     assert len(substance) == len(set(substance)) == 1 + len(fact.deeper_lines)
     assert len([line for line in substance if line in fact.answers]) == 1
@@ -164,7 +164,7 @@ async def test_asking_about_a_locked_hook_gets_a_guarded_answer() -> None:
     assert hook is not None
     answer = await Conversation(who).say("Do you have any open roles that aren't posted?", QUESTION)
     assert any(line in answer for line in hook.guarded)
-    assert not any(line in answer for line in [*hook.reveal, *hook.deeper_lines])
+    assert not any(line in answer for line in [*hook.reveal, *hook.deeper_texts])
 
 
 async def test_asking_about_an_unlocked_hook_goes_deeper_into_it() -> None:
@@ -176,7 +176,7 @@ async def test_asking_about_an_unlocked_hook_goes_deeper_into_it() -> None:
     answer = await conversation.say("Could you tell me more about that unposted role?", FOLLOW_UP)
     hook = who.hook("unlisted_role")
     assert hook is not None
-    assert any(line in answer for line in hook.deeper_lines)
+    assert any(line in answer for line in hook.deeper_texts)
 
 
 @pytest.mark.parametrize("persona_id", PERSONA_IDS)
@@ -185,7 +185,7 @@ async def test_deflects_a_pitch_in_character_without_answering_it(persona_id: st
     pitch = "I'm exactly who you need. I've shipped products used by millions of people."
     answer = await Conversation(who).say(pitch, PITCHER[0])
     assert any(answer.startswith(line) for line in who.reactions.pitch)
-    fact_lines = [line for fact in who.facts for line in [*fact.answers, *fact.deeper_lines]]
+    fact_lines = [line for fact in who.facts for line in [*fact.answers, *fact.deeper_texts]]
     assert not any(line in answer for line in fact_lines)
 
 
@@ -264,7 +264,7 @@ async def test_mirror_question_gets_the_persona_answering_its_own_question() -> 
     mirrored = await conversation.say("Good question! And you?", feedback(60, Move.MIRROR_QUESTION))
     fact = who.fact(asked.topic)
     assert fact is not None
-    assert any(line in mirrored for line in [*fact.answers, *fact.deeper_lines])
+    assert any(line in mirrored for line in [*fact.answers, *fact.deeper_texts])
 
 
 async def test_greets_the_user_by_the_name_they_give_once() -> None:
@@ -390,9 +390,9 @@ async def test_asking_about_every_topic_in_turn_never_repeats_a_line(
         # Questions are understood by meaning: ask the way a person would, not by a keyword.
         question = fact.questions[0] if fact.questions else f"What about {fact.keywords[-1]}?"
         asked = await conversation.say(question, feedback(50))
-        assert any(line in asked for line in [*fact.answers, *fact.deeper_lines]), fact.topic
+        assert any(line in asked for line in [*fact.answers, *fact.deeper_texts]), fact.topic
         more = await conversation.say("Tell me more about that.", feedback(50))
-        assert any(line in more for line in fact.deeper_lines), fact.topic
+        assert any(line in more for line in fact.deeper_texts), fact.topic
     transcript = "\n".join(conversation.persona_lines())
     assert [line for line in set(_yaml_lines(who)) if transcript.count(line) > 1] == []
 

@@ -55,7 +55,9 @@ async def test_an_attentive_user_reaches_discovery_and_a_warm_close(persona_id: 
     conversation = Conversation(persona(persona_id))
     await _run(conversation, CURIOUS_QUESTIONS, answer_first=True)
     discovery = next(s.turn for s in conversation.states if s.stage is Stage.DISCOVERY)
-    assert discovery <= 5
+    # Within six turns: the analyzer calls some of these answer-then-ask turns self-focus, and
+    # which ones depends on the persona's wording, which varies by conversation now.
+    assert discovery <= 6
     assert Stage.OPPORTUNITY in conversation.state.stages_reached
     # The persona does not cut a good conversation short at a fixed count (issue 15); when the
     # user says goodbye after twelve turns, it is a warm close.

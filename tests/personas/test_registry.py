@@ -55,7 +55,7 @@ def test_public_view_has_exactly_the_public_fields_and_no_hook(persona_id: str) 
     text = repr(public)
     for hook in persona.hooks:
         assert hook.id not in text
-        assert all(line not in text for line in [*hook.reveal, *hook.deeper_lines])
+        assert all(line not in text for line in [*hook.reveal, *hook.deeper_texts])
         assert hook.summary not in text
 
 
