@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from typing import Annotated
 
@@ -49,6 +50,7 @@ def serve(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     upgrade_to_head(settings.database_url)
+    os.environ["RAPPORT_HOST"] = host  # the workers' create_app checks the bind address too
     err.print(
         f"Rapport on http://{host}:{port}  engine={settings.resolved_engine} "
         f"auth={settings.auth}\n  try: http://{host}:{port}/demo  ·  API docs: "

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 20.0
     llm_max_retries: int = 2
+    # The idle/read timeout of the proxy in front (60 s on most load balancers): a reply that
+    # has not finished, retries included, a few seconds before it is answered 503 by us instead
+    # of being cut by the proxy with the lease still held.
+    proxy_timeout: float = Field(60.0, ge=10)
+    # When set, GET /metrics needs `Authorization: Bearer <token>`; when not, it answers only
+    # loopback clients (a sidecar or a local agent) unless auth is open (development).
+    metrics_token: str | None = None
     feedback_judge: Literal["local", "llm"] = "local"
 
     personas_dir: Path = ROOT / "personas"
@@ -88,15 +95,21 @@ class Settings(BaseSettings):
         return self.engine
 
     @property
-    def reply_lease_seconds(self) -> float:
-        """How long a reply may take, the model's retries included, before a retry may redo it
-        (a worker that died mid-reply leaves the lease behind)."""
-        if self.resolved_engine == "scripted":
-            return 15.0
-        return self.llm_timeout * (self.llm_max_retries + 1) + 5.0
+    def reply_deadline_seconds(self) -> float:
+        """The most a reply may take, the model's retries included: under the proxy's timeout."""
+        return min(self.llm_timeout * (self.llm_max_retries + 1), self.proxy_timeout - 5.0)
 
-    def check_bind(self, host: str) -> None:
+    @property
+    def reply_lease_seconds(self) -> float:
+        """How long a reply counts as being written, before a retry may redo it: what a worker
+        that died mid-reply makes the retry wait. Scripted replies take milliseconds."""
+        if self.resolved_engine == "scripted":
+            return 5.0
+        return self.reply_deadline_seconds + 5.0
+
+    def check_bind(self, host: str | None = None) -> None:
         """Refuse open auth on a non-loopback address: anyone could read every conversation."""
+        host = self.host if host is None else host
         if self.auth == "open" and not is_loopback(host):
             raise ValueError(
                 f"RAPPORT_AUTH=open is only allowed on a loopback address, not {host!r}; "

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import problems
-from app.api.middleware import BodyLimit, RequestMetrics
+from app.api.middleware import BodyLimit, CatchAll, RequestMetrics
 from app.api.ratelimit import RateLimiter
 from app.api.routes import analyze, conversations, health, personas
 from app.config import Settings, get_settings
@@ -25,6 +25,7 @@ log = logging.getLogger("rapport")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    settings.check_bind()  # open auth on a public address: refused here, not only by the CLI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, personas.router, conversations.router, analyze.router):
         app.include_router(router)
     app.include_router(widget_router)
+    # Innermost: a 500 still gets CORS headers (the widget can read it) and is counted.
+    app.add_middleware(CatchAll)
     # Any origin may call: secret keys do not belong in browsers, and publishable keys are
     # checked against their own allowed origins, so the refusal is an explicit 403 problem.
     app.add_middleware(

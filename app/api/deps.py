@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.ratelimit import RateLimiter, client_address
+from app.config import is_loopback
 from app.errors import Forbidden, Unauthorized
 from app.repositories import KeyRepository
 from app.services.access import CONVERSATION_PREFIX, VISITOR_PREFIX, presented
@@ -51,6 +52,7 @@ ClientDep = Annotated[str, Depends(get_client)]
 async def get_tenant(request: Request, runtime: RuntimeDep, client: ClientDep) -> Tenant:
     header = request.headers.get("authorization")
     if header is None and runtime.settings.auth == "open":
+        _only_on_loopback(request)
         tenant = OPEN_TENANT
     else:
         tenant = await _authenticate(request, runtime, header, client)
@@ -64,6 +66,14 @@ async def get_tenant(request: Request, runtime: RuntimeDep, client: ClientDep) -
             visitor_token=presented(request.headers.get("x-rapport-visitor-token"), VISITOR_PREFIX),
         )
     return tenant
+
+
+def _only_on_loopback(request: Request) -> None:
+    """Open auth answers only callers on this machine, however the server was started (the
+    settings name a host, but `uvicorn --host 0.0.0.0` need not have told them)."""
+    peer = request.client.host if request.client else ""
+    if not is_loopback(peer):
+        raise Unauthorized("This server runs with RAPPORT_AUTH=open, for loopback use only.")
 
 
 async def _authenticate(

@@ -8,6 +8,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import metrics
+from app.api.problems import log_unexpected, unexpected_error_response
 
 
 class BodyLimit:
@@ -24,6 +25,14 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _too_large(send, self.max_bytes)
             return
+        if declared is None:
+            # Chunked: read it all first (it is small, or refused). Stopping mid-way inside the
+            # app instead would surface as FastAPI's 400 "error parsing the body", not a 413.
+            body = await self._read_all(receive)
+            if body is None:
+                await _too_large(send, self.max_bytes)
+                return
+            receive = _replay(body, receive)
         seen = 0
 
         async def limited() -> Message:
@@ -39,9 +48,65 @@ class BodyLimit:
         except _BodyTooLarge:
             await _too_large(send, self.max_bytes)
 
+    async def _read_all(self, receive: Receive) -> bytes | None:
+        """The whole body, or None as soon as it is larger than the limit."""
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(parts)  # the client went away; the app will see an empty body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            parts.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: wait for the disconnect, as the server would
+
+    return replayed
+
 
 class _BodyTooLarge(Exception):
     pass
+
+
+class CatchAll:
+    """The last word on an unexpected error: one log line (app/api/problems.py), a 500 problem,
+    and nothing re-raised, so that uvicorn does not log it again with the SQL statement."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            log_unexpected(exc, scope["method"], route)
+            if not started:  # else the answer is under way: all we can do is end it
+                await unexpected_error_response()(scope, receive, send)
 
 
 async def _too_large(send: Send, limit: int) -> None:

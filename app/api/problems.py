@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,7 +70,14 @@ _HTTP_CODES = {
 }
 
 
-def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {
         "type": f"https://rapport.dev/problems/{code}",
         "title": title,
@@ -77,14 +86,37 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JS
         "code": code,
         **extra,
     }
-    headers = {"Retry-After": str(extra["retry_after"])} if "retry_after" in extra else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    sent = dict(headers or {})
+    if "retry_after" in extra:
+        sent["Retry-After"] = str(extra["retry_after"])
+    if status == 401:  # RFC 9110 section 15.5.2: a 401 names the scheme that would work
+        sent["WWW-Authenticate"] = 'Bearer realm="rapport"'
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=sent or None)
 
 
 def rapport_error_response(exc: RapportError) -> JSONResponse:
     extra = dict(exc.extra)
     code = extra.pop("code", exc.code)
     return problem(exc.status, exc.title, exc.detail, code, **extra)
+
+
+def unexpected_error_response() -> JSONResponse:
+    return problem(500, "Internal error", "Something went wrong on our side.", "internal")
+
+
+def log_unexpected(exc: BaseException, method: str, route: str) -> None:
+    """One line per failure: the type and where, not the message: driver errors quote the SQL
+    and the values they were given, and those can be a learner's words."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = next(
+        (
+            f"{Path(f.filename).name}:{f.lineno} in {f.name}"
+            for f in reversed(frames)
+            if "/app/" in f.filename
+        ),
+        "?",
+    )
+    log.error("unhandled %s on %s %s at %s", type(exc).__name__, method, route, where)
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -110,22 +142,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+        if malformed is not None:  # not a field's problem: the body is not JSON at all
+            at = next((p for p in malformed.get("loc", ()) if isinstance(p, int)), None)
+            where = f" (at character {at})" if at is not None else ""
+            detail = f"The body is not valid JSON{where}."
+            return problem(400, "Malformed JSON", detail, "malformed_json")
         detail, errors = _validation_detail(exc)
         return problem(422, "Invalid input", detail, "invalid_input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
-        return problem(exc.status_code, code.replace("_", " ").capitalize(), str(exc.detail), code)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # The type and where it happened, not the message: driver errors quote the values they
-        # were given, and those can be a learner's words.
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        route = getattr(request.scope.get("route"), "path", "?")
-        log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, route, frames)
-        return problem(500, "Internal error", "Something went wrong on our side.", "internal")
+        title = code.replace("_", " ").capitalize()
+        # exc.headers carries e.g. the Allow of a 405 (RFC 9110 section 15.5.6).
+        return problem(exc.status_code, title, str(exc.detail), code, headers=exc.headers)
 
 
 def publish_schema(app: FastAPI) -> None:

@@ -161,7 +161,7 @@ class TurnService:
         """The reply as the engine produces it; the judge (if any) runs alongside, not after."""
         judging = self._start_judge(turn)
         try:
-            async for chunk in self.runtime.engine.stream(turn.context):
+            async for chunk in self._within_deadline(self.runtime.engine.stream(turn.context)):
                 yield chunk
         except BaseException as exc:  # includes the client going away mid-stream
             _abandon(judging, exc)
@@ -174,12 +174,44 @@ class TurnService:
         model call instead of reading a token stream. The judge runs alongside, as above."""
         judging = self._start_judge(turn)
         try:
-            text = await self.runtime.engine.reply(turn.context)
+            text = await self._by_deadline(self.runtime.engine.reply(turn.context))
         except BaseException as exc:
             _abandon(judging, exc)
             raise
         await self._take_verdict(judging, turn)
         return text
+
+    async def _by_deadline(self, reply: Awaitable[str]) -> str:
+        """The reply, or 503 llm_unavailable once the turn's deadline has passed (the model
+        client's own timeout is per attempt; its retries could outlast the proxy in front)."""
+        seconds = self.runtime.settings.reply_deadline_seconds
+        try:
+            async with asyncio.timeout(seconds):
+                return await reply
+        except TimeoutError:
+            raise _too_slow(seconds) from None
+
+    async def _within_deadline(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+        """The stream, under one deadline for all of it. Each wait has its own timeout scope
+        (in this task, with no `yield` inside it: a scope left open across a yield would cancel
+        whatever the consumer happened to be doing)."""
+        seconds = self.runtime.settings.reply_deadline_seconds
+        deadline = asyncio.get_running_loop().time() + seconds
+        iterator = aiter(chunks)
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        chunk = await anext(iterator)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise _too_slow(seconds) from None
+                yield chunk
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                await close()
 
     async def _take_verdict(
         self, judging: asyncio.Task[Feedback] | None, turn: PreparedTurn
@@ -344,6 +376,10 @@ def _refuse_while_replying(conversation: Conversation) -> None:
     remaining = (due - utcnow()).total_seconds()
     if remaining > 0:
         raise _in_progress(max(1, min(math.ceil(remaining), _RETRY_AFTER_CAP)))
+
+
+def _too_slow(seconds: float) -> LLMUnavailable:
+    return LLMUnavailable(f"The model did not finish a reply within {seconds:g} s.")
 
 
 _RETRY_AFTER_CAP = 2  # a reply usually lands within seconds; the lease is only the worst case

@@ -54,11 +54,12 @@ async def test_unknown_conversation_is_404(client):
     assert_problem(await say(client, "no-such-conversation", "Hi"), 404, "not_found")
 
 
-async def test_malformed_json_is_422(client):
+async def test_malformed_json_is_400(client):
+    # Not a field's problem (the body is not JSON at all): 400, as for any unparsable request.
     response = await client.post(
         "/v1/conversations", content=b"{not json", headers={"Content-Type": "application/json"}
     )
-    assert_problem(response, 422)
+    assert_problem(response, 400, "malformed_json")
 
 
 async def test_oversized_body_is_413(client):

@@ -72,7 +72,8 @@ def _as(world: World, caller: str) -> tuple[dict[str, str], str]:
 
 
 def _persona(persona_id: str) -> dict[str, Any]:
-    body = yaml.safe_load((ROOT / "personas" / "recruiter.yaml").read_text())
+    # One of the smaller built-ins: a persona body must fit the 64 KiB request limit.
+    body = yaml.safe_load((ROOT / "personas" / "investor.yaml").read_text())
     return {**body, "id": persona_id, "name": "Dana Whitfield"}
 
 

@@ -121,11 +121,22 @@ def _assert_well_formed(conversation: dict[str, Any]) -> None:
     assert roles == [("persona", "user")[i % 2] for i in range(len(roles))], conversation["id"]
 
 
+async def _retry_when_free(client: httpx.AsyncClient, cid: str) -> httpx.Response:
+    """POST .../retry, waiting as told while the dead worker's reply lease runs out (the reply
+    deadline plus a little; a few seconds with the settings these servers run with)."""
+    for _ in range(30):
+        retried = await client.post(f"/v1/conversations/{cid}/retry")
+        if retried.status_code != 409 or retried.json()["code"] != "turn_in_progress":
+            return retried
+        await asyncio.sleep(int(retried.headers["retry-after"]))
+    raise AssertionError("the reply lease never ran out")
+
+
 async def _continue(client: httpx.AsyncClient, conversation: dict[str, Any]) -> None:
     """After the restart the conversation goes on: a reply the kill cut off is retried first."""
     cid = conversation["id"]
     if conversation["messages"][-1]["role"] == "user":
-        retried = await client.post(f"/v1/conversations/{cid}/retry")
+        retried = await _retry_when_free(client, cid)
         assert retried.status_code == 200, retried.text
         assert retried.json()["reply"]["index"] == conversation["messages"][-1]["index"] + 1
     if conversation["state"]["ended"]:
@@ -200,6 +211,8 @@ async def test_sigkill_while_replies_are_pending_then_retry_completes_them(
             RAPPORT_ENGINE="llm",
             RAPPORT_LLM_BASE_URL=llm,
             RAPPORT_LLM_API_KEY="unused",
+            RAPPORT_LLM_TIMEOUT="5",  # the reply lease the kill leaves behind: 5 + 5 s
+            RAPPORT_LLM_MAX_RETRIES="0",
         )
         async with httpx.AsyncClient(base_url=first.base, timeout=60) as client:
             ids = [
@@ -234,7 +247,7 @@ async def _complete_after_crash(client: httpx.AsyncClient, cid: str, line: str) 
     pending = messages[-1]
     assert (pending["role"], pending["content"]) == ("user", line)
     assert pending["feedback"], "the stored line lost its feedback"
-    retried = await client.post(f"/v1/conversations/{cid}/retry")
+    retried = await _retry_when_free(client, cid)
     assert retried.status_code == 200, retried.text
     assert retried.json()["user"] == {"index": pending["index"], "content": line}
     assert retried.json()["reply"]["index"] == pending["index"] + 1

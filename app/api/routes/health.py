@@ -1,12 +1,14 @@
+import hmac
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from app.api.deps import RuntimeDep
-from app.errors import RapportError
+from app.config import Settings, is_loopback
+from app.errors import NotFound, RapportError, Unauthorized
 
 router = APIRouter(tags=["health"])
 
@@ -30,6 +32,20 @@ async def readyz(runtime: RuntimeDep) -> dict[str, Any]:
     return {"status": "ready", "engine": runtime.engine.name}
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-async def metrics() -> Response:
+@router.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
+async def metrics(request: Request, runtime: RuntimeDep) -> Response:
+    _may_scrape(request, runtime.settings)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _may_scrape(request: Request, settings: Settings) -> None:
+    """Metrics name routes, outcomes and traffic: a token, or a scraper on this machine."""
+    if settings.metrics_token:
+        scheme, _, offered = request.headers.get("authorization", "").partition(" ")
+        expected = settings.metrics_token.encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(offered.encode(), expected):
+            raise Unauthorized("GET /metrics needs `Authorization: Bearer <metrics token>`.")
+        return
+    peer = request.client.host if request.client else ""
+    if settings.auth != "open" and not is_loopback(peer):
+        raise NotFound("Not found.")
