@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         """How long a reply counts as being written, before a retry may redo it: what a worker
         that died mid-reply makes the retry wait. Scripted replies take milliseconds."""
         if self.resolved_engine == "scripted":
-            return 5.0
+            return 10.0  # milliseconds of work, but a loaded machine can stall for seconds
         return self.reply_deadline_seconds + 5.0
 
     def check_bind(self, host: str | None = None) -> None:

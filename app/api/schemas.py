@@ -43,6 +43,8 @@ def _printable(value: str) -> str:
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=ID_PATTERN)]
 UserRef = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+# Every other free-text field is held to the same rule (a NUL in `seed` was a 500 on PostgreSQL).
+Printable = AfterValidator(_printable)
 
 
 class Strict(BaseModel):
@@ -51,9 +53,9 @@ class Strict(BaseModel):
 
 class CreateConversation(Strict):
     persona_id: Slug
-    difficulty: str | None = Field(None, max_length=32)
+    difficulty: Annotated[str, Printable] | None = Field(None, max_length=32)
     user_ref: UserRef | None = None
-    seed: str | None = Field(
+    seed: Annotated[str, Printable] | None = Field(
         None,
         min_length=1,
         max_length=64,
@@ -67,12 +69,12 @@ class TurnIn(Strict):
 
 class HistoryLine(Strict):
     role: Literal["persona", "user"]
-    content: str = Field(max_length=MAX_MESSAGE * 2)
+    content: Annotated[str, Printable] = Field(max_length=MAX_MESSAGE * 2)
 
 
 class AnalyzeIn(Strict):
     message: MessageText
-    partner_said: str | None = Field(None, max_length=MAX_MESSAGE * 2)
+    partner_said: Annotated[str, Printable] | None = Field(None, max_length=MAX_MESSAGE * 2)
     history: list[HistoryLine] | None = Field(None, max_length=200)
 
     @model_validator(mode="after")

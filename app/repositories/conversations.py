@@ -115,6 +115,10 @@ class ConversationRepository:
             raise ConcurrentTurn("Another turn on this conversation was taken first.") from exc
         return version + 1
 
+    async def reply_due_at(self, conversation_id: str) -> datetime | None:
+        query = select(Conversation.reply_due_at).where(Conversation.id == conversation_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def take_lease(self, conversation_id: str, version: int, until: datetime) -> int | None:
         """Mark the reply as being written until `until`, if nobody moved the conversation since
         `version` was read; the new version, or None when someone else got there first."""

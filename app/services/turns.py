@@ -99,7 +99,9 @@ class TurnService:
         conversation, before = await _open_for_turn(repo, tenant, conversation_id)
         lines = await repo.lines(conversation.id)
         if lines[-1].role == "user":
-            _refuse_while_replying(conversation)
+            # Read again: under READ COMMITTED the row above may predate the line just read,
+            # which another turn committed together with its lease.
+            _refuse_while_replying(await repo.reply_due_at(conversation.id))
             raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
         history = utterances(lines)
         persona = persona_of(self.runtime, conversation)
@@ -296,7 +298,7 @@ class TurnService:
             last = messages[-1]
             if last.role != "user":
                 raise NothingToRetry("Every message already has its reply; nothing to retry.")
-            _refuse_while_replying(conversation)
+            _refuse_while_replying(conversation.reply_due_at)
             # Taking the lease moves the version: of two retries at once, one gets it.
             until = self._lease_end()
             version = await repo.take_lease(conversation.id, conversation.version, until)
@@ -365,10 +367,9 @@ async def _open_for_turn(
     return conversation, state
 
 
-def _refuse_while_replying(conversation: Conversation) -> None:
+def _refuse_while_replying(due: datetime | None) -> None:
     """409 turn_in_progress while another request is writing the reply to the last message:
     a client that retried now would race it and call the model a second time."""
-    due = conversation.reply_due_at
     if due is None:
         return
     if due.tzinfo is None:  # SQLite hands datetimes back naive; they were stored in UTC

@@ -170,3 +170,18 @@ async def test_without_a_token_metrics_answer_only_this_machine(app):
         transport = httpx.ASGITransport(app=app, client=(peer, 1234))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             assert (await c.get("/metrics")).status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/conversations", {"persona_id": "recruiter", "seed": "a\x00b"}),
+        ("/v1/conversations", {"persona_id": "recruiter", "difficulty": "hard\x00"}),
+        ("/v1/analyze", {"message": "Why?", "partner_said": "I left\x00."}),
+        ("/v1/analyze", {"message": "Why?", "history": [{"role": "persona", "content": "\x07"}]}),
+    ],
+)
+async def test_control_characters_are_refused_in_every_string_field(client, path, body):
+    # Point 7: a NUL in `seed` reached PostgreSQL, which refused it: a 500.
+    response = await client.post(path, json=body)
+    assert_problem(response, 422, "invalid_input")
