@@ -7,7 +7,7 @@ DEVSTAMP := $(VENV)/.installed-dev
 export RAPPORT_AUTH ?= open
 export RAPPORT_ENGINE ?= scripted
 
-.PHONY: run test test-postgres bench load eval-feedback train-analyzer eval lint typecheck lock clean
+.PHONY: run test test-postgres bench bench-memory load eval-feedback train-analyzer eval lint typecheck lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: $(DEVSTAMP) ## turns vs /healthz (scripted, SQLite); the LLM engine again
 
 load: $(DEVSTAMP) ## 200 concurrent conversations x 10 turns on PostgreSQL
 	$(PY) -m app.bench --load
+
+bench-memory: $(DEVSTAMP) ## 20,000 requests with made-up Origins or keys: a worker's memory stays flat
+	$(PY) tools/memory_bench.py
+	$(PY) tools/memory_bench.py --no-limits
 
 eval-feedback: $(DEVSTAMP) ## analyzer accuracy (frozen split, AnnoMI) and speed
 	$(PY) -m app.feedback.evaluate
