@@ -25,6 +25,7 @@ everything; `--write` saves the weights.
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ FOLLOW_UPS = (
 L2 = 1e-5
 STEPS = 4000
 RATE = 0.1
-DEV_WEIGHT = 3.0  # questions written as users ask, not as authors paraphrase
+DEV_WEIGHT = float(os.environ.get("DEV_WEIGHT", "3"))  # user-written questions count more than paraphrases
 NULL_SHARE = 0.2  # the 'nothing answers it' items weigh this share of the whole
 
 

@@ -640,6 +640,10 @@ class _Reply:
         """The lines that answer `text`, understood by meaning (see app.dialogue.understand);
         when nothing the persona knows answers it, an honest 'no idea' that hands it back."""
         said = self._said_lines()
+        if focus is None and self.last_said:
+            # "What did you make of it?" after "Did you catch the talk?": the persona's own
+            # question sets the subject when none of its lines has yet.
+            focus = self.knowledge.nearest_topic(self.last_said)
         match = self.knowledge.match(text, focus, said)
         if match.topic is None:
             reactions = self.persona.reactions
@@ -780,7 +784,9 @@ class _Reply:
         if len(self.parts) >= MAX_PARTS:
             return  # enough said this turn; the user has plenty to respond to
         if self.after.stage is Stage.OPPORTUNITY and not self._asked() and self.ask is None:
-            self._say(self.persona.reward.confirm, "confirm")  # the offer is on the table
+            granted = any(line in self.said for line in self.persona.reward.accept)
+            if not granted:  # once the yes was given, 'shall I make that intro?' asks it again
+                self._say(self.persona.reward.confirm, "confirm")  # the offer is on the table
             return
         if self.ask == "accept":
             return  # the yes ends the turn; the user will want to say thank you

@@ -51,7 +51,8 @@ GENERIC = FUNCTION_WORDS | frozenset(
         lot bit much many any some ever still just also even yeah oh wow okay ok so right
         good great interesting hmm huh come came find found know think thought way one
         why whose whom could would should can will did does was were are am being been
-        not no yes if else after before about again anyway first last other well""",
+        not no yes if else after before about again anyway first last other well now here
+        today lately currently recently anymore""",
     )
 )
 POINTERS = frozenset(
@@ -299,6 +300,12 @@ class KnowledgeIndex:
         """Each topic's score and the score of 'none of them' (the learned scorer)."""
         topic_features, null_features = self.features(text, focus, exclude)
         return topic_features @ TOPIC_WEIGHTS, float(null_features @ NULL_WEIGHTS)
+
+    def nearest_topic(self, text: str) -> Topic:
+        """The topic closest to `text`, with no 'none of them': what a persona's own question
+        is about ("Did you catch the talk?" is about the talk, whatever words it uses)."""
+        scores, _ = self.topic_scores(question_part(text))
+        return self.topics[int(np.argmax(scores))]
 
     def match(self, text: str, focus: Topic | None = None, said: Iterable[str] = ()) -> Match:
         """The topic (and, when asked about specifically, the deeper line) that answers `text`.
