@@ -85,6 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["Retry-After"],
         max_age=600,
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        persona_max_bytes=settings.max_persona_bytes,
+    )
     app.add_middleware(RequestMetrics)
     return app

@@ -14,23 +14,30 @@ from app.api.problems import log_unexpected, unexpected_error_response
 class BodyLimit:
     """Refuse request bodies over `max_bytes` with 413, whether or not Content-Length is honest."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, persona_max_bytes: int | None = None) -> None:
         self.app, self.max_bytes = app, max_bytes
+        # A persona file is bigger than any message: its lines come with variants and questions.
+        self.persona_max_bytes = persona_max_bytes or max_bytes
+
+    def _limit(self, scope: Scope) -> int:
+        path: str = scope.get("path", "")
+        return self.persona_max_bytes if path.startswith("/v1/personas") else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
             return
         if declared is None:
             # Chunked: read it all first (it is small, or refused). Stopping mid-way inside the
             # app instead would surface as FastAPI's 400 "error parsing the body", not a 413.
-            body = await self._read_all(receive)
+            body = await self._read_all(receive, limit)
             if body is None:
-                await _too_large(send, self.max_bytes)
+                await _too_large(send, limit)
                 return
             receive = _replay(body, receive)
         seen = 0
@@ -39,16 +46,16 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited, send)
         except _BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, limit)
 
-    async def _read_all(self, receive: Receive) -> bytes | None:
+    async def _read_all(self, receive: Receive, limit: int) -> bytes | None:
         """The whole body, or None as soon as it is larger than the limit."""
         parts: list[bytes] = []
         size = 0
@@ -58,7 +65,7 @@ class BodyLimit:
                 return b"".join(parts)  # the client went away; the app will see an empty body
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > limit:
                 return None
             parts.append(chunk)
             if not message.get("more_body", False):
