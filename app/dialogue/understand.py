@@ -404,7 +404,7 @@ class KnowledgeIndex:
         return None if node is None else node.topic
 
 
-PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+(?:['\u2019]s)?\b")
+PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][a-zA-Z]*(?:['\u2019]s)?\b")
 NOT_PROPER = frozenset({"i", "i'm", "i've", "i'd", "i'll", "ok", "okay"})
 
 
