@@ -210,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--exclude", nargs="*", default=[], help="batch stems to leave out")
     parser.add_argument("--no-cv", action="store_true", help="skip the out-of-fold thresholds")
-    parser.add_argument("--annomi", action="store_true", help="add AnnoMI even transcripts")
+    parser.add_argument(
+        "--no-annomi", action="store_true", help="leave out AnnoMI's even transcripts"
+    )
     parser.add_argument(
         "--min-recall",
         type=float,
@@ -223,13 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     moves = MOVES
     labels = np.asarray([[m.value in it["moves"] for m in moves] for it in items], np.int32)
     feats = featurize(items)
-    annomi = annomi_rows() if args.annomi else None
+    annomi = None if args.no_annomi else annomi_rows()
     if annomi:
         sources["AnnoMI even transcripts (question and reflection heads only)"] = len(annomi[1])
     thresholds = np.full(len(moves), 0.5, np.float32)
     if not args.no_cv:
         groups = [writer(it) for it in items]
-        oof = _cached_oof(items, lambda: out_of_fold(feats, labels, groups, annomi))
+        oof = _cached_oof(items, bool(annomi), lambda: out_of_fold(feats, labels, groups, annomi))
         thresholds = np.asarray(
             [best_threshold(labels[:, j], oof[:, j]) for j in range(len(moves))], np.float32
         )
@@ -268,10 +270,10 @@ def main(argv: list[str] | None = None) -> int:
 OOF_CACHE = REPO / "var" / "analyzer-oof.npz"
 
 
-def _cached_oof(items, compute) -> np.ndarray:
+def _cached_oof(items, with_annomi: bool, compute) -> np.ndarray:
     """Out-of-fold predictions are the slow part; reuse them while the data and features are the
     same (to try another recall floor, say), recompute otherwise."""
-    key = f"{len(items)}:{items[0]['id']}:{items[-1]['id']}:v{FEATURES_VERSION}"
+    key = f"{len(items)}:{items[0]['id']}:{items[-1]['id']}:v{FEATURES_VERSION}:{with_annomi}"
     if OOF_CACHE.exists():
         with np.load(OOF_CACHE, allow_pickle=False) as data:
             if str(data["key"]) == key:
