@@ -61,7 +61,7 @@ async def test_unique_origins_do_not_grow_the_key_cache(app, raw_client):
         origin = f"https://site{n}.example" if n % 2 else f"{ORIGIN}?n={n}"
         response = await raw_client.get("/v1/personas", headers={**headers, "Origin": origin})
         assert_problem(response, 403, "origin_not_allowed")
-    assert len(app.state.key_cache) == before
+    assert len(app.state.key_cache) <= before  # other tests' entries may expire meanwhile
 
 
 async def test_the_key_cache_is_an_lru_with_a_size_and_a_ttl(app):
