@@ -37,11 +37,13 @@ NOT_ACTIONS = wordset(
 TROUBLE_VERBS = wordset("lose lost fail break crash burn hurt miss struggle drown")
 # News a tip must meet with care: no "What made you lose three colleagues?".
 HEAVY = re.compile(
-    r"(?i)\b(?:died|dying|passed away|passed last|funeral|cancer|hospital|hospice|diagnos\w*|"
+    r"(?i)\b(?:died|dying|passed away|passed last|funeral|cancer|(?:in|into|to|from) (?:the )?"
+    r"hospital\b(?! network| system| group)|hospitali[sz]ed|hospice|diagnos\w*|"
     r"sick|illness|ill\b|laid off|lay ?offs?|let go|let (?:\w+ ){1,5}go|fired|redundan\w*|"
     r"divorce\w*|miscarriage|grief|grieving|lost (?:my|our|his|her|a|the)|losing (?:my|our)|"
     r"folded|went under|shut down|failed|bankrupt\w*|debt|burn(?:ed|t) out|burnout|"
-    r"accident|injur\w*|surgery|broke up|breakup|depress\w*|anxiety|panic attacks?)\b"
+    r"(?<!by )(?<!by an )accident|injur\w*|surgery|broke up|breakup|depress\w*|anxiety|"
+    r"panic attacks?)\b"
 )
 FEELING = re.compile(
     r"(?i)\b(?:(?P<bad>worried|nervous|anxious|scared|afraid|stressed|frustrated|overwhelmed|"
@@ -59,13 +61,14 @@ NUMBER = re.compile(
     r"fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|million|half|a dozen)\b"
 )
 _CLAUSE_SPLIT = re.compile(
-    r"\s*(?:[,;:()]|\s[-–—]\s|\b(?:and|but|so|because|though|although|which|while|whereas|"
+    r"\s*(?:,(?!\d)|[;:()]|\s[-–—]\s|\b(?:and|but|so|because|though|although|which|while|whereas|"
     r"then)\b)\s*",
     re.IGNORECASE,
 )
 _LEAD = re.compile(
     r"^(?:(?:honestly|actually|basically|well|oh|so|yeah|yes|okay|ok|anyway|the thing is|"
-    r"to be honest|funny enough|believe it or not|i mean|ha|haha|hmm|um|uh|right)\b[,.!]?\s*)+",
+    r"to be honest|funny enough|believe it or not|i mean|ha|haha|hmm|um|uh|right|look|listen|"
+    r"huh|mm|mhm|sure|anyway|wait)\b[,.!]?\s*)+",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -93,7 +96,33 @@ _INTRODUCTION = re.compile(
     r"(?i:(?:hi|hello|hey)\W+)*(?i:i'm|i’m|i am|my name is|this is|name's)\s+[A-Z]\w+"
     r"(?:\s+[A-Z]\w+)?$"
 )
+# Not a detail to follow up: a jab ("Spoken like someone who hasn't carried a pager"), talk
+# about this conversation ("I take about one of these calls a month", "I'm going to stop you"),
+# managing it ("Let's wrap up soon", "the next talk starts soon") or the queue they stand in.
+NOT_A_DETAIL = re.compile(
+    r"(?i)\b(?:spoken like|must be nice|good for you|if you say so|whatever you say|"
+    r"(?:i'm|i am) (?:going to|gonna) stop you|stop you (?:there|right)|let's (?:wrap|finish|"
+    r"keep (?:it|this))|wrap (?:up|this|things)|hard stop|slow down|ask me (?:something|a|one)|"
+    r"(?:these|this|your|the) (?:calls?|chats?|conversations?|pitch(?:es)?|emails?)\b|got lucky|"
+    r"(?:talk|session|keynote|panel|meeting|next one) (?:starts|begins|is starting)|starts soon|"
+    r"(?:should|have to|need to|gotta) (?:say hi|go|get going|run|head|get back|look at the|check "
+    r"the|find a seat|grab a seat)|"
+    r"(?:great|good|fair|interesting) question|you put that|that's the product|"
+    r"(?:the|this|that) (?:queue|line)\b|line (?:just )?cleared|perfect timing|"
+    r"nice to meet|thanks for (?:coming|stopping|asking)|kind of (?:conversation|chat|question)|"
+    r"(?:want|wanted) to talk about|hold on|hang on|(?:book|booked|want|need|do) (?:a |the )?demo|"
+    r"anything else|heard that (?:pitch|before)|(?:my|your) turn\b|check my phone)"
+)
 _NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
+_IDENTITY = re.compile(
+    r"(?i)^(?P<subj>i|we)(?P<be>'m|’m|'re|’re| am| are| was| were)\s+(?:(?:just|basically|"
+    r"really|actually|still|only)\s+)?(?P<np>(?:a|an|the)\s+[\w' -]+)$"
+)
+# "It goes public in a few weeks": time still ahead, not time spent.
+_AHEAD = re.compile(
+    r"(?i)\b(?:in|within|next|another|for the next) (?:a |the )?(?:few |couple of )?"
+    r"(?:\w+ )?(?:days?|weeks?|months?|years?)\b"
+)
 _NEGATION = re.compile(r"(?i)\b(?:not|never|n't|no longer|don't|doesn't|didn't)\s+(?:\w+\s+)?$")
 _PAST = re.compile(
     r"(?i)\b(?:was|were|had|did|went|got|came|left|took|gave|made|quit|broke|ran|won|\w{3,}ed)\b"
@@ -169,6 +198,16 @@ def gerund(base: str) -> str:
     return base + "ing"
 
 
+def clauses(sentence: str) -> list[str]:
+    """The clauses of one of the partner's sentences, lead-ins ("Honestly,") dropped."""
+    return _clauses(sentence)
+
+
+def quote(clause: str) -> str:
+    """A clause of the partner's, cut to a quotable head."""
+    return _quote(clause)
+
+
 def _clauses(sentence: str) -> list[str]:
     parts = [p for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
     return [c for c in (_LEAD.sub("", p.strip()).strip(" .!?\"'“”") for p in parts) if c]
@@ -223,13 +262,20 @@ def _object(rest: str) -> str:
         if purpose or (i >= 2 and low in _BOUNDARY):
             words = words[:i]
             break
-    obj = " ".join(words[:5])
+    if len(words) > MAX_OBJECT_WORDS:
+        return ""  # "the national climbing" of "...championship": no half a phrase
+    obj = " ".join(words[:MAX_OBJECT_WORDS])
     while True:
         cut = _TRAILING.sub("", obj)
         if cut == obj:
             break
         obj = cut
     return swap_person(obj.strip(" ,;:-.!?"))
+
+
+def _object_np(np: str) -> str:
+    words = np.split()[: MAX_OBJECT_WORDS + 1]
+    return swap_person(" ".join(words).strip(" ,;:-.!?"))
 
 
 def _action(clause: str) -> tuple[str, str, str] | None:
@@ -271,6 +317,7 @@ _KIND_WEIGHT = {
     "doing": 3.5,
     "did": 3.5,
     "feeling_off": 4.0,
+    "identity": 4.0,
     "thing": 1.0,
 }
 
@@ -287,7 +334,7 @@ def _feeling(clause: str) -> str | None:
 
 def _candidate(clause: str, latest: bool) -> tuple[float, Hook] | None:
     content = _content_words(clause)
-    if not content or _INTRODUCTION.match(clause):
+    if not content or _INTRODUCTION.match(clause) or NOT_A_DETAIL.search(clause):
         return None
     heavy = HEAVY.search(clause) is not None
     action = _action(clause)
@@ -295,11 +342,16 @@ def _candidate(clause: str, latest: bool) -> tuple[float, Hook] | None:
     kind, verb, obj = "thing", "", ""
     if action:
         kind, verb, obj = action
+    identity = _IDENTITY.match(clause)
+    if identity and kind == "thing":
+        past = identity.group("be").strip() in ("was", "were")
+        subj = identity.group("subj").lower() + ("_past" if past else "")
+        kind, verb, obj = "identity", subj, _object_np(identity.group("np"))
     if heavy:
         kind = "trouble"
     elif feeling and kind in ("thing", "doing", "did"):
         kind = feeling
-    elif DURATION.search(clause) and kind == "thing":
+    elif DURATION.search(clause) and kind == "thing" and not _AHEAD.search(clause):
         kind = "duration"
     elif kind == "thing" and _PAST.search(clause):
         kind = "event"
@@ -315,22 +367,34 @@ def _candidate(clause: str, latest: bool) -> tuple[float, Hook] | None:
 
 
 @lru_cache(maxsize=4096)
-def _find(lines: tuple[str, ...]) -> Hook | None:
-    best: tuple[float, Hook] | None = None
+def _find(lines: tuple[str, ...]) -> tuple[Hook, ...]:
+    found: list[tuple[float, int, Hook]] = []
     for age, line in enumerate(reversed(lines)):
         for sentence in split_light(line):
-            if sentence.rstrip(" \"'”’").endswith("?"):
+            if sentence.rstrip(" \"'”’").endswith("?") or NOT_A_DETAIL.search(sentence):
                 continue
             for clause in _clauses(sentence):
-                found = _candidate(clause, latest=age == 0)
-                if found and (best is None or found[0] > best[0]):
-                    best = found
-    return best[1] if best else None
+                candidate = _candidate(clause, latest=age == 0)
+                if candidate:
+                    found.append((candidate[0], -len(found), candidate[1]))
+    ranked = sorted(found, key=lambda x: (x[0], x[1]), reverse=True)
+    hooks: list[Hook] = []
+    for _, _, hook in ranked:
+        if all(hook.quote != h.quote for h in hooks):
+            hooks.append(hook)
+    return tuple(hooks)
+
+
+def find_hooks(persona_lines: Sequence[str]) -> tuple[Hook, ...]:
+    """The details worth picking up in the partner's last three lines, best first (the latest
+    line preferred); jabs, talk about the conversation itself and goodbyes are none."""
+    return _find(tuple(persona_lines[-3:]))
 
 
 def find_hook(persona_lines: Sequence[str]) -> Hook | None:
     """The detail worth picking up in the partner's last three lines, the latest preferred."""
-    return _find(tuple(persona_lines[-3:]))
+    hooks = find_hooks(persona_lines)
+    return hooks[0] if hooks else None
 
 
 def is_heavy(text: str) -> bool:
@@ -361,8 +425,7 @@ _OBJECT_QUESTIONS = {
 _POINTED_QUESTIONS = {
     "change": ("What made you decide?", "What was the moment you knew?"),
     "done": ("How do you feel now that it's done?", "What's next for you after that?"),
-    "doing": ("What got you into that?", "What's the hardest part of it for you?"),
-    "did": ("What made you do that?", "What was that like for you?"),
+    "doing": ("What's the hardest part of it for you?",),
     "feeling_bad": (
         "What part of it weighs on you most?",
         "What would make it easier for you?",
@@ -379,22 +442,47 @@ _POINTED_QUESTIONS = {
         "What has kept you there that long?",
     ),
     "trouble": ("How are you doing with all of it?", "How are you handling it now?"),
-    "event": (
-        "What has it been like for you since?",
-        "What did that change for you?",
-        "What did you do next?",
+}
+# "We're the truck behind the kitchen", "I was a chemistry teacher": what the role is like.
+_IDENTITY_QUESTIONS = {
+    "i": (
+        "What's the hardest part of being {obj}?",
+        "What does a typical week look like for you?",
+        "What's the best part of being {obj}?",
     ),
-    "thing": (
-        "How did that come about for you?",
-        "What drew you to that?",
-        "What's that like for you?",
+    "i_past": (
+        "What do you miss most about being {obj}?",
+        "What from being {obj} do you still use today?",
+    ),
+    "we_past": ("What changed for your team since then?",),
+    "we": (
+        "What does a typical week look like for your team?",
+        "What's the hardest part of that for your team?",
+        "What keeps your team busiest right now?",
     ),
 }
 
 
-def question_about(hook: Hook, seed: str) -> str:
-    """A natural question to the partner about their detail."""
-    if hook.kind in _OBJECT_QUESTIONS and hook.obj and len(hook.obj.split()) <= MAX_OBJECT_WORDS:
-        template = pick(_OBJECT_QUESTIONS[hook.kind], seed)
-        return template.format(verb=hook.verb, verb_ing=gerund(hook.verb), obj=hook.obj)
-    return pick(_POINTED_QUESTIONS[hook.kind], seed)
+def questions_about(hook: Hook, seed: str) -> tuple[str, ...]:
+    """Natural questions to the partner about their detail, the seeded choice first; none for
+    a detail no question fits ("What drew you to that?" is filler, not a question about it)."""
+    options: tuple[str, ...]
+    if hook.kind == "identity":
+        options = tuple(q.format(obj=hook.obj) for q in _IDENTITY_QUESTIONS[hook.verb])
+    elif hook.kind in _OBJECT_QUESTIONS and hook.obj and len(hook.obj.split()) <= MAX_OBJECT_WORDS:
+        options = tuple(
+            t.format(verb=hook.verb, verb_ing=gerund(hook.verb), obj=hook.obj)
+            for t in _OBJECT_QUESTIONS[hook.kind]
+        )
+    else:
+        options = _POINTED_QUESTIONS.get(hook.kind, ())
+    if not options:
+        return ()
+    first = pick(options, seed)
+    return (first, *(q for q in options if q != first))
+
+
+def question_about(hook: Hook, seed: str) -> str | None:
+    """A natural question to the partner about their detail, or None when none fits."""
+    options = questions_about(hook, seed)
+    return options[0] if options else None

@@ -16,13 +16,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from app.feedback import cues
 from app.feedback.context import Context
-from app.feedback.hooks import Hook, find_hook, is_heavy, pick, question_about
+from app.feedback.hooks import (
+    GENERIC,
+    HEAVY,
+    NOT_A_DETAIL,
+    Hook,
+    base_form,
+    clauses,
+    find_hooks,
+    gerund,
+    is_heavy,
+    pick,
+    questions_about,
+    quote,
+)
 from app.feedback.meta import is_meta
-from app.feedback.text import PREFIX, STOP_WORDS, content_stems, prefixes, raw_words, stem, words
+from app.feedback.text import PREFIX, content_stems, split_light, words, wordset
 from app.feedback.types import Move
 
 # The partner is leaving: the tip is about closing well, never a new probe.
@@ -34,16 +47,70 @@ WRAPPING_UP = re.compile(
     r"met)|you (?:came|stopped))|thanks? (?:you )?for (?:stopping by|coming|your time|the chat)|"
     r"good luck|enjoy the rest|take care|see you (?:around|later|tonight|there)|that's me|"
     r"i'll let you go|careers page|(?:this|that) was (?:great|lovely|fun|the best|a good)|"
-    r"here's my card|message me|email me)\b"
+    r"here's my card|message me|email me|hard stop|wrap (?:up|this up|things up)|"
+    r"(?:talk|session|panel|keynote) starts|starts soon|(?:say|said) hi|nearly my turn|"
+    r"(?:almost|nearly) (?:at the front|my turn)|check my phone|(?:should|need to|have to) "
+    r"(?:look at|check) the (?:schedule|agenda|time)|find a seat)\b"
+)
+# "Ask me something first": the partner is asking for curiosity, not leaving.
+ASK_ME = re.compile(
+    r"(?i)\b(?:ask me (?:something|a question|anything|about)|(?:haven't|have not|never) asked me)"
+)
+# An ask that belongs at the end of a warm talk: an introduction, a coffee, a card, staying
+# in touch.
+CLOSING_ASK = re.compile(
+    r"(?i)\b(?:introduc\w+ me|intro to|connect me|put me in touch|(?:grab|get|have) (?:a )?coffee|"
+    r"(?:your|a) card|stay in touch|keep in touch|(?:connect|follow up) on linkedin|"
+    r"(?:email|message) you|reach out)\b"
+)
+# The partner offers the next step or takes the user up on it.
+OFFERED = re.compile(
+    r"(?i)\b(?:can i (?:set up|introduce|connect|send)|(?:i could|i can|happy to|glad to|i'd be "
+    r"happy to|i'll|let me) (?:set up|introduce|connect|send|put you|pass|forward|email)|"
+    r"(?:you|he|she|they) (?:and|&) \w+ would get along|want me to|of course|absolutely|"
+    r"i'd love to|no pressure)\b"
+)
+# Sarcasm's own words: what is left is what it was about ("an outage story").
+_SARCASM_WORDS = wordset(
+    """wow oh great another absolute absolutely favourite favorite lol lmao never heard one
+    those before sure hope pays pay rent love really totally classic shocking original such
+    fun yay thrilling exciting riveting cool nice whatever must nah myth omg yeah right"""
+)
+_STOPS = wordset(
+    """the a an and but that this those these it its one ones of you your my our we they them
+    hasn't has have had been was were is are be"""
+)
+_EVENT_NOUNS = wordset(
+    """story stories outage incident talk trip launch migration deploy deployment project
+    interview war weekend conference race move rollout postmortem"""
 )
 THANKS = re.compile(
     r"(?i)\b(?:thanks?|thank you|cheers|appreciate|great (?:talking|meeting|chatting)|"
     r"nice (?:talking|meeting|chatting)|good luck|take care|bye|see you|enjoy)\b"
 )
+# Words two lines share without sharing a topic ("the job", "that makes sense").
+_GENERIC_STEMS = frozenset(
+    content_stems(" ".join(GENERIC))
+    | content_stems("job work right make makes sense hard hardest part lot good great really")
+)
+# A reflection of how it feels for them ("that sounds like a lot to carry").
+_FEELING_WORDS = re.compile(
+    r"(?i)\b(?:a lot to (?:carry|handle|deal|juggle|hold)|on your own|sounds (?:hard|tough|rough|"
+    r"exhausting|heavy|draining|lonely)|must be (?:hard|tough|exhausting|draining)|heavy|weighs?)"
+)
+# Where the hard part is in what they said ("Letting people down gently, over and over").
+_HARD_PART = re.compile(
+    r"(?i)\b(?:don't like|do not like|hate|hard|tough|tired|exhaust\w*|over and over|draining|"
+    r"stress\w*|frustrat\w*|worr\w+|struggl\w*|lonely|alone|letting \w+ down|let \w+ down|"
+    r"the no's|rejections?|turning \w+ down|telling [\w ]{1,20}(?:no|not them))"
+)
 QUOTE_MESSAGE_CHARS = 40
+MAX_BUILT_ON_WORDS = 16
+# A latest line with a detail this long is news an authored follow-up can be about.
+FRESH_HOOK_WORDS = 3
 QUOTE_QUESTION_CHARS = 70
 
-# Open questions for when the partner has said nothing concrete yet.
+# Open questions for an opener, before the partner has said anything.
 OPEN_QUESTIONS = (
     "What are you working on right now that you enjoy most?",
     "What's keeping you busy these days?",
@@ -96,8 +163,22 @@ class _Turn:
         return pick(options, self.message + salt)
 
     @cached_property
+    def _next(self) -> tuple[Hook | None, str | None]:
+        return _next_line(
+            self.ctx.persona_lines, self.ctx.user_lines, self.message, self.suggestion
+        )
+
+    @property
     def hook(self) -> Hook | None:
-        return find_hook(self.ctx.persona_lines)
+        """The partner's detail the tip names: the one the suggested question is about."""
+        return self._next[0]
+
+    @property
+    def question(self) -> str | None:
+        """The next line to suggest, or None when no question fits (then the tip gives plain
+        advice): care after bad news, the persona's own follow-up when fresh, else a question
+        on one of the partner's details; never one already suggested or asked."""
+        return self._next[1]
 
     @cached_property
     def heavy(self) -> bool:
@@ -110,21 +191,92 @@ class _Turn:
             return None
         return _clip(self.ctx.partner_questions[-1].strip(), QUOTE_QUESTION_CHARS)
 
-    @cached_property
-    def question(self) -> str:
-        """The next line to suggest: care after bad news, the persona's own follow-up when
-        given, else a question on the partner's detail, else an open one."""
-        if self.heavy:
-            return self.pick(CARE_QUESTIONS, "care")
-        if self.suggestion:
-            return self.suggestion.strip()
-        if self.hook:
-            return question_about(self.hook, self.seed)
-        return self.pick(OPEN_QUESTIONS, "open")
-
     @property
     def detail(self) -> str | None:
         return self.hook.quote if self.hook else None
+
+
+# ------------------------------------------------------------------ the next line to suggest
+
+
+def _question_key(question: str) -> tuple[str, ...]:
+    return tuple(words(question))
+
+
+def _same_question(a: str, b: str) -> bool:
+    if _question_key(a) == _question_key(b):
+        return True
+    sa, sb = content_stems(a), content_stems(b)
+    return len(sa) >= 2 and sa == sb
+
+
+def _questions_in(text: str) -> list[str]:
+    return [s for s in split_light(text) if s.rstrip(" \"'”’").endswith("?")]
+
+
+@lru_cache(maxsize=4096)
+def _already(persona_lines: tuple[str, ...], user_lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Questions the conversation already has: the user's own, and the ones the tips suggested
+    at the user's earlier turns (rebuilt by the same rules, which need no moves)."""
+    found = [q for line in user_lines for q in _questions_in(line)]
+    offset = max(0, min(1, len(persona_lines) - len(user_lines)))
+    for j, line in enumerate(user_lines):
+        before = persona_lines[: j + offset]
+        if before:
+            _, q = _next_line(before, user_lines[:j], line, None)
+            if q:
+                found.append(q)
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _next_line(
+    persona_lines: tuple[str, ...],
+    user_lines: tuple[str, ...],
+    message: str,
+    suggestion: str | None,
+) -> tuple[Hook | None, str | None]:
+    """(the detail to name, the question to suggest) for this turn."""
+    if not persona_lines:
+        return None, None
+    used = (*_already(persona_lines, user_lines), *_questions_in(message))
+    hooks = find_hooks(persona_lines)
+    last = persona_lines[-1]
+    said = " ".join(s for s in split_light(last) if not _questions_in(s))
+    candidates: list[tuple[Hook | None, str]] = []
+    top: Hook | None = hooks[0] if hooks else None
+    if is_heavy(said):
+        care = pick(CARE_QUESTIONS, message + "care")
+        for q in (care, *CARE_QUESTIONS):
+            candidates.append((top, q))
+    # An authored follow-up is about the partner's latest detail; when their latest line has
+    # none ("That's the product. What about us?"), it was offered at an earlier turn already.
+    if (
+        suggestion
+        and suggestion.strip()
+        and any(len(h.quote.split()) >= FRESH_HOOK_WORDS for h in find_hooks((last,)))
+    ):
+        candidates.append((_closest(hooks, suggestion) or top, suggestion.strip()))
+    for hook in hooks[:6]:
+        if hook.heavy and not is_heavy(said):
+            continue  # old bad news: no probe into it
+        candidates.extend((hook, q) for q in questions_about(hook, message))
+    for named, q in candidates:
+        if not any(_same_question(q, u) for u in used):
+            return named, q
+    return top, None
+
+
+def _closest(hooks: Sequence[Hook], question: str) -> Hook | None:
+    ours = prefixes_of(question)
+    scored = [(len(ours & prefixes_of(h.quote)), -i, h) for i, h in enumerate(hooks)]
+    best = max(scored, default=None, key=lambda x: (x[0], x[1]))
+    return best[2] if best and best[0] > 0 else None
+
+
+def prefixes_of(text: str) -> frozenset[str]:
+    """Content stems, long ones cut to a prefix ("teacher"/"teaching" meet), generic ones out."""
+    return frozenset(s[:PREFIX] for s in content_stems(text) if s not in _GENERIC_STEMS)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -148,7 +300,39 @@ def _said(turn: _Turn) -> str:
 
 
 def _ask(turn: _Turn) -> str:
+    if turn.question is None:
+        return _plain_ask(turn)
     return turn.pick(('ask "{q}"', 'try "{q}"', 'ask them "{q}"'), "ask").format(q=turn.question)
+
+
+def _plain_ask(turn: _Turn) -> str:
+    """No question fits the moment: plain advice instead of a filler question."""
+    answered = turn.moves & {Move.SELF_DISCLOSURE, Move.MIRROR_QUESTION}
+    if answered:
+        return "ask them the same question back, or one thing about their work"
+    if turn.partner_question and turn.ctx.asked_about_user:
+        return turn.pick(
+            (
+                'answer "{pq}" in a sentence with one real detail, then ask them the same',
+                'give "{pq}" a real one-sentence answer and hand the question back to them',
+            ),
+            "plain",
+        ).format(pq=turn.partner_question)
+    if turn.hook:
+        return turn.pick(
+            (
+                "ask them one question about that, in your own words",
+                "pick it up with a question of your own about it",
+            ),
+            "plain",
+        )
+    return turn.pick(
+        (
+            "say one sincere sentence, then ask one thing about their work",
+            "ask what they do, or what brought them here",
+        ),
+        "plain",
+    )
 
 
 # ------------------------------------------------------------------ the moment's special cases
@@ -184,13 +368,26 @@ def _meta(turn: _Turn) -> str:
     return turn.pick(frames, "meta").format(ask=_ask(turn))
 
 
+def _remembered(turn: _Turn) -> str | None:
+    """One thing of theirs worth saying you'll remember: no bad news, no jab."""
+    hooks = [
+        h
+        for h in find_hooks(turn.ctx.persona_lines[:-1]) + find_hooks(turn.ctx.persona_lines)
+        if not h.heavy and len(h.quote.split()) >= 3
+    ]
+    # their own experience first ("the people who asked me something new"), then any detail
+    mine = [h for h in hooks if re.search(r"(?i)\b(?:i|i'm|i've|me|my)\b", h.quote)]
+    best = mine or [h for h in hooks if h.kind != "thing"]
+    return best[0].quote if best else None
+
+
 def _closing(turn: _Turn) -> str:
     """They are leaving: thank them, name one thing, a small ask only if the talk earned it."""
-    hook = find_hook(turn.ctx.persona_lines[:-1])
+    kept = _remembered(turn)
     named = (
-        f'name one thing you will remember ("{hook.quote}")'
-        if hook and not hook.heavy
-        else "name one thing you took from the talk"
+        f'name one thing you will remember ("{kept}")'
+        if kept
+        else "name one thing you took from the conversation"
     )
     small_ask = (
         "ask if you can stay in touch"
@@ -204,11 +401,44 @@ def _closing(turn: _Turn) -> str:
     elif THANKS.search(turn.message):
         lead = "You thanked them as they wrap up; now"
         return f"{lead} {named} and {small_ask}."
+    elif Move.MINIMAL in turn.moves:
+        short = _clip(turn.message.strip(), QUOTE_MESSAGE_CHARS)
+        lead = f'"{short}" lets them walk off cold; close well instead: thank them'
     else:
         lead = turn.pick(
             ("They are wrapping up: thank them", "Close well as they leave: thank them"), "close"
         )
     return f"{lead}, {named}, and {small_ask}."
+
+
+def _closing_ask(turn: _Turn) -> str | None:
+    """The end of a warm talk: the user asked for the next step (or the partner just said yes
+    to it). Now close well: thanks, the next step confirmed, one thing to remember."""
+    if Move.PITCH in turn.moves:
+        return None
+    asks_now = CLOSING_ASK.search(turn.message) or cues.ASK.search(turn.message)
+    offered = OFFERED.search(turn.ctx.partner_last) is not None
+    earlier = turn.ctx.user_lines[-1] if turn.ctx.user_lines else ""
+    accepted = offered and bool(CLOSING_ASK.search(earlier) or cues.ASK.search(earlier))
+    if not ((asks_now and (turn.ctx.warm or offered)) or accepted):
+        return None
+    kept = _remembered(turn)
+    remember = (
+        f'tell them one thing you\'ll remember ("{kept}")'
+        if kept
+        else "tell them one thing you'll remember from the conversation"
+    )
+    if accepted and not asks_now:
+        lead = "They said yes to the next step, so close well"
+    elif offered:
+        lead = "They offered the next step and you took it at the right moment; now close well"
+    else:
+        lead = "A fair ask after a warm conversation; now close well"
+    frames = (
+        "{lead}: thank them, confirm the next step (who reaches out, and when), and {rem}.",
+        "{lead}: thank them, agree exactly what happens next and when, and {rem}.",
+    )
+    return turn.pick(frames, "closeask").format(lead=lead, rem=remember)
 
 
 def _dodge(turn: _Turn) -> str | None:
@@ -223,7 +453,7 @@ def _dodge(turn: _Turn) -> str | None:
     )
     if not dodged:
         return None
-    then = f'then ask "{turn.question}"' if turn.hook or turn.suggestion else "then ask yours"
+    then = f'then ask "{turn.question}"' if turn.question else "then ask them the same"
     frames: tuple[str, ...] = (
         'They asked "{pq}": answer that in a sentence first, {then}.',
         'Answer "{pq}" before asking your own question; one or two sentences will do, {then}.',
@@ -250,7 +480,8 @@ def _bad_news(turn: _Turn) -> str:
             '{said}; meet that first ("I\'m sorry, that sounds hard") and then ask "{q}"',
             '{said}, which matters more than anything else right now: acknowledge it and ask "{q}"',
         )
-    return turn.pick(frames, "care").format(said=said, q=turn.question) + "."
+    q = turn.question or "How are you doing with it?"
+    return turn.pick(frames, "care").format(said=said, q=q) + "."
 
 
 # ------------------------------------------------------------------ what the user's turn did
@@ -260,10 +491,19 @@ def _pitch(turn: _Turn) -> str:
     job = JOB_WORDS.search(turn.message) is not None
     product = cues.PRODUCT_PITCH.search(turn.message) is not None
     what = "the pitch" if product else "the job talk" if job else "the ask"
-    if turn.heavy or (turn.hook and not turn.hook.heavy) or turn.suggestion:
-        q = turn.question
-    else:
-        q = turn.suggestion or turn.pick(JOB_QUESTIONS if job else SALES_QUESTIONS, "pitch")
+    q = turn.question
+    if q is None:
+        fallback = JOB_QUESTIONS if job else SALES_QUESTIONS
+        used = _already(turn.ctx.persona_lines, turn.ctx.user_lines)
+        fresh = [x for x in fallback if not any(_same_question(x, u) for u in used)]
+        q = turn.pick(fresh or fallback, "pitch")
+    if ASK_ME.search(turn.ctx.partner_last):
+        request = next(s for s in split_light(turn.ctx.partner_last) if ASK_ME.search(s))
+        request = _clip(request, QUOTE_MESSAGE_CHARS).rstrip(" .!")
+        about = f' ("{turn.detail}")' if turn.detail else ""
+        return (
+            f'They told you "{request}", so drop {what} and ask about what they said{about}: "{q}".'
+        )
     if turn.hook:
         frames: tuple[str, ...] = (
             '{said}; before {what}, put that curiosity into them: ask "{q}".',
@@ -286,36 +526,124 @@ def _pitch(turn: _Turn) -> str:
 def _minimal(turn: _Turn) -> str:
     short = _clip(turn.message.strip(), QUOTE_MESSAGE_CHARS)
     asked = turn.partner_question
+    q = turn.question
     if asked and turn.ctx.asked_about_user:
+        back = f'then ask back: "{q}"' if q else "then ask them the same"
         frames: tuple[str, ...] = (
             '"{m}" answers "{pq}" but gives them nothing to build on; add one detail (what, '
-            'where or why), then ask back: "{q}"',
-            'Give "{pq}" a real answer, not "{m}": two sentences with one concrete detail, '
-            'then ask "{q}"',
+            "where or why), {back}",
+            'Give "{pq}" a real answer, not "{m}": two sentences with one concrete detail, {back}',
         )
-    elif turn.hook:
+    elif turn.hook and q:
         frames = (
             '"{m}" gives them nothing to build on; react to "{d}" in a full sentence and ask "{q}"',
             'Swap "{m}" for a sentence about what they said ("{d}") and a question: "{q}"',
             'A short "{m}" closes the door; pick up "{d}" instead and ask "{q}"',
         )
-    else:
+    elif turn.hook:
+        frames = (
+            '"{m}" gives them nothing to build on; react to "{d}" in a full sentence and ask '
+            "one thing about it",
+            'A short "{m}" closes the door; say what you make of "{d}" and ask one thing about it',
+        )
+    elif q:
         frames = (
             '"{m}" gives them nothing to build on; say one thing about yourself and ask "{q}"',
             'Replace "{m}" with a full sentence and a question about them: "{q}"',
         )
+    else:
+        frames = (
+            '"{m}" gives them nothing to build on; say one sincere sentence, then ask one thing '
+            "about them",
+            'Replace "{m}" with a full sentence and one question about their work',
+        )
     return (
-        turn.pick(frames, "minimal").format(m=short, pq=asked, d=turn.detail, q=turn.question) + "."
+        turn.pick(frames, "minimal").format(
+            m=short,
+            pq=asked,
+            d=turn.detail,
+            q=q,
+            back=back if asked and turn.ctx.asked_about_user else "",
+        )
+        + "."
     )
+
+
+SARCASM = re.compile(
+    r"(?i)(?:\b(?:oh great|my (?:absolute )?favou?rite|never heard (?:one|that|of)|how original|"
+    r"lol|lmao|sure\W+(?:hope|whatever)|hope (?:the|that|your) [\w ]+ pays|what a (?:surprise|"
+    r"shock)|wow,? (?:an?|another)|so fun|thrilling|riveting|classic)\b|🙄)"
+)
 
 
 def _dismissive(turn: _Turn) -> str:
-    frames: tuple[str, ...] = (
-        "{said}; hold the verdict and get curious instead: {ask}.",
-        "{said}, and judging it shuts them down; {ask} instead.",
-        "{said}: swap the verdict for a question, {ask}.",
-    )
-    return turn.pick(frames, "dismiss").format(said=_said(turn), ask=_ask(turn))
+    """Say what landed badly, in the user's words, and the sincere version about the same
+    thing."""
+    jab = _clip(turn.evidence.get(Move.DISMISSIVE) or turn.message.strip(), QUOTE_MESSAGE_CHARS)
+    jab = jab.rstrip(" .!,;")
+    sincere = _sincere(turn)
+    said = f'say the sincere version: "{sincere}"' if sincere else _plain_sincere(turn)
+    if SARCASM.search(turn.message):
+        frames: tuple[str, ...] = (
+            '"{jab}" lands as a put-down, even meant as a joke; {said}',
+            'Sarcasm like "{jab}" tells them you don\'t care; drop the irony and {said}',
+        )
+    else:
+        frames = (
+            '"{jab}" judges what they told you and shuts them down; {said}',
+            '"{jab}" lands as a put-down; hold the verdict and {said}',
+        )
+    return turn.pick(frames, "dismiss").format(jab=jab, said=said) + "."
+
+
+def _plain_sincere(turn: _Turn) -> str:
+    if turn.detail:
+        return f'ask one honest question about "{turn.detail}"'
+    return "ask one honest question about what they said"
+
+
+def _sincere(turn: _Turn) -> str | None:
+    """The same thing said sincerely: a question about what the jab was about, or None."""
+    text = turn.evidence.get(Move.DISMISSIVE) or turn.message
+    lines = turn.ctx.persona_lines[-3:]
+    theirs = prefixes_of(" ".join(lines))
+    topic = [
+        w
+        for w in words(text)
+        if len(w) > 2
+        and "'" not in w
+        and w not in _SARCASM_WORDS
+        and w not in _STOPS
+        and w[:PREFIX] not in _GENERIC_STEMS
+        and content_stems(w)
+    ]
+    shared = [w for w in topic if prefixes_of(w) & theirs]
+    # the partner's own verb for it: "hasn't carried a pager" -> "What's it like carrying a pager?"
+    for noun in reversed(shared):
+        for line in reversed(lines):
+            m = re.search(
+                rf"(?i)\b([a-z]+(?:ed|en))\s+(?:(a|an|the|my|our|your)\s+)?{re.escape(noun)}\b",
+                line,
+            )
+            if m and m.group(1).lower() not in _STOPS:
+                det = {"my": "your", "our": "your", "your": "my"}.get(
+                    (m.group(2) or "").lower(), m.group(2) or "a"
+                )
+                return f"What's it like {gerund(base_form(m.group(1)))} {det} {noun}?"
+    # a detail of theirs the jab was about, with a question that fits it
+    for hook in find_hooks(turn.ctx.persona_lines):
+        if shared and prefixes_of(hook.quote) & prefixes_of(" ".join(shared)):
+            for q in questions_about(hook, turn.message):
+                return q
+    # mocking a story they did not tell: ask for it
+    story = [w for w in topic if w in _EVENT_NOUNS]
+    if story and not shared:
+        head = topic[topic.index(story[0]) - 1] if topic.index(story[0]) > 0 else ""
+        if story[0] in {"story", "stories"} and head:
+            return f"I'd actually like to hear your {head} story: what happened?"
+        if story[0] not in {"story", "stories"}:
+            return f"I'd actually like to hear about the {story[0]}: what happened?"
+    return None
 
 
 def _self_focus(turn: _Turn) -> str:
@@ -342,21 +670,53 @@ def _hijack(turn: _Turn) -> str:
     )
 
 
-def _reflection(turn: _Turn) -> str:
-    topic = _topic(turn, Move.REFLECTION) or turn.detail
-    put = f'You put "{topic}" into your own words' if topic else "You put their point into words"
-    frames: tuple[str, ...] = (
-        "{put}; now pause so they can say more, and if they stop, {ask}.",
-        "{put}, so they know you heard it; let them expand before you {ask}.",
-        "{put}; give it a beat of silence, since people often add the real story next, then {ask}.",
-    )
+def _reflection(turn: _Turn) -> str | None:
+    built = _built_on(turn, Move.REFLECTION)
+    if built is None:
+        return None  # nothing of theirs said back ("sure", "that makes sense"): no praise for it
+    if built[1]:
+        put = f'You named what is hard in "{built[0]}"'
+    else:
+        put = f'You put "{built[0]}" into your own words'
+    if turn.question and not _asks(turn.message):
+        frames: tuple[str, ...] = (
+            "{put}; now pause so they can say more, and if they stop, {ask}.",
+            "{put}, so they know you heard it; let them expand before you {ask}.",
+            "{put}; give it a beat of silence, since people often add the real story next, "
+            "then {ask}.",
+        )
+    else:
+        frames = (
+            "{put}; now let them answer fully, and say back the part that matters to them "
+            "before asking more.",
+            "{put}; when they answer, let them finish, since people often add the real story next.",
+        )
     return turn.pick(frames, "reflect").format(put=put, ask=_ask(turn))
 
 
+def _asks(message: str) -> bool:
+    return bool(_questions_in(message))
+
+
 def _follow_up(turn: _Turn) -> str:
-    topic = _topic(turn, Move.FOLLOW_UP_QUESTION) or turn.detail
-    picked = f'You picked up "{topic}"' if topic else "You picked up what they said"
-    frames: tuple[str, ...] = (
+    built = _built_on(turn, Move.FOLLOW_UP_QUESTION)
+    if built is None:
+        asked = turn.evidence.get(Move.FOLLOW_UP_QUESTION, turn.message)
+        lead, _, rest = asked.partition(": ")
+        if rest and len(lead.split()) <= 3:  # "Quick one: how many pickers..."
+            asked = rest[:1].upper() + rest[1:]
+        asked = _clip(asked, QUOTE_QUESTION_CHARS)
+        frames: tuple[str, ...] = (
+            'When they answer "{a}", say back the part that matters to them before your next '
+            "question.",
+            'After "{a}", listen for one concrete detail in the answer and make your next '
+            "question about it.",
+            'Let them answer "{a}" fully, then name what you heard ("Sounds like ...") and go '
+            "one level deeper.",
+        )
+        return turn.pick(frames, "follow").format(a=asked)
+    picked = f'You picked up "{built[0]}"'
+    frames = (
         '{picked}; when they answer, say back the part that matters to them ("So ...") before '
         "your next question.",
         "{picked}; when they answer, sum it up in a sentence of your own before asking more.",
@@ -365,6 +725,35 @@ def _follow_up(turn: _Turn) -> str:
         "{picked}; listen for the feeling in their answer and name it before you ask again.",
     )
     return turn.pick(frames, "follow").format(picked=picked)
+
+
+def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
+    """(the partner's words the user's turn built on, whether it named how hard it is), or
+    None when the turn shares no content with anything they said. Only the move's evidence
+    counts: a greeting's "Hi Priya" built on nothing."""
+    text = turn.evidence.get(move) or turn.message
+    ours = prefixes_of(text)
+    feeling = _FEELING_WORDS.search(text) is not None
+    best: tuple[float, str, bool] | None = None
+    lines = turn.ctx.persona_lines[-3:]
+    for age, line in enumerate(reversed(lines)):
+        for sentence in split_light(line):
+            if _questions_in(sentence) or NOT_A_DETAIL.search(sentence):
+                continue
+            for clause in clauses(sentence):
+                if NOT_A_DETAIL.search(clause) or len(clause.split()) < 2:
+                    continue
+                shared = len(ours & prefixes_of(clause))
+                hard = (
+                    feeling
+                    and age == 0
+                    and (_HARD_PART.search(clause) is not None or HEAVY.search(clause) is not None)
+                )
+                score = shared * 2.0 + (1.5 if hard else 0.0) - age * 0.5
+                said = clause if len(clause.split()) <= MAX_BUILT_ON_WORDS else quote(clause)
+                if (shared or hard) and (best is None or score > best[0]):
+                    best = (score, said, hard and not shared)
+    return (best[1], best[2]) if best else None
 
 
 def _new_topic(turn: _Turn) -> str:
@@ -378,6 +767,8 @@ def _new_topic(turn: _Turn) -> str:
             said=said, said_lower=said[0].lower() + said[1:], ask=_ask(turn)
         )
     asked = _clip(turn.evidence.get(Move.NEW_TOPIC_QUESTION, turn.message), QUOTE_QUESTION_CHARS)
+    if "?" not in asked:  # no question to wait on an answer to
+        return _default(turn)
     frames = (
         'When they answer "{a}", pick one detail from the answer and ask about it.',
         'After "{a}", listen for one concrete detail and make your next question about it.',
@@ -414,6 +805,13 @@ def _answered(turn: _Turn) -> str:
 
 
 def _mirror(turn: _Turn) -> str:
+    if turn.question is None:
+        asked = turn.partner_question
+        what = f'"{asked}"' if asked else "their question"
+        return (
+            f"Handing {what} straight back says little; answer it with one real detail first, "
+            "then ask them."
+        )
     frames: tuple[str, ...] = (
         "Instead of only handing their question back, ask about what they said: {ask}.",
         '"And you?" hands the floor back; a question about them does more: {ask}.',
@@ -422,6 +820,23 @@ def _mirror(turn: _Turn) -> str:
 
 
 def _default(turn: _Turn) -> str:
+    asked = turn.partner_question
+    if asked and turn.ctx.asked_about_user:
+        then = f'then ask "{turn.question}"' if turn.question else "then ask them the same"
+        frames: tuple[str, ...] = (
+            'They asked "{pq}": answer it in a sentence with one real detail, {then}.',
+            'Start by answering "{pq}" plainly, {then}.',
+        )
+        return turn.pick(frames, "default").format(pq=asked, then=then)
+    topical = None if turn.question else _sincere(turn)
+    if topical:  # "hope the pager pays the rent": the thing they brought up, asked about
+        return (
+            turn.pick(
+                ('Make the next line about them: ask "{q}"', 'Turn it to them: ask "{q}"'),
+                "default",
+            ).format(q=topical)
+            + "."
+        )
     said = _said(turn) if turn.hook else None
     if said:
         frames = ("{said}; turn the attention to them: {ask}.", "{said}: pick that up and {ask}.")
@@ -432,28 +847,8 @@ def _default(turn: _Turn) -> str:
     ).format(ask=_ask(turn))
 
 
-def _topic(turn: _Turn, move: Move) -> str | None:
-    """The partner's own words that the user's turn picked up, in the partner's order; from
-    the move's evidence first, else from the whole message."""
-    for text in (turn.evidence.get(move, turn.message), turn.message):
-        picked = prefixes(content_stems(text))
-        used = {w.lower() for w in raw_words(text)}
-        by_stem: dict[str, str] = {}
-        for tok in raw_words(turn.ctx.partner_last):
-            low = tok.lower()
-            key = stem(low)[:PREFIX]
-            if low in STOP_WORDS or "'" in low or key not in picked:
-                continue
-            # one word per stem, the user's own form first ("teaching" over "taught")
-            if key not in by_stem or (low in used and by_stem[key].lower() not in used):
-                by_stem[key] = tok
-        if by_stem:
-            return " ".join(list(by_stem.values())[:3])
-    return None
-
-
 # The worst thing the turn did decides the tip; the order is the coach's.
-_BY_MOVE: tuple[tuple[Move, Callable[[_Turn], str]], ...] = (
+_BY_MOVE: tuple[tuple[Move, Callable[[_Turn], str | None]], ...] = (
     (Move.PITCH, _pitch),
     (Move.DISMISSIVE, _dismissive),
     (Move.TOPIC_HIJACK, _hijack),
@@ -471,7 +866,10 @@ def _special(turn: _Turn) -> str | None:
     question of theirs left unanswered, bad news."""
     if is_meta(turn.message):
         return _meta(turn)
-    if WRAPPING_UP.search(turn.ctx.partner_last):
+    closing_ask = _closing_ask(turn)
+    if closing_ask:
+        return closing_ask
+    if WRAPPING_UP.search(turn.ctx.partner_last) and not ASK_ME.search(turn.ctx.partner_last):
         return _closing(turn)
     dodge = _dodge(turn)
     if dodge:
@@ -498,7 +896,9 @@ def tip_for(
         return special
     for move, tip in _BY_MOVE:
         if move in turn.moves:
-            return tip(turn)
+            said = tip(turn)
+            if said:
+                return said
     if Move.MIRROR_QUESTION in turn.moves and Move.SELF_DISCLOSURE not in turn.moves:
         return _mirror(turn)
     if Move.SELF_DISCLOSURE in turn.moves or Move.MIRROR_QUESTION in turn.moves:

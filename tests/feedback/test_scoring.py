@@ -64,4 +64,5 @@ def test_tip_picks_the_partners_turning_point_over_other_actions() -> None:
 
 def test_tip_after_a_follow_up_names_what_it_picked_up() -> None:
     tip = analyze("What made you leave teaching?", partner(LINE)).tip
-    assert tip.startswith('You picked up "teaching"')
+    # the partner's own clause the question built on, not a keyword
+    assert tip.startswith('You picked up "I actually left teaching'), tip
