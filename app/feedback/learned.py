@@ -61,6 +61,11 @@ LISTENING = frozenset(
     }
 )
 NOT_LISTENING = frozenset({Move.TOPIC_HIJACK, Move.DISMISSIVE, Move.MINIMAL})
+# A question builds on their line or opens a new topic, never both (the guide's definitions).
+EXCLUSIVE = (
+    (LISTENING, NOT_LISTENING),
+    (frozenset({Move.FOLLOW_UP_QUESTION}), frozenset({Move.NEW_TOPIC_QUESTION})),
+)
 
 
 def _logit(p: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -74,16 +79,18 @@ def decode(
     """Rows of move probabilities -> rows of decided moves (shared with training)."""
     on = probs >= thresholds
     margin = _logit(probs) - _logit(thresholds)
-    listen = np.asarray([m in LISTENING for m in moves])
-    refuse = np.asarray([m in NOT_LISTENING for m in moves])
-    both = on[:, listen].any(axis=1) & on[:, refuse].any(axis=1)
-    if both.any():
-        best_listen = np.where(on[:, listen], margin[:, listen], -np.inf).max(axis=1)
-        best_refuse = np.where(on[:, refuse], margin[:, refuse], -np.inf).max(axis=1)
-        drop_refuse = both & (best_listen >= best_refuse)
-        drop_listen = both & ~drop_refuse
-        on[np.ix_(drop_refuse, refuse)] = False
-        on[np.ix_(drop_listen, listen)] = False
+    for first, second in EXCLUSIVE:
+        a = np.asarray([m in first for m in moves])
+        b = np.asarray([m in second for m in moves])
+        both = on[:, a].any(axis=1) & on[:, b].any(axis=1)
+        if not both.any():
+            continue
+        best_a = np.where(on[:, a], margin[:, a], -np.inf).max(axis=1)
+        best_b = np.where(on[:, b], margin[:, b], -np.inf).max(axis=1)
+        drop_b = both & (best_a >= best_b)
+        drop_a = both & ~drop_b
+        on[np.ix_(drop_b, b)] = False
+        on[np.ix_(drop_a, a)] = False
     return on
 
 
