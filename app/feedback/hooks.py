@@ -111,7 +111,9 @@ NOT_A_DETAIL = re.compile(
     r"(?:the|this|that) (?:queue|line)\b|line (?:just )?cleared|perfect timing|"
     r"nice to meet|thanks for (?:coming|stopping|asking)|kind of (?:conversation|chat|question)|"
     r"(?:want|wanted) to talk about|hold on|hang on|(?:book|booked|want|need|do) (?:a |the )?demo|"
-    r"anything else|heard that (?:pitch|before)|(?:my|your) turn\b|check my phone)"
+    r"anything else|heard that (?:pitch|before)|(?:my|your) turn\b|check my phone|"
+    r"(?:got|have|had) (?:about |only |just )?(?:\w+ )?minutes|at this rate|"
+    r"here for (?:the )?coffee)"
 )
 _NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
 _IDENTITY = re.compile(

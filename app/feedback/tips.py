@@ -251,11 +251,7 @@ def _next_line(
             candidates.append((top, q))
     # An authored follow-up is about the partner's latest detail; when their latest line has
     # none ("That's the product. What about us?"), it was offered at an earlier turn already.
-    if (
-        suggestion
-        and suggestion.strip()
-        and any(len(h.quote.split()) >= FRESH_HOOK_WORDS for h in find_hooks((last,)))
-    ):
+    if suggestion and suggestion.strip() and _fresh(suggestion, persona_lines):
         candidates.append((_closest(hooks, suggestion) or top, suggestion.strip()))
     for hook in hooks[:6]:
         if hook.heavy and not is_heavy(said):
@@ -265,6 +261,18 @@ def _next_line(
         if not any(_same_question(q, u) for u in used):
             return named, q
     return top, None
+
+
+def _fresh(suggestion: str, persona_lines: tuple[str, ...]) -> bool:
+    """Is an authored follow-up about the partner's latest line? It is about the line that
+    shares most of its words ("restaurant customers" and "a restaurant kitchen"); with none, it
+    is fresh only when the latest line has a detail of its own ("That's the product. What about
+    us?" has none, so the question was offered at an earlier turn)."""
+    ours = prefixes_of(suggestion)
+    shared = [len(ours & prefixes_of(line)) for line in persona_lines[-3:]]
+    if max(shared) > 0:
+        return shared[-1] == max(shared)
+    return any(len(h.quote.split()) >= FRESH_HOOK_WORDS for h in find_hooks(persona_lines[-1:]))
 
 
 def _closest(hooks: Sequence[Hook], question: str) -> Hook | None:
@@ -313,7 +321,7 @@ def _plain_ask(turn: _Turn) -> str:
     if turn.partner_question and turn.ctx.asked_about_user:
         return turn.pick(
             (
-                'answer "{pq}" in a sentence with one real detail, then ask them the same',
+                'answer "{pq}" in a sentence with one real detail, then ask one thing about them',
                 'give "{pq}" a real one-sentence answer and hand the question back to them',
             ),
             "plain",
@@ -453,7 +461,7 @@ def _dodge(turn: _Turn) -> str | None:
     )
     if not dodged:
         return None
-    then = f'then ask "{turn.question}"' if turn.question else "then ask them the same"
+    then = f'then ask "{turn.question}"' if turn.question else "then ask one thing about them"
     frames: tuple[str, ...] = (
         'They asked "{pq}": answer that in a sentence first, {then}.',
         'Answer "{pq}" before asking your own question; one or two sentences will do, {then}.',
@@ -528,7 +536,7 @@ def _minimal(turn: _Turn) -> str:
     asked = turn.partner_question
     q = turn.question
     if asked and turn.ctx.asked_about_user:
-        back = f'then ask back: "{q}"' if q else "then ask them the same"
+        back = f'then ask back: "{q}"' if q else "then ask one thing back about them"
         frames: tuple[str, ...] = (
             '"{m}" answers "{pq}" but gives them nothing to build on; add one detail (what, '
             "where or why), {back}",
@@ -822,7 +830,7 @@ def _mirror(turn: _Turn) -> str:
 def _default(turn: _Turn) -> str:
     asked = turn.partner_question
     if asked and turn.ctx.asked_about_user:
-        then = f'then ask "{turn.question}"' if turn.question else "then ask them the same"
+        then = f'then ask "{turn.question}"' if turn.question else "then ask one thing about them"
         frames: tuple[str, ...] = (
             'They asked "{pq}": answer it in a sentence with one real detail, {then}.',
             'Start by answering "{pq}" plainly, {then}.',

@@ -236,7 +236,7 @@ def test_a_one_word_answer_to_which_talk_gets_answer_then_ask_back() -> None:
     tip = _tip(MARISOL, SARCASTIC, 3, [Move.MINIMAL])
     assert '"Which talk are you going to next?"' in tip
     assert "since" not in tip and not _suggested(tip).count("What has it been like for you since?")
-    assert re.search(r"ask (?:them )?(?:the same|back)", tip), tip
+    assert re.search(r"ask (?:them )?(?:the same|back|one thing)", tip), tip
 
 
 def test_a_direct_question_left_unanswered_gets_answer_it_first() -> None:
@@ -408,3 +408,19 @@ def test_a_reflection_that_says_back_nothing_of_theirs_gets_no_praise() -> None:
     tip = _tip(MARISOL, SARCASTIC, 2, [R], {R: "sure."})
     assert "listening" not in tip and "own words" not in tip, tip
     assert "Spoken like" not in tip, tip
+
+
+def test_the_authored_question_is_stale_once_her_latest_line_is_about_something_else() -> None:
+    partner = (
+        "Hi, Denise here. I've got about twenty minutes, so let's make them count. "
+        "Where do you want to start?",
+        "Keller Foods delivers produce, dairy, dry goods, everything a restaurant kitchen needs, "
+        "six days a week. About 300 people, 60 trucks. Have you ever worked a night shift?",
+        "Hold on. What do you know about our warehouses?",
+        "Look, I've heard that pitch before, almost word for word, from the last vendor. "
+        "Right. I've got a truck issue waiting.",
+    )
+    tips = [_tip(partner, SELLER, turn, [Move.PITCH], suggestion=RESTAURANTS) for turn in (1, 2, 3)]
+    suggested = [q for tip in tips for q in _suggested(tip)]
+    assert suggested.count(RESTAURANTS) <= 1, tips
+    assert all("twenty minutes" not in tip for tip in tips), tips
