@@ -222,6 +222,7 @@ def _quote(clause: str) -> str:
     if len(clause.split()) > MAX_QUOTE_WORDS:
         head = _CUT_OBJECT.sub("", clause)
         clause = head if len(head.split()) >= MIN_CUT_WORDS else clause
+    whole = clause
     tokens = clause.split()
     if len(tokens) > MAX_QUOTE_WORDS:
         cuts = [
@@ -230,6 +231,8 @@ def _quote(clause: str) -> str:
             if tokens[i].lower() in _BOUNDARY and tokens[i - 1].lower() not in _NEEDS_MORE
         ]
         clause = " ".join(tokens[: cuts[-1] if cuts else MAX_QUOTE_WORDS])
+    if clause == whole:  # not cut: "That's who we deliver to" keeps its "to"
+        return clause.strip(" ,;:-")
     while True:
         cut = _TRAILING.sub("", clause)
         if cut == clause:
@@ -264,6 +267,8 @@ def _object(rest: str) -> str:
         if purpose or (i >= 2 and low in _BOUNDARY):
             words = words[:i]
             break
+    if all(w.lower() in STOP_WORDS for w in words):
+        return ""  # "we deliver to": no object at all
     if len(words) > MAX_OBJECT_WORDS:
         return ""  # "the national climbing" of "...championship": no half a phrase
     obj = " ".join(words[:MAX_OBJECT_WORDS])

@@ -501,7 +501,8 @@ def _pitch(turn: _Turn) -> str:
     what = "the pitch" if product else "the job talk" if job else "the ask"
     q = turn.question
     if q is None:
-        fallback = JOB_QUESTIONS if job else SALES_QUESTIONS
+        # about the detail they gave when there is one ("the hardest part of that"), else open
+        fallback = JOB_QUESTIONS if job else SALES_QUESTIONS[:2] if turn.hook else SALES_QUESTIONS
         used = _already(turn.ctx.persona_lines, turn.ctx.user_lines)
         fresh = [x for x in fallback if not any(_same_question(x, u) for u in used)]
         q = turn.pick(fresh or fallback, "pitch")

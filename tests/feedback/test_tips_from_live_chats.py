@@ -424,3 +424,16 @@ def test_the_authored_question_is_stale_once_her_latest_line_is_about_something_
     suggested = [q for tip in tips for q in _suggested(tip)]
     assert suggested.count(RESTAURANTS) <= 1, tips
     assert all("twenty minutes" not in tip for tip in tips), tips
+
+
+def test_a_clause_ending_in_a_preposition_gives_no_broken_question() -> None:
+    line = (
+        "Okay. Skipping that, then. Regional food distribution. Think of every little taqueria "
+        "and bistro between Sacramento and Monterey. That's who we deliver to."
+    )
+    tip = tip_for(
+        "What's your budget for this quarter?",
+        [Move.PITCH],
+        build_context([Utterance("persona", line)]),
+    )
+    assert "deliver to?" not in tip and '"That\'s who we deliver"' not in tip, tip
