@@ -57,7 +57,8 @@ FOLLOW_UPS = (
 L2 = 1e-5
 STEPS = 4000
 RATE = 0.1
-DEV_WEIGHT = float(os.environ.get("DEV_WEIGHT", "3"))  # user-written questions count more than paraphrases
+# User-written questions count more than authored paraphrases.
+DEV_WEIGHT = float(os.environ.get("DEV_WEIGHT", "3"))
 NULL_SHARE = 0.2  # the 'nothing answers it' items weigh this share of the whole
 
 
@@ -102,8 +103,18 @@ def dev_items(registry) -> list[Item]:  # type: ignore[no-untyped-def]
             context = row.get("context") or ""
             focus = index.topic_of(context) if context else None
             group = "null" if row["topic"] is None else ("context" if context else "plain")
-            items.append(Item(row["persona"], row["question"], focus, None, row["topic"],
-                              DEV_WEIGHT, group, True))
+            items.append(
+                Item(
+                    row["persona"],
+                    row["question"],
+                    focus,
+                    None,
+                    row["topic"],
+                    DEV_WEIGHT,
+                    group,
+                    True,
+                )
+            )
     return items
 
 

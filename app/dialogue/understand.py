@@ -253,7 +253,9 @@ class KnowledgeIndex:
         tuple_words = tuple(words)
         for topic, phrases in self.keywords.items():
             if any(
-                _contains(tuple_words, p) for p in phrases if any(w not in FUNCTION_WORDS for w in p)
+                _contains(tuple_words, p)
+                for p in phrases
+                if any(w not in FUNCTION_WORDS for w in p)
             ):
                 keyword[number[topic]] = 1.0
         elliptical = self._elliptical(text, float(best[0].max()))
