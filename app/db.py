@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
@@ -21,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from app.config import ROOT
+
+logger = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +79,8 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # An erased conversation must not survive in free pages: deleted cells are zeroed.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     return engine
@@ -123,6 +128,17 @@ class Database:
             return
         async with self._lock:
             yield
+
+    async def after_erasure(self) -> None:
+        """Flush erased data out of SQLite's WAL: its frames keep the deleted rows' old pages
+        until a checkpoint, so copy them into the (secure_delete-zeroed) file and truncate the
+        WAL. Call it after the erasing transaction committed; PostgreSQL needs nothing."""
+        if self._lock is None:
+            return
+        async with self._serialised(), self.engine.connect() as connection:
+            busy, _, _ = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        if busy:  # another process's reader held the WAL; its next checkpoint completes this
+            logger.warning("WAL checkpoint after an erasure was blocked; it will complete later")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

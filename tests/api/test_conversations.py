@@ -1,6 +1,9 @@
 import asyncio
+import uuid
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.api.helpers import (
     LISTENER_TO_RECRUITER,
@@ -192,6 +195,22 @@ async def test_delete_erases_the_conversation(client):
     assert (await client.delete(f"/v1/conversations/{conversation['id']}")).status_code == 204
     assert_problem(await client.get(f"/v1/conversations/{conversation['id']}"), 404)
     assert_problem(await client.delete(f"/v1/conversations/{conversation['id']}"), 404)
+
+
+async def test_deleted_text_lingers_in_neither_the_database_nor_its_wal(client, database_url):
+    # Erasure means gone from disk: SQLite otherwise keeps deleted cells in free pages and the
+    # inserted frames in the WAL until some later checkpoint (on PostgreSQL the delete is all).
+    marker = f"fired-from-acme-{uuid.uuid4().hex}"
+    conversation = await start(client)
+    response = await say(client, conversation["id"], f"I was {marker} last week")
+    assert response.status_code == 200, response.text
+    assert (await client.delete(f"/v1/conversations/{conversation['id']}")).status_code == 204
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return
+    for path in (Path(url.database), Path(f"{url.database}-wal")):
+        if path.exists():
+            assert marker.encode() not in path.read_bytes(), path.name
 
 
 async def test_learner_conversations_are_listed_for_export(client):

@@ -67,9 +67,12 @@ async def get_conversation(
 
 @router.delete("/conversations/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_conversation(
-    conversation_id: ConversationId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    conversation_id: ConversationId, runtime: RuntimeDep, tenant: TenantDep
 ) -> Response:
-    await ConversationService(runtime, session).delete(tenant, conversation_id)
+    # Its own transaction, not SessionDep's: the WAL checkpoint must follow the commit.
+    async with runtime.db.transaction() as session:
+        await ConversationService(runtime, session).delete(tenant, conversation_id)
+    await runtime.db.after_erasure()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
