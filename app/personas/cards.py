@@ -47,6 +47,9 @@ TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 CARD_KEYWORDS = ("chara", "ccv3")
 MAX_TEXT = 1200  # the schema's limit for one text field or line
 MAX_LINE = 400  # a spoken line longer than this is split at sentence ends
+# A compressed text chunk inflates at most this far (real cards are tens of KB); a few MB of
+# zlib otherwise becomes gigabytes in the importer's memory.
+MAX_CHUNK_TEXT = 1 << 20
 # Card fields a persona has no place for: kept verbatim in the sidecar when the author wrote them.
 CARD_ONLY_FIELDS = (
     "creator_notes",
@@ -181,16 +184,29 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
-def _text_of(kind: bytes, data: bytes) -> tuple[str, str]:
+def _inflate(data: bytes, key: bytes, source: str) -> bytes:
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(data, MAX_CHUNK_TEXT + 1)
+    if len(text) > MAX_CHUNK_TEXT or inflater.unconsumed_tail:
+        raise CardError(
+            f"{source}: text chunk {key.decode('latin-1')!r} inflates to more than 1 MiB; "
+            "refusing it (a character card is far smaller)"
+        )
+    return text
+
+
+def _text_of(kind: bytes, data: bytes, source: str) -> tuple[str, str]:
     key, _, rest = data.partition(b"\0")
     if kind == b"tEXt":
         return key.decode("latin-1"), rest.decode("latin-1")
     if kind == b"zTXt":
-        return key.decode("latin-1"), zlib.decompress(rest[1:]).decode("latin-1")
+        return key.decode("latin-1"), _inflate(rest[1:], key, source).decode("latin-1")
     compressed, rest = rest[0], rest[2:]  # iTXt: flag, method, language, translated keyword
     _, _, rest = rest.partition(b"\0")
     _, _, text = rest.partition(b"\0")
-    return key.decode("latin-1"), (zlib.decompress(text) if compressed else text).decode("utf-8")
+    if compressed:
+        text = _inflate(text, key, source)
+    return key.decode("latin-1"), text.decode("utf-8")
 
 
 def png_text(png: bytes, source: str = "png") -> dict[str, str]:
@@ -199,7 +215,7 @@ def png_text(png: bytes, source: str = "png") -> dict[str, str]:
     for kind, data in _chunks(png, source):
         if kind in TEXT_CHUNKS:
             try:
-                key, value = _text_of(kind, data)
+                key, value = _text_of(kind, data, source)
             except (zlib.error, UnicodeDecodeError, IndexError):
                 continue  # a damaged comment chunk should not hide a good card chunk
             texts[key] = value

@@ -12,6 +12,54 @@ from pydantic import ValidationError
 from app.errors import NotFound, PersonaInvalid
 from app.personas.schema import DifficultyRules, Persona
 
+# Aliases may stand for at most this many nodes in all: a persona has no need for more, and a
+# "billion laughs" file (aliases of aliases) otherwise loads cheaply as shared objects and then
+# runs the first export or JSON dump out of memory.
+MAX_ALIAS_NODES = 10_000
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a document whose aliases expand past MAX_ALIAS_NODES nodes."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._alias_nodes = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                self._alias_nodes += self._size(node)
+                if self._alias_nodes > MAX_ALIAS_NODES:
+                    raise yaml.composer.ComposerError(
+                        None,
+                        None,
+                        f"aliases expand to more than {MAX_ALIAS_NODES} nodes; refusing the file",
+                        event.start_mark,
+                    )
+        return super().compose_node(parent, index)
+
+    def _size(self, node: yaml.Node) -> int:
+        # Memoised by node: shared subtrees are counted once per visit, not walked again.
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self._size(k) + self._size(v) for k, v in node.value)
+        self._sizes[id(node)] = size
+        return size
+
+
+def load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of a persona YAML, aliases bounded."""
+    root = yaml.compose(text, Loader=BoundedLoader)
+    return root, yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader
+
 
 class PersonaRegistry:
     def __init__(self, personas: Iterable[Persona]) -> None:
@@ -61,8 +109,7 @@ def load_personas(directory: Path) -> PersonaRegistry:
 def load_persona_file(path: Path) -> Persona:
     text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise PersonaInvalid(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -28,7 +28,7 @@ from app.errors import PersonaInvalid
 from app.evals.runner import RunResult, run_eval
 from app.evals.scripts import Expect, Script, ScriptError, load_scripts
 from app.personas.cards import CardError, card_to_persona, parse_card_bytes, persona_yaml
-from app.personas.registry import load_persona_file
+from app.personas.registry import load_persona_file, load_yaml
 from app.personas.schema import DEFAULT_DIFFICULTY, Fact, Hook, Persona
 
 Severity = Literal["error", "warning"]
@@ -88,8 +88,7 @@ def validate_file(path: Path) -> Validation:
     except OSError as exc:
         return Validation(path, None, [Problem(name, "(file)", None, f"cannot read: {exc}")])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

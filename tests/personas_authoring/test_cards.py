@@ -279,3 +279,25 @@ def test_a_card_exported_before_a_reaction_kind_existed_still_imports(card_v2):
     imported = card_to_persona(card)
     assert imported.persona.reactions.thanks
     assert any(w.startswith("reactions thanks") for w in imported.warnings)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+@pytest.mark.parametrize("kind", [b"zTXt", b"iTXt"])
+def test_a_text_chunk_that_inflates_past_the_cap_is_refused_without_inflating_it(kind):
+    # A decompression bomb: 64 MiB of zeros is ~64 KB compressed; reading it whole would cost
+    # the importer the full 64 MiB (and a real card of a few MB, gigabytes).
+    import zlib
+
+    bomb = zlib.compress(b"\0" * (64 << 20), 9)
+    header = b"chara\0\0" if kind == b"zTXt" else b"chara\0\x01\0\0\0"
+    png = plain_png("bomb", 4)
+    png = png[:-12] + _chunk(kind, header + bomb) + png[-12:]
+    with pytest.raises(CardError, match="more than 1 MiB"):
+        parse_card_bytes(png, "bomb.png")

@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from app.config import Settings
+from app.errors import PersonaInvalid
+from app.personas.registry import load_persona_file
 from app.personas.schema import Persona
 from app.personas.validate import (
     compare_runs,
@@ -69,6 +71,31 @@ def test_broken_yaml_is_reported_with_its_line(tmp_path):
     path.write_text("id: broken\nname: [unclosed\nrole: x\n", encoding="utf-8")
     [error] = validate_file(path).errors
     assert error.field == "(yaml)" and error.line in {2, 3, 4}
+
+
+BILLION_LAUGHS = "id: laughs\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}]\n"
+    for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+def test_a_billion_laughs_file_is_refused_before_anything_expands_it(tmp_path):
+    # 81 aliases that stand for 9**9 strings: safe_load shares them, but the first export or
+    # JSON dump writes every copy out and runs out of memory.
+    path = tmp_path / "laughs.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    [error] = validate_file(path).errors
+    assert error.field == "(yaml)" and "aliases expand" in error.message
+    with pytest.raises(PersonaInvalid, match="aliases expand"):
+        load_persona_file(path)
+
+
+def test_a_few_aliases_are_still_plain_yaml(tmp_path, recruiter_data):
+    text = yaml.safe_dump(recruiter_data, sort_keys=False)
+    text += "x-shared: &shared [a, b]\nx-again: *shared\n"
+    path = tmp_path / "recruiter.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert all("alias" not in e.message for e in validate_file(path).errors)
 
 
 def test_id_must_match_the_file_name(tmp_path, recruiter_data):
