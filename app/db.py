@@ -136,7 +136,8 @@ class Database:
         if self._lock is None:
             return
         async with self._serialised(), self.engine.connect() as connection:
-            busy, _, _ = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+            result = await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = result.one()[0]
         if busy:  # another process's reader held the WAL; its next checkpoint completes this
             logger.warning("WAL checkpoint after an erasure was blocked; it will complete later")
 
