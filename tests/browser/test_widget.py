@@ -18,7 +18,12 @@ pytestmark = pytest.mark.browser
 
 NewPage = Callable[..., Page]
 WARM_QUESTION = "Pretty good, thanks! How did you end up in recruiting?"
-WARM_FOLLOW_UP = "Chemistry to recruiting, that's quite a jump. What made you leave teaching?"
+# "What made you leave teaching?" is the classic follow-up, but after the answer variant that
+# gives a "because" (about something else) the analyzer calls it hollow: a known error with its
+# own test in tests/feedback/test_live_examples.py. The widget's test should not hang on it.
+WARM_FOLLOW_UP = (
+    "Chemistry to recruiting, that's quite a jump. What do you miss most about teaching?"
+)
 PITCH = (
     "I'm a senior backend engineer with eight years of Python experience, here is my resume, "
     "I'd be a great fit for your team."

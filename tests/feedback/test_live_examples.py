@@ -147,3 +147,25 @@ def test_injection_asking_for_the_hidden_reward_is_not_interest() -> None:
     )
     assert not fb.genuine_interest
     assert fb.score < 50
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the answer-kind feature reads any 'because' in the partner's line as the reason "
+    "asked for, so the model calls this follow-up hollow; found in the widget's browser test",
+)
+def test_what_made_you_leave_teaching_is_a_follow_up_after_an_unrelated_because() -> None:
+    history = conversation(
+        (
+            "Hi! I'm Priya, I do the engineering hiring here. How's the fair treating you?",
+            "Pretty good, thanks! How did you end up in recruiting?",
+        ),
+        last="Honestly, by accident. I taught high-school chemistry for four years, and a friend "
+        "at a hospital network said I'd be good at recruiting because I could explain anything "
+        "to a room of sixteen-year-olds.",
+    )
+    fb = analyze(
+        "Chemistry to recruiting, that's quite a jump. What made you leave teaching?", history
+    )
+    assert Move.FOLLOW_UP_QUESTION in fb.moves
+    assert fb.genuine_interest
