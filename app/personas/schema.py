@@ -23,6 +23,7 @@ from app.errors import InvalidInput
 
 DEFAULT_DIFFICULTY = "normal"
 CARD_EXTENSION = "rapport"  # the key of a card's data.extensions that holds the persona
+MAX_EXTENSION_DEPTH = 32  # levels of objects and arrays in extensions, the top one included
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
@@ -338,6 +339,24 @@ class Persona(_Model):
         default_factory=dict,
         description="Other tools' Character Card data.extensions, kept as is; engines ignore it.",
     )
+
+    @field_validator("extensions")
+    @classmethod
+    def _shallow(cls, extensions: dict[str, Any]) -> dict[str, Any]:
+        # Stored as JSON and re-encoded on every export: a deep enough nest hits a recursion
+        # limit there (a 500), so refuse it here; real cards' extensions are a few levels deep.
+        pending: list[tuple[Any, int]] = [(extensions, 1)]
+        while pending:
+            value, depth = pending.pop()
+            if depth > MAX_EXTENSION_DEPTH:
+                raise ValueError(
+                    f"extensions are nested more than {MAX_EXTENSION_DEPTH} levels deep"
+                )
+            if isinstance(value, dict):
+                pending.extend((item, depth + 1) for item in value.values())
+            elif isinstance(value, list):
+                pending.extend((item, depth + 1) for item in value)
+        return extensions
 
     @model_validator(mode="after")
     def _consistent(self) -> Persona:

@@ -102,3 +102,19 @@ async def test_publishable_keys_cannot_change_personas(app, raw_client):
     headers = {"Authorization": f"Bearer {key}", "Origin": "https://coach.example"}
     response = await raw_client.post("/v1/personas", json=recruiter_as("pk_made"), headers=headers)
     assert_problem(response, 403)
+
+
+async def test_extensions_nested_past_the_bound_are_422_not_500(client):
+    # 256 levels was a 500 (a recursion limit when the persona was stored and re-encoded).
+    deep: dict = {}
+    for _ in range(256):
+        deep = {"x": deep}
+    problem = assert_problem(
+        await client.post("/v1/personas", json={**recruiter_as("deep"), "extensions": deep}), 422
+    )
+    assert "extensions" in problem["detail"] and "32 levels" in problem["detail"]
+    shallow: dict = {}
+    for _ in range(8):
+        shallow = {"x": [shallow]}
+    body = {**recruiter_as("shallow"), "extensions": {"tool": shallow}}
+    assert (await client.post("/v1/personas", json=body)).status_code == 201
