@@ -28,7 +28,7 @@ from app.dialogue.returning import returning_opening
 from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
 from app.feedback.meta import is_meta
-from app.feedback.types import NEGATIVE_MOVES, Move, Utterance
+from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Move, Utterance
 from app.personas.schema import Hook, Persona, Question, Reward
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -61,7 +61,6 @@ MORE_PLEASE = re.compile(
     r"\b(?:tell me more|say more|go on|keep going|how so|what do you mean|and then)\b",
     re.IGNORECASE,
 )
-QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 LISTENING_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.REFLECTION, Move.ACKNOWLEDGEMENT})
 # Words too common to tell one topic from another ("what do you do" is not about anything).
 FUNCTION_WORDS = frozenset(

@@ -29,7 +29,7 @@ from app.feedback.text import (
     wordset,
 )
 from app.feedback.tips import tip_for
-from app.feedback.types import POSITIVE_MOVES, Evidence, Feedback, Move, Utterance
+from app.feedback.types import POSITIVE_MOVES, QUESTION_MOVES, Evidence, Feedback, Move, Utterance
 
 # Huang et al.'s rule: a question followed by more than 40 characters is rhetorical.
 RHETORICAL_TAIL = 40
@@ -250,9 +250,6 @@ def _decided(
     for move in sorted(moves, key=lambda m: -probs[m]):
         decided.add(move, rules.evidence.get(move) or _span_for(move, message))
     return decided
-
-
-QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 
 
 def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:

@@ -27,14 +27,13 @@ from app import calibration
 from app.feedback.analyzer import analyze, statement_with_question_mark
 from app.feedback.context import clear_caches
 from app.feedback.text import sentences, words
-from app.feedback.types import Feedback, Move, Role, Utterance
+from app.feedback.types import QUESTION_MOVES, Feedback, Move, Role, Utterance
 
 REPO = Path(__file__).resolve().parents[2]
 TURNS = REPO / "evals" / "data" / "turns.jsonl"
 ANNOMI_FILE = "AnnoMI-full.csv"
 ANNOMI_CONTEXT = 10  # utterances of history given to the analyzer, as M3TCM's context window
 CLASSES = ("question", "reflection", "therapist_input", "other")
-QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 # Moves that tell the other person something: AnnoMI's "therapist_input" (information, advice,
 # options, negotiation) is the counsellor's version of these.
 INPUT_MOVES = frozenset({Move.SELF_DISCLOSURE, Move.SELF_FOCUS, Move.PITCH, Move.DISMISSIVE})

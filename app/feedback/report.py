@@ -27,9 +27,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.feedback import cues
 from app.feedback.text import sentences, words
-from app.feedback.types import NEGATIVE_MOVES, Feedback, Move
+from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Feedback, Move
 
-QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 NEUTRAL_SCORE = 50
 LONG_MONOLOGUE = 60
 TALKATIVE_SHARE = 0.6

@@ -34,6 +34,7 @@ POSITIVE_MOVES = frozenset(
 NEGATIVE_MOVES = frozenset(
     {Move.SELF_FOCUS, Move.PITCH, Move.TOPIC_HIJACK, Move.MINIMAL, Move.DISMISSIVE}
 )
+QUESTION_MOVES = frozenset({Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION, Move.MIRROR_QUESTION})
 
 
 @dataclass(frozen=True, slots=True)
