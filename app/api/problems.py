@@ -19,6 +19,31 @@ from app.errors import RapportError
 log = logging.getLogger("rapport")
 
 
+# Every `code` a problem can carry, by status. docs/api.md lists the same codes, and a test
+# holds the two (and every code raised in app/) in step: tests/api/test_contract_docs.py.
+CODES: dict[int, tuple[str, ...]] = {
+    400: ("malformed_json", "bad_request"),
+    401: ("unauthorized",),
+    403: ("forbidden", "secret_key_required", "origin_not_allowed"),
+    404: ("not_found",),
+    405: ("method_not_allowed",),
+    409: (
+        "conflict",
+        "conversation_ended",
+        "concurrent_turn",
+        "turn_in_progress",
+        "reply_missing",
+        "nothing_to_retry",
+    ),
+    413: ("payload_too_large",),
+    415: ("unsupported_media_type",),
+    422: ("invalid_input",),
+    429: ("rate_limited",),
+    500: ("internal",),
+    503: ("llm_unavailable", "not_ready"),
+}
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem document, the body of every error."""
 
@@ -26,7 +51,11 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
-    code: str = Field(description="Stable and machine-readable, e.g. conversation_ended.")
+    code: str = Field(
+        description="Stable and machine-readable, e.g. conversation_ended. New codes may be "
+        "added; a client should fall back on `status` for a code it does not know.",
+        examples=[code for codes in CODES.values() for code in codes],
+    )
     errors: list[dict[str, str]] | None = Field(
         None, description="Per-field problems of a 422: {field, message}."
     )
@@ -34,15 +63,17 @@ class Problem(BaseModel):
 
 
 _DESCRIPTIONS = {
-    400: "The body could not be parsed (not UTF-8 JSON)",
+    400: "The body could not be parsed (not UTF-8 JSON); `detail` says where",
     401: "No key, or a key that is unknown or revoked",
     403: "The key may not do this (e.g. a publishable key from another origin)",
     404: "No such persona or conversation for this key",
     409: "The conversation has ended, or another turn on it was taken first",
     413: "The request body is too large",
+    415: "The body was not sent as `Content-Type: application/json`",
     422: "The request is not valid; `errors` names each field",
     429: "Rate limited; see Retry-After",
-    503: "The language model is unavailable (code llm_unavailable)",
+    500: "Something went wrong on the server (logged; never a learner's words)",
+    503: "The language model is unavailable, or the database is not ready",
 }
 
 
@@ -50,7 +81,10 @@ def openapi_responses() -> dict[int | str, dict[str, Any]]:
     """The error responses every route can give, for FastAPI's `responses=`."""
     schema = {"$ref": "#/components/schemas/Problem"}
     return {
-        status: {"description": text, "content": {PROBLEM: {"schema": schema}}}
+        status: {
+            "description": f"{text}. `code`: {', '.join(CODES[status])}",
+            "content": {PROBLEM: {"schema": schema}},
+        }
         for status, text in _DESCRIPTIONS.items()
     }
 
@@ -135,19 +169,36 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict[str,
     return detail, errors
 
 
+def _body_not_sent_as_json(request: Request, exc: RequestValidationError) -> bool:
+    """`curl -d '{...}'` without a Content-Type sends a form; FastAPI then reads no JSON, and
+    "body: Input should be a valid dictionary" would send the newcomer looking at the fields."""
+    if "json" in request.headers.get("content-type", ""):
+        return False
+    if (
+        request.headers.get("content-length", "0") == "0"
+        and "transfer-encoding" not in request.headers
+    ):
+        return False  # no body at all: "body: Field required" says it
+    return any(tuple(e.get("loc", ())) == ("body",) for e in exc.errors())
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RapportError)
     async def _domain(_: Request, exc: RapportError) -> JSONResponse:
         return rapport_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
         if malformed is not None:  # not a field's problem: the body is not JSON at all
             at = next((p for p in malformed.get("loc", ()) if isinstance(p, int)), None)
             where = f" (at character {at})" if at is not None else ""
             detail = f"The body is not valid JSON{where}."
             return problem(400, "Malformed JSON", detail, "malformed_json")
+        if _body_not_sent_as_json(request, exc):
+            sent = request.headers.get("content-type") or "no Content-Type"
+            detail = f"Send the body as JSON with `Content-Type: application/json` (got {sent})."
+            return problem(415, "Unsupported media type", detail, "unsupported_media_type")
         detail, errors = _validation_detail(exc)
         return problem(422, "Invalid input", detail, "invalid_input", errors=errors)
 

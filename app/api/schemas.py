@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 MAX_MESSAGE = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -73,9 +73,21 @@ class HistoryLine(Strict):
 
 
 class AnalyzeIn(Strict):
-    message: MessageText
+    message: MessageText = Field(
+        validation_alias=AliasChoices("message", "content"),
+        description="The message to analyze. `content` is accepted instead, as on a turn.",
+    )
     partner_said: Annotated[str, Printable] | None = Field(None, max_length=MAX_MESSAGE * 2)
     history: list[HistoryLine] | None = Field(None, max_length=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _message_once(cls, data: Any) -> Any:
+        # A turn's text is `content`, so that name is accepted here too (the alias above); both
+        # at once would otherwise be reported as an unknown field.
+        if isinstance(data, dict) and "content" in data and "message" in data:
+            raise ValueError("give the text once, as `message` or as `content`, not both")
+        return data
 
     @model_validator(mode="after")
     def _agree(self) -> AnalyzeIn:
