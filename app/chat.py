@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
 from rich.prompt import Prompt
 
+from app.api.schemas import TurnIn
 from app.config import Settings
 from app.db import upgrade_to_head
 from app.errors import RapportError
@@ -70,8 +72,12 @@ async def _loop(runtime: Runtime, conversation_id: str, name: str) -> None:
             return
         if not text:
             continue
+        problem = _refusal(text)
+        if problem:
+            console.print(f"[red]{problem}[/red]")
+            continue
         try:
-            prepared = await turns.prepare(CLI_TENANT, conversation_id, text[:2000])
+            prepared = await turns.prepare(CLI_TENANT, conversation_id, text)
         except RapportError as exc:
             console.print(f"[red]{exc.detail}[/red]")
             continue
@@ -88,6 +94,17 @@ async def _loop(runtime: Runtime, conversation_id: str, name: str) -> None:
         if state["ended"]:
             console.print(f"[bold]Conversation over: {state['outcome']}[/bold]")
             return
+
+
+def _refusal(text: str) -> str | None:
+    """Why the API would refuse this message (too long, control characters), or None: the
+    terminal holds it to the same limits rather than cutting it short behind the user's back."""
+    try:
+        TurnIn(content=text)
+    except ValidationError as exc:
+        message = str(exc.errors()[0].get("msg", "invalid message"))
+        return f"Not sent: {message.removeprefix('Value error, ')}."
+    return None
 
 
 def _print_feedback(feedback: Feedback) -> None:

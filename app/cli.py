@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -76,8 +77,37 @@ def db_upgrade() -> None:
     """Alembic upgrade to head."""
     from app.db import upgrade_to_head
 
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # 7 lines of noise
     upgrade_to_head(get_settings().database_url)
     err.print("database is at head")
+
+
+def _schema_at_head() -> None:
+    """Bring the schema to head before a command that uses tables, as `serve` and `chat` do: a
+    fresh clone's first `rapport keys create` should make its key, not fail on a missing table."""
+    from app.db import upgrade_to_head
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        upgrade_to_head(get_settings().database_url)
+    except Exception as exc:
+        _fail(exc, "could not migrate the database (check RAPPORT_DATABASE_URL)")
+
+
+def _fail(exc: Exception, what: str) -> NoReturn:
+    """One line on stderr, exit 2. A database error's `detail` is an empty list, and its message
+    runs over lines (the SQL, a link): only its first line is shown."""
+    from app.errors import RapportError
+
+    if isinstance(exc, RapportError):
+        err.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(2) from exc
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    hint = ""
+    if "no such table" in first or "does not exist" in first:
+        hint = "; run `rapport db upgrade` first"
+    err.print(f"[red]{what}: {first}{hint}[/red]", soft_wrap=True)
+    raise typer.Exit(2) from exc
 
 
 @keys_app.command("create")
@@ -91,11 +121,11 @@ def keys_create(
     """Create a key and print it once, alone on the last line."""
     from app.services.admin import create_key
 
+    _schema_at_head()
     try:
         new = asyncio.run(create_key(get_settings(), name, publishable, origin or []))
     except Exception as exc:
-        err.print(f"[red]{getattr(exc, 'detail', exc)}[/red]")
-        raise typer.Exit(2) from exc
+        _fail(exc, "could not create the key")
     err.print(
         f"created {new.record.kind} key {new.record.id} ({new.record.name}); "
         "store it now: it is not shown again"
@@ -108,7 +138,12 @@ def keys_list() -> None:
     """List keys (prefix, kind, origins; never the key)."""
     from app.services.admin import list_keys
 
-    for key in asyncio.run(list_keys(get_settings())):
+    _schema_at_head()
+    try:
+        keys = asyncio.run(list_keys(get_settings()))
+    except Exception as exc:
+        _fail(exc, "could not list the keys")
+    for key in keys:
         state = "revoked" if key.revoked_at else "active"
         print(f"{key.id}\t{key.prefix}…\t{key.kind}\t{state}\t{key.name}\t{','.join(key.origins)}")
 
@@ -118,7 +153,12 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="Key id or its prefix
     """Revoke a key: it stops working at once (within 5 s on running workers)."""
     from app.services.admin import revoke_key
 
-    if asyncio.run(revoke_key(get_settings(), key_id)) == 0:
+    _schema_at_head()
+    try:
+        revoked = asyncio.run(revoke_key(get_settings(), key_id))
+    except Exception as exc:
+        _fail(exc, "could not revoke the key")
+    if revoked == 0:
         err.print(f"[red]no active key {key_id!r}[/red]")
         raise typer.Exit(1)
     err.print(f"revoked {key_id}")
@@ -181,6 +221,7 @@ def chat(
     """Practise in the terminal, with feedback after every turn."""
     from app.chat import run_chat
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # it migrates; the log is not for you
     sys.exit(asyncio.run(run_chat(get_settings(), persona, difficulty, learner)))
 
 

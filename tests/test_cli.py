@@ -47,6 +47,25 @@ def test_keys_create_prints_the_key_alone_on_its_last_line(db):
     assert "frontend" in listed and key not in listed
 
 
+def test_keys_create_on_a_database_never_migrated_migrates_it_first(db):
+    done = rapport("keys", "create", "--name", "first", db=db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("rk_")
+    assert "alembic" not in done.stderr  # no migration log for a newcomer to read past
+    assert "first" in rapport("keys", "list", db=db).stdout
+
+
+def test_keys_create_on_an_unreachable_database_says_so_in_one_line(tmp_path):
+    done = rapport("keys", "create", "--name", "x", db=tmp_path / "missing-dir" / "x.db")
+    assert done.returncode == 0  # a SQLite file's folder is created, as for serve
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    done = rapport("keys", "create", "--name", "x", db=blocked / "x.db")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "RAPPORT_DATABASE_URL" in done.stderr and "[]" not in done.stderr
+
+
 def test_publishable_key_needs_an_origin(db):
     rapport("db", "upgrade", db=db)
     refused = rapport("keys", "create", "--name", "site", "--publishable", db=db)
@@ -103,6 +122,15 @@ def test_chat_holds_a_conversation_and_prints_the_scorecard(db, persona):
     out = done.stdout
     assert out.count("tip:") >= 3  # feedback after every turn
     assert "Scorecard" in out and "outcome" in out
+
+
+def test_chat_refuses_an_over_long_message_as_the_api_does(db):
+    lines = ["x" * 2500, "What brings you here today?", "/end"]
+    done = rapport("chat", db=db, stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "Not sent: the message is 2,500 characters; the limit is 2,000" in done.stdout
+    assert done.stdout.count("/100 ·") == 1  # feedback on the one message that was sent
+    assert "alembic" not in done.stderr
 
 
 def test_chat_as_a_learner_is_remembered_the_next_time(db):
