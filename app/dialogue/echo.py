@@ -14,7 +14,8 @@ SWAP = {
 }  # fmt: skip
 FILLER = re.compile(
     r"^(?:(?:oh|well|so|honestly|actually|yeah|yes|hmm|um|uh|ha|haha|okay|ok|right|sure|"
-    r"good question|great question|funny you ask|to be honest|i mean|i guess|i think)[,.!]?\s+)+",
+    r"good question|great question|funny you ask|to be honest|i mean|i guess|i think|"
+    r"because|since|cause|'cause|well yes|yes and|and)[,.!]?\s+)+",
     re.IGNORECASE,
 )
 CLAUSE_END = re.compile(
@@ -23,6 +24,11 @@ CLAUSE_END = re.compile(
 WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?|[^\sA-Za-z0-9]")
 MIN_WORDS, MAX_WORDS = 3, 12
 SUBJECTS = frozenset({"i", "i'm", "im", "i've", "i'd", "i'll", "we", "we're", "we've", "my", "our"})
+LOWER_FIRST = frozenset(
+    """that that's this it it's the a an you you're you've you'd your we our my there
+    there's so just mostly still really actually both all most some when after before
+    then also not no yes well honestly now currently lately""".split()
+)
 ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
 
 
@@ -47,7 +53,12 @@ def _echo_one(statement: str) -> str | None:
         return None  # "I appreciate you sharing that" is about the persona, not an answer
     if not any(w.lower().replace("\u2019", "'") in SUBJECTS for w in words):
         return None  # no first-person subject: "tell me more" says nothing about them
-    return " ".join(_swap(w) for w in words)
+    swapped = [_swap(w) for w in words]
+    # The echo goes mid-sentence ("Oh, that's not the path you'd have guessed?"): a capital
+    # that only started the user's sentence goes; a name or "I"-less proper noun stays.
+    if swapped[0][1:2].islower() and swapped[0].lower().strip(",.") in LOWER_FIRST:
+        swapped[0] = swapped[0][0].lower() + swapped[0][1:]
+    return " ".join(swapped)
 
 
 def _swap(word: str) -> str:

@@ -75,6 +75,7 @@ TOPIC_MEMORY = 3  # persona messages searched back for the topic still on the ta
 STICKINESS = 1  # a follow-up stays on the current topic unless another one is clearly asked
 ASIDE_STICKINESS = 2  # a question beside an ask stays on the ask's topic (one keyword asked)
 ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half the time
+FOLLOW_UP_LEAD = 0.3  # "Good question." before an answer: now and then, or it is a tic
 STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, most times
 # Ways to come back to something already said, when asked again: never the same words twice.
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
@@ -393,7 +394,9 @@ class _Reply:
         if cooling:
             # Looking for the exit: no question back, not even one inside a reaction.
             self.parts = [kept for part in self.parts if (kept := _no_invitation(part))]
-            self._say(self.persona.reactions.cooling, "cooling")
+            cooling = self.persona.reactions.cooling
+            if not self.parts or not any(line in self.last_said for line in cooling):
+                self._say(cooling, "cooling")  # once in a row is enough to show it
             return self.parts or self._last_resort()
         self._revelations()
         self._stage_change()
@@ -512,6 +515,8 @@ class _Reply:
             # Asking for the favour once it has been offered is taking it up, not pitching.
             return self._say(self.persona.reward.confirm, "confirm")
         for move, attr in NEGATIVE_REACTIONS:
+            if move is Move.TOPIC_HIJACK and self._said_any(reactions.ignored):
+                continue  # people remark on a skipped question once, then go along with it
             if move in self.moves:
                 return self._say(getattr(reactions, attr), attr)
         if self.after.stage is Stage.COOLING:
@@ -525,7 +530,7 @@ class _Reply:
             return self._say(reactions.reflection, "reflection")
         if self._answered_me():
             return self._react_to_answer()
-        if Move.FOLLOW_UP_QUESTION in self.moves and self._chance("lead") < 0.5:
+        if Move.FOLLOW_UP_QUESTION in self.moves and self._chance("lead") < FOLLOW_UP_LEAD:
             return self._say(reactions.follow_up, "follow_up")
         if THANKS.search(self.user) and not self._asked():
             return self._say(reactions.thanks, "thanks")
@@ -596,6 +601,9 @@ class _Reply:
     def _say_named(self, lines: Sequence[str], name: str) -> str | None:
         named = [line.replace("{name}", name) for line in lines]
         return self._say(named, "introduced")
+
+    def _said_any(self, lines: Sequence[str]) -> bool:
+        return any(line in self.said for line in lines)
 
     def _asked(self) -> bool:
         return "?" in self.user or bool(self.moves & QUESTION_MOVES) or self._wants_more()
@@ -734,6 +742,15 @@ class _Reply:
                 return owner[max(lines, key=message.rfind)].topic
         return None
 
+    def _topic_now(self) -> Topic | None:
+        """The fact this reply talks about, else the one on the table."""
+        owner = self.knowledge.owner
+        for part in reversed(self.parts):
+            node = owner.get(part)
+            if node is not None:
+                return node.topic
+        return self._current_topic()
+
     def _mirrored_topic(self) -> Topic | None:
         for question in self.persona.questions:
             if question.text in self.last_said and question.topic is not None:
@@ -808,9 +825,12 @@ class _Reply:
         ]
         if not open_:
             return None
-        # The questions of the latest stage reached fit the conversation best.
-        latest = max(stage_rank(q.min_stage) for q in open_)
-        pool = [q for q in open_ if stage_rank(q.min_stage) == latest]
+        # "And you?" about what was just said fits best; else the latest stage's questions.
+        topic = self._topic_now()
+        pool = [q for q in open_ if topic is not None and q.topic == topic.id]
+        if not pool:
+            latest = max(stage_rank(q.min_stage) for q in open_)
+            pool = [q for q in open_ if stage_rank(q.min_stage) == latest]
         return random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|question").choice(pool)
 
 
