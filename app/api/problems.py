@@ -37,7 +37,7 @@ CODES: dict[int, tuple[str, ...]] = {
     ),
     413: ("payload_too_large",),
     415: ("unsupported_media_type",),
-    422: ("invalid_input",),
+    422: ("invalid_input", "invalid_card"),
     429: ("rate_limited",),
     500: ("internal",),
     503: ("llm_unavailable", "not_ready"),
