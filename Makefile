@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 export RAPPORT_AUTH ?= open
 export RAPPORT_ENGINE ?= scripted
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test test-postgres bench bench-memory load eval-feedback train-analyzer eval lint typecheck lock clean
 
@@ -21,8 +23,8 @@ $(DEVSTAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@ $(STAMP)
 
-run: $(STAMP) ## serve on http://127.0.0.1:8000 with the offline engine (SQLite under ./var/)
-	$(VENV)/bin/rapport serve --host 127.0.0.1 --port 8000
+run: $(STAMP) ## serve on http://$(HOST):$(PORT), offline engine, SQLite under ./var/ (make run RAPPORT_AUTH=keys PORT=8001)
+	$(VENV)/bin/rapport serve --host $(HOST) --port $(PORT)
 
 test: $(DEVSTAMP) ## the whole suite (SQLite unless RAPPORT_TEST_DATABASE_URL says otherwise)
 	$(PY) -m pytest -q
@@ -44,8 +46,8 @@ bench-memory: $(DEVSTAMP) ## 20,000 requests with made-up Origins or keys: a wor
 	$(PY) tools/memory_bench.py
 	$(PY) tools/memory_bench.py --no-limits
 
-eval-feedback: $(DEVSTAMP) ## analyzer accuracy (frozen split, AnnoMI) and speed
-	$(PY) -m app.feedback.evaluate
+eval-feedback: $(DEVSTAMP) ## analyzer accuracy (frozen split, AnnoMI) and speed; ANNOMI_DIR=folder with AnnoMI-full.csv, ANNOMI=none to skip it
+	$(PY) -m app.feedback.evaluate $(if $(ANNOMI_DIR),--annomi-dir "$(ANNOMI_DIR)") $(if $(ANNOMI),--annomi $(ANNOMI))
 
 train-analyzer: $(DEVSTAMP) ## retrain app/feedback/model/analyzer.npz from the dev split and the corpus
 	$(PY) tools/train_analyzer.py

@@ -47,6 +47,15 @@ def annomi_dir() -> Path:
     return Path(override) if override else REPO.parent / "shared" / "data"
 
 
+def missing_annomi(directory: Path) -> str:
+    return (
+        f"AnnoMI not found: no {directory / ANNOMI_FILE}. Download {ANNOMI_FILE} from "
+        "https://github.com/uccollab/AnnoMI and point to its folder with "
+        "`make eval-feedback ANNOMI_DIR=/path/to/folder` (or --annomi-dir, or "
+        "RAPPORT_ANNOMI_DIR), or leave AnnoMI out with `make eval-feedback ANNOMI=none`."
+    )
+
+
 # ---------------------------------------------------------------- metrics
 
 
@@ -623,10 +632,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--annomi", default="odd", choices=["odd", "even", "none"])
     parser.add_argument("--errors", type=int, default=0, help="print N misclassified turns")
     parser.add_argument("--markdown", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--annomi-dir",
+        type=Path,
+        help=f"folder holding {ANNOMI_FILE} (default: $RAPPORT_ANNOMI_DIR, else {annomi_dir()})",
+    )
     args = parser.parse_args(argv)
+    data = args.annomi_dir or annomi_dir()
+    if args.annomi != "none" and not (data / ANNOMI_FILE).is_file():
+        print(missing_annomi(data), file=sys.stderr)
+        return 2
 
     items = load_turns(args.split)
-    anno = load_annomi(args.annomi) if args.annomi != "none" else []
+    anno = load_annomi(args.annomi, data) if args.annomi != "none" else []
     workloads: dict[str, list[tuple[str, Sequence[Utterance]]]] = {
         "networking turns (all labelled turns, with their history)": [
             (it["message"], history_of(it)) for it in load_turns("all")
@@ -645,8 +663,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out += ["", *turns_lines(args.split, res)]
     out += ["", *tip_lines(tip_sets())]
     if anno:
-        agreement = annotator_agreement(args.annomi)
-        restatements = restatement_coding(args.annomi)
+        agreement = annotator_agreement(args.annomi, data)
+        restatements = restatement_coding(args.annomi, data)
         out += ["", *annomi_lines(args.annomi, evaluate_annomi(anno), agreement, restatements)]
     out += ["", *speed_lines(speed, yardstick)]
     text = "\n".join(out)
