@@ -420,3 +420,28 @@ def test_phrases_are_found_earliest_first_and_longest_first_at_one_place() -> No
     assert phrases.first(words) == (0, ("could", "you", "maybe"))
     assert phrases.first(("no", "match")) == (-1, None)
     assert [number for *_, number in phrases.found(("coffee",))] == [3]  # the order of adding
+
+
+async def test_a_skipped_question_is_remarked_on_once_then_let_go() -> None:
+    who = persona()
+    hijack = feedback(40, Move.TOPIC_HIJACK)
+    conversation = Conversation(who, difficulty="easy")
+    replies = [
+        await conversation.say(text, hijack)
+        for text in ("What's the office like?", "Do you like running?", "Is the pay good?")
+    ]
+    remarks = [r for r in replies if any(line in r for line in who.reactions.ignored)]
+    assert len(remarks) == 1
+
+
+async def test_a_question_back_follows_the_topic_just_talked_about() -> None:
+    who = persona()
+    on_topic = {q.text for q in who.questions if q.topic == "career_path"}
+    asked_back = []
+    for n in range(12):
+        conversation = Conversation(who, seed=f"topic-question-{n}")
+        answer = await conversation.say("How did you end up in recruiting?", QUESTION)
+        asked_back += [q.text for q in who.questions if q.text in answer]
+    # When she asks back after telling her own path, she asks about yours.
+    assert asked_back
+    assert all(text in on_topic for text in asked_back)

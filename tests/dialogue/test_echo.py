@@ -1,0 +1,32 @@
+"""The user's words turned to face them, as a reaction names them mid-sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.dialogue.echo import echo
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "I'm building a scheduling tool for clinics.",
+            "you're building a scheduling tool for clinics",
+        ),
+        (
+            "That's not the path I would have guessed, honestly.",
+            "that's not the path you would have guessed",
+        ),
+        ("Because I've got leadership experience.", "you've got leadership experience"),
+        ("My team builds billing software.", "your team builds billing software"),
+        ("Python is what I mostly write, I guess.", "Python is what you mostly write"),
+    ],
+)
+def test_echo_reads_mid_sentence(message: str, expected: str) -> None:
+    assert echo(message) == expected
+
+
+def test_a_question_or_one_word_has_no_echo() -> None:
+    assert echo("What do you do?") is None
+    assert echo("Cool.") is None
