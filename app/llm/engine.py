@@ -27,6 +27,7 @@ from app.dialogue.types import Outcome, Stage
 from app.errors import LLMUnavailable
 from app.feedback.types import Move, Utterance
 from app.llm.client import LLMClient
+from app.llm.echo import briefing_guard
 from app.llm.guard import OutputGuard, SentenceGate, Violation
 from app.llm.metrics import GUARD_VIOLATIONS
 from app.llm.prompts import PromptLibrary
@@ -187,9 +188,10 @@ class LLMEngine:
         first_name = persona.name.split()[0]
         canary = canary_for(ctx.seed)
         rules = self.prompts.render("persona_rules", name=persona.name, first_name=first_name)
-        stage_only = self._directive(ctx, examples=[], questions=[])
-        directive = self._directive(ctx, self.examples(ctx), self.questions(ctx))
+        examples, questions = self.examples(ctx), self.questions(ctx)
+        directive = self._directive(ctx, examples, questions)
         start = verbatim_start(len(ctx.history), ctx.summary_covers)
+        summary = truncate_to_tokens(ctx.summary, SUMMARY_MAX_TOKENS) if ctx.summary_covers else ""
         system = self.prompts.render(
             "persona_system",
             persona=persona,
@@ -197,19 +199,30 @@ class LLMEngine:
             rules=rules,
             hooks=[h for h in persona.hooks if h.id in after.unlocked_hooks],
             new_hooks=set(after.unlocked_hooks) - set(ctx.before.unlocked_hooks),
-            summary=truncate_to_tokens(ctx.summary, SUMMARY_MAX_TOKENS)
-            if ctx.summary_covers
-            else "",
+            summary=summary,
             directive=directive,
             memory=remembered(ctx.memory, persona),
         )
         messages: list[BaseMessage] = [SystemMessage(system)]
         messages += [as_message(line) for line in ctx.history[start:]]
-        # What the persona would never say word for word: the rules, the stage directive and the
-        # description of how they talk. Their story and facts are theirs to tell, so not these.
-        secrets = (rules, stage_only, persona.speaking_style)
-        guard = OutputGuard(secrets=secrets, canary=canary, user_line=ctx.history[-1].content)
+        offered = [e.line for e in examples] + questions
+        guard = self._guard(ctx, system, offered, summary, canary)
         return PersonaPrompt(messages, guard, (persona.name, first_name))
+
+    @staticmethod
+    def _guard(
+        ctx: ReplyContext, system: str, offered: list[str], summary: str, canary: str
+    ) -> OutputGuard:
+        """The whole system prompt is secret, except the persona's own lines it quotes (a fact's
+        first answer, the lines `offered` as examples) and the summary of this very conversation;
+        so is every hook not open yet (unlocked now, or told in an earlier conversation)."""
+        persona = ctx.persona
+        quoted = [f.answers[0] for f in persona.facts] + offered + [summary]
+        told = ctx.memory.hooks if ctx.memory is not None else ()
+        open_hooks = [*ctx.after.unlocked_hooks, *told]
+        return briefing_guard(
+            persona, system=system, quoted=quoted, open_hooks=open_hooks, canary=canary
+        )
 
     def _directive(self, ctx: ReplyContext, examples: list[Example], questions: list[str]) -> str:
         return self.prompts.render(

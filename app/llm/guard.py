@@ -9,9 +9,9 @@ checked sentences are released and a bad one is never sent.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 AI_DISCLOSURE = [
     r"\bas an? (ai|a\.i\.|artificial intelligence|(large )?language model|llm|chatbot|bot|"
@@ -54,7 +54,14 @@ META = [
     r"\bprivate brief\b",
     r"^\s*#{1,6} ",
 ]
-ECHO_SHINGLE = 8  # words in a run copied from the private instructions that count as an echo
+# Copying is judged on words, normalised (case, accents, punctuation, spacing): a run of
+# ECHO_GRAM words that is also in the briefing is one copied n-gram, and ECHO_THRESHOLD distinct
+# ones make an echo. That is any 8 words in a row, or several shorter runs adding up, whatever
+# part of the briefing they come from. Measured on the seven personas' own lines and 7,800 lines
+# people wrote as networking partners (tests/llm/test_guard_echo.py): the longest innocent overlap
+# is 3 n-grams, a persona retelling its background ("for four years before a friend pulled").
+ECHO_GRAM = 5
+ECHO_THRESHOLD = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,69 +78,73 @@ class Violation:
         }[self.kind]
 
 
-def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
-    return [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in patterns]
-
-
 def _any_of(patterns: list[str]) -> re.Pattern[str]:
     """One scan for a list whose every match is a violation (no tolerated words)."""
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE)
 
 
-_AI, _COACH, _META = _any_of(AI_DISCLOSURE), _any_of(COACHING), _compile(META)
-_WORD = re.compile(r"[a-z0-9']+")
+_AI, _COACH, _META = _any_of(AI_DISCLOSURE), _any_of(COACHING), _any_of(META)
+_WORD = re.compile(r"[^\W_]+")
+_APOSTROPHES = re.compile(r"['\u2019\u02bc]")
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
+    """The words of a text, normalised: NFKC, accents and invisible characters dropped, case
+    folded, apostrophes removed (don't -> dont), anything else that is not a letter or digit a
+    break between words."""
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+        text = "".join(c for c in decomposed if unicodedata.category(c) not in {"Mn", "Cf"})
+    return _WORD.findall(_APOSTROPHES.sub("", text.casefold()))
 
 
-def shingles(text: str, size: int = ECHO_SHINGLE) -> set[tuple[str, ...]]:
+def _visible(text: str) -> str:
+    """The text as read: compatibility forms folded (fullwidth letters, ligatures) and invisible
+    characters (zero-width spaces and joiners) dropped, so "system\u200bprompt" is still seen."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def ngrams(text: str, size: int = ECHO_GRAM) -> frozenset[str]:
     tokens = words(text)
-    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
-
-
-@lru_cache(maxsize=1024)
-def _secret_shingles(secret: str) -> frozenset[tuple[str, ...]]:
-    # The same rules and stage directives come back turn after turn: shingle each once.
-    return frozenset(shingles(secret))
+    return frozenset(" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
 
 
 class OutputGuard:
-    """Checks one persona's replies against the instructions it must not echo."""
+    """Checks one persona's replies against the briefing it must not echo.
+
+    `secrets` are the texts no reply may copy (the system prompt, hooks not yet unlocked);
+    `spoken` the n-grams the persona's own lines use, which it may say whatever the briefing
+    holds. The user's message plays no part: what the model says is judged on its own.
+    """
 
     def __init__(
-        self, secrets: Iterable[str] = (), canary: str | None = None, user_line: str = ""
+        self,
+        secrets: Iterable[str] = (),
+        canary: str | None = None,
+        spoken: frozenset[str] = frozenset(),
     ) -> None:
-        self.secret_shingles: frozenset[tuple[str, ...]] = frozenset().union(
-            *(_secret_shingles(secret) for secret in secrets)
+        self.secret_ngrams: frozenset[str] = (
+            frozenset().union(*(ngrams(secret) for secret in secrets)) - spoken
         )
         self.canary = canary
-        # Words the user just said may come back ("a system prompt? No idea what that is").
-        self.user_line = user_line.lower()
 
     def check(self, text: str) -> Violation | None:
         if not text.strip():
             return Violation("empty", "")
-        for kind, pattern in (("ai_disclosure", _AI), ("coaching", _COACH)):
-            found = pattern.search(text)
+        visible = _visible(text)
+        for kind, pattern in (("ai_disclosure", _AI), ("coaching", _COACH), ("prompt_echo", _META)):
+            found = pattern.search(visible)
             if found:
                 return Violation(kind, found.group(0))
-        hit = _first_match(_META, text, tolerate=self.user_line)
-        if hit or (self.canary and self.canary.lower() in text.lower()):
-            return Violation("prompt_echo", hit or self.canary or "")
-        copied = shingles(text) & self.secret_shingles
-        if copied:
-            return Violation("prompt_echo", " ".join(next(iter(copied))))
+        if self.canary and self.canary.lower() in "".join(words(text)):
+            return Violation("prompt_echo", self.canary)
+        copied = ngrams(text) & self.secret_ngrams
+        if len(copied) >= ECHO_THRESHOLD:
+            return Violation("prompt_echo", " / ".join(sorted(copied)[:3]))
         return None
-
-
-def _first_match(patterns: list[re.Pattern[str]], text: str, tolerate: str = "") -> str | None:
-    for pattern in patterns:
-        for match in pattern.finditer(text):
-            if match.group(0).strip().lower() not in tolerate:
-                return match.group(0)
-    return None
 
 
 QUOTES = re.compile(r"[\"“”]")
