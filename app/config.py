@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     max_turns: int = Field(40, ge=1, le=500)
     max_body_bytes: int = 64 * 1024
     max_persona_bytes: int = 512 * 1024  # persona uploads: lines with variants and questions
+    # Personas one tenant (key) may own: a bound on what its listings and storage can cost.
+    max_tenant_personas: int = Field(100, ge=0)
     rate_limit_per_minute: int = 120
     # Requests with a missing, unknown or refused key, per client address: past this, 429 without
     # a database lookup until the minute has passed.

@@ -27,6 +27,15 @@ class Conflict(RapportError):
     status, code, title = 409, "conflict", "Conflict"
 
 
+class QuotaExceeded(Conflict):
+    """The tenant already has as many of something as it may: delete one first."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, detail: str, limit: int) -> None:
+        super().__init__(detail, limit=limit)
+
+
 class ConversationEnded(Conflict):
     code = "conversation_ended"
 

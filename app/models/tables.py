@@ -110,6 +110,7 @@ class TenantPersona(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     persona_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)  # the validated Persona, as JSON
+    listing: Mapped[dict[str, Any]] = mapped_column(JSON)  # its public fields: what lists show
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, NotFound, QuotaExceeded
 from app.models import Conversation, TenantPersona
 from app.personas.schema import Persona
 from app.personas.tenant import parse_tenant_persona
 from app.repositories.personas import PersonaRepository
+from app.services.access import refuse_visitors
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
 
@@ -19,14 +20,20 @@ from app.services.tenancy import Tenant
 class PersonaService:
     def __init__(self, runtime: Runtime, session: AsyncSession) -> None:
         self.builtins = runtime.personas
+        self.quota = runtime.settings.max_tenant_personas
         self.repo = PersonaRepository(session)
 
-    async def visible(self, tenant: Tenant) -> list[dict[str, Any]]:
-        own = [
-            _public(Persona.model_validate(r.body), "tenant")
-            for r in await self.repo.all(tenant.id)
-        ]
-        return [_public(p, "builtin") for p in self.builtins.all()] + own
+    async def visible(self, tenant: Tenant, *, limit: int, offset: int) -> dict[str, Any]:
+        """One page of what the tenant can use: the built-ins first, then its own by id."""
+        builtins = [_public(p, "builtin") for p in self.builtins.all()]
+        page = builtins[offset : offset + limit]
+        if len(page) < limit:
+            own = await self.repo.listings(
+                tenant.id, limit=limit - len(page), offset=max(0, offset - len(builtins))
+            )
+            page += [{**listing, "source": "tenant"} for listing in own]
+        total = len(builtins) + await self.repo.count(tenant.id)
+        return {"personas": page, "total": total, "limit": limit, "offset": offset}
 
     async def get(self, tenant: Tenant, persona_id: str) -> Persona:
         """The persona a conversation would use: a built-in, or this tenant's own."""
@@ -47,9 +54,16 @@ class PersonaService:
         _may_write(tenant)
         parsed = parse_tenant_persona(body, builtin_ids=self._builtin_ids())
         persona = parsed.persona
-        if await self.repo.get(tenant.id, persona.id) is not None:
+        await self.repo.lock_tenant(tenant.id)
+        if await self.repo.exists(tenant.id, persona.id):
             raise Conflict(f"You already have a persona {persona.id!r}; PUT to replace it.")
-        record = TenantPersona(tenant_id=tenant.id, persona_id=persona.id, body=_dump(persona))
+        await self._within_quota(tenant)
+        record = TenantPersona(
+            tenant_id=tenant.id,
+            persona_id=persona.id,
+            body=_dump(persona),
+            listing=persona.public(),
+        )
         try:
             await self.repo.add(record)
         except IntegrityError as exc:  # created concurrently by another request
@@ -62,7 +76,7 @@ class PersonaService:
         record = await self.repo.get(tenant.id, persona_id)
         if record is None:
             raise NotFound(f"You have no persona {persona_id!r}; POST /v1/personas to create it.")
-        await self.repo.replace(record, _dump(parsed.persona))
+        await self.repo.replace(record, _dump(parsed.persona), parsed.persona.public())
         return {**_public(parsed.persona, "tenant"), "warnings": parsed.warnings}
 
     async def delete(self, tenant: Tenant, persona_id: str) -> None:
@@ -71,6 +85,15 @@ class PersonaService:
             raise Conflict(f"{persona_id!r} is a built-in persona and cannot be deleted.")
         if not await self.repo.delete(tenant.id, persona_id):
             raise NotFound(f"You have no persona {persona_id!r}.")
+
+    async def _within_quota(self, tenant: Tenant) -> None:
+        if await self.repo.count(tenant.id) >= self.quota:
+            raise QuotaExceeded(
+                f"You have {self.quota} personas, the most one key may have: delete one "
+                "(DELETE /v1/personas/{id}) or PUT to replace one. The operator sets the limit "
+                "with RAPPORT_MAX_TENANT_PERSONAS.",
+                limit=self.quota,
+            )
 
     def _builtin_ids(self) -> set[str]:
         return {p.id for p in self.builtins.all()}
@@ -88,8 +111,7 @@ def snapshot_of(runtime: Runtime, persona: Persona) -> dict[str, Any] | None:
 
 
 def _may_write(tenant: Tenant) -> None:
-    if tenant.kind == "publishable":
-        raise Forbidden("Publishable keys cannot change personas; use a secret key.")
+    refuse_visitors(tenant, "manage personas")
 
 
 def _dump(persona: Persona) -> dict[str, Any]:

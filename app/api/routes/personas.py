@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 
 from app.api.deps import RuntimeDep, SessionDep, TenantDep
 from app.api.schemas import ID_PATTERN
@@ -19,9 +19,15 @@ PersonaBody = Annotated[
 
 @router.get("")
 async def list_personas(
-    runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
+    runtime: RuntimeDep,
+    session: SessionDep,
+    tenant: TenantDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 200,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
-    return {"personas": await PersonaService(runtime, session).visible(tenant)}
+    """The built-in personas, then the caller's own by id, a page at a time (`total` counts
+    them all)."""
+    return await PersonaService(runtime, session).visible(tenant, limit=limit, offset=offset)
 
 
 @router.get("/{persona_id}")
