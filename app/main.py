@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analyzer.analyze(
             "How did you get into this?", (Utterance("persona", "I recruit engineers."),)
         )
+        # What start-up built (models, dictionaries, personas, ~145,000 objects) lives as long as
+        # the process: out of the collector's sight, a full collection takes ~0 ms instead of the
+        # 200-300 ms that otherwise stalled every request on the worker (/healthz included).
+        gc.freeze()
         log.info(
             "rapport ready: engine=%s auth=%s personas=%d",
             runtime.engine.name,
