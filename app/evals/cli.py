@@ -148,7 +148,7 @@ def _load(paths: list[str]) -> list[Script]:
     try:
         return load_scripts(Path(p) for p in paths)
     except ScriptError as err:
-        err_console.print(f"[red]{err}[/]", highlight=False)
+        err_console.print(f"[red]{err}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -159,7 +159,7 @@ def _compare(paths: list[str], show_all: bool) -> int:
     try:
         before, after = (_results(p) for p in paths)
     except CompareError as err:
-        err_console.print(f"[red]{err}[/]", highlight=False)
+        err_console.print(f"[red]{err}[/]", highlight=False, soft_wrap=True)
         return 2
     changes = compare(before, after)
     render(changes, console, show_all=show_all)
