@@ -46,6 +46,10 @@ bench-memory: $(DEVSTAMP) ## 20,000 requests with made-up Origins or keys: a wor
 	$(PY) tools/memory_bench.py
 	$(PY) tools/memory_bench.py --no-limits
 
+.PHONY: fuzz
+fuzz: $(DEVSTAMP) ## schemathesis --checks all against a live server (~2 min); accepted: tools/fuzz_baseline.json
+	$(PY) tools/fuzz.py $(FUZZ_ARGS)
+
 eval-feedback: $(DEVSTAMP) ## analyzer accuracy (frozen split, AnnoMI) and speed; ANNOMI_DIR=folder with AnnoMI-full.csv, ANNOMI=none to skip it
 	$(PY) -m app.feedback.evaluate $(if $(ANNOMI_DIR),--annomi-dir "$(ANNOMI_DIR)") $(if $(ANNOMI),--annomi $(ANNOMI))
 

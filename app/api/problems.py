@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.errors import RapportError
 
@@ -204,11 +205,30 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid input", detail, "invalid_input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         title = code.replace("_", " ").capitalize()
-        # exc.headers carries e.g. the Allow of a 405 (RFC 9110 section 15.5.6).
-        return problem(exc.status_code, title, str(exc.detail), code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return problem(exc.status_code, title, str(exc.detail), code, headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path has (RFC 9110 section 15.5.6), asked of the router itself: Starlette
+    names only the methods of the first route that matched the path, so GET and POST
+    /v1/conversations, two routes, answered a PUT with `Allow: POST`."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 def publish_schema(app: FastAPI) -> None:

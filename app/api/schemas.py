@@ -14,21 +14,37 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _clean_message(value: str) -> str:
+    # Control characters are refused wherever they are, trailing ones too ("hi\r"), as the
+    # published pattern says: a rule that depended on trimming could not be stated in it.
+    if _SURROGATE.search(value):
+        raise ValueError("the message is not valid Unicode (it contains a lone surrogate)")
+    if _CONTROL.search(value):
+        raise ValueError(
+            "the message contains control characters; only newline and tab are allowed"
+        )
     text = value.strip()
     if not text:
         raise ValueError("the message is empty; write 1 to 2,000 characters")
     if len(text) > MAX_MESSAGE:
         raise ValueError(f"the message is {len(text):,} characters; the limit is 2,000")
-    if _SURROGATE.search(text):
-        raise ValueError("the message is not valid Unicode (it contains a lone surrogate)")
-    if _CONTROL.search(text):
-        raise ValueError(
-            "the message contains control characters; only newline and tab are allowed"
-        )
     return text
 
 
-MessageText = Annotated[str, AfterValidator(_clean_message)]
+# The same rules as JSON Schema patterns, published in the OpenAPI document (not enforced by
+# them: the validators above give the clearer message), so that a client or a fuzzer knows
+# what is accepted: no control character but tab and newline. (Lone surrogates are refused too,
+# but a surrogate range is no valid pattern for many regex engines: docs/security.md.)
+_NOT_TEXT = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
+# The spaces str.strip() removes that are not control characters (regex dialects disagree on \s).
+_SPACE = r" \t\n\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+PRINTABLE_PATTERN = rf"^[^{_NOT_TEXT}]*$"
+MESSAGE_PATTERN = rf"^[^{_NOT_TEXT}]*[^{_NOT_TEXT}{_SPACE}][^{_NOT_TEXT}]*$"  # not only spaces
+
+MessageText = Annotated[
+    str,
+    AfterValidator(_clean_message),
+    Field(json_schema_extra={"pattern": MESSAGE_PATTERN, "maxLength": MAX_MESSAGE}),
+]
 
 
 def _printable(value: str) -> str:
@@ -42,9 +58,14 @@ def _printable(value: str) -> str:
 # Identifiers: persona ids are slugs; conversation ids are UUIDs (hyphenated hex) in practice.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=ID_PATTERN)]
-UserRef = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+UserRef = Annotated[
+    str,
+    Field(min_length=1, max_length=200, json_schema_extra={"pattern": PRINTABLE_PATTERN}),
+    AfterValidator(_printable),
+]
 # Every other free-text field is held to the same rule (a NUL in `seed` was a 500 on PostgreSQL).
 Printable = AfterValidator(_printable)
+PrintableSchema = Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
 
 
 class Strict(BaseModel):
@@ -53,9 +74,9 @@ class Strict(BaseModel):
 
 class CreateConversation(Strict):
     persona_id: Slug
-    difficulty: Annotated[str, Printable] | None = Field(None, max_length=32)
+    difficulty: Annotated[str, Printable, PrintableSchema] | None = Field(None, max_length=32)
     user_ref: UserRef | None = None
-    seed: Annotated[str, Printable] | None = Field(
+    seed: Annotated[str, Printable, PrintableSchema] | None = Field(
         None,
         min_length=1,
         max_length=64,
@@ -69,7 +90,7 @@ class TurnIn(Strict):
 
 class HistoryLine(Strict):
     role: Literal["persona", "user"]
-    content: Annotated[str, Printable] = Field(max_length=MAX_MESSAGE * 2)
+    content: Annotated[str, Printable, PrintableSchema] = Field(max_length=MAX_MESSAGE * 2)
 
 
 class AnalyzeIn(Strict):
@@ -77,7 +98,9 @@ class AnalyzeIn(Strict):
         validation_alias=AliasChoices("message", "content"),
         description="The message to analyze. `content` is accepted instead, as on a turn.",
     )
-    partner_said: Annotated[str, Printable] | None = Field(None, max_length=MAX_MESSAGE * 2)
+    partner_said: Annotated[str, Printable, PrintableSchema] | None = Field(
+        None, max_length=MAX_MESSAGE * 2
+    )
     history: list[HistoryLine] | None = Field(None, max_length=200)
 
     @model_validator(mode="before")
