@@ -70,9 +70,11 @@ class Completion:
 
 
 class StreamResult:
-    """Filled in as a stream() runs: the usage once the stream has finished."""
+    """Filled in as a stream() runs: the usage and the finish reason once it has finished."""
 
     usage: Usage | None = None
+    # "stop", or "length" when the answer hit max_tokens: the last sentence may be cut short.
+    finish_reason: str | None = None
 
 
 class BrokenStream(Exception):
@@ -274,7 +276,7 @@ class LLMClient:
         usage = tally.usage or estimate_usage(messages, "".join(parts), self.model)
         record("stream", started, usage)
         if result is not None:
-            result.usage = usage
+            result.usage, result.finish_reason = usage, tally.finish_reason
 
     async def _langchain_pieces(
         self, messages: Sequence[BaseMessage], tally: StreamResult
@@ -283,9 +285,14 @@ class LLMClient:
         async with aclosing(pieces):
             async for piece in pieces:
                 tally.usage = usage_from(piece) or tally.usage
+                tally.finish_reason = piece.response_metadata.get("finish_reason") or (
+                    tally.finish_reason
+                )
                 text = piece.text if isinstance(piece.text, str) else ""
                 if text:
                     yield text
+        if tally.finish_reason is None:
+            raise BrokenStream("the event stream ended before the model finished")
 
     async def _sdk_pieces(
         self, messages: Sequence[BaseMessage], tally: StreamResult
@@ -301,14 +308,13 @@ class LLMClient:
                 stream=True,
             ),
         )
-        finished = False
         try:
             async for line in sse_lines(answer.aiter_bytes()):
                 data = event_data(line)
                 if data is None:
                     continue
                 if data == "[DONE]":
-                    return
+                    break  # the end of the stream, not proof that the answer is whole
                 event = json.loads(data)
                 if event.get("error"):
                     raise BrokenStream(f"the server sent an error mid-stream: {event['error']}")
@@ -317,8 +323,10 @@ class LLMClient:
                     text = (choice.get("delta") or {}).get("content")
                     if text:
                         yield text
-                    finished = finished or choice.get("finish_reason") is not None
-            if not finished:
+                    tally.finish_reason = choice.get("finish_reason") or tally.finish_reason
+            # A server or proxy that gives up (a slot cancelled, a context shift refused) may
+            # still close with [DONE]; only a finish_reason says the model finished its answer.
+            if tally.finish_reason is None:
                 raise BrokenStream("the event stream ended before the model finished")
         finally:
             await answer.aclose()

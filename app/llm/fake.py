@@ -34,8 +34,19 @@ from app.llm.fake_replies import (
 from app.llm.tokens import count_chat_tokens, count_tokens
 
 # break_stream drops the connection midway; truncate_stream ends the body cleanly but early, with
-# neither a finish_reason nor [DONE], as a misbehaving proxy might.
-FailMode = Literal["503", "429", "timeout", "break_stream", "truncate_stream", "invalid_json"]
+# neither a finish_reason nor [DONE], as a misbehaving proxy might; unfinished_stream stops midway
+# with a well-formed `data: [DONE]` and no finish_reason, as a llama.cpp server did when it gave
+# up on a slot (issue 17: "I'm glad to hear that. You've got" was stored as a whole reply).
+FailMode = Literal[
+    "503",
+    "429",
+    "timeout",
+    "break_stream",
+    "truncate_stream",
+    "unfinished_stream",
+    "invalid_json",
+]
+CUT_STREAMS = {"break_stream", "truncate_stream", "unfinished_stream"}
 FailScope = Literal["all", "chat", "structured"]
 FAKE_MODEL = "rapport-fake"
 
@@ -197,6 +208,9 @@ async def stream_events(
                 raise BrokenStream("the fake breaks this stream on purpose")
             if failure == "truncate_stream":
                 return
+            if failure == "unfinished_stream":
+                yield "data: [DONE]\n\n"
+                return
         yield chunk(cid, model, {"content": piece})
         if gap:
             await asyncio.sleep(max(0.0, first + (i + 1) * gap - loop.time()))
@@ -239,7 +253,7 @@ async def chat_completions(
     if body.get("stream"):
         events = stream_events(state, body, text, failure)
         return StreamingResponse(events, media_type="text/event-stream")
-    if failure in {"break_stream", "truncate_stream"}:
+    if failure in CUT_STREAMS:
         raise BrokenStream("the fake drops this response on purpose")
     return JSONResponse(completion_body(state, body, text, None))
 

@@ -131,6 +131,35 @@ async def test_a_stream_that_breaks_midway_sends_error_and_stores_nothing_partia
         ).status_code == 200
 
 
+async def test_a_stream_that_stops_without_a_finish_reason_stores_nothing_and_retry_answers(
+    database_url, fake
+):
+    async with llm_api(database_url, fake) as client:
+        conversation = await start(client, "recruiter")
+        cid = conversation["id"]
+        fake.configure(fail="unfinished_stream", fail_times=1)
+        async with client.stream(
+            "POST",
+            f"/v1/conversations/{cid}/turns",
+            json={"content": "How did you end up in recruiting?"},
+            headers={"Accept": "text/event-stream"},
+        ) as response:
+            events = parse_sse(await response.aread())
+        assert [n for n, _ in events if n in {"done", "state"}] == []
+        assert events[-1][0] == "error" and events[-1][1]["code"] == "llm_unavailable"
+        cut = "".join(data["text"] for name, data in events if name == "delta")
+        messages = (await transcript(client, cid))["messages"]
+        assert [m["role"] for m in messages] == ["persona", "user"]
+
+        retried = await client.post(f"/v1/conversations/{cid}/retry")
+
+        assert retried.status_code == 200, retried.text
+        reply = retried.json()["reply"]["content"]
+        assert reply != cut and reply.startswith(cut)
+        stored = (await transcript(client, cid))["messages"]
+        assert [m["content"] for m in stored[2:]] == [reply]
+
+
 async def test_judge_runs_beside_the_reply_and_its_verdict_is_stored(database_url, fake):
     async with llm_api(database_url, fake, feedback_judge="llm") as client:
         conversation = await start(client, "recruiter")

@@ -212,6 +212,30 @@ async def test_a_stream_that_ends_early_without_finishing_raises_llm_unavailable
             pass
 
 
+async def test_a_stream_that_says_done_without_a_finish_reason_raises_llm_unavailable(
+    streaming_client: LLMClient, fake: FakeControl
+) -> None:
+    fake.configure(fail="unfinished_stream", fail_times=1)
+    received: list[str] = []
+
+    with pytest.raises(LLMUnavailable):
+        async for piece in streaming_client.stream(PERSONA_CHAT):
+            received.append(piece)
+
+    assert received, "the fake stops midway, after the first pieces"
+
+
+async def test_a_finished_stream_reports_why_the_model_stopped(
+    streaming_client: LLMClient,
+) -> None:
+    result = StreamResult()
+
+    async for _ in streaming_client.stream(PERSONA_CHAT, result):
+        pass
+
+    assert result.finish_reason == "stop"
+
+
 def test_only_sse_data_lines_carry_events() -> None:
     assert event_data('data: {"a": 1}') == '{"a": 1}'
     assert event_data("data:[DONE]") == "[DONE]"

@@ -53,6 +53,18 @@ def test_streaming_sends_sse_chunks_usage_and_done(fake: FakeControl) -> None:
     assert chunks[-1]["usage"]["completion_tokens"] > 0
 
 
+def test_an_unfinished_stream_ends_with_done_but_no_finish_reason(fake: FakeControl) -> None:
+    fake.configure(fail="unfinished_stream", fail_times=1)
+
+    lines = fake.http.post("/v1/chat/completions", json={**CHAT, "stream": True}).text
+    events = [e.removeprefix("data: ") for e in lines.split("\n\n") if e.startswith("data: ")]
+
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert all(c["choices"][0]["finish_reason"] is None for c in chunks)
+    assert any(c["choices"][0]["delta"].get("content") for c in chunks)
+
+
 def test_json_schema_requests_get_a_valid_object_of_that_schema(fake: FakeControl) -> None:
     schema = {
         "type": "object",
