@@ -298,6 +298,8 @@ class TurnService:
             last = messages[-1]
             if last.role != "user":
                 raise NothingToRetry("Every message already has its reply; nothing to retry.")
+            after = DialogueState.model_validate(last.state)
+            _refuse_once_ended(conversation, after)
             _refuse_while_replying(conversation.reply_due_at)
             # Taking the lease moves the version: of two retries at once, one gets it.
             until = self._lease_end()
@@ -310,7 +312,7 @@ class TurnService:
             history=utterances(messages),
             feedback=Feedback.model_validate(last.feedback),
             before=state_before(messages, len(messages) - 1),
-            after=DialogueState.model_validate(last.state),
+            after=after,
             seed=conversation.seed or conversation.id,
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
@@ -365,6 +367,17 @@ async def _open_for_turn(
     if state.ended:
         raise ConversationEnded("This conversation has ended; start a new one.")
     return conversation, state
+
+
+def _refuse_once_ended(conversation: Conversation, after: DialogueState) -> None:
+    """409 conversation_ended when the conversation was ended (POST .../end) after its last
+    message: its report is out and its transcript final. A goodbye the persona owes for a turn
+    that itself ended the conversation is still that turn's reply, and may be retried."""
+    if DialogueState.model_validate(conversation.state).ended and not after.ended:
+        raise ConversationEnded(
+            "This conversation was ended before its last message got a reply; "
+            "nothing more can be added to it. Start a new one."
+        )
 
 
 def _refuse_while_replying(due: datetime | None) -> None:

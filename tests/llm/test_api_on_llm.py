@@ -160,6 +160,52 @@ async def test_a_stream_that_stops_without_a_finish_reason_stores_nothing_and_re
         assert [m["content"] for m in stored[2:]] == [reply]
 
 
+async def test_retry_after_end_is_refused_and_adds_nothing_to_the_ended_conversation(
+    database_url, fake
+):
+    async with llm_api(database_url, fake) as client:
+        conversation = await start(client, "recruiter")
+        cid = conversation["id"]
+        fake.configure(fail="503")
+        assert_problem(await say(client, cid, "How did you start?"), 503, "llm_unavailable")
+        fake.configure(fail="")
+        report = await client.post(f"/v1/conversations/{cid}/end")
+        assert report.status_code == 200, report.text
+
+        refused = await client.post(f"/v1/conversations/{cid}/retry")
+        streamed = await client.post(
+            f"/v1/conversations/{cid}/retry", headers={"Accept": "text/event-stream"}
+        )
+
+        assert_problem(refused, 409, "conversation_ended")
+        assert_problem(streamed, 409, "conversation_ended")
+        after = await transcript(client, cid)
+        assert [m["role"] for m in after["messages"]] == ["persona", "user"]
+        assert after["state"]["ended"] is True
+        assert (await client.get(f"/v1/conversations/{cid}/report")).json() == report.json()
+    persona_calls = [r for r in fake.requests() if r["messages"][0]["role"] == "system"]
+    assert len(persona_calls) == 2  # the failed turn and its one client retry; none after /end
+
+
+async def test_the_goodbye_owed_by_a_turn_that_ended_the_conversation_can_still_be_retried(
+    database_url, fake
+):
+    async with llm_api(database_url, fake, max_turns=1) as client:
+        conversation = await start(client, "recruiter")
+        cid = conversation["id"]
+        fake.configure(fail="503")
+        failed = await say(client, cid, "How did you end up in recruiting?")
+        assert_problem(failed, 503, "llm_unavailable")
+        fake.configure(fail="")
+
+        retried = await client.post(f"/v1/conversations/{cid}/retry")
+
+        assert retried.status_code == 200, retried.text
+        assert retried.json()["state"]["ended"] is True
+        roles = [m["role"] for m in (await transcript(client, cid))["messages"]]
+        assert roles == ["persona", "user", "persona"]
+
+
 async def test_judge_runs_beside_the_reply_and_its_verdict_is_stored(database_url, fake):
     async with llm_api(database_url, fake, feedback_judge="llm") as client:
         conversation = await start(client, "recruiter")
