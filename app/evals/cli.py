@@ -27,7 +27,14 @@ from rich.table import Table
 
 from app.config import Settings
 from app.evals.compare import CompareError, RunSummary, compare, load_results, render, summaries
-from app.evals.runner import EvalResults, RunResult, run_eval, store_results
+from app.evals.runner import (
+    TURN_RETRIES,
+    EvalResults,
+    RunResult,
+    TurnRetry,
+    run_eval,
+    store_results,
+)
 from app.evals.scripts import Script, ScriptError, load_scripts
 
 HELP = "\n\n".join(
@@ -83,6 +90,15 @@ def eval_command(
     show_all: Annotated[
         bool, typer.Option("--all", help="compare: list unchanged scripts too.")
     ] = False,
+    turn_retries: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=10,
+            help="A turn answered 503 is finished with POST .../retry up to this many times, "
+            "waiting 2, 4, 8... s (or the server's Retry-After) in between.",
+        ),
+    ] = TURN_RETRIES,
 ) -> None:
     if paths[0] == "compare" and not Path("compare").exists():
         raise typer.Exit(_compare(paths[1:], show_all))
@@ -91,7 +107,7 @@ def eval_command(
     if url and engine:
         raise typer.BadParameter("--engine applies to in-process runs; the server picks its own")
     settings = Settings(engine=engine.value) if engine else Settings()
-    results = _run(_load(paths), settings, url, key, concurrency)
+    results = _run(_load(paths), settings, url, key, concurrency, TurnRetry(times=turn_retries))
     _write_outputs(results, json_out, html_out)
     if _should_store(store, paths):
         run_id = asyncio.run(store_results(results, settings.database_url))
@@ -100,7 +116,12 @@ def eval_command(
 
 
 def _run(
-    scripts: list[Script], settings: Settings, url: str | None, key: str | None, concurrency: int
+    scripts: list[Script],
+    settings: Settings,
+    url: str | None,
+    key: str | None,
+    concurrency: int,
+    turn_retry: TurnRetry,
 ) -> EvalResults:
     if not url and _no_model(settings):
         err_console.print(
@@ -108,7 +129,7 @@ def _run(
             "if the server wants one), e.g. the fake: python -m app.llm.fake"
         )
         raise typer.Exit(2)
-    results = asyncio.run(_run_with_progress(scripts, settings, url, key, concurrency))
+    results = asyncio.run(_run_with_progress(scripts, settings, url, key, concurrency, turn_retry))
     _print_summary(results)
     return results
 
@@ -179,7 +200,12 @@ def _results(source: str) -> dict[str, RunSummary]:
 
 
 async def _run_with_progress(
-    scripts: list[Script], settings: Settings, url: str | None, key: str | None, concurrency: int
+    scripts: list[Script],
+    settings: Settings,
+    url: str | None,
+    key: str | None,
+    concurrency: int,
+    turn_retry: TurnRetry,
 ) -> EvalResults:
     columns = (
         SpinnerColumn(),
@@ -197,7 +223,13 @@ async def _run_with_progress(
             progress.advance(task)
 
         return await run_eval(
-            scripts, settings, url=url, key=key, concurrency=concurrency, on_result=done
+            scripts,
+            settings,
+            url=url,
+            key=key,
+            concurrency=concurrency,
+            on_result=done,
+            turn_retry=turn_retry,
         )
 
 

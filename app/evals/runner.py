@@ -29,6 +29,11 @@ BASE_URL = "http://rapport"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 RATE_LIMIT_RETRIES = 3
 MAX_RETRY_WAIT = 60.0
+# A turn answered 503 (the model failed or timed out; the user's line is kept) is finished with
+# POST .../retry, as the widget's retry button does, this many times, waiting longer each time.
+TURN_RETRIES = 3
+RETRY_BACKOFF = 2.0  # seconds before the first retry; doubled for each one after
+MAX_BACKOFF = 30.0
 # The in-process service serves only this run: its per-key limit would only slow the suite down.
 IN_PROCESS_RATE_LIMIT = 1_000_000
 
@@ -129,19 +134,58 @@ class EvalResults:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class TurnRetry:
+    """How a failed turn is finished: `times` retries, `backoff` seconds doubling between them."""
+
+    times: int = TURN_RETRIES
+    backoff: float = RETRY_BACKOFF
+
+    def wait(self, attempt: int, response: httpx.Response) -> float:
+        """The pause before retry `attempt` (0-based): the backoff, or longer if the server
+        asked for it with Retry-After."""
+        asked = _seconds(response.headers.get("Retry-After"))
+        return min(MAX_BACKOFF, max(self.backoff * 2**attempt, asked))
+
+
+def _seconds(header: str | None) -> float:
+    try:
+        return max(0.0, float(header)) if header else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None
+
+
 class Api:
     """The handful of public endpoints a script needs, with problem+json turned into ApiError."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, turn_retry: TurnRetry | None = None) -> None:
         self.client = client
+        self.turn_retry = turn_retry or TurnRetry()
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._json(method, path, await self._send(method, path, body))
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             response = await self.client.request(method, path, json=body)
             if response.status_code != 429 or attempt == RATE_LIMIT_RETRIES:
                 break
             # A shared server may rate-limit a suite run; waiting is better than failing scripts.
             await asyncio.sleep(min(MAX_RETRY_WAIT, float(response.headers.get("Retry-After", 5))))
+        return response
+
+    @staticmethod
+    def _json(method: str, path: str, response: httpx.Response) -> Any:
         if response.status_code >= 400:
             raise ApiError(method, path, response)
         return response.json()
@@ -158,9 +202,19 @@ class Api:
         return await self.call("POST", "/v1/conversations", body)
 
     async def turn(self, conversation_id: str, content: str) -> dict[str, Any]:
-        return await self.call(
-            "POST", f"/v1/conversations/{conversation_id}/turns", {"content": content}
-        )
+        """The turn's answer; a 503 is finished with POST .../retry as a front-end would."""
+        path = f"/v1/conversations/{conversation_id}/turns"
+        response = await self._send("POST", path, {"content": content})
+        for attempt in range(self.turn_retry.times):
+            if not _unfinished(response):
+                break
+            await asyncio.sleep(self.turn_retry.wait(attempt, response))
+            path = f"/v1/conversations/{conversation_id}/retry"
+            response = await self._send("POST", path)
+            if _code(response) == "nothing_to_retry":  # the line itself never got stored
+                path = f"/v1/conversations/{conversation_id}/turns"
+                response = await self._send("POST", path, {"content": content})
+        return self._json("POST", path, response)
 
     async def end(self, conversation_id: str) -> dict[str, Any]:
         return await self.call("POST", f"/v1/conversations/{conversation_id}/end")
@@ -172,6 +226,13 @@ class Api:
         return await self.call("GET", f"/v1/conversations/{conversation_id}")
 
 
+def _unfinished(response: httpx.Response) -> bool:
+    """The turn may still succeed: the model failed (503), or the reply is still being written."""
+    if response.status_code == 503:
+        return True
+    return response.status_code == 409 and _code(response) == "turn_in_progress"
+
+
 @dataclass(frozen=True, slots=True)
 class RunOptions:
     engine: str  # the engine that answers: "scripted", "llm", or "remote" (unknown)
@@ -179,6 +240,7 @@ class RunOptions:
     # Part of every learner reference: personas remember a learner, so a second run of a script
     # against the same server must not meet a persona that remembers the first run.
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    turn_retry: TurnRetry = field(default_factory=TurnRetry)
 
 
 def skip_reason(script: Script, options: RunOptions) -> str | None:
@@ -292,6 +354,8 @@ async def _run(api: Api, script: Script, options: RunOptions, result: RunResult)
         result.failures.extend(prefix + failure for failure in held["failures"])
         if script.chained:
             result.conversations.append(held)
+        if held.get("broken_off"):
+            return  # the later meetings build on this one
         before = _Before(held["conversation_id"], [*before.persona_lines, *_persona(held)])
 
 
@@ -301,7 +365,10 @@ async def _hold(
     """One conversation of a run, checked against its own `expect`."""
     conversation = await api.create(script.persona, script.difficulty, user_ref, seed=seed)
     cid = conversation["id"]
-    progress = await _converse(api, script, options, conversation)
+    try:
+        progress = await _converse(api, script, options, conversation)
+    except (ApiError, RapportError, SimulatorError) as err:
+        return await _broken_off(api, conversation, err)
     ended = progress.last_state["ended"]
     report = await api.report(cid) if ended else await api.end(cid)
     final = await api.transcript(cid)
@@ -329,6 +396,30 @@ async def _hold(
     }
 
 
+async def _broken_off(api: Api, conversation: dict[str, Any], err: Exception) -> dict[str, Any]:
+    """A conversation that could not go on (a turn still failing after its retries): failed,
+    with the transcript as far as it got, so the run shows where and how it broke."""
+    cid = conversation["id"]
+    refused = isinstance(err, ApiError)
+    reason = f"the {'API refused the run' if refused else 'simulated user failed'}: {err}"
+    try:
+        final = await api.transcript(cid)
+    except (ApiError, httpx.HTTPError):
+        final = conversation
+    return {
+        "conversation_id": cid,
+        "continues": conversation.get("continues"),
+        "difficulty": conversation.get("difficulty"),
+        "passed": False,
+        "failures": [reason],
+        "ended_early": True,
+        "broken_off": True,
+        "report": None,
+        "state": final.get("state"),
+        "messages": final.get("messages", []),
+    }
+
+
 def _persona(held: dict[str, Any]) -> list[str]:
     return [m["content"] for m in held["messages"] if m.get("role") == "persona"]
 
@@ -341,7 +432,7 @@ async def run_scripts(
     on_result: Callable[[RunResult], None] | None = None,
 ) -> EvalResults:
     """Run every script with at most `concurrency` conversations at once; keep the input order."""
-    api, gate = Api(client), asyncio.Semaphore(max(1, concurrency))
+    api, gate = Api(client, options.turn_retry), asyncio.Semaphore(max(1, concurrency))
 
     async def one(script: Script) -> RunResult:
         async with gate:
@@ -464,12 +555,13 @@ async def run_eval(
     key: str | None = None,
     concurrency: int = 4,
     on_result: Callable[[RunResult], None] | None = None,
+    turn_retry: TurnRetry | None = None,
 ) -> EvalResults:
     """Run the scripts in process (a fresh temporary database) or against the server at `url`."""
     needs_llm = any(s.simulate for s in scripts)
     engine = "remote" if url else settings.resolved_engine
     simulator = _simulator(settings) if needs_llm and engine != "scripted" else None
-    options = RunOptions(engine, simulator)
+    options = RunOptions(engine, simulator, turn_retry=turn_retry or TurnRetry())
     try:
         if url:
             async with remote_client(url, key) as client:

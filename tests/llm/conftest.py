@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -53,12 +54,13 @@ class FakeControl:
         )
 
 
-@pytest.fixture(scope="session")
-def fake() -> Iterator[FakeControl]:
+@contextmanager
+def running_fake(**config: Any) -> Iterator[FakeControl]:
+    """The fake on a free loopback port, in a thread of this process, for as long as the block."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(
-        uvicorn.Config(create_fake_app(), log_level="critical", timeout_graceful_shutdown=1)
+        uvicorn.Config(create_fake_app(**config), log_level="critical", timeout_graceful_shutdown=1)
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -66,10 +68,18 @@ def fake() -> Iterator[FakeControl]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
     control = FakeControl(f"http://127.0.0.1:{sock.getsockname()[1]}")
-    yield control
-    server.should_exit = True
-    thread.join(timeout=5)
-    control.http.close()
+    try:
+        yield control
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        control.http.close()
+
+
+@pytest.fixture(scope="session")
+def fake() -> Iterator[FakeControl]:
+    with running_fake() as control:
+        yield control
 
 
 @pytest.fixture(autouse=True)
