@@ -19,7 +19,8 @@ engine streams it.
   in an earlier conversation of the set (with another learner). The target is under 10%.
 
 `--eval-json` also reads the transcripts `make eval` wrote (its scripts only) and reports the
-same two figures for them.
+same two figures for them. `--kinds` says, per persona, which fields of its file the repeated
+sentences come from (openings, answers, reactions.pitch, ...): where a bigger pool would help.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -113,7 +115,46 @@ def learner_turns(persona: Persona, script: list[str], rng: random.Random) -> li
     return turns[:MAX_USER_TURNS]
 
 
-def per_persona(count: int) -> dict[str, tuple[int, float, int]]:
+def kinds(persona: Persona) -> dict[str, str]:
+    """Each sentence of the persona's file -> the field it comes from (the first one)."""
+    out: dict[str, str] = {}
+
+    def add(lines: list[str], kind: str) -> None:
+        for line in lines:
+            for sentence in sentences(line):
+                out.setdefault(sentence, kind)
+
+    add(persona.openings, "openings")
+    for fact in persona.facts:
+        add(fact.answers, "answers")
+        add(fact.deeper_texts, "deeper")
+    for hook in persona.hooks:
+        add(hook.reveal, "hooks.reveal")
+        add(hook.guarded, "hooks.guarded")
+        add(hook.deeper_texts, "hooks.deeper")
+    for name, lines in persona.reactions.model_dump().items():
+        add(lines or [], f"reactions.{name}")
+    add([q.text for q in persona.questions], "questions")
+    for name in ("offer", "confirm", "accept", "defer"):
+        add(getattr(persona.reward, name), f"reward.{name}")
+    for name in ("wrap_up", "warm", "neutral"):
+        add(getattr(persona.closings, name), f"closings.{name}")
+    return out
+
+
+def repeats_by_kind(persona: Persona, conversations: list[list[str]]) -> Counter[str]:
+    """Sentences said again from an earlier conversation, by the field they come from."""
+    kind = kinds(persona)
+    earlier: set[str] = set()
+    counts: Counter[str] = Counter()
+    for replies in conversations:
+        said = [s for line in replies for s in sentences(line)]
+        counts.update(kind.get(s, "composed") for s in said if s in earlier)
+        earlier.update(said)
+    return counts
+
+
+def per_persona(count: int, show_kinds: bool = False) -> dict[str, tuple[int, float, int]]:
     registry = load_personas(ROOT / "personas")
     results = {}
     for persona_id in sorted(p.name for p in (ROOT / "evals" / "scripts").iterdir()):
@@ -128,6 +169,10 @@ def per_persona(count: int) -> dict[str, tuple[int, float, int]]:
             turns = learner_turns(persona, lines, rng)
             conversations.append(converse(persona, turns, f"repeats-{n}", difficulty))
         results[persona_id] = repeats(conversations)
+        if show_kinds:
+            total = results[persona_id][2]
+            top = repeats_by_kind(persona, conversations).most_common(8)
+            print(f"  {persona_id}: " + ", ".join(f"{k} {n / total:.1%}" for k, n in top))
     return results
 
 
@@ -150,7 +195,7 @@ def main(argv: list[str]) -> int:
     count = int(argv[argv.index("--per-persona") + 1]) if "--per-persona" in argv else 20
     show(
         f"{count} conversations per persona (script lines, authored questions, follow-ups):",
-        per_persona(count),
+        per_persona(count, "--kinds" in argv),
     )
     if "--eval-json" in argv:
         path = Path(argv[argv.index("--eval-json") + 1])

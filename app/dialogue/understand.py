@@ -29,7 +29,7 @@ import numpy as np
 import simplemma
 from numpy.typing import NDArray
 
-from app.feedback.embed import embed, embed_one
+from app.feedback.embed import DIM, embed, embed_one
 from app.personas.schema import Fact, Hook, Persona
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -55,6 +55,16 @@ GENERIC = FUNCTION_WORDS | frozenset(
         today lately currently recently anymore""",
     )
 )
+# Chat shorthand and fillers: typed by real users, about nothing ("omg how did it go??").
+CHAT_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """lol omg haha hah ha tbh btw idk imo ngl u ur r ya yeah yea yep nope pls plz
+        kinda sorta gonna wanna gotta dunno ok okay hey hi hello ah oh um uh hm hmm wait
+        anyway anyways though honestly seriously literally basically mean guess suppose""",
+    )
+)
+GENERIC = GENERIC | CHAT_WORDS
 POINTERS = frozenset(
     re.findall(r"\w+", "it that this she he they her him them his their those these there")
 )
@@ -79,14 +89,26 @@ ELLIPSIS_BONUS = 0.35  # ... and much more for a message with nothing of its own
 # elliptical with a focus, no content words at all].
 TOPIC_FEATURES = (
     "question", "line", "question_masked", "line_masked", "lexical", "keyword", "named",
-    "focus", "focus_elliptical", "nearest", "gap",
+    "focus", "focus_elliptical", "nearest", "gap", "question_top3", "centroid",
+    "centroid_questions", "centroid_centered", "size", "question_whitened", "centroid_whitened",
+    "focus_pointer",
 )  # fmt: skip
-NULL_FEATURES = ("bias", "unknown_share", "unknown_count", "unknown_name", "elliptical", "empty")
+NULL_FEATURES = (
+    "bias", "unknown_share", "unknown_count", "unknown_name", "elliptical", "empty",
+    "unfamiliar", "unfamiliar_max", "best_question", "pointer_focus",
+)  # fmt: skip
 _WEIGHTS = json.loads((Path(__file__).with_name("matcher.json")).read_text(encoding="utf-8"))
-TOPIC_WEIGHTS = np.asarray([_WEIGHTS["topic"][f] for f in TOPIC_FEATURES], dtype=np.float32)
-NULL_WEIGHTS = np.asarray([_WEIGHTS["null"][f] for f in NULL_FEATURES], dtype=np.float32)
+TOPIC_WEIGHTS = np.asarray(
+    [_WEIGHTS["topic"].get(f, 0.0) for f in TOPIC_FEATURES], dtype=np.float32
+)
+NULL_WEIGHTS = np.asarray([_WEIGHTS["null"].get(f, 0.0) for f in NULL_FEATURES], dtype=np.float32)
+# Within-topic whitening (tools/fit_matcher.py): directions in which paraphrases of one topic
+# differ (the question form, register, typos) count less; those that tell topics apart, more.
+_WHITEN_FILE = Path(__file__).with_name("matcher_whiten.npy")
+WHITEN = np.load(_WHITEN_FILE) if _WHITEN_FILE.is_file() else None
 LINE_MARGIN = 0.12  # a deeper line must beat the surface by this to be answered first
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
+VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
 CACHE_SIZE = 256
 
 
@@ -122,6 +144,26 @@ class Match:
     score: float
     elliptical: bool  # the message continues the focus rather than naming a subject
     query: str = ""  # the part of the message that asks
+
+
+@dataclass(frozen=True, slots=True)
+class Centroids:
+    """Per topic, unit rows: all its rows averaged, its questions averaged, the same less the
+    persona's average question, and whitened."""
+
+    rows: NDArray[np.float32]
+    questions: NDArray[np.float32]
+    centred: NDArray[np.float32]
+    whitened: NDArray[np.float32]
+
+    def similarity(
+        self, text: str, masked: str, question_mean: NDArray[np.float32]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
+        return (
+            np.maximum(self.rows @ embed_one(masked), 0.0),
+            np.maximum(self.questions @ embed_one(text), 0.0),
+            self.centred @ _unit(embed_one(text) - question_mean),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,14 +231,43 @@ class KnowledgeIndex:
         self.topic_words = [frozenset(bag) for bag in topic_bags]
         # The persona's own names ("Priya", "Ravi"): a user addressing them names no topic.
         self.own_names = frozenset(lemmas(persona.name))
+        # Each word the persona uses, embedded alone: 'ppl' or 'recruit' in a message is near a
+        # word it knows ('people', 'recruiter'), 'parking' is not.
+        self.word_list = sorted(self.vocabulary)
+        self.word_vectors = embed(self.word_list)
+        self.topic_question_rows = [
+            np.flatnonzero((self.row_topic == i) & self.row_question)
+            for i in range(len(self.topics))
+        ]
+        # Keyword phrases with a word that says something ("what do you do" says nothing).
+        self.informative_keywords = {
+            topic: {p for p in phrases if any(w not in FUNCTION_WORDS for w in p)}
+            for topic, phrases in self.keywords.items()
+        }
+        self.longest_keyword = max(
+            (len(p) for phrases in self.keywords.values() for p in phrases), default=1
+        )
+        # Rows are added topic by topic, node by node: each group is one slice, and its best
+        # row is one reduceat (np.maximum.at is a hundred times slower).
+        self.node_starts = _starts(self.row_node, len(self.nodes))
+        self.topic_starts = _starts(self.row_topic, len(self.topics))
+        counts = np.bincount(self.row_topic, minlength=len(self.topics)).astype(np.float32)
+        # More rows, a higher best cosine by chance alone.
+        self.topic_size = np.log1p(counts) / 5.0
+        self.question_mean = (
+            self.embedded[self.row_question].mean(axis=0)
+            if self.row_question.any()
+            else np.zeros(DIM, dtype=np.float32)
+        )
+        self.whitened = _rows_unit(self.embedded @ _whiten().T)
+        self.centroids = self._centroids(np.ones(len(self.row_text), dtype=bool))
 
     # -- scoring ---------------------------------------------------------------------------
 
     def score(self, text: str) -> NDArray[np.float32]:
         """Each node's similarity to `text`: the best of its rows, plus shared rare words."""
         sims = self.rows @ embed_one(text)
-        best = np.full(len(self.nodes), -1.0, dtype=np.float32)
-        np.maximum.at(best, self.row_node, sims)
+        best = _group_max(sims, self.node_starts)
         words = {w for w in lemmas(text) if w not in GENERIC}
         total = sum(self.vocabulary.get(w, 0.0) for w in words)
         if total > 0:
@@ -225,19 +296,27 @@ class KnowledgeIndex:
         names, masked = _names(text, self.own_names)
         sims = self.embedded @ embed_one(text)
         masked_sims = self.embedded @ embed_one(masked) if masked != text else sims
+        keep = np.ones(len(self.row_text), dtype=bool)
+        centroids = self.centroids
         if exclude is not None:
-            drop = np.asarray([t == exclude for t in self.row_text], dtype=bool)
-            sims = np.where(drop, -1.0, sims)
-            masked_sims = np.where(drop, -1.0, masked_sims)
+            keep = np.asarray([t != exclude for t in self.row_text], dtype=bool)
+            sims = np.where(keep, sims, -1.0)
+            masked_sims = np.where(keep, masked_sims, -1.0)
+            centroids = self._centroids(keep)
         n = len(self.topics)
         q_sims = np.where(self.row_question, sims, -1.0)
         l_sims = np.where(self.row_question, -1.0, sims)
         qm_sims = np.where(self.row_question, masked_sims, -1.0)
         lm_sims = np.where(self.row_question, -1.0, masked_sims)
-        best = np.full((4, n), -1.0, dtype=np.float32)
-        for k, values in enumerate((q_sims, l_sims, qm_sims, lm_sims)):
-            np.maximum.at(best[k], self.row_topic, values.astype(np.float32))
-        best = np.maximum(best, 0.0)
+        best = np.maximum(
+            np.stack(
+                [
+                    _group_max(values, self.topic_starts)
+                    for values in (q_sims, l_sims, qm_sims, lm_sims)
+                ]
+            ),
+            0.0,
+        )
         words = [w for w in lemmas(text) if w not in self.own_names]
         content = {w for w in words if w not in GENERIC and len(w) > 2}
         total = sum(self.vocabulary.get(w, 0.0) for w in content)
@@ -250,15 +329,19 @@ class KnowledgeIndex:
                 lex[i] = sum(self.vocabulary.get(w, 0.0) for w in content & bag) / total
             if names & bag:
                 named[i] = 1.0
-        tuple_words = tuple(words)
-        for topic, phrases in self.keywords.items():
-            if any(
-                _contains(tuple_words, p)
-                for p in phrases
-                if any(w not in FUNCTION_WORDS for w in p)
-            ):
+        spans = _ngrams(tuple(words), self.longest_keyword)
+        for topic, phrases in self.informative_keywords.items():
+            if not phrases.isdisjoint(spans):
                 keyword[number[topic]] = 1.0
+        top3 = np.zeros(n, dtype=np.float32)
+        for i, rows in enumerate(self.topic_question_rows):
+            if len(rows):
+                values = q_sims[rows]
+                k = min(3, len(values))
+                top3[i] = max(float(np.partition(values, -k)[-k:].mean()), 0.0)
         elliptical = self._elliptical(text, float(best[0].max()))
+        # "Has it hit Northwind too?", "how's it going for him?": a pronoun points at the focus.
+        pointer = float(focus is not None and any(w in POINTERS for w in words))
         in_focus = np.zeros(n, dtype=np.float32)
         if focus is not None and focus in number:
             in_focus[number[focus]] = 1.0
@@ -278,6 +361,12 @@ class KnowledgeIndex:
                 in_focus * float(elliptical),
                 top,
                 gap,
+                top3,
+                *centroids.similarity(text, masked, self.question_mean),
+                self.topic_size,
+                self._whitened(text, keep),
+                np.maximum(centroids.whitened @ _unit(_whiten() @ embed_one(text)), 0.0),
+                in_focus * pointer,
             ],
             axis=1,
         )
@@ -291,10 +380,51 @@ class KnowledgeIndex:
                 float(bool(unknown_names)),
                 float(elliptical and focus is not None),
                 float(not content),
+                *self._unfamiliar(content),
+                float(best[0].max()),
+                pointer,
             ],
             dtype=np.float32,
         )
         return topic_features, null_features
+
+    def _centroids(self, keep: NDArray[np.bool_]) -> Centroids:
+        """Each topic's rows averaged (of the rows kept): what its paraphrases share, less what
+        one of them happens to say."""
+        size = (len(self.topics), DIM)
+        rows, questions = np.zeros(size, np.float32), np.zeros(size, np.float32)
+        np.add.at(rows, self.row_topic[keep], self.embedded[keep])
+        asked = keep & self.row_question
+        np.add.at(questions, self.row_topic[asked], self.embedded[asked])
+        count = np.bincount(self.row_topic[asked], minlength=len(self.topics))
+        # Less what all the persona's questions share ("what", "you", the question form).
+        centred = questions / np.maximum(count, 1)[:, None] - self.question_mean
+        return Centroids(
+            _rows_unit(rows),
+            _rows_unit(questions),
+            _rows_unit(centred),
+            _rows_unit(_rows_unit(questions) @ _whiten().T),
+        )
+
+    def _whitened(self, text: str, keep: NDArray[np.bool_]) -> NDArray[np.float32]:
+        """Each topic's nearest question, compared after whitening."""
+        query = _unit(_whiten() @ embed_one(text))
+        sims = np.where(self.row_question & keep, self.whitened @ query, -1.0)
+        return np.maximum(_group_max(sims, self.topic_starts), 0.0)
+
+    def _unfamiliar(self, content: set[str]) -> tuple[float, float]:
+        """How far the message's content words are from every word the persona uses (0 for a
+        word it uses; about 0.5 for one it has no kin for), the mean and the largest."""
+        if not content or not len(self.word_list):
+            return 0.0, 0.0
+        distances = []
+        for word in content:
+            if word in self.vocabulary:
+                distances.append(0.0)
+                continue
+            nearest = float((self.word_vectors @ embed_one(word)).max())
+            distances.append(1.0 - max(nearest, 0.0))
+        return sum(distances) / len(distances), max(distances)
 
     def topic_scores(
         self, text: str, focus: Topic | None = None, exclude: str | None = None
@@ -321,16 +451,27 @@ class KnowledgeIndex:
         scores, none = self.topic_scores(query, focus)
         best_index = int(np.argmax(scores))
         best = float(scores[best_index])
-        elliptical = self._elliptical(query, self._nearest_question(query))
-        if best < none:
-            return Match(None, None, best - none, elliptical, query)
+        nearest, asked = self._nearest_question_row(query)
+        elliptical = self._elliptical(query, nearest)
         topic = self.topics[best_index]
+        if nearest >= VERBATIM:
+            # The author's own question, near word for word: the author said what it is about.
+            topic = self.topics[int(self.row_topic[asked])]
+            best = float(scores[self.topics.index(topic)])
+        elif elliptical and focus in self.topics:
+            # "Which part?", "how did you get it that low?": nothing of its own to match, so it
+            # continues the focus, never "no idea" and never a topic it happens to resemble.
+            topic, best = focus, float(scores[self.topics.index(focus)])
+        elif best < none:
+            return Match(None, None, best - none, elliptical, query)
         line = self._line(topic, self.score(query), set(said))
         return Match(topic, line, best - none, elliptical and topic == focus, query)
 
-    def _nearest_question(self, text: str) -> float:
-        sims = self.embedded[self.row_question] @ embed_one(text)
-        return float(sims.max()) if len(sims) else 0.0
+    def _nearest_question_row(self, text: str) -> tuple[float, int]:
+        """The cosine of the authored question nearest to `text`, and its row."""
+        sims = np.where(self.row_question, self.embedded @ embed_one(text), -1.0)
+        row = int(np.argmax(sims))
+        return float(sims[row]), row
 
     def _elliptical(self, query: str, nearest: float = 0.0) -> bool:
         """'Which part?', 'what made her say that?', 'tell me more': nothing of its own to
@@ -447,6 +588,31 @@ def _topics(persona: Persona) -> Iterable[tuple[Topic, Fact | Hook, Sequence[str
         yield Topic("hook", hook.id), hook, hook.reveal
 
 
+def _starts(groups: NDArray[np.int32], count: int) -> NDArray[np.intp]:
+    """Where each group's slice starts, for rows sorted by group, every group non-empty."""
+    if np.any(np.diff(groups) < 0) or len(np.unique(groups)) != count:
+        raise ValueError("rows must come group by group, every group with at least one row")
+    return np.flatnonzero(np.r_[True, np.diff(groups) != 0])
+
+
+def _group_max(values: NDArray[np.floating], starts: NDArray[np.intp]) -> NDArray[np.float32]:
+    return np.maximum.reduceat(values.astype(np.float32), starts)
+
+
+def _whiten() -> NDArray[np.float32]:
+    return WHITEN if WHITEN is not None else np.eye(DIM, dtype=np.float32)
+
+
+def _rows_unit(matrix: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+
+
+def _unit(vector: NDArray[np.float32]) -> NDArray[np.float32]:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
 def _second_best(values: NDArray[np.float32]) -> NDArray[np.float32]:
     """For each entry, the best of the others."""
     if len(values) < 2:
@@ -466,9 +632,8 @@ def _idf(bags: list[Counter[str]]) -> dict[str, float]:
     return {w: min(1.5, math.log(n / d) / scale) for w, d in df.items()}
 
 
-def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return n > 0 and any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+def _ngrams(words: tuple[str, ...], longest: int) -> set[tuple[str, ...]]:
+    return {words[i : i + n] for n in range(1, longest + 1) for i in range(len(words) - n + 1)}
 
 
 # --- one index per persona version ------------------------------------------------------------

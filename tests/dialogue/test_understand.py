@@ -1,0 +1,54 @@
+"""The matcher: which of the persona's topics a message asks about, if any."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.dialogue.understand import Topic, _group_max, _starts, knowledge_index
+from tests.dialogue.factories import persona
+
+
+@pytest.mark.parametrize(
+    ("persona_id", "message", "topic"),
+    [
+        ("recruiter", "how did u end up doing recruiting", "career_path"),
+        ("recruiter", "wfh or office for the engineers?", "remote_work"),
+        ("conference_stranger", "so what is it you do for work, like day to day?", "work"),
+        ("prospect", "how many trucks have you got on the road?", "drivers"),
+    ],
+)
+def test_a_question_as_users_type_it_finds_its_topic(
+    persona_id: str, message: str, topic: str
+) -> None:
+    match = knowledge_index(persona(persona_id)).match(message)
+    assert match.topic == Topic("fact", topic)
+
+
+@pytest.mark.parametrize(
+    ("persona_id", "message"),
+    [
+        ("recruiter", "do you know a good ramen place near the convention centre?"),
+        ("conference_stranger", "who won the football last night?"),
+    ],
+)
+def test_a_question_the_persona_knows_nothing_about_gets_no_topic(
+    persona_id: str, message: str
+) -> None:
+    assert knowledge_index(persona(persona_id)).match(message).topic is None
+
+
+def test_an_elliptical_follow_up_continues_the_topic_in_focus() -> None:
+    index = knowledge_index(persona("recruiter"))
+    focus = Topic("fact", "hobbies")
+    match = index.match("omg how did it go??", focus)
+    assert match.topic == focus
+    assert match.elliptical
+
+
+def test_rows_are_grouped_so_each_groups_best_is_one_slice() -> None:
+    starts = _starts(np.asarray([0, 0, 1, 2, 2, 2], dtype=np.int32), 3)
+    values = np.asarray([0.1, 0.5, 0.2, 0.3, 0.9, 0.0])
+    assert _group_max(values, starts).tolist() == pytest.approx([0.5, 0.2, 0.9])
+    with pytest.raises(ValueError, match="group by group"):
+        _starts(np.asarray([0, 1, 0], dtype=np.int32), 2)
