@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from app.dialogue.types import DialogueState
@@ -42,10 +43,16 @@ def conversation_summary(conversation: Conversation) -> dict[str, Any]:
         # The learner's earlier conversation with this persona that this one continues (the
         # persona remembers it), or null when it started fresh.
         "continues": conversation.continues_id,
-        "created_at": conversation.created_at.isoformat(),
-        "ended_at": conversation.ended_at.isoformat() if conversation.ended_at else None,
+        "created_at": _utc_iso(conversation.created_at),
+        "ended_at": _utc_iso(conversation.ended_at) if conversation.ended_at else None,
         "state": DialogueState.model_validate(conversation.state).public(),
     }
+
+
+def _utc_iso(moment: datetime) -> str:
+    """ISO 8601 with its offset, always. SQLite hands timestamps back without one (they are
+    stored in UTC), and a browser reads an ISO string without an offset as local time."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def conversation_json(conversation: Conversation) -> dict[str, Any]:

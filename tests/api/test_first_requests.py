@@ -56,3 +56,15 @@ async def test_json_sent_as_a_form_is_415_saying_which_header(client: httpx.Asyn
 async def test_no_body_at_all_is_still_a_field_required(client: httpx.AsyncClient) -> None:
     body = assert_problem(await client.post("/v1/conversations"), 422, "invalid_input")
     assert "required" in body["detail"].lower()
+
+
+async def test_timestamps_carry_their_utc_offset_when_read_back(client: httpx.AsyncClient) -> None:
+    # JavaScript's Date reads "2026-12-03T11:21:11" as local time; with "+00:00" it is exact.
+    created = (await client.post("/v1/conversations", json={"persona_id": "recruiter"})).json()
+    read = (await client.get(f"/v1/conversations/{created['id']}")).json()
+    ended = await client.post(f"/v1/conversations/{created['id']}/end")
+    listed = (await client.get("/v1/conversations")).json()["conversations"][0]
+    assert ended.status_code == 200
+    assert created["created_at"].endswith("+00:00")
+    assert read["created_at"] == created["created_at"]
+    assert listed["ended_at"].endswith("+00:00")
