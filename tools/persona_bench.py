@@ -162,7 +162,7 @@ async def turns_on(client: httpx.AsyncClient, persona_id: str, rounds: int) -> l
 
 
 async def big_persona(client: httpx.AsyncClient, rounds: int) -> None:
-    body = persona_body("big_recruiter", 4, facts=14)
+    body = persona_body("big_recruiter", 4, facts=12)
     size = len(httpx.Request("POST", "/", json=body).content)
     created = await client.post("/v1/personas", json=body)
     created.raise_for_status()
