@@ -19,15 +19,19 @@ FILLER = re.compile(
     re.IGNORECASE,
 )
 CLAUSE_END = re.compile(
-    r"\s*(?:[,;:()\u2014]|\s-\s|\.\s|\band\s+(?:it|that|i|we)\b|\bbut\b|\bwhich\b)"
+    r"\s*(?:[,;:()\u2014]|\s-\s|\.\s|\band\s+(?:it|that|i|we)\b|\bbut\b|\bwhich\b)",
+    re.IGNORECASE,  # "... and I've never met them" ends the clause as "and i" would
 )
 WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?|[^\sA-Za-z0-9]")
 MIN_WORDS, MAX_WORDS = 3, 12
 SUBJECTS = frozenset({"i", "i'm", "im", "i've", "i'd", "i'll", "we", "we're", "we've", "my", "our"})
 LOWER_FIRST = frozenset(
-    """that that's this it it's the a an you you're you've you'd your we our my there
-    there's so just mostly still really actually both all most some when after before
-    then also not no yes well honestly now currently lately""".split()
+    re.findall(
+        r"[\w']+",
+        """that that's this it it's the a an you you're you've you'd your we our my there
+        there's so just mostly still really actually both all most some when after before
+        then also not no yes well honestly now currently lately""",
+    )
 )
 ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
 
@@ -47,11 +51,15 @@ def _echo_one(statement: str) -> str | None:
         clause = clause[: cut.start()]
     clause = clause.rstrip(" .!")
     words = clause.split()
+    # "A bit, I mentor two juniors": what comes before the subject and a comma is an aside.
+    subject = next((i for i, w in enumerate(words) if _bare(w) in SUBJECTS), 0)
+    if 0 < subject <= 3 and words[subject - 1].endswith(","):
+        words = words[subject:]
     if not MIN_WORDS <= len(words) <= MAX_WORDS:
         return None
     if any(w.lower().strip(",.") in ABOUT_YOU for w in words):
         return None  # "I appreciate you sharing that" is about the persona, not an answer
-    if not any(w.lower().replace("\u2019", "'") in SUBJECTS for w in words):
+    if not any(_bare(w) in SUBJECTS for w in words):
         return None  # no first-person subject: "tell me more" says nothing about them
     swapped = [_swap(w) for w in words]
     # The echo goes mid-sentence ("Oh, that's not the path you'd have guessed?"): a capital
@@ -59,6 +67,10 @@ def _echo_one(statement: str) -> str | None:
     if swapped[0][1:2].islower() and swapped[0].lower().strip(",.") in LOWER_FIRST:
         swapped[0] = swapped[0][0].lower() + swapped[0][1:]
     return " ".join(swapped)
+
+
+def _bare(word: str) -> str:
+    return word.lower().replace("\u2019", "'").strip(",.")
 
 
 def _swap(word: str) -> str:

@@ -30,3 +30,12 @@ def test_echo_reads_mid_sentence(message: str, expected: str) -> None:
 def test_a_question_or_one_word_has_no_echo() -> None:
     assert echo("What do you do?") is None
     assert echo("Cool.") is None
+
+
+def test_a_clause_ends_at_and_i_whatever_its_case() -> None:
+    message = "Not really. I build payment APIs and I've never met a single person who uses them."
+    assert echo(message) == "you build payment APIs"
+
+
+def test_an_aside_before_the_subject_is_left_out() -> None:
+    assert echo("A bit, I mentor two juniors on my team.") == "you mentor two juniors on your team"
