@@ -452,7 +452,11 @@ class KnowledgeIndex:
         best_index = int(np.argmax(scores))
         best = float(scores[best_index])
         nearest, asked = self._nearest_question_row(query)
-        elliptical = self._elliptical(query, nearest)
+        # "A stranger got you a job? How did that happen?": the last question is what is asked,
+        # and it continues the focus even when the echo before it names things.
+        tail = [s for s in SENTENCE.split(query) if "?" in s or MORE_PLEASE.search(s)][-1:]
+        last = tail[0] if tail and tail[0] != query else query
+        elliptical = self._elliptical(last, self._nearest_question_row(last)[0])
         topic = self.topics[best_index]
         if nearest >= VERBATIM:
             # The author's own question, near word for word: the author said what it is about.
