@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 20.0
     llm_max_retries: int = 2
+    # Stop sequences sent per call (a speaker's label at the start of a line): OpenAI takes up
+    # to 4; 0 for models that refuse `stop` (OpenAI's reasoning models).
+    llm_max_stop_sequences: int = Field(4, ge=0, le=16)
     # The idle/read timeout of the proxy in front (60 s on most load balancers): a reply that
     # has not finished, retries included, a few seconds before it is answered 503 by us instead
     # of being cut by the proxy with the lease still held.

@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from app.config import Settings
 from app.evals.runner import SimulatorError
 from app.evals.scripts import Script
-from app.llm.client import LLMClient
+from app.llm.client import CallOptions, LLMClient
 
 TEMPLATE = "user_simulator.j2"
 MAX_CHARS = 2000  # the API's message limit
@@ -60,10 +60,19 @@ class LLMUserSimulator:
             chat.append(cls(m["content"]))
         return chat
 
+    @staticmethod
+    def options(persona: dict[str, Any]) -> CallOptions:
+        """One line of the user's: a new line labelled with a speaker is the model going on to
+        write the persona's answer, or a second line of its own."""
+        partner = str(persona.get("name") or "Partner").split()[0]
+        return CallOptions(stop=tuple(f"\n{label}:" for label in (partner, "User", "You", "Me")))
+
     async def next_line(
         self, script: Script, persona: dict[str, Any], transcript: list[dict[str, Any]]
     ) -> str:
-        completion = await self.client.complete(self.messages(script, persona, transcript))
+        completion = await self.client.complete(
+            self.messages(script, persona, transcript), options=self.options(persona)
+        )
         line = clean_line(completion.text)
         if not line:
             raise SimulatorError("the simulated user answered with an empty line")

@@ -40,6 +40,7 @@ from pydantic import BaseModel
 from app.config import Settings
 from app.errors import LLMUnavailable
 from app.llm.metrics import LLM_CALL_SECONDS, LLM_CALLS, LLM_TOKENS
+from app.llm.template_tokens import without_control_tokens
 from app.llm.tokens import count_chat_tokens, count_tokens, warm_up
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,19 @@ class Usage:
 class Completion:
     text: str
     usage: Usage
+    finish_reason: str | None = None  # "length" when the answer hit max_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class CallOptions:
+    """What one kind of call asks of the model besides the messages."""
+
+    # Where the model must stop: a line that starts with a speaker's label is the model writing
+    # the other side of the conversation (or the next line of a transcript) on its own.
+    stop: tuple[str, ...] = ()
+
+
+PLAIN = CallOptions()
 
 
 class StreamResult:
@@ -171,8 +185,11 @@ class LLMClient:
         *,
         structured_method: StructuredMethod = "function_calling",
         via: Via = "sdk",
+        max_stop_sequences: int = 4,
     ) -> None:
         self.chat = chat
+        # OpenAI takes at most 4 stop sequences; its reasoning models take none (0).
+        self.max_stop_sequences = max_stop_sequences
         chat.async_client = AsBuiltCompletions(chat.root_async_client)
         # For judging and summarising: the same verdict for the same message, run after run.
         self.precise = chat.model_copy(update={"temperature": 0.0})
@@ -209,7 +226,12 @@ class LLMClient:
             # default one (docs/benchmarks.md).
             http_async_client=openai.DefaultAioHttpClient(),
         )
-        return cls(chat, structured_method=structured_method, via=via)
+        return cls(
+            chat,
+            structured_method=structured_method,
+            via=via,
+            max_stop_sequences=settings.llm_max_stop_sequences,
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool (the app's lifespan calls this on shutdown)."""
@@ -217,37 +239,43 @@ class LLMClient:
             await self.chat.http_async_client.aclose()
 
     async def complete(
-        self, messages: Sequence[BaseMessage], *, precise: bool = False
+        self,
+        messages: Sequence[BaseMessage],
+        *,
+        precise: bool = False,
+        options: CallOptions = PLAIN,
     ) -> Completion:
         """The whole answer at once; `precise` asks for temperature 0."""
         started = time.perf_counter()
+        messages = without_control_tokens(messages)
         try:
             if self.via == "sdk":
-                text, usage = await self._sdk_complete(messages, precise)
+                text, usage, finish = await self._sdk_complete(messages, precise, options)
             else:
-                text, usage = await self._langchain_complete(messages, precise)
+                text, usage, finish = await self._langchain_complete(messages, precise, options)
         except Exception as exc:
             raise self._unavailable("complete", exc, started) from exc
         usage = usage or estimate_usage(messages, text, self.model)
         record("complete", started, usage)
-        return Completion(text, usage)
+        return Completion(text, usage, finish)
 
     async def _langchain_complete(
-        self, messages: Sequence[BaseMessage], precise: bool
-    ) -> tuple[str, Usage | None]:
-        answer = await (self.precise if precise else self.chat).ainvoke(list(messages))
+        self, messages: Sequence[BaseMessage], precise: bool, options: CallOptions
+    ) -> tuple[str, Usage | None, str | None]:
+        chat = self.precise if precise else self.chat
+        answer = await chat.ainvoke(list(messages), **self._langchain_kwargs(options))
         text = answer.text if isinstance(answer.text, str) else str(answer.content)
-        return text, usage_from(answer)
+        return text, usage_from(answer), answer.response_metadata.get("finish_reason")
 
     async def _sdk_complete(
-        self, messages: Sequence[BaseMessage], precise: bool
-    ) -> tuple[str, Usage | None]:
+        self, messages: Sequence[BaseMessage], precise: bool, options: CallOptions
+    ) -> tuple[str, Usage | None, str | None]:
         # `post` with an httpx.Response cast is the SDK's documented way to send a body as it is:
         # the client's auth, retries on 429/5xx and timeout still apply.
         answer = await self._sdk.post(
             "/chat/completions",
             cast_to=httpx.Response,
-            body=self._payload(messages, stream=False, precise=precise),
+            body=self._payload(messages, stream=False, precise=precise, options=options),
         )
         body = answer.json()
         if not isinstance(body, dict) or body.get("error"):
@@ -256,16 +284,21 @@ class LLMClient:
         text = (choice.get("message") or {}).get("content")
         if not isinstance(text, str):
             raise ValueError("the completion has no text content")
-        return text, usage_from_event(body)
+        return text, usage_from_event(body), choice.get("finish_reason")
 
     async def stream(
-        self, messages: Sequence[BaseMessage], result: StreamResult | None = None
+        self,
+        messages: Sequence[BaseMessage],
+        result: StreamResult | None = None,
+        *,
+        options: CallOptions = PLAIN,
     ) -> AsyncGenerator[str, None]:
         """Yield text pieces as the model produces them; a cut stream raises LLMUnavailable."""
         started, parts, tally = time.perf_counter(), [], StreamResult()
+        messages = without_control_tokens(messages)
         read = self._sdk_pieces if self.via == "sdk" else self._langchain_pieces
         # Closed with this generator, so a caller that stops early also ends the HTTP response.
-        pieces = read(messages, tally)
+        pieces = read(messages, tally, options)
         try:
             async with aclosing(pieces):
                 async for text in pieces:
@@ -279,9 +312,12 @@ class LLMClient:
             result.usage, result.finish_reason = usage, tally.finish_reason
 
     async def _langchain_pieces(
-        self, messages: Sequence[BaseMessage], tally: StreamResult
+        self, messages: Sequence[BaseMessage], tally: StreamResult, options: CallOptions
     ) -> AsyncGenerator[str, None]:
-        pieces = cast(AsyncGenerator[AIMessageChunk, None], self.chat.astream(list(messages)))
+        pieces = cast(
+            AsyncGenerator[AIMessageChunk, None],
+            self.chat.astream(list(messages), **self._langchain_kwargs(options)),
+        )
         async with aclosing(pieces):
             async for piece in pieces:
                 tally.usage = usage_from(piece) or tally.usage
@@ -295,7 +331,7 @@ class LLMClient:
             raise BrokenStream("the event stream ended before the model finished")
 
     async def _sdk_pieces(
-        self, messages: Sequence[BaseMessage], tally: StreamResult
+        self, messages: Sequence[BaseMessage], tally: StreamResult, options: CallOptions
     ) -> AsyncGenerator[str, None]:
         # The SDK sends the request, retrying 429/5xx and timing out as configured, before the
         # body is read; only the event stream is parsed here.
@@ -304,7 +340,7 @@ class LLMClient:
             await self._sdk.post(
                 "/chat/completions",
                 cast_to=httpx.Response,
-                body=self._payload(messages, stream=True),
+                body=self._payload(messages, stream=True, options=options),
                 stream=True,
             ),
         )
@@ -335,8 +371,20 @@ class LLMClient:
     def _sdk(self) -> openai.AsyncOpenAI:
         return self.chat.root_async_client
 
+    def _stops(self, options: CallOptions) -> list[str]:
+        return list(options.stop[: self.max_stop_sequences])
+
+    def _langchain_kwargs(self, options: CallOptions) -> dict[str, Any]:
+        stop = self._stops(options)
+        return {"stop": stop} if stop else {}
+
     def _payload(
-        self, messages: Sequence[BaseMessage], *, stream: bool, precise: bool = False
+        self,
+        messages: Sequence[BaseMessage],
+        *,
+        stream: bool,
+        precise: bool = False,
+        options: CallOptions = PLAIN,
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.model,
@@ -348,6 +396,8 @@ class LLMClient:
             payload["temperature"] = temperature
         if self.chat.max_tokens is not None:
             payload["max_tokens"] = self.chat.max_tokens
+        if stop := self._stops(options):
+            payload["stop"] = stop
         if stream and self.chat.stream_usage:  # as ChatOpenAI decides: off for most others
             payload["stream_options"] = {"include_usage": True}
         return payload
@@ -357,6 +407,7 @@ class LLMClient:
     ) -> tuple[Any, Usage]:
         """An object of `schema` (a pydantic class, or a dict for a JSON schema) and the usage."""
         started = time.perf_counter()
+        messages = without_control_tokens(messages)
         runnable = self._structured_runnable(schema)
         try:
             parsed = await runnable.ainvoke(list(messages))

@@ -26,7 +26,7 @@ from app.dialogue.scripted import user_asks
 from app.dialogue.types import Outcome, Stage
 from app.errors import LLMUnavailable
 from app.feedback.types import Move, Utterance
-from app.llm.client import LLMClient
+from app.llm.client import CallOptions, LLMClient
 from app.llm.echo import briefing_guard
 from app.llm.guard import OutputGuard, SentenceGate, Violation
 from app.llm.metrics import GUARD_VIOLATIONS
@@ -128,10 +128,10 @@ class LLMEngine:
 
     async def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:
         prompt = self.build_prompt(ctx)
-        messages = prompt.messages
+        messages, options = prompt.messages, self.reply_options(ctx)
         for attempt in (1, 2):
             gate = SentenceGate(prompt.guard, prompt.speaker_names)
-            async for text in self._gated(messages, gate):
+            async for text in self._gated(messages, gate, options):
                 yield text
             if gate.violation is None:
                 return
@@ -150,10 +150,10 @@ class LLMEngine:
         stand.
         """
         prompt = self.build_prompt(ctx)
-        messages = prompt.messages
+        messages, options = prompt.messages, self.reply_options(ctx)
         for attempt in (1, 2):
             gate = SentenceGate(prompt.guard, prompt.speaker_names)
-            text = (await self.client.complete(messages)).text
+            text = (await self.client.complete(messages, options=options)).text
             checked = gate.feed(text)
             if not (gate.violation or gate.full):
                 checked += gate.finish()
@@ -173,13 +173,34 @@ class LLMEngine:
             return None
         messages = self.summary_messages(persona, history[covers:upto], summary)
         try:
-            done = await self.client.complete(messages, precise=True)
+            done = await self.client.complete(
+                messages, precise=True, options=self.summary_options(persona)
+            )
         except LLMUnavailable:
             # Off the critical path: the next turn's fold picks these lines up again, and the
             # verbatim cap keeps prompts bounded meanwhile.
             return None
         text = " ".join(done.text.split())
         return truncate_to_tokens(text, SUMMARY_MAX_TOKENS), upto
+
+    # -- call options ----------------------------------------------------------------------
+
+    @staticmethod
+    def reply_options(ctx: ReplyContext) -> CallOptions:
+        """The persona speaks once: a new line that starts with a speaker's label is the model
+        writing the learner's next line, or a second turn of its own."""
+        first_name = ctx.persona.name.split()[0]
+        learner = ctx.memory.learner_name if ctx.memory is not None else None
+        labels = ("User", first_name, "Human", learner or "You")
+        return CallOptions(stop=tuple(f"\n{label}:" for label in labels))
+
+    @staticmethod
+    def summary_options(persona: Persona) -> CallOptions:
+        """The summary is prose: a line in the transcript's "Name: words" form is the model
+        carrying on the conversation it was given to summarise."""
+        first_name = persona.name.split()[0]
+        labels = (OTHER_PERSON, persona.name, first_name, "User")
+        return CallOptions(stop=tuple(f"\n{label}:" for label in labels))
 
     # -- prompts ---------------------------------------------------------------------------
 
@@ -327,8 +348,10 @@ class LLMEngine:
         questions = self.questions(ctx)
         return f"{line} {questions[0]}" if questions else line
 
-    async def _gated(self, messages: list[BaseMessage], gate: SentenceGate) -> AsyncIterator[str]:
-        async with aclosing(self.client.stream(messages)) as pieces:
+    async def _gated(
+        self, messages: list[BaseMessage], gate: SentenceGate, options: CallOptions
+    ) -> AsyncIterator[str]:
+        async with aclosing(self.client.stream(messages, options=options)) as pieces:
             async for piece in pieces:
                 text = gate.feed(piece)
                 if text:

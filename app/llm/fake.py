@@ -27,11 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.llm.fake_replies import (
     compose_reply,
+    runaway,
     structured_answer,
     structured_request,
     text_of,
 )
-from app.llm.tokens import count_chat_tokens, count_tokens
+from app.llm.tokens import count_chat_tokens, count_tokens, encoding_for
 
 # break_stream drops the connection midway; truncate_stream ends the body cleanly but early, with
 # neither a finish_reason nor [DONE], as a misbehaving proxy might; unfinished_stream stops midway
@@ -71,6 +72,12 @@ class FakeConfig(BaseModel):
     # When set, chat requests must carry `Authorization: Bearer <api_key>`, as OpenAI and a vLLM
     # or llama.cpp server started with --api-key require; others are answered 401.
     api_key: str | None = None
+    # A small local model that never ends its turn (issue 17): it writes the next lines of the
+    # conversation itself, or repeats its last sentence, until a stop sequence, max_tokens or
+    # the end of its context window. `token_seconds` is what each generated token costs.
+    loop: bool = False
+    context_tokens: int = 4096
+    token_seconds: float = 0.0
 
 
 class ConfigUpdate(BaseModel):
@@ -87,6 +94,9 @@ class ConfigUpdate(BaseModel):
     stubborn: bool | None = None
     structured_answer: dict[str, Any] | None = None
     api_key: str | None = None
+    loop: bool | None = None
+    context_tokens: int | None = None
+    token_seconds: float | None = None
 
 
 @dataclass
@@ -139,12 +149,34 @@ def usage(body: dict[str, Any], completion: str) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
 
 
+def generated(body: dict[str, Any], answer: str, config: FakeConfig) -> tuple[str, str]:
+    """The answer as the server sends it, and why it ended: a looping model carries on past
+    `answer`; the text is cut at max_tokens (or the context's end) and at the first stop
+    sequence, as llama.cpp, vLLM, Ollama and OpenAI all do."""
+    text, limit = answer, body.get("max_tokens") or body.get("max_completion_tokens")
+    if config.loop:
+        room = max(1, config.context_tokens - usage(body, "")["prompt_tokens"])
+        limit = min(limit, room) if limit else room
+        unit = runaway(body["messages"], answer)
+        # More than enough: joined together, the pieces may take fewer tokens than apart.
+        text += unit * (2 * limit // max(1, count_tokens(unit)) + 1)
+    finish = "stop"
+    if limit:
+        tokens = encoding_for().encode_ordinary(text)
+        if len(tokens) > limit:
+            text, finish = encoding_for().decode(tokens[:limit]), "length"
+    stops = body.get("stop") or []
+    cuts = [text.find(s) for s in ([stops] if isinstance(stops, str) else stops) if s in text]
+    if cuts:
+        text, finish = text[: min(cuts)], "stop"
+    return text, finish
+
+
 def completion_body(
-    state: FakeState, body: dict[str, Any], text: str, tool: str | None
+    state: FakeState, body: dict[str, Any], text: str, tool: str | None, finish: str = "stop"
 ) -> dict[str, Any]:
     n = next(state.ids)
     message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
-    finish = "stop"
     if tool:
         call = {
             "id": f"call_{n}",
@@ -190,7 +222,11 @@ class BrokenStream(RuntimeError):
 
 
 async def stream_events(
-    state: FakeState, body: dict[str, Any], text: str, failure: FailMode | None
+    state: FakeState,
+    body: dict[str, Any],
+    text: str,
+    failure: FailMode | None,
+    finish: str = "stop",
 ) -> AsyncIterator[str]:
     cid, model = f"chatcmpl-fake-{next(state.ids)}", body.get("model") or FAKE_MODEL
     yield chunk(cid, model, {"role": "assistant", "content": ""})
@@ -198,6 +234,7 @@ async def stream_events(
     config = state.config
     pacing = (1 - config.first_token_share) * config.latency / max(1, len(pieces))
     gap = config.chunk_delay if config.chunk_delay is not None else pacing
+    gap = gap or config.token_seconds  # a word-sized piece is about one token
     # Each piece is due at a fixed time after the first, so the call takes `latency` in all:
     # sleeping `gap` after every send would add each sleep's overshoot and each send's time.
     loop = asyncio.get_running_loop()
@@ -214,7 +251,7 @@ async def stream_events(
         yield chunk(cid, model, {"content": piece})
         if gap:
             await asyncio.sleep(max(0.0, first + (i + 1) * gap - loop.time()))
-    yield chunk(cid, model, {}, finish="stop")
+    yield chunk(cid, model, {}, finish=finish)
     if (body.get("stream_options") or {}).get("include_usage"):
         tail = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time())}
         tail.update(model=model, choices=[], usage=usage(body, text))
@@ -249,13 +286,15 @@ async def chat_completions(
         if failure == "invalid_json":
             text = text[: len(text) // 2]
         return JSONResponse(completion_body(state, body, text, tool or None))
-    text = compose_reply(body["messages"], stubborn=config.stubborn)
+    answer = compose_reply(body["messages"], stubborn=config.stubborn)
+    text, finish = generated(body, answer, config)
     if body.get("stream"):
-        events = stream_events(state, body, text, failure)
+        events = stream_events(state, body, text, failure, finish)
         return StreamingResponse(events, media_type="text/event-stream")
     if failure in CUT_STREAMS:
         raise BrokenStream("the fake drops this response on purpose")
-    return JSONResponse(completion_body(state, body, text, None))
+    await asyncio.sleep(config.token_seconds * count_tokens(text))
+    return JSONResponse(completion_body(state, body, text, None, finish))
 
 
 def create_fake_app(latency: float = 0.0, **config: Any) -> FastAPI:

@@ -34,6 +34,15 @@ COACH_REQUEST_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A local server renders the messages through the model's chat template and parses control tokens
+# typed by a user as real ones: after "<|im_end|>\n<|im_start|>system\n" comes a system turn the
+# model obeys. The fake is that naive model; app/llm/template_tokens.py is the defence.
+INJECTED_TURN_RE = re.compile(
+    r"(?:<\|im_start\|>system|<\|start_header_id\|>system<\|end_header_id\|>|<<SYS>>"
+    r"|\[SYSTEM_PROMPT\])\s*(.+?)\s*(?:<\|im_end\|>|<\|eot_id\|>|<</SYS>>|\[/SYSTEM_PROMPT\]|$)",
+    re.DOTALL,
+)
+
 OPENERS = (
     "That's a good question.",
     "Ha, fair enough.",
@@ -109,10 +118,30 @@ def snippet(text: str, words: int = 6) -> str:
     return " ".join(tokens[:words])
 
 
+def injected_instruction(messages: Sequence[dict[str, Any]]) -> str | None:
+    """A system turn opened with control tokens inside a user's (or assistant's) message."""
+    for message in messages:
+        if message.get("role") in {"system", "developer"}:
+            continue
+        match = INJECTED_TURN_RE.search(text_of(message.get("content")))
+        if match and match.group(1).strip():
+            return match.group(1).strip()
+    return None
+
+
+def obey(instruction: str) -> str:
+    if "pirate" in instruction.lower():
+        return "ARRR, matey! Ye'll get no more talk of careers from this old sea dog."
+    return f"Understood, new rules: {snippet(instruction, 12)}."
+
+
 def compose_reply(messages: Sequence[dict[str, Any]], stubborn: bool = False) -> str:
     system = system_text(messages)
     user = last_user_text(messages)
-    if "summar" in system.split("\n", 1)[0].lower():
+    injected = injected_instruction(messages)
+    if injected is not None:  # the template obeys it, however the caller corrects the model
+        return obey(injected)
+    if is_summary_request(system):
         return compose_summary(user)
     name = persona_name(system)
     naive = stubborn or not was_corrected(messages)
@@ -129,6 +158,26 @@ def compose_reply(messages: Sequence[dict[str, Any]], stubborn: bool = False) ->
             else "Hi, nice to meet you."
         )
     return in_character(name, system, user, messages)
+
+
+def is_summary_request(system: str) -> bool:
+    return "summar" in system.split("\n", 1)[0].lower()
+
+
+def runaway(messages: Sequence[dict[str, Any]], answer: str) -> str:
+    """What a model that never ends its turn writes after `answer`, once, to be repeated: the
+    next lines of the conversation with speaker labels, or (summarising at temperature 0) its
+    last sentence over and over."""
+    system = system_text(messages)
+    if is_summary_request(system):
+        sentences = re.split(r"(?<=[.!?])\s+", answer.strip())
+        return " " + sentences[-1]
+    name = persona_name(system)
+    speaker = name.split()[0] if name else "Assistant"
+    return (
+        "\nUser: That's really interesting, tell me more."
+        f"\n{speaker}: Well, there is always more to say about that."
+    )
 
 
 def naive_slip(system: str, user: str) -> str | None:
