@@ -394,9 +394,9 @@ class _Reply:
         if cooling:
             # Looking for the exit: no question back, not even one inside a reaction.
             self.parts = [kept for part in self.parts if (kept := _no_invitation(part))]
-            cooling = self.persona.reactions.cooling
-            if not self.parts or not any(line in self.last_said for line in cooling):
-                self._say(cooling, "cooling")  # once in a row is enough to show it
+            exits = self.persona.reactions.cooling
+            if not self.parts or not any(line in self.last_said for line in exits):
+                self._say(exits, "cooling")  # once in a row is enough to show it
             return self.parts or self._last_resort()
         self._revelations()
         self._stage_change()
@@ -432,13 +432,22 @@ class _Reply:
         authored other wordings, and the one said is chosen per conversation, so two learners
         rarely hear the same words, and never one this learner heard last time while another
         remains."""
-        fresh = [line for line in lines if self._fresh_wordings(line)]
+        fresh = self._varied([line for line in lines if self._fresh_wordings(line)])
         if not fresh:
             return None  # every variant was said: say nothing rather than repeat oneself
         rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}")
         line = rng.choice(fresh)
-        wordings = self._fresh_wordings(line)
+        wordings = self._varied(self._fresh_wordings(line))
         return random.Random(f"{self.ctx.seed}|wording|{line}").choice(wordings)
+
+    def _varied(self, lines: list[str]) -> list[str]:
+        """The lines that do not open like the part just said ("Honestly, ... Honestly, ..."),
+        when there are any."""
+        if not self.parts:
+            return lines
+        last = _opener(self.parts[-1])
+        other = [line for line in lines if _opener(line) != last]
+        return other or lines
 
     def _fresh_wordings(self, line: str) -> list[str]:
         """The wordings of `line` not said yet; none once one of them was said here (the
@@ -832,6 +841,12 @@ class _Reply:
             latest = max(stage_rank(q.min_stage) for q in open_)
             pool = [q for q in open_ if stage_rank(q.min_stage) == latest]
         return random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|question").choice(pool)
+
+
+def _opener(line: str) -> str:
+    """A line's first word, as a discourse marker: 'Honestly,' and 'Honestly?' are one."""
+    words = WORD.findall(line[:40].lower())
+    return words[0] if words else ""
 
 
 def sentences(text: str) -> list[str]:

@@ -106,8 +106,6 @@ KNOWN_FAILURES = {
     "who nearly left (turn 4) as a pitch",
     "prospect-hard-recoverer": "on hard, two opening pitches take Denise's trust from 0.15 to 0 "
     "and she leaves before the apology",
-    "recruiter-hard-asker": "on hard the ask comes before trust reaches the warm-close level; "
-    "the conversation ends neutral",
 }
 
 
