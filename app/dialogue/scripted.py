@@ -445,7 +445,7 @@ class _Reply:
         when there are any."""
         if not self.parts:
             return lines
-        last = _opener(self.parts[-1])
+        last = _opener(sentences(self.parts[-1])[-1])  # the sentence just before
         other = [line for line in lines if _opener(line) != last]
         return other or lines
 
@@ -809,6 +809,8 @@ class _Reply:
             return
         if len(self.parts) >= MAX_PARTS:
             return  # enough said this turn; the user has plenty to respond to
+        if any(line in self.parts for line in self.persona.reward.offer):
+            return  # the offer is this turn's question: let them answer it
         if self.after.stage is Stage.OPPORTUNITY and not self._asked() and self.ask is None:
             granted = any(line in self.said for line in self.persona.reward.accept)
             if not granted:  # once the yes was given, 'shall I make that intro?' asks it again
@@ -825,12 +827,22 @@ class _Reply:
         if question is not None:
             self._add(question.text)
 
+    def _told_already(self, question: str) -> bool:
+        """The user has said what the question asks: "first time here" answers "Is this your
+        first time at the summit?" (two of its words that say something, in their lines)."""
+        told = {w for u in self.ctx.history if u.role == "user" for w in lemmas(u.content)}
+        words = {w for w in lemmas(question) if w not in FUNCTION_WORDS and len(w) > 2}
+        return bool(words) and len(words & told) >= min(2, len(words))
+
     def _next_question(self) -> Question | None:
         rank = stage_rank(self.after.stage)
         open_ = [
             q
             for q in self.persona.questions
-            if stage_rank(q.min_stage) <= rank and q.text not in self.said and self._fresh(q.text)
+            if stage_rank(q.min_stage) <= rank
+            and q.text not in self.said
+            and self._fresh(q.text)
+            and not self._told_already(q.text)
         ]
         if not open_:
             return None
