@@ -48,6 +48,20 @@ class Settings(BaseSettings):
     # Stop sequences sent per call (a speaker's label at the start of a line): OpenAI takes up
     # to 4; 0 for models that refuse `stop` (OpenAI's reasoning models).
     llm_max_stop_sequences: int = Field(4, ge=0, le=16)
+    # Every call is bounded (issue 17: with no max_tokens a summary ran on to 3,584 tokens in
+    # 90 s on a small local model). A reply's budget is for the stages where the persona says
+    # the most (discovery, opportunity); shorter stages get a share of it (app/llm/engine.py).
+    llm_reply_max_tokens: int = Field(200, ge=16, le=4096)
+    llm_summary_max_tokens: int = Field(260, ge=32, le=4096)
+    llm_judge_max_tokens: int = Field(400, ge=64, le=4096)
+    llm_simulator_max_tokens: int = Field(200, ge=16, le=4096)
+    # OpenAI's reasoning models take only max_completion_tokens; llama.cpp, Ollama, vLLM and
+    # OpenAI's other models take max_tokens.
+    llm_max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    # Greedy decoding is where small models loop: the summariser samples a little and is
+    # penalised for repeating itself. The judge stays at 0 (its JSON repeats keys by design).
+    llm_summary_temperature: float = Field(0.2, ge=0.0, le=2.0)
+    llm_frequency_penalty: float = Field(0.3, ge=-2.0, le=2.0)
     # The idle/read timeout of the proxy in front (60 s on most load balancers): a reply that
     # has not finished, retries included, a few seconds before it is answered 503 by us instead
     # of being cut by the proxy with the lease still held.

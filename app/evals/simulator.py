@@ -60,12 +60,14 @@ class LLMUserSimulator:
             chat.append(cls(m["content"]))
         return chat
 
-    @staticmethod
-    def options(persona: dict[str, Any]) -> CallOptions:
+    def options(self, persona: dict[str, Any]) -> CallOptions:
         """One line of the user's: a new line labelled with a speaker is the model going on to
         write the persona's answer, or a second line of its own."""
         partner = str(persona.get("name") or "Partner").split()[0]
-        return CallOptions(stop=tuple(f"\n{label}:" for label in (partner, "User", "You", "Me")))
+        return CallOptions(
+            stop=tuple(f"\n{label}:" for label in (partner, "User", "You", "Me")),
+            max_tokens=self.client.budgets.simulator_max_tokens,
+        )
 
     async def next_line(
         self, script: Script, persona: dict[str, Any], transcript: list[dict[str, Any]]

@@ -78,9 +78,35 @@ class CallOptions:
     # Where the model must stop: a line that starts with a speaker's label is the model writing
     # the other side of the conversation (or the next line of a transcript) on its own.
     stop: tuple[str, ...] = ()
+    max_tokens: int | None = None
+    temperature: float | None = None  # None: the client's (0.7, or 0 when `precise`)
+    frequency_penalty: float | None = None
 
 
 PLAIN = CallOptions()
+
+
+@dataclass(frozen=True, slots=True)
+class CallBudgets:
+    """The bounds of each kind of call, from Settings (see docs/llm.md)."""
+
+    reply_max_tokens: int = 200
+    summary_max_tokens: int = 260
+    judge_max_tokens: int = 400
+    simulator_max_tokens: int = 200
+    summary_temperature: float = 0.2
+    frequency_penalty: float = 0.3
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CallBudgets:
+        return cls(
+            reply_max_tokens=settings.llm_reply_max_tokens,
+            summary_max_tokens=settings.llm_summary_max_tokens,
+            judge_max_tokens=settings.llm_judge_max_tokens,
+            simulator_max_tokens=settings.llm_simulator_max_tokens,
+            summary_temperature=settings.llm_summary_temperature,
+            frequency_penalty=settings.llm_frequency_penalty,
+        )
 
 
 class StreamResult:
@@ -186,10 +212,14 @@ class LLMClient:
         structured_method: StructuredMethod = "function_calling",
         via: Via = "sdk",
         max_stop_sequences: int = 4,
+        budgets: CallBudgets | None = None,
+        max_tokens_field: str = "max_tokens",
     ) -> None:
         self.chat = chat
         # OpenAI takes at most 4 stop sequences; its reasoning models take none (0).
         self.max_stop_sequences = max_stop_sequences
+        self.budgets = budgets or CallBudgets()
+        self.max_tokens_field = max_tokens_field
         chat.async_client = AsBuiltCompletions(chat.root_async_client)
         # For judging and summarising: the same verdict for the same message, run after run.
         self.precise = chat.model_copy(update={"temperature": 0.0})
@@ -200,8 +230,9 @@ class LLMClient:
         self.timeout = float(timeout) if isinstance(timeout, int | float) else DEFAULT_TIMEOUT
         # Tool calling is the structured-output route the most OpenAI-compatible servers share.
         self.structured_method = structured_method
-        # id(schema) -> (schema, runnable); the schema is kept so its id cannot be reused.
-        self._structured: dict[int, tuple[object, Runnable[Any, Any]]] = {}
+        # (id(schema), max_tokens) -> (schema, runnable); the schema is kept so that its id
+        # cannot be reused.
+        self._structured: dict[tuple[int, int | None], tuple[object, Runnable[Any, Any]]] = {}
 
     @classmethod
     def from_settings(
@@ -231,6 +262,8 @@ class LLMClient:
             structured_method=structured_method,
             via=via,
             max_stop_sequences=settings.llm_max_stop_sequences,
+            budgets=CallBudgets.from_settings(settings),
+            max_tokens_field=settings.llm_max_tokens_field,
         )
 
     async def aclose(self) -> None:
@@ -375,8 +408,18 @@ class LLMClient:
         return list(options.stop[: self.max_stop_sequences])
 
     def _langchain_kwargs(self, options: CallOptions) -> dict[str, Any]:
-        stop = self._stops(options)
-        return {"stop": stop} if stop else {}
+        kwargs: dict[str, Any] = {}
+        if stop := self._stops(options):
+            kwargs["stop"] = stop
+        if options.max_tokens is not None:
+            # As the body says it: LangChain would rename a max_tokens argument, which
+            # llama.cpp, Ollama and vLLM read, to OpenAI's newer max_completion_tokens.
+            kwargs["extra_body"] = {self.max_tokens_field: options.max_tokens}
+        if options.temperature is not None:
+            kwargs["temperature"] = options.temperature
+        if options.frequency_penalty is not None:
+            kwargs["frequency_penalty"] = options.frequency_penalty
+        return kwargs
 
     def _payload(
         self,
@@ -392,10 +435,15 @@ class LLMClient:
             "stream": stream,
         }
         temperature = self.precise.temperature if precise else self.chat.temperature
+        if options.temperature is not None:
+            temperature = options.temperature
         if temperature is not None:
             payload["temperature"] = temperature
-        if self.chat.max_tokens is not None:
-            payload["max_tokens"] = self.chat.max_tokens
+        max_tokens = options.max_tokens if options.max_tokens is not None else self.chat.max_tokens
+        if max_tokens is not None:
+            payload[self.max_tokens_field] = max_tokens
+        if options.frequency_penalty is not None:
+            payload["frequency_penalty"] = options.frequency_penalty
         if stop := self._stops(options):
             payload["stop"] = stop
         if stream and self.chat.stream_usage:  # as ChatOpenAI decides: off for most others
@@ -403,12 +451,16 @@ class LLMClient:
         return payload
 
     async def structured(
-        self, messages: Sequence[BaseMessage], schema: type[BaseModel] | dict[str, Any]
+        self,
+        messages: Sequence[BaseMessage],
+        schema: type[BaseModel] | dict[str, Any],
+        *,
+        max_tokens: int | None = None,
     ) -> tuple[Any, Usage]:
         """An object of `schema` (a pydantic class, or a dict for a JSON schema) and the usage."""
         started = time.perf_counter()
         messages = without_control_tokens(messages)
-        runnable = self._structured_runnable(schema)
+        runnable = self._structured_runnable(schema, max_tokens)
         try:
             parsed = await runnable.ainvoke(list(messages))
         except Exception as exc:  # includes an answer that does not parse
@@ -421,13 +473,18 @@ class LLMClient:
         record("structured", started, usage)
         return parsed, usage
 
-    def _structured_runnable(self, schema: type[BaseModel] | dict[str, Any]) -> Runnable[Any, Any]:
+    def _structured_runnable(
+        self, schema: type[BaseModel] | dict[str, Any], max_tokens: int | None
+    ) -> Runnable[Any, Any]:
         # Built once per schema: converting a schema to a tool definition costs CPU on every turn.
-        key = id(schema)
+        key = (id(schema), max_tokens)
         if key not in self._structured:
+            model = self.precise
+            if max_tokens is not None:
+                model = model.model_copy(update={"extra_body": {self.max_tokens_field: max_tokens}})
             self._structured[key] = (
                 schema,
-                self.precise.with_structured_output(schema, method=self.structured_method),
+                model.with_structured_output(schema, method=self.structured_method),
             )
         return self._structured[key][1]
 

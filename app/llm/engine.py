@@ -26,7 +26,7 @@ from app.dialogue.scripted import user_asks
 from app.dialogue.types import Outcome, Stage
 from app.errors import LLMUnavailable
 from app.feedback.types import Move, Utterance
-from app.llm.client import CallOptions, LLMClient
+from app.llm.client import CallOptions, LLMClient, StreamResult
 from app.llm.echo import briefing_guard
 from app.llm.guard import OutputGuard, SentenceGate, Violation
 from app.llm.metrics import GUARD_VIOLATIONS
@@ -50,6 +50,19 @@ ENDINGS_REMEMBERED = {
     Outcome.NEUTRAL_CLOSE: "politely, without much more to it",
     Outcome.WALKED_AWAY: "with you walking away, because they were not really listening",
 }
+
+# A reply's share of RAPPORT_LLM_REPLY_MAX_TOKENS: the persona says the most when it tells a
+# story or makes its offer, a line or two when it opens, cools off or says goodbye.
+REPLY_SHARE = {
+    Stage.OPENING: 0.6,
+    Stage.RAPPORT: 0.8,
+    Stage.DISCOVERY: 1.0,
+    Stage.OPPORTUNITY: 1.0,
+    Stage.CLOSING: 0.6,
+    Stage.COOLING: 0.5,
+    Stage.ENDED: 0.6,
+}
+MIN_REPLY_TOKENS = 32
 
 # When the user asks for a favour, the same rule as the scripted engine decides the answer.
 ACCEPT_WHY = "They asked, and they have earned it: say yes to what you can give them ({})"
@@ -153,10 +166,10 @@ class LLMEngine:
         messages, options = prompt.messages, self.reply_options(ctx)
         for attempt in (1, 2):
             gate = SentenceGate(prompt.guard, prompt.speaker_names)
-            text = (await self.client.complete(messages, options=options)).text
-            checked = gate.feed(text)
+            done = await self.client.complete(messages, options=options)
+            checked = gate.feed(done.text)
             if not (gate.violation or gate.full):
-                checked += gate.finish()
+                checked += _finish(gate, cut=done.finish_reason == "length")
             if gate.violation is None:
                 return checked
             _broke_character(ctx, attempt, gate.violation)
@@ -173,9 +186,7 @@ class LLMEngine:
             return None
         messages = self.summary_messages(persona, history[covers:upto], summary)
         try:
-            done = await self.client.complete(
-                messages, precise=True, options=self.summary_options(persona)
-            )
+            done = await self.client.complete(messages, options=self.summary_options(persona))
         except LLMUnavailable:
             # Off the critical path: the next turn's fold picks these lines up again, and the
             # verbatim cap keeps prompts bounded meanwhile.
@@ -185,22 +196,31 @@ class LLMEngine:
 
     # -- call options ----------------------------------------------------------------------
 
-    @staticmethod
-    def reply_options(ctx: ReplyContext) -> CallOptions:
-        """The persona speaks once: a new line that starts with a speaker's label is the model
-        writing the learner's next line, or a second turn of its own."""
+    def reply_options(self, ctx: ReplyContext) -> CallOptions:
+        """The persona speaks once, briefly: a new line that starts with a speaker's label is
+        the model writing the learner's next line, or a second turn of its own."""
         first_name = ctx.persona.name.split()[0]
         learner = ctx.memory.learner_name if ctx.memory is not None else None
         labels = ("User", first_name, "Human", learner or "You")
-        return CallOptions(stop=tuple(f"\n{label}:" for label in labels))
+        budget = self.client.budgets.reply_max_tokens * REPLY_SHARE.get(ctx.after.stage, 1.0)
+        return CallOptions(
+            stop=tuple(f"\n{label}:" for label in labels),
+            max_tokens=max(MIN_REPLY_TOKENS, round(budget)),
+        )
 
-    @staticmethod
-    def summary_options(persona: Persona) -> CallOptions:
+    def summary_options(self, persona: Persona) -> CallOptions:
         """The summary is prose: a line in the transcript's "Name: words" form is the model
-        carrying on the conversation it was given to summarise."""
+        carrying on the conversation it was given to summarise. Not greedy, and penalised for
+        repeating itself: at temperature 0 a small model looped on one sentence."""
         first_name = persona.name.split()[0]
         labels = (OTHER_PERSON, persona.name, first_name, "User")
-        return CallOptions(stop=tuple(f"\n{label}:" for label in labels))
+        budgets = self.client.budgets
+        return CallOptions(
+            stop=tuple(f"\n{label}:" for label in labels),
+            max_tokens=budgets.summary_max_tokens,
+            temperature=budgets.summary_temperature,
+            frequency_penalty=budgets.frequency_penalty,
+        )
 
     # -- prompts ---------------------------------------------------------------------------
 
@@ -351,16 +371,27 @@ class LLMEngine:
     async def _gated(
         self, messages: list[BaseMessage], gate: SentenceGate, options: CallOptions
     ) -> AsyncIterator[str]:
-        async with aclosing(self.client.stream(messages, options=options)) as pieces:
+        result = StreamResult()
+        async with aclosing(self.client.stream(messages, result, options=options)) as pieces:
             async for piece in pieces:
                 text = gate.feed(piece)
                 if text:
                     yield text
                 if gate.violation or gate.full:
                     return  # closing the stream stops the model; nothing more is read
-        text = gate.finish()
+        text = _finish(gate, cut=result.finish_reason == "length")
         if text:
             yield text
+
+
+def _finish(gate: SentenceGate, *, cut: bool) -> str:
+    """The reply's unterminated tail, unless max_tokens cut the model off mid-sentence: then
+    only the whole sentences stand, and a reply without one is redone like an empty one."""
+    if not cut:
+        return gate.finish()
+    if not gate.sent.strip():
+        gate.violation = Violation("empty", "cut off at max_tokens")
+    return ""
 
 
 def _broke_character(

@@ -66,7 +66,9 @@ class FeedbackJudge:
         try:
             async with asyncio.timeout(self.timeout):
                 raw, _usage = await self.client.structured(
-                    self.messages(message, history, partner_name), self.schema
+                    self.messages(message, history, partner_name),
+                    self.schema,
+                    max_tokens=self.client.budgets.judge_max_tokens,
                 )
         except (LLMUnavailable, TimeoutError) as exc:
             reason = "timeout" if isinstance(exc, TimeoutError) else "error"
