@@ -9,7 +9,7 @@ export RAPPORT_ENGINE ?= scripted
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres bench bench-memory load eval-feedback train-analyzer eval lint typecheck lock clean
+.PHONY: run test test-browser test-postgres bench bench-memory load eval-feedback train-analyzer eval lint typecheck lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,23 @@ $(DEVSTAMP): pyproject.toml constraints.txt | $(PY)
 run: $(STAMP) ## serve on http://$(HOST):$(PORT), offline engine, SQLite under ./var/ (make run RAPPORT_AUTH=keys PORT=8001)
 	$(VENV)/bin/rapport serve --host $(HOST) --port $(PORT)
 
-test: $(DEVSTAMP) ## the whole suite (SQLite unless RAPPORT_TEST_DATABASE_URL says otherwise)
-	$(PY) -m pytest -q
+# The suite runs in WORKERS processes (pytest-xdist; `auto` is one per core, 0 runs it in this
+# process), a whole file to a worker so that module-scoped fixtures (server pairs, an evaluation
+# run) are built once, in the order tests/conftest.py gives (files with slow tests first; not
+# xdist's, which is by number of tests). ARGS goes to pytest as it is: ARGS="tests/api -x".
+WORKERS ?= auto
+ARGS ?=
+XDIST = -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
-test-postgres: $(DEVSTAMP)
+test: $(DEVSTAMP) ## the suite but the browser tests, in parallel (SQLite unless RAPPORT_TEST_DATABASE_URL says otherwise)
+	$(PY) -m pytest -q $(XDIST) -m "not browser" $(ARGS)
+
+test-browser: $(DEVSTAMP) ## the widget in Debian's Chromium (/usr/bin/chromium), with its own servers
+	$(PY) -m pytest -q -m browser tests/browser $(ARGS)
+
+test-postgres: $(DEVSTAMP) ## the suite but the browser tests (they run their own SQLite server), on PostgreSQL
 	RAPPORT_TEST_DATABASE_URL=$${RAPPORT_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
-		$(PY) -m pytest -q -m "not browser"  # the browser tests run their own SQLite server
+		$(PY) -m pytest -q $(XDIST) -m "not browser" $(ARGS)
 
 BENCH_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 

@@ -64,15 +64,16 @@ def cli(env: dict[str, str], *args: str) -> str:
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    with httpx.Client(timeout=1) as http:  # one client: httpx.get() costs ~40 ms of CPU a call
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{process.args!r} exited early:\n{log.read_text()}")
+            try:
+                if http.get(url).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within 60 s:\n{log.read_text()}")
 
 

@@ -1,14 +1,18 @@
 """Scale-out: several `rapport serve` processes on one database share conversations and limits.
 
 PostgreSQL when the suite runs on it, else one SQLite file; rate limits in Redis (db 9 on the
-local server), each test with keys of its own so no counter is shared with another test or run.
+local server), each test with keys of its own so no counter is shared with another test, test
+process or run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +22,14 @@ import pytest
 from app.main import create_app
 from tests.api.helpers import assert_problem
 from tests.conftest import make_settings, new_key
-from tests.resilience.servers import Server, create_key, free_port, redis_reachable, start_server
+from tests.resilience.servers import (
+    Server,
+    create_key,
+    free_port,
+    fresh_database,
+    redis_reachable,
+    start_server,
+)
 from tests.resilience.test_concurrency import assert_consistent
 
 pytestmark = pytest.mark.slow
@@ -30,28 +41,64 @@ needs_redis = pytest.mark.skipif(
 )
 
 
-async def _pair(database_url: str, tmp_path: Path, **env: str) -> tuple[Server, Server]:
-    """Two servers on one database. The first migrates it; the second finds it at head."""
-    first = await asyncio.to_thread(start_server, database_url, tmp_path / "a.log", **env)
+# Server processes are the expensive part (an interpreter and the app each), so the tests share
+# two pairs per module: tests on one pair keep apart by keys (tenants) and conversations of
+# their own.
+
+
+@dataclass
+class Pair:
+    servers: tuple[Server, ...]
+    database_url: str
+    failures: list[BaseException]  # servers that did not come up (asserted by the tests)
+
+
+@contextmanager
+def _pair(tmp_path: Path, *, at_once: bool, **env: str) -> Iterator[Pair]:
+    """Two servers on one fresh database: one after the other (the first migrates it, the
+    second finds it at head), or both at once, racing to migrate it."""
+    with fresh_database(os.environ.get("RAPPORT_TEST_DATABASE_URL"), tmp_path) as url:
+        logs = (tmp_path / "a.log", tmp_path / "b.log")
+        with ThreadPoolExecutor(max_workers=2 if at_once else 1) as pool:
+            starts = [pool.submit(start_server, url, log, **env) for log in logs]
+            outcomes = [_outcome(start) for start in starts]
+        servers = tuple(o for o in outcomes if isinstance(o, Server))
+        try:
+            yield Pair(servers, url, [o for o in outcomes if not isinstance(o, Server)])
+        finally:
+            for server in servers:
+                server.stop()
+
+
+def _outcome(start: Future[Server]) -> Server | BaseException:
     try:
-        second = await asyncio.to_thread(start_server, database_url, tmp_path / "b.log", **env)
-    except BaseException:
-        first.stop()
-        raise
-    return first, second
+        return start.result()
+    except Exception as exc:
+        return exc
 
 
-@pytest.fixture
-async def pair(served_database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Server, Server]]:
+@pytest.fixture(scope="module")
+def keyed_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    """Keys required, LIMIT requests a minute per key and client, in Redis when it runs."""
     env = {"RAPPORT_AUTH": "keys", "RAPPORT_RATE_LIMIT_PER_MINUTE": str(LIMIT)}
     if redis_reachable(REDIS_URL):
         env["RAPPORT_REDIS_URL"] = REDIS_URL
-    servers = await _pair(served_database_url, tmp_path, **env)
-    try:
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
+    with _pair(tmp_path_factory.mktemp("keyed"), at_once=False, **env) as pair:
+        assert not pair.failures, pair.failures
+        yield pair
+
+
+@pytest.fixture(scope="module")
+def open_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    """Open auth, no rate limit to speak of; started at the same moment on an empty database."""
+    with _pair(tmp_path_factory.mktemp("open"), at_once=True) as pair:
+        yield pair
+
+
+@pytest.fixture
+def pair(keyed_pair: Pair) -> tuple[Server, Server]:
+    first, second = keyed_pair.servers
+    return first, second
 
 
 def _clients(servers: tuple[Server, Server], key: str) -> list[httpx.AsyncClient]:
@@ -60,9 +107,9 @@ def _clients(servers: tuple[Server, Server], key: str) -> list[httpx.AsyncClient
 
 
 async def test_one_conversation_alternates_between_two_servers(
-    pair: tuple[Server, Server], served_database_url: str
+    pair: tuple[Server, Server], keyed_pair: Pair
 ) -> None:
-    a, b = _clients(pair, await asyncio.to_thread(create_key, served_database_url))
+    a, b = _clients(pair, await asyncio.to_thread(create_key, keyed_pair.database_url))
     async with a, b:
         created = await a.post("/v1/conversations", json={"persona_id": "recruiter"})
         assert created.status_code == 201, created.text
@@ -85,32 +132,27 @@ async def test_one_conversation_alternates_between_two_servers(
     assert [m["content"] for m in seen_by_a["messages"] if m["role"] == "user"] == lines
 
 
-async def test_turns_racing_on_two_servers_never_share_an_index(
-    served_database_url: str, tmp_path: Path
-) -> None:
+async def test_turns_racing_on_two_servers_never_share_an_index(open_pair: Pair) -> None:
     """Two processes, so no in-process lock helps: only the version guard and the constraint."""
-    servers = await _pair(served_database_url, tmp_path)  # open auth, no rate limit to speak of
-    try:
-        async with (
-            httpx.AsyncClient(base_url=servers[0].base, timeout=30) as a,
-            httpx.AsyncClient(base_url=servers[1].base, timeout=30) as b,
-        ):
-            for round_ in range(12):
-                created = await a.post("/v1/conversations", json={"persona_id": "prospect"})
-                cid = created.json()["id"]
-                turns = await asyncio.gather(
-                    *(
-                        c.post(
-                            f"/v1/conversations/{cid}/turns",
-                            json={"content": f"What are you working on? ({name} {round_})"},
-                        )
-                        for name, c in (("a", a), ("b", b))
+    assert not open_pair.failures, open_pair.failures
+    servers = open_pair.servers
+    async with (
+        httpx.AsyncClient(base_url=servers[0].base, timeout=30) as a,
+        httpx.AsyncClient(base_url=servers[1].base, timeout=30) as b,
+    ):
+        for round_ in range(12):
+            created = await a.post("/v1/conversations", json={"persona_id": "prospect"})
+            cid = created.json()["id"]
+            turns = await asyncio.gather(
+                *(
+                    c.post(
+                        f"/v1/conversations/{cid}/turns",
+                        json={"content": f"What are you working on? ({name} {round_})"},
                     )
+                    for name, c in (("a", a), ("b", b))
                 )
-                await _assert_race_settled(a, cid, turns)
-    finally:
-        for server in servers:
-            server.stop()
+            )
+            await _assert_race_settled(a, cid, turns)
 
 
 async def _assert_race_settled(
@@ -130,9 +172,9 @@ async def _assert_race_settled(
 
 @needs_redis
 async def test_rate_limit_holds_across_two_servers_with_redis(
-    pair: tuple[Server, Server], served_database_url: str
+    pair: tuple[Server, Server], keyed_pair: Pair
 ) -> None:
-    a, b = _clients(pair, await asyncio.to_thread(create_key, served_database_url))
+    a, b = _clients(pair, await asyncio.to_thread(create_key, keyed_pair.database_url))
     async with a, b:
         for n in range(LIMIT):
             allowed = await (a, b)[n % 2].get("/v1/personas")
@@ -149,19 +191,9 @@ def _assert_rate_limited(response: httpx.Response) -> None:
     assert body["retry_after"] == retry_after
 
 
-async def test_two_servers_starting_at_once_on_an_empty_database_both_come_up(
-    served_database_url: str, tmp_path: Path
-) -> None:
-    starts = await asyncio.gather(
-        asyncio.to_thread(start_server, served_database_url, tmp_path / "a.log"),
-        asyncio.to_thread(start_server, served_database_url, tmp_path / "b.log"),
-        return_exceptions=True,
-    )
-    for server in starts:
-        if isinstance(server, Server):
-            server.stop()
-    failures = [s for s in starts if not isinstance(s, Server)]
-    assert not failures, failures
+def test_two_servers_starting_at_once_on_an_empty_database_both_come_up(open_pair: Pair) -> None:
+    assert not open_pair.failures, open_pair.failures
+    assert len(open_pair.servers) == 2
 
 
 SLOW_COMMIT = """
@@ -192,23 +224,21 @@ except ImportError:
 
 
 async def test_a_created_conversation_is_committed_before_the_201(
-    served_database_url: str, tmp_path: Path
+    open_pair: Pair, tmp_path: Path
 ) -> None:
     """A slow commit (injected into server A at start-up) must delay A's answer, not follow it.
 
-    Server B reads the database on its own, so no in-process lock can hide an early answer.
+    Server B (one of the open pair, on the same database) reads the database on its own, so no
+    in-process lock can hide an early answer.
     """
+    assert not open_pair.failures, open_pair.failures
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     (hooks / "sitecustomize.py").write_text(SLOW_COMMIT, encoding="utf-8")
     slow = await asyncio.to_thread(
-        start_server, served_database_url, tmp_path / "slow.log", PYTHONPATH=str(hooks)
+        start_server, open_pair.database_url, tmp_path / "slow.log", PYTHONPATH=str(hooks)
     )
-    try:
-        other = await asyncio.to_thread(start_server, served_database_url, tmp_path / "b.log")
-    except BaseException:
-        slow.stop()
-        raise
+    other = open_pair.servers[1]
     try:
         async with (
             httpx.AsyncClient(base_url=slow.base, timeout=30) as a,
@@ -220,7 +250,6 @@ async def test_a_created_conversation_is_committed_before_the_201(
         assert found.status_code == 200, "acknowledged with 201 but not in the database yet"
     finally:
         slow.stop()
-        other.stop()
 
 
 # -- one server, limits in memory ------------------------------------------------------------
