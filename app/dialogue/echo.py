@@ -10,7 +10,7 @@ SWAP = {
     "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd",
     "i'll": "you'll", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
     "we": "you", "we're": "you're", "we've": "you've", "we'd": "you'd", "we'll": "you'll",
-    "us": "you", "our": "your", "ours": "yours", "am": "are", "was": "were",
+    "us": "you", "our": "your", "ours": "yours", "am": "are",
 }  # fmt: skip
 FILLER = re.compile(
     r"^(?:(?:oh|well|so|honestly|actually|yeah|yes|hmm|um|uh|ha|haha|okay|ok|right|sure|"
@@ -62,6 +62,11 @@ def _echo_one(statement: str) -> str | None:
     if not any(_bare(w) in SUBJECTS for w in words):
         return None  # no first-person subject: "tell me more" says nothing about them
     swapped = [_swap(w) for w in words]
+    # "I was" is "you were"; "my mum was" stays "your mum was".
+    swapped = [
+        "were" if _bare(w) == "was" and i > 0 and _bare(words[i - 1]) == "i" else w
+        for i, w in enumerate(swapped)
+    ]
     # The echo goes mid-sentence ("Oh, that's not the path you'd have guessed?"): a capital
     # that only started the user's sentence goes; a name or "I"-less proper noun stays.
     if swapped[0][1:2].islower() and swapped[0].lower().strip(",.") in LOWER_FIRST:

@@ -39,3 +39,10 @@ def test_a_clause_ends_at_and_i_whatever_its_case() -> None:
 
 def test_an_aside_before_the_subject_is_left_out() -> None:
     assert echo("A bit, I mentor two juniors on my team.") == "you mentor two juniors on your team"
+
+
+def test_was_turns_to_were_only_after_i() -> None:
+    assert echo("I was a nurse for years.") == "you were a nurse for years"
+    assert (
+        echo("My mum was a district nurse for years.") == "your mum was a district nurse for years"
+    )
