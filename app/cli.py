@@ -57,6 +57,8 @@ def serve(
         f"auth={settings.auth}\n  try: http://{host}:{port}/demo  ·  API docs: "
         f"http://{host}:{port}/docs  ·  practise in a terminal: rapport chat --persona recruiter"
     )
+    if settings.auth == "keys":
+        err.print("  every /v1 call needs a key: rapport keys create --name NAME")
     uvicorn.run(
         "app.main:create_app",
         factory=True,
