@@ -27,7 +27,7 @@ persona_app = typer.Typer(help="Personas.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(persona_app, name="persona")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a path or a key is never broken across lines
 
 
 @app.command()
@@ -108,7 +108,7 @@ def _fail(exc: Exception, what: str) -> NoReturn:
     hint = ""
     if "no such table" in first or "does not exist" in first:
         hint = "; run `rapport db upgrade` first"
-    err.print(f"[red]{what}: {first}{hint}[/red]", soft_wrap=True)
+    err.print(f"[red]{what}: {first}{hint}[/red]")
     raise typer.Exit(2) from exc
 
 
