@@ -91,7 +91,7 @@ TOPIC_FEATURES = (
     "question", "line", "question_masked", "line_masked", "lexical", "keyword", "named",
     "focus", "focus_elliptical", "nearest", "gap", "question_top3", "centroid",
     "centroid_questions", "centroid_centered", "size", "question_whitened", "centroid_whitened",
-    "focus_pointer",
+    "focus_pointer", "focus_specific",
 )  # fmt: skip
 NULL_FEATURES = (
     "bias", "unknown_share", "unknown_count", "unknown_name", "elliptical", "empty",
@@ -367,6 +367,8 @@ class KnowledgeIndex:
                 self._whitened(text, keep),
                 np.maximum(centroids.whitened @ _unit(_whiten() @ embed_one(text)), 0.0),
                 in_focus * pointer,
+                # "Where do you work now?" names its own subject: the focus should count less.
+                in_focus * self.specificity(text),
             ],
             axis=1,
         )
