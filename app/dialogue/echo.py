@@ -33,6 +33,16 @@ LOWER_FIRST = frozenset(
         then also not no yes well honestly now currently lately""",
     )
 )
+# Words that open an answer and are never names: prepositions, adverbs, conjunctions.
+COMMON_STARTS = frozenset(
+    re.findall(
+        r"[\w']+",
+        """by with from for in on at to into through after before during since until over under
+        mostly mainly usually sometimes often always never probably maybe definitely basically
+        working building doing running trying looking leading helping writing teaching
+        because although though while if unless once when where how what""",
+    )
+)
 ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
 
 
@@ -69,7 +79,7 @@ def _echo_one(statement: str) -> str | None:
     ]
     # The echo goes mid-sentence ("Oh, that's not the path you'd have guessed?"): a capital
     # that only started the user's sentence goes; a name or "I"-less proper noun stays.
-    if swapped[0][1:2].islower() and swapped[0].lower().strip(",.") in LOWER_FIRST:
+    if swapped[0][1:2].islower() and _bare(swapped[0]) in LOWER_FIRST | COMMON_STARTS:
         swapped[0] = swapped[0][0].lower() + swapped[0][1:]
     return " ".join(swapped)
 

@@ -46,3 +46,8 @@ def test_was_turns_to_were_only_after_i() -> None:
     assert (
         echo("My mum was a district nurse for years.") == "your mum was a district nurse for years"
     )
+
+
+def test_an_answer_opening_with_a_preposition_is_lower_cased_mid_sentence() -> None:
+    message = "By asking the people who'll use it before we build anything."
+    assert echo(message) == "by asking the people who'll use it before you build anything"
