@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     # penalised for repeating itself. The judge stays at 0 (its JSON repeats keys by design).
     llm_summary_temperature: float = Field(0.2, ge=0.0, le=2.0)
     llm_frequency_penalty: float = Field(0.3, ge=-2.0, le=2.0)
+    # Requests this process sends the endpoint at once: its slots (llama.cpp --parallel,
+    # OLLAMA_NUM_PARALLEL) divided by the workers sharing it. Replies wait for a slot and take
+    # one from background work (summary, judge), which is skipped when none is free. 0: no
+    # limit (OpenAI, or vLLM, which batches whatever it is sent).
+    llm_concurrency: int = Field(0, ge=0, le=1024)
+    # The most a streamed reply waits for its first token, queueing and retries included: a
+    # server that sends `: ping` while the request waits for a slot never trips the read timeout.
+    llm_first_token_timeout: float = Field(15.0, gt=0)
     # The idle/read timeout of the proxy in front (60 s on most load balancers): a reply that
     # has not finished, retries included, a few seconds before it is answered 503 by us instead
     # of being cut by the proxy with the lease still held.

@@ -18,6 +18,7 @@ every call through ChatOpenAI instead.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -40,6 +41,7 @@ from pydantic import BaseModel
 from app.config import Settings
 from app.errors import LLMUnavailable
 from app.llm.metrics import LLM_CALL_SECONDS, LLM_CALLS, LLM_TOKENS
+from app.llm.slots import Busy, EndpointSlots
 from app.llm.template_tokens import without_control_tokens
 from app.llm.tokens import count_chat_tokens, count_tokens, warm_up
 
@@ -81,6 +83,9 @@ class CallOptions:
     max_tokens: int | None = None
     temperature: float | None = None  # None: the client's (0.7, or 0 when `precise`)
     frequency_penalty: float | None = None
+    # Work nobody waits for (a summary): skipped when the endpoint's slots are wanted for a
+    # reply (app/llm/slots.py).
+    background: bool = False
 
 
 PLAIN = CallOptions()
@@ -149,6 +154,22 @@ async def sse_lines(chunks: AsyncIterator[bytes]) -> AsyncGenerator[str, None]:
         yield pending.rstrip(b"\r").decode("utf-8")
 
 
+async def first_by(pieces: AsyncGenerator[str, None], deadline: float) -> AsyncGenerator[str, None]:
+    """The pieces, the first of them by `deadline` (loop time) or TimeoutError. The timeout
+    scope never stays open across a `yield`, where it would cancel the consumer instead."""
+    async with aclosing(pieces):
+        try:
+            async with asyncio.timeout_at(deadline):
+                first = await anext(pieces)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise TimeoutError("no first token before the deadline") from None
+        yield first
+        async for piece in pieces:
+            yield piece
+
+
 def usage_from_event(event: dict[str, Any]) -> Usage | None:
     usage = event.get("usage")
     if not isinstance(usage, dict):
@@ -214,12 +235,15 @@ class LLMClient:
         max_stop_sequences: int = 4,
         budgets: CallBudgets | None = None,
         max_tokens_field: str = "max_tokens",
+        concurrency: int = 0,
+        first_token_timeout: float | None = None,
     ) -> None:
         self.chat = chat
         # OpenAI takes at most 4 stop sequences; its reasoning models take none (0).
         self.max_stop_sequences = max_stop_sequences
         self.budgets = budgets or CallBudgets()
         self.max_tokens_field = max_tokens_field
+        self.slots = EndpointSlots(concurrency)
         chat.async_client = AsBuiltCompletions(chat.root_async_client)
         # For judging and summarising: the same verdict for the same message, run after run.
         self.precise = chat.model_copy(update={"temperature": 0.0})
@@ -228,6 +252,9 @@ class LLMClient:
         warm_up(self.model)
         timeout = chat.request_timeout
         self.timeout = float(timeout) if isinstance(timeout, int | float) else DEFAULT_TIMEOUT
+        # A stream's first token, retries and the wait for a slot included. The read timeout
+        # does not bound it: a queued request's `: ping` comments keep the connection busy.
+        self.first_token_timeout = first_token_timeout or self.timeout
         # Tool calling is the structured-output route the most OpenAI-compatible servers share.
         self.structured_method = structured_method
         # (id(schema), max_tokens) -> (schema, runnable); the schema is kept so that its id
@@ -264,6 +291,8 @@ class LLMClient:
             max_stop_sequences=settings.llm_max_stop_sequences,
             budgets=CallBudgets.from_settings(settings),
             max_tokens_field=settings.llm_max_tokens_field,
+            concurrency=settings.llm_concurrency,
+            first_token_timeout=settings.llm_first_token_timeout,
         )
 
     async def aclose(self) -> None:
@@ -281,11 +310,10 @@ class LLMClient:
         """The whole answer at once; `precise` asks for temperature 0."""
         started = time.perf_counter()
         messages = without_control_tokens(messages)
+        call = self._sdk_complete if self.via == "sdk" else self._langchain_complete
         try:
-            if self.via == "sdk":
-                text, usage, finish = await self._sdk_complete(messages, precise, options)
-            else:
-                text, usage, finish = await self._langchain_complete(messages, precise, options)
+            async with self.slots.hold(background=options.background):
+                text, usage, finish = await call(messages, precise, options)
         except Exception as exc:
             raise self._unavailable("complete", exc, started) from exc
         usage = usage or estimate_usage(messages, text, self.model)
@@ -330,13 +358,17 @@ class LLMClient:
         started, parts, tally = time.perf_counter(), [], StreamResult()
         messages = without_control_tokens(messages)
         read = self._sdk_pieces if self.via == "sdk" else self._langchain_pieces
-        # Closed with this generator, so a caller that stops early also ends the HTTP response.
-        pieces = read(messages, tally, options)
+        deadline = asyncio.get_running_loop().time() + self.first_token_timeout
+        if options.background:  # preempting it would cancel whatever its reader was doing
+            raise ValueError("a stream is read by someone waiting for it: not background work")
         try:
-            async with aclosing(pieces):
-                async for text in pieces:
-                    parts.append(text)
-                    yield text
+            async with self.slots.hold():
+                # Closed with this generator: a caller that stops early ends the HTTP response.
+                pieces = first_by(read(messages, tally, options), deadline)
+                async with aclosing(pieces):
+                    async for text in pieces:
+                        parts.append(text)
+                        yield text
         except Exception as exc:
             raise self._unavailable("stream", exc, started) from exc
         usage = tally.usage or estimate_usage(messages, "".join(parts), self.model)
@@ -456,13 +488,15 @@ class LLMClient:
         schema: type[BaseModel] | dict[str, Any],
         *,
         max_tokens: int | None = None,
+        background: bool = False,
     ) -> tuple[Any, Usage]:
         """An object of `schema` (a pydantic class, or a dict for a JSON schema) and the usage."""
         started = time.perf_counter()
         messages = without_control_tokens(messages)
         runnable = self._structured_runnable(schema, max_tokens)
         try:
-            parsed = await runnable.ainvoke(list(messages))
+            async with self.slots.hold(background=background):
+                parsed = await runnable.ainvoke(list(messages))
         except Exception as exc:  # includes an answer that does not parse
             raise self._unavailable("structured", exc, started) from exc
         if parsed is None:
@@ -490,6 +524,10 @@ class LLMClient:
 
     def _unavailable(self, call: str, exc: BaseException, started: float) -> LLMUnavailable:
         elapsed = time.perf_counter() - started
+        if isinstance(exc, Busy):  # skipped, not failed: the server was never asked
+            LLM_CALLS.labels(call=call, outcome="skipped").inc()
+            log.info("llm %s skipped: %s", call, exc)
+            return LLMUnavailable("The model's server is busy with replies.", cause="Busy")
         LLM_CALLS.labels(call=call, outcome="error").inc()
         LLM_CALL_SECONDS.labels(call=call).observe(elapsed)
         log.warning(

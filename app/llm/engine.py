@@ -220,6 +220,7 @@ class LLMEngine:
             max_tokens=budgets.summary_max_tokens,
             temperature=budgets.summary_temperature,
             frequency_penalty=budgets.frequency_penalty,
+            background=True,  # nobody waits for it; the next turn's fold redoes what it skips
         )
 
     # -- prompts ---------------------------------------------------------------------------

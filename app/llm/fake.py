@@ -17,7 +17,8 @@ import json
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -78,6 +79,11 @@ class FakeConfig(BaseModel):
     loop: bool = False
     context_tokens: int = 4096
     token_seconds: float = 0.0
+    # A server with this many slots (llama.cpp's --parallel, 1 by default): a request beyond
+    # them waits for one, and a streamed one gets its headers at once, then a `: ping` comment
+    # every `ping_seconds` until its slot is free. None: as many at once as are sent.
+    slots: int | None = Field(None, ge=1)
+    ping_seconds: float = Field(5.0, gt=0)
 
 
 class ConfigUpdate(BaseModel):
@@ -97,6 +103,8 @@ class ConfigUpdate(BaseModel):
     loop: bool | None = None
     context_tokens: int | None = None
     token_seconds: float | None = None
+    slots: int | None = Field(None, ge=1)
+    ping_seconds: float | None = Field(None, gt=0)
 
 
 @dataclass
@@ -106,6 +114,9 @@ class FakeState:
     failures_left: int | None = field(init=False, default=None)
     requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
     ids: itertools.count[int] = field(default_factory=itertools.count)
+    slot_gate: asyncio.Semaphore | None = field(init=False, default=None)
+    busy: int = field(init=False, default=0)  # requests holding a slot (or being answered)
+    most_busy: int = field(init=False, default=0)  # the most at once since the last reset
 
     def __post_init__(self) -> None:
         self.reset()
@@ -114,6 +125,8 @@ class FakeState:
         self.config = self.initial.model_copy()
         self.failures_left = self.config.fail_times
         self.requests.clear()
+        self.slot_gate = _gate(self.config.slots)
+        self.most_busy = self.busy
 
     def update(self, changes: ConfigUpdate) -> None:
         values = changes.model_dump(exclude_unset=True)
@@ -122,6 +135,27 @@ class FakeState:
         self.config = self.config.model_copy(update=values)
         if "fail" in values or "fail_times" in values:
             self.failures_left = self.config.fail_times
+        if "slots" in values:
+            self.slot_gate = _gate(self.config.slots)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        gate = self.slot_gate
+        if gate is None:
+            async with self.counted():
+                yield
+            return
+        async with gate, self.counted():
+            yield
+
+    @asynccontextmanager
+    async def counted(self) -> AsyncIterator[None]:
+        self.busy += 1
+        self.most_busy = max(self.most_busy, self.busy)
+        try:
+            yield
+        finally:
+            self.busy -= 1
 
     def take_failure(self, structured: bool) -> FailMode | None:
         """The failure this request suffers, if any, counting it against fail_times."""
@@ -135,6 +169,10 @@ class FakeState:
                 return None
             self.failures_left -= 1
         return config.fail
+
+
+def _gate(slots: int | None) -> asyncio.Semaphore | None:
+    return asyncio.Semaphore(slots) if slots is not None else None
 
 
 def error_response(status: int, message: str, kind: str, retry_after_ms: int) -> JSONResponse:
@@ -259,8 +297,29 @@ async def stream_events(
     yield "data: [DONE]\n\n"
 
 
+Gone = Callable[[], Awaitable[bool]]
+
+
+async def _never_gone() -> bool:
+    return False
+
+
+async def generating(seconds: float, gone: Gone) -> None:
+    """Take `seconds` to generate, stopping early (and freeing the slot) if the client has
+    gone away, as llama.cpp and Ollama check between tokens."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while (left := end - loop.time()) > 0:
+        await asyncio.sleep(min(left, 0.05))
+        if await gone():
+            return
+
+
 async def chat_completions(
-    state: FakeState, body: dict[str, Any], authorization: str | None = None
+    state: FakeState,
+    body: dict[str, Any],
+    authorization: str | None = None,
+    gone: Gone = _never_gone,
 ) -> Response:
     key = state.config.api_key
     if key is not None and authorization != f"Bearer {key}":
@@ -278,6 +337,21 @@ async def chat_completions(
             status, f"The fake answers {status} on purpose", kind, config.retry_after_ms
         )
     streamed = wanted is None and bool(body.get("stream"))
+    if streamed and state.slot_gate is not None:
+        events = queued_stream(state, body, failure)
+        return StreamingResponse(events, media_type="text/event-stream")
+    async with state.slot():
+        return await answer(state, body, failure, streamed, gone)
+
+
+async def answer(
+    state: FakeState,
+    body: dict[str, Any],
+    failure: FailMode | None,
+    streamed: bool,
+    gone: Gone = _never_gone,
+) -> Response:
+    config, wanted = state.config, structured_request(body)
     first_token = config.latency * (config.first_token_share if streamed else 1.0)
     await asyncio.sleep(config.hang if failure == "timeout" else first_token)
     if wanted is not None:
@@ -286,15 +360,40 @@ async def chat_completions(
         if failure == "invalid_json":
             text = text[: len(text) // 2]
         return JSONResponse(completion_body(state, body, text, tool or None))
-    answer = compose_reply(body["messages"], stubborn=config.stubborn)
-    text, finish = generated(body, answer, config)
-    if body.get("stream"):
+    text, finish = generated(body, compose_reply(body["messages"], config.stubborn), config)
+    if streamed:
         events = stream_events(state, body, text, failure, finish)
         return StreamingResponse(events, media_type="text/event-stream")
     if failure in CUT_STREAMS:
         raise BrokenStream("the fake drops this response on purpose")
-    await asyncio.sleep(config.token_seconds * count_tokens(text))
+    await generating(config.token_seconds * count_tokens(text), gone)
     return JSONResponse(completion_body(state, body, text, None, finish))
+
+
+async def queued_stream(
+    state: FakeState, body: dict[str, Any], failure: FailMode | None
+) -> AsyncIterator[str]:
+    """A streamed answer from a server with few slots: `: ping` comments while it waits for one
+    (the connection looks alive, however long the queue), then the events, slot held."""
+    gate, config = state.slot_gate, state.config
+    assert gate is not None
+    while True:
+        try:
+            async with asyncio.timeout(config.ping_seconds):
+                await gate.acquire()
+            break
+        except TimeoutError:
+            yield ": ping\n\n"
+    try:
+        async with state.counted():
+            await asyncio.sleep(config.hang if failure == "timeout" else 0.0)
+            await asyncio.sleep(config.latency * config.first_token_share)
+            reply = compose_reply(body["messages"], config.stubborn)
+            text, finish = generated(body, reply, config)
+            async for event in stream_events(state, body, text, failure, finish):
+                yield event
+    finally:
+        gate.release()
 
 
 def create_fake_app(latency: float = 0.0, **config: Any) -> FastAPI:
@@ -306,7 +405,8 @@ def create_fake_app(latency: float = 0.0, **config: Any) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> Response:
         body = await request.json()
-        return await chat_completions(state, body, request.headers.get("authorization"))
+        authorization = request.headers.get("authorization")
+        return await chat_completions(state, body, authorization, request.is_disconnected)
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
@@ -324,7 +424,8 @@ def create_fake_app(latency: float = 0.0, **config: Any) -> FastAPI:
 
     @app.get("/_fake/requests")
     async def recorded() -> dict[str, Any]:
-        return {"requests": list(state.requests)}
+        # most_busy: the most requests answered at once since the last reset (slots permitting)
+        return {"requests": list(state.requests), "most_busy": state.most_busy}
 
     @app.post("/_fake/reset")
     async def reset() -> dict[str, str]:

@@ -69,9 +69,13 @@ class FeedbackJudge:
                     self.messages(message, history, partner_name),
                     self.schema,
                     max_tokens=self.client.budgets.judge_max_tokens,
+                    # Beside a reply on a one-slot server, the verdict would make the reply wait.
+                    background=True,
                 )
         except (LLMUnavailable, TimeoutError) as exc:
             reason = "timeout" if isinstance(exc, TimeoutError) else "error"
+            if isinstance(exc, LLMUnavailable) and exc.extra.get("cause") == "Busy":
+                reason = "busy"  # the endpoint's slots were wanted for replies
             JUDGE_FALLBACKS.labels(reason=reason).inc()
             log.warning("feedback judge %s, keeping local feedback", reason)
             return local

@@ -47,6 +47,10 @@ class FakeControl:
     def requests(self) -> list[dict[str, Any]]:
         return self.http.get("/_fake/requests").json()["requests"]
 
+    def most_busy(self) -> int:
+        """The most requests the fake answered at once since its last reset."""
+        return int(self.http.get("/_fake/requests").json()["most_busy"])
+
     def sent_text(self) -> str:
         """Every message content the fake received, joined: what the model could ever see."""
         return "\n".join(

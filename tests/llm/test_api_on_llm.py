@@ -18,16 +18,15 @@ from tests.llm.conftest import FakeControl
 async def llm_api(
     database_url: str, fake: FakeControl, **overrides: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_settings(
-        database_url,
-        auth="open",
-        engine="llm",
-        llm_base_url=f"{fake.base_url}/v1",
-        llm_api_key="test-key",
-        llm_timeout=2.0,
-        llm_max_retries=1,
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "auth": "open",
+        "engine": "llm",
+        "llm_base_url": f"{fake.base_url}/v1",
+        "llm_api_key": "test-key",
+        "llm_timeout": 2.0,
+        "llm_max_retries": 1,
+    }
+    settings = make_settings(database_url, **{**values, **overrides})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
