@@ -116,9 +116,11 @@ def clear_caches() -> None:
     """Forget everything cached about particular messages (benchmarks time cold analyses)."""
     from app.feedback.analyzer import _pitchy  # the analyzer imports this module
     from app.feedback.embed import embed_one
+    from app.feedback.features import _question_part
 
     _pitchy.cache_clear()
     embed_one.cache_clear()
+    _question_part.cache_clear()
     _looks_interested.cache_clear()
     text.clear_caches()
 

@@ -7,6 +7,7 @@ than a network call at run time. One embedding costs about 45 microseconds on th
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -33,9 +34,34 @@ def embed(texts: Sequence[str]) -> NDArray[np.float32]:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-@lru_cache(maxsize=4096)
-def embed_one(text: str) -> NDArray[np.float32]:
-    """One text's embedding, cached: a conversation's lines are embedded again every turn."""
-    vector = embed([text])[0]
-    vector.setflags(write=False)
-    return vector
+class _TextCache:
+    """One text's embedding, cached (a conversation's lines are embedded again every turn), and
+    `many` to embed a turn's uncached texts in one call: one tokenizer pass and one pooling for
+    the message, the partner's lines and the question instead of one each."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+
+    def __call__(self, text: str) -> NDArray[np.float32]:
+        vector = self._data.get(text)
+        if vector is None:
+            return self.many((text,))[0]
+        self._data.move_to_end(text)
+        return vector
+
+    def many(self, texts: Sequence[str]) -> list[NDArray[np.float32]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._data]
+        if missing:
+            for text, vector in zip(missing, embed(missing), strict=True):
+                vector.setflags(write=False)
+                self._data[text] = vector
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return [self._data[t] if t in self._data else embed([t])[0] for t in texts]
+
+    def cache_clear(self) -> None:
+        self._data.clear()
+
+
+embed_one = _TextCache(4096)

@@ -62,9 +62,12 @@ LISTENING = frozenset(
 )
 NOT_LISTENING = frozenset({Move.TOPIC_HIJACK, Move.DISMISSIVE, Move.MINIMAL})
 # A question builds on their line or opens a new topic, never both (the guide's definitions).
+# A minimal reply ("Cool.", "ok") is a move on its own: none of the 261 the writers labelled
+# carries a second move, so "Cool." is minimal *or* a put-down, whichever the model is surer of.
 EXCLUSIVE = (
     (LISTENING, NOT_LISTENING),
     (frozenset({Move.FOLLOW_UP_QUESTION}), frozenset({Move.NEW_TOPIC_QUESTION})),
+    (frozenset({Move.MINIMAL}), frozenset(Move) - {Move.MINIMAL}),
 )
 
 

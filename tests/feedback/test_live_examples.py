@@ -149,11 +149,6 @@ def test_injection_asking_for_the_hidden_reward_is_not_interest() -> None:
     assert fb.score < 50
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the answer-kind feature reads any 'because' in the partner's line as the reason "
-    "asked for, so the model calls this follow-up hollow; found in the widget's browser test",
-)
 def test_what_made_you_leave_teaching_is_a_follow_up_after_an_unrelated_because() -> None:
     history = conversation(
         (
