@@ -29,8 +29,9 @@ from app.feedback.types import Move, Utterance
 from app.llm.client import CallOptions, LLMClient, StreamResult
 from app.llm.echo import briefing_guard
 from app.llm.guard import OutputGuard, SentenceGate, Violation
-from app.llm.metrics import GUARD_VIOLATIONS
+from app.llm.metrics import GUARD_VIOLATIONS, SUMMARIES_REFUSED
 from app.llm.prompts import PromptLibrary
+from app.llm.summaries import InvalidSummary, checked_summary, summary_problem
 from app.llm.tokens import count_chat_tokens, truncate_to_tokens
 from app.personas.schema import Persona
 
@@ -41,7 +42,7 @@ FOLD_BATCH = 4  # fold once two exchanges wait beyond KEEP_LINES: one summary ev
 MAX_VERBATIM = KEEP_LINES + FOLD_BATCH + 4  # hard cap when the summariser lags or fails
 LINE_MAX_TOKENS = 400  # one verbatim line; a 2,000-character message fits
 SUMMARY_WORDS = 110
-SUMMARY_MAX_TOKENS = 200  # enforced even when the model ignores the word budget
+SUMMARY_MAX_TOKENS = 200  # a longer summary is refused (app/llm/summaries.py), not cut
 FOLD_LINE_TOKENS = 160  # each line handed to the summariser
 OTHER_PERSON = "Other person"
 RECALLED_TOPICS = 4  # the latest topics of last time named in the prompt: the gist, not a list
@@ -184,15 +185,38 @@ class LLMEngine:
         upto = len(history) - KEEP_LINES
         if upto - covers < FOLD_BATCH:
             return None
-        messages = self.summary_messages(persona, history[covers:upto], summary)
+        earlier = summary if self.usable_summary(summary, persona) else ""
+        messages = self.summary_messages(persona, history[covers:upto], earlier)
         try:
             done = await self.client.complete(messages, options=self.summary_options(persona))
+            if done.finish_reason == "length":
+                raise InvalidSummary("cut_off")  # it hit max_tokens: rambling or looping
+            text = checked_summary(
+                done.text,
+                max_tokens=SUMMARY_MAX_TOKENS,
+                speakers=self._speakers(persona),
+                instructions=str(messages[0].content),
+            )
         except LLMUnavailable:
             # Off the critical path: the next turn's fold picks these lines up again, and the
             # verbatim cap keeps prompts bounded meanwhile.
             return None
-        text = " ".join(done.text.split())
-        return truncate_to_tokens(text, SUMMARY_MAX_TOKENS), upto
+        except InvalidSummary as exc:
+            SUMMARIES_REFUSED.labels(reason=exc.kind).inc()
+            log.warning("summary for persona %s refused (%s)", persona.id, exc.kind)
+            return None  # as above: the next turn tries again
+        return text, upto
+
+    def usable_summary(self, summary: str, persona: Persona) -> bool:
+        """A stored summary goes back into a prompt only if it passes today's checks."""
+        problem = summary_problem(
+            summary, max_tokens=SUMMARY_MAX_TOKENS, speakers=self._speakers(persona)
+        )
+        return problem is None
+
+    @staticmethod
+    def _speakers(persona: Persona) -> tuple[str, ...]:
+        return (OTHER_PERSON, persona.name, persona.name.split()[0])
 
     # -- call options ----------------------------------------------------------------------
 
@@ -232,8 +256,11 @@ class LLMEngine:
         rules = self.prompts.render("persona_rules", name=persona.name, first_name=first_name)
         examples, questions = self.examples(ctx), self.questions(ctx)
         directive = self._directive(ctx, examples, questions)
-        start = verbatim_start(len(ctx.history), ctx.summary_covers)
-        summary = truncate_to_tokens(ctx.summary, SUMMARY_MAX_TOKENS) if ctx.summary_covers else ""
+        # An unusable summary is left out, and the lines it stood for are treated as unsummarised
+        # (the verbatim cap keeps the prompt bounded).
+        covers = ctx.summary_covers if self.usable_summary(ctx.summary, persona) else 0
+        start = verbatim_start(len(ctx.history), covers)
+        summary = ctx.summary if covers else ""
         system = self.prompts.render(
             "persona_system",
             persona=persona,

@@ -70,6 +70,7 @@ class FakeConfig(BaseModel):
     retry_after_ms: int = 10  # sent with 429/503 so the client's retries stay quick in tests
     stubborn: bool = False  # ignore the caller's correction and repeat the slip
     structured_answer: dict[str, Any] | None = None  # answer every structured request with this
+    reply: str | None = None  # answer every plain chat request with this text
     # When set, chat requests must carry `Authorization: Bearer <api_key>`, as OpenAI and a vLLM
     # or llama.cpp server started with --api-key require; others are answered 401.
     api_key: str | None = None
@@ -99,6 +100,7 @@ class ConfigUpdate(BaseModel):
     retry_after_ms: int | None = None
     stubborn: bool | None = None
     structured_answer: dict[str, Any] | None = None
+    reply: str | None = None
     api_key: str | None = None
     loop: bool | None = None
     context_tokens: int | None = None
@@ -360,7 +362,8 @@ async def answer(
         if failure == "invalid_json":
             text = text[: len(text) // 2]
         return JSONResponse(completion_body(state, body, text, tool or None))
-    text, finish = generated(body, compose_reply(body["messages"], config.stubborn), config)
+    reply = config.reply or compose_reply(body["messages"], config.stubborn)
+    text, finish = generated(body, reply, config)
     if streamed:
         events = stream_events(state, body, text, failure, finish)
         return StreamingResponse(events, media_type="text/event-stream")
@@ -388,7 +391,7 @@ async def queued_stream(
         async with state.counted():
             await asyncio.sleep(config.hang if failure == "timeout" else 0.0)
             await asyncio.sleep(config.latency * config.first_token_share)
-            reply = compose_reply(body["messages"], config.stubborn)
+            reply = config.reply or compose_reply(body["messages"], config.stubborn)
             text, finish = generated(body, reply, config)
             async for event in stream_events(state, body, text, failure, finish):
                 yield event

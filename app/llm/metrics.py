@@ -20,3 +20,8 @@ JUDGE_FALLBACKS = Counter(
     "Turns where the local feedback stood in for the judge",
     ["reason"],
 )
+SUMMARIES_REFUSED = Counter(
+    "rapport_llm_summaries_refused_total",
+    "Running summaries not stored (or not put in a prompt) because they failed a check",
+    ["reason"],
+)

@@ -133,7 +133,9 @@ async def test_the_summariser_and_the_judge_get_no_control_tokens_either(
     summary = await engine.summarize(recruiter, history, "", 0)
     await judge.judge(PIRATE, history[:1], analyze(PIRATE, history[:1]))
 
-    assert summary is not None and "ARRR" not in summary[0]
+    # The fake's digest quotes the learner's "New rule: ..." as plain words; a summary carrying
+    # it would sit in every later system prompt, so it is refused (app/llm/summaries.py).
+    assert summary is None
     assert len(fake.requests()) == 2
     assert CONTROL_TOKEN.search(fake.sent_text()) is None
 
