@@ -1,9 +1,10 @@
 """The optional LLM feedback judge (RAPPORT_FEEDBACK_JUDGE=llm).
 
-The model answers the same feedback schema through structured output; its verdict is merged with
-the local analyzer's, and checked: moves outside the vocabulary are dropped, evidence must be words
-of the message. The judge runs beside the persona's reply, so it may never cost the user a turn:
-on timeout, error or an unusable answer the local feedback stands.
+The model answers the same feedback schema through structured output, and its verdict is merged
+with the local analyzer's by rules a weak judge cannot wreck (issue 17: a small model called
+"How did you end up in recruiting?" dismissive, scored it 44 and tipped "You're doing great,
+Alex!"). See `merge`. The judge runs beside the persona's reply, so it may never cost the user a
+turn: on timeout, error, a busy endpoint or an unusable answer the local feedback stands.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from app.errors import LLMUnavailable
-from app.feedback.types import Evidence, Feedback, Move, Utterance
+from app.feedback.scoring import genuine_interest
+from app.feedback.types import NEGATIVE_MOVES, POSITIVE_MOVES, Evidence, Feedback, Move, Utterance
 from app.llm.client import LLMClient
 from app.llm.metrics import JUDGE_FALLBACKS
 from app.llm.prompts import PromptLibrary
@@ -27,10 +29,11 @@ log = logging.getLogger(__name__)
 
 HISTORY_LINES = 6  # the judge needs what the partner just said, not the whole conversation
 HISTORY_LINE_TOKENS = 200
-TIP_MAX_CHARS = 300
+# The most the judge moves the analyzer's score: enough to separate two messages the analyzer
+# scored alike, not enough to turn a good turn into a bad one.
+MAX_SCORE_SHIFT = 10
 VOCABULARY = {move.value: move for move in Move}
 QUOTE_CHARS = " \t\n\"'“”‘’…."
-SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def judge_schema() -> dict[str, Any]:
@@ -103,26 +106,51 @@ class FeedbackJudge:
 
 
 def merge(message: str, local: Feedback, raw: Any) -> Feedback:
-    """The judge's reading of context, kept honest by the local analyzer.
+    """The analyzer's verdict, which the judge may add to but not overturn.
 
-    The judge decides genuine interest and the moves; the score is the mean of both, so neither
-    can swing it alone; evidence must quote the message, and moves the judge could not back with
-    a quote borrow the local analyzer's evidence when it has some.
+    - Moves: the analyzer's stand. The judge may add a move the analyzer missed only with a
+      quote of the user's own words for it, and never a negative move to a message the
+      analyzer found genuinely interested (nor a positive one to words the analyzer quoted for
+      a negative move). Genuine interest follows from the merged moves, by the analyzer's rule.
+    - Evidence: the analyzer's, plus the judge's quotes for the moves it added; a quote that is
+      not in the message is dropped.
+    - Score: the analyzer's, moved towards the judge's by at most MAX_SCORE_SHIFT points.
+    - Tip: the analyzer's, written from the persona's own follow-up lines.
     """
     if not isinstance(raw, dict):
         raise TypeError(f"judge answered {type(raw).__name__}, not an object")
-    moves = _moves(raw.get("moves")) or list(local.moves)
-    evidence = _evidence(raw.get("evidence"), moves, message)
-    quoted = {item.move for item in evidence}
-    evidence += [e for e in local.evidence if e.move in moves and e.move not in quoted]
-    interest = raw.get("genuine_interest")
+    quotes = _evidence(raw.get("evidence"), _moves(raw.get("moves")), message)
+    added = [e for e in quotes if _may_add(e, local)]
+    added = list({e.move: e for e in added}.values())  # one quote per added move
+    moves = [*local.moves, *(e.move for e in added)]
     return Feedback(
-        genuine_interest=interest if isinstance(interest, bool) else local.genuine_interest,
-        score=round((_score(raw.get("score"), local.score) + local.score) / 2),
+        genuine_interest=genuine_interest(moves) if added else local.genuine_interest,
+        score=_bounded(_score(raw.get("score"), local.score), local.score),
         moves=moves,
-        evidence=evidence,
-        tip=_tip(raw.get("tip")) or local.tip,
+        evidence=[*local.evidence, *added],
+        tip=local.tip,
     )
+
+
+def _may_add(quote: Evidence, local: Feedback) -> bool:
+    move = quote.move
+    if move in local.moves:
+        return False
+    if move in NEGATIVE_MOVES:
+        return not local.genuine_interest
+    if move in POSITIVE_MOVES:
+        against = [e.text for e in local.evidence if e.move in NEGATIVE_MOVES]
+        return not any(_overlap(quote.text, text) for text in against)
+    return True
+
+
+def _overlap(a: str, b: str) -> bool:
+    return a.casefold() in b.casefold() or b.casefold() in a.casefold()
+
+
+def _bounded(judged: int, local: int) -> int:
+    shift = max(-MAX_SCORE_SHIFT, min(MAX_SCORE_SHIFT, judged - local))
+    return max(0, min(100, local + shift))
 
 
 def _moves(value: Any) -> list[Move]:
@@ -138,7 +166,8 @@ def _evidence(value: Any, moves: list[Move], message: str) -> list[Evidence]:
         if not isinstance(item, dict) or VOCABULARY.get(item.get("move", "")) not in moves:
             continue
         text = anchor(item.get("text"), message)
-        if text:
+        # One word could be anyone's ("I", "you"); it stands only for the whole message ("ok").
+        if text and (len(text.split()) >= 2 or text.strip() == message.strip()):
             items.append(Evidence(move=VOCABULARY[item["move"]], text=text))
     return items
 
@@ -163,10 +192,3 @@ def _score(value: Any, fallback: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return fallback
     return max(0, min(100, round(value)))
-
-
-def _tip(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    first = SENTENCE.split(" ".join(value.split()), maxsplit=1)[0]
-    return first if len(first) <= TIP_MAX_CHARS else None
