@@ -113,7 +113,7 @@ INFO_VERBS = frozenset(
     re.findall(
         r"\w+",
         """tell explain describe share talk say hear know learn ask elaborate clarify think
-        remind expand walk give imagine recall remember guess""",
+        remind expand walk give imagine recall remember guess understand""",
     )
 )
 FRAME_FILLER = frozenset({"to", "i", "we", "you", "a", "an", "the"})  # lemmas: "me" is "i"

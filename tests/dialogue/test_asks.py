@@ -281,3 +281,8 @@ async def test_a_listener_who_asks_once_the_offer_is_made_hears_yes_then_a_warm_
         last = await conversation.say("Thank you, I really appreciate it.", WARM_ASK)
     assert _has(last, who.closings.warm)
     assert not _has(last, who.reward.offer)  # granted already: no second offer in the goodbye
+
+
+def test_wanting_to_understand_their_business_is_not_an_ask() -> None:
+    line = "I'd like to understand how your operation runs. How big is it these days?"
+    assert not asks_for_favour(line, pitched=True)
