@@ -29,6 +29,7 @@ from app.dialogue.recall import from_json
 from app.dialogue.signals import read_turn
 from app.dialogue.types import DialogueState
 from app.errors import (
+    ConcurrentTurn,
     ConversationEnded,
     LLMUnavailable,
     NothingToRetry,
@@ -102,6 +103,12 @@ class TurnService:
             # Read again: under READ COMMITTED the row above may predate the line just read,
             # which another turn committed together with its lease.
             _refuse_while_replying(await repo.reply_due_at(conversation.id))
+            # No lease: nobody is writing the reply, or it was written (and the lease cleared)
+            # since the lines were read; SQLite's reads see each commit as it lands.
+            if (await repo.lines(conversation.id))[-1].role != "user":
+                raise ConcurrentTurn(
+                    "The reply to the last message has just been written; try again."
+                )
             raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
         history = utterances(lines)
         persona = persona_of(self.runtime, conversation)
