@@ -33,16 +33,20 @@ run: $(STAMP) ## serve on http://$(HOST):$(PORT), offline engine, SQLite under .
 WORKERS ?= auto
 ARGS ?=
 XDIST = -n $(WORKERS) --dist loadfile --no-loadscope-reorder
+# Bytecode caches on for the suite even where PYTHONDONTWRITEBYTECODE is set: it starts dozens of
+# interpreters (workers, servers, CLI runs), and without them each compiles the app and pytest
+# rewrites every test module's asserts from source again (about 3 s of CPU per worker).
+PYTEST = env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 
 test: $(DEVSTAMP) ## the suite but the browser tests, in parallel (SQLite unless RAPPORT_TEST_DATABASE_URL says otherwise)
-	$(PY) -m pytest -q $(XDIST) -m "not browser" $(ARGS)
+	$(PYTEST) -q $(XDIST) -m "not browser" $(ARGS)
 
 test-browser: $(DEVSTAMP) ## the widget in Debian's Chromium (/usr/bin/chromium), with its own servers
-	$(PY) -m pytest -q -m browser tests/browser $(ARGS)
+	$(PYTEST) -q -m browser tests/browser $(ARGS)
 
 test-postgres: $(DEVSTAMP) ## the suite but the browser tests (they run their own SQLite server), on PostgreSQL
 	RAPPORT_TEST_DATABASE_URL=$${RAPPORT_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
-		$(PY) -m pytest -q $(XDIST) -m "not browser" $(ARGS)
+		$(PYTEST) -q $(XDIST) -m "not browser" $(ARGS)
 
 BENCH_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
