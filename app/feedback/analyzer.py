@@ -100,7 +100,7 @@ class _Found:
     evidence: dict[Move, str] = field(default_factory=dict)
 
     def add(self, move: Move, text: str) -> None:
-        text = text.strip()
+        text = text.strip().lstrip("!.,;:?)]}-–— ").strip()  # a quote starts at a word
         if text and move not in self.evidence:
             self.evidence[move] = text
 
@@ -244,6 +244,12 @@ def _decided(
     """The model's moves, bounded by the exact rules, each with the rules' evidence where they
     agree, else the likeliest sentence."""
     moves = _exact_rules(message, moves, ctx)
+    if not moves and Move.MINIMAL in rules:
+        moves = {Move.MINIMAL}  # three words or fewer, or only backchannel: a count, not a guess
+    if Move.PITCH in rules and _cold(ctx) and Move.PITCH not in moves:
+        # A job or sales ask, or selling oneself, before the user has shown any interest is a
+        # pitch by the guide's definition; the model, trained mostly on late asks, can miss it.
+        moves = (moves - POSITIVE_MOVES) | {Move.PITCH}
     if Move.MIRROR_QUESTION in rules and not is_meta(message):
         moves.add(Move.MIRROR_QUESTION)  # "and you?" is a closed form: the cue is exact
     decided = _Found()
@@ -263,6 +269,11 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
     if Move.PITCH in moves and ctx.warm and _only_an_ask(message):
         moves = moves - {Move.PITCH}
     return moves
+
+
+def _cold(ctx: Context) -> bool:
+    """Nothing the user has said so far showed interest in the partner."""
+    return not ctx.warm and ctx.prior_interest_rate == 0
 
 
 def _only_an_ask(message: str) -> bool:

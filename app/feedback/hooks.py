@@ -113,7 +113,11 @@ NOT_A_DETAIL = re.compile(
     r"(?:want|wanted) to talk about|hold on|hang on|(?:book|booked|want|need|do) (?:a |the )?demo|"
     r"anything else|heard that (?:pitch|before)|(?:my|your) turn\b|check my phone|"
     r"(?:got|have|had) (?:about |only |just )?(?:\w+ )?minutes|at this rate|"
-    r"here for (?:the )?coffee)"
+    r"here for (?:the )?coffee|"
+    # Pleasantries and exits, never a topic: "I promise I don't bite", "I've got the headline".
+    r"don't bite|got the (?:headline|gist|idea|picture)|come (?:on )?in\b|good luck|"
+    r"being waved at|check on (?:the|my) booth|drop (?:your|a) (?:resume|cv|card)|"
+    r"make yourself at home|let you get on|enjoy the (?:rest|fair|conference|event))"
 )
 _NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
 _IDENTITY = re.compile(

@@ -99,7 +99,9 @@ async def test_pitcher_cools_the_persona_and_does_not_get_a_warm_close(client):
     assert (await transcript(client, conversation["id"]))["ended_at"] is not None
     assert report["outcome"] in {"walked_away", "neutral_close"}
     assert "cooling" in stages or report["outcome"] == "walked_away"
-    assert report["first_pitch_turn"] == 1
+    # Turn 1 ("I'm a senior engineer ... looking for a job") is an answer when Priya's opening
+    # asked what brings them over, and a pitch otherwise; turn 2 (the resume) is one either way.
+    assert report["first_pitch_turn"] in (1, 2)
     assert report["mean_score"] < 40
 
 
