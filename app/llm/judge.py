@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -189,6 +190,6 @@ def anchor(quote: Any, message: str) -> str | None:
 
 
 def _score(value: Any, fallback: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return fallback
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return fallback  # JSON from a model can say Infinity or NaN
     return max(0, min(100, round(value)))

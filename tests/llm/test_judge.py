@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from app.feedback.analyzer import analyze
@@ -242,6 +242,10 @@ RAW = st.one_of(
 )
 
 
+@example(
+    raw={"genuine_interest": None, "score": float("inf"), "moves": [], "evidence": [], "tip": ""},
+    local=LOCAL,
+)
 @given(raw=RAW, local=st.sampled_from([LOCAL, NEUTRAL]))
 def test_whatever_the_judge_answers_the_analyzer_s_verdict_bounds_the_merge(
     raw: dict[str, Any], local: Feedback
