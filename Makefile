@@ -71,6 +71,13 @@ eval-feedback: $(DEVSTAMP) ## analyzer accuracy (frozen split, AnnoMI) and speed
 train-analyzer: $(DEVSTAMP) ## retrain app/feedback/model/analyzer.npz from the dev split and the corpus
 	$(PY) tools/train_analyzer.py
 
+.PHONY: eval-notes train-notes
+eval-notes: $(DEVSTAMP) ## follow-up note coach accuracy per label and on `good`, on the blind notes (evals/data/notes/blind)
+	$(PY) tools/eval_notes.py
+
+train-notes: $(DEVSTAMP) ## cross-validate, then retrain app/followup/model/notes.json on evals/data/notes/incoming
+	$(PY) tools/train_notes.py
+
 eval-questions: $(DEVSTAMP) ## question-to-line accuracy of the scripted matcher (held-out set)
 	$(PY) tools/eval_questions.py evals/data/questions/heldout.jsonl
 

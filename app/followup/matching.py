@@ -24,6 +24,7 @@ from app.feedback.text import (
     prefixes,
     raw_words,
     split_light,
+    stem,
     wordset,
 )
 
@@ -70,24 +71,62 @@ class Similarity:
 def numbers(text: str) -> frozenset[float]:
     """The numbers a text states, digits or words ("four hundred" -> 400.0, "60%" -> 60.0).
     "a"/"an" alone are articles, not ones."""
-    found: set[float] = set()
+    return frozenset(value for value, _, _ in quantities(text))
+
+
+def quantities(text: str) -> frozenset[tuple[float, str, str]]:
+    """Each number with what it counts and its words: the stem of the word after it ("six
+    years" -> (6, "year", "six years"), "a five-year contract" -> (5, "year", ...)), "%" for a
+    percentage, "#year" for a year (1900-2100), "" when nothing follows, and "... ago" for a
+    time back ("five years ago" is when, not how long). Two numbers contradict only when they
+    count the same thing: "62%" says nothing against "40 minutes"."""
+    found: set[tuple[float, str, str]] = set()
     for match in NUMBER.finditer(text):
-        if match.group("digits"):
-            value = float(match.group("digits").replace(",", ""))
-            scale = (match.group("dscale") or "").lower().strip()
-            found.add(value * _SCALES.get(scale, 1))
-        elif match.group("words"):
-            phrase = match.group("words").lower()
-            if (
-                phrase in {"a", "an", "one"}
-                or phrase.startswith(("a ", "an "))
-                and not any(s in phrase for s in _SCALES)
-            ):
-                continue
-            spelled = _words_value(phrase)
-            if spelled is not None:
-                found.add(spelled)
+        value = _value(match)
+        if value is None:
+            continue
+        rest = text[match.end() :]
+        if match.group("pct") or match.group("wpct"):
+            unit, words_of = "%", match.group(0)
+        elif match.group("digits") and 1900 <= value <= 2100 and "." not in match.group(0):
+            unit, words_of = "#year", match.group(0)
+        else:
+            unit, words_of = _unit(rest)
+            words_of = f"{match.group(0)}{words_of}"
+        found.add((value, unit, words_of.strip()))
     return frozenset(found)
+
+
+_UNIT_SKIP = wordset("of the a an more than over about around or and to plus")
+_UNIT_WORDS = re.compile(r"[A-Za-z]{2,}")
+
+
+def _unit(rest: str) -> tuple[str, str]:
+    """The stem of the noun a number counts, and the text up to it ("-year" -> "year",
+    " more people" -> "peopl"); "year ago" for a time back."""
+    for match in list(_UNIT_WORDS.finditer(rest[:40]))[:3]:
+        token = match.group(0).lower()
+        if token in _UNIT_SKIP:
+            continue
+        unit = stem(token)
+        if re.match(r"\s+ago\b", rest[match.end() :], re.IGNORECASE):
+            return f"{unit} ago", rest[: match.end() + 4]
+        return unit, rest[: match.end()]
+    return "", ""
+
+
+def _value(match: re.Match[str]) -> float | None:
+    if match.group("digits"):
+        value = float(match.group("digits").replace(",", ""))
+        scale = (match.group("dscale") or "").lower().strip()
+        return value * _SCALES.get(scale, 1)
+    phrase = match.group("words").lower()
+    rest = re.sub(r"^an?(?:[\s-]+|$)", "", phrase)
+    if not rest or rest == "one":
+        return None  # an article, or "one" (a pronoun as often as a number)
+    if rest != phrase and not any(s in rest for s in _SCALES):
+        phrase = rest  # "a five-year contract": the article is not part of the number
+    return _words_value(phrase)
 
 
 def _words_value(phrase: str) -> float | None:
@@ -111,23 +150,21 @@ def _words_value(phrase: str) -> float | None:
 
 def names(text: str) -> frozenset[str]:
     """Capitalised words that are names, companies or places, lower-cased ("Marcus",
-    "Sacramento"); a sentence's first word counts unless it is a common word."""
+    "Sacramento"). Not a sentence's first word ("Hearing", "Congrats" start sentences), nor
+    acronyms and brand casing ("FDA", "TikTok"): a name said wrong is a person's or a place's."""
     found: set[str] = set()
     for sentence in split_light(text):
-        for position, token in enumerate(raw_words(sentence)):
-            bare = token.lower().replace("’", "'")
-            if not token[:1].isupper() or len(token) < 2 or bare in NOT_NAMES | _WHEN:
+        for token in raw_words(sentence)[1:]:
+            bare = token.lower().replace("’", "'").removesuffix("'s")
+            if not _title_case(token) or bare in NOT_NAMES | _WHEN or bare in STOP_WORDS:
                 continue
-            if bare in STOP_WORDS or (position == 0 and _common(bare)):
-                continue
-            found.add(bare.removesuffix("'s"))
+            found.add(bare)
     return frozenset(found)
 
 
-def _common(word: str) -> bool:
-    """A sentence-initial word that is an ordinary word, not a name (crudely: short function
-    words and anything the content-word filter drops)."""
-    return word in STOP_WORDS or not content_stems(word)
+def _title_case(token: str) -> bool:
+    word = token.replace("’", "'").removesuffix("'s")
+    return len(word) > 1 and word[0].isupper() and word[1:].replace("'", "").islower()
 
 
 _WHEN = wordset(
@@ -139,7 +176,40 @@ _WHEN = wordset(
 def days(text: str) -> frozenset[str]:
     """Weekdays and months a text names ("Thursday"): a wrong one is a detail remembered
     wrong, as a wrong name is."""
-    return frozenset(w for w in (t.lower() for t in raw_words(text)) if w.rstrip("s") in _WHEN)
+    return frozenset(
+        w.rstrip("s") for w in (t.lower() for t in raw_words(text)) if w.rstrip("s") in _WHEN
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The numbers, names and days a set of texts states: what a claim may repeat."""
+
+    values: frozenset[float]
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Facts:
+        joined = " ".join(texts)
+        return cls(numbers(joined), names(joined) | days(joined))
+
+
+def contradiction(claim: str, line: str, known: Facts) -> str | None:
+    """A number, name or day in `claim` that nothing said, where `line` (what the claim is
+    about) states its own of the same kind: in words, "6 years (they said 4)"; else None."""
+    theirs = quantities(line)
+    for value, unit, written in sorted(quantities(claim)):
+        if value in known.values:
+            continue
+        said = sorted({w for v, u, w in theirs if u == unit and v != value})
+        if said:
+            return f"{written} (they said {', '.join(said)})"
+    for found in (names, days):
+        stray = sorted(found(claim) - known.names)
+        stated = found(line)
+        if stray and stated:
+            return f"{stray[0].title()} (they said {', '.join(s.title() for s in sorted(stated))})"
+    return None
 
 
 class Rarity:
@@ -172,11 +242,11 @@ def word_overlap(claim: str, other: str, rarity: Rarity) -> float:
         return 0.0
     their_prefixes = prefixes(theirs)
     got = 0.0
-    for stem in ours:
-        if stem in theirs:
-            got += rarity.weight(stem)
-        elif len(stem) >= 5 and stem[:5] in their_prefixes:
-            got += 0.5 * rarity.weight(stem)
+    for word in ours:
+        if word in theirs:
+            got += rarity.weight(word)
+        elif len(word) >= 5 and word[:5] in their_prefixes:
+            got += 0.5 * rarity.weight(word)
     return got / sum(rarity.weight(s) for s in ours)
 
 

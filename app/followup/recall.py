@@ -20,7 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.feedback.text import content_stems, sentences
-from app.followup.matching import Corpus, Rarity, Similarity, days, names, numbers
+from app.followup.matching import (
+    Corpus,
+    Facts,
+    Rarity,
+    Similarity,
+    contradiction,
+    names,
+    numbers,
+)
 from app.followup.revealed import Revealed
 
 TARGET = 4.0  # revealed lines to recall for full marks (a real listener keeps a few, not all)
@@ -131,13 +139,8 @@ def check_recall(
     said = [i.text for i in items]
     rarity = Rarity(said)  # rare among the things revealed, not among its repeats
     corpus, known = Corpus(said, rarity), Corpus(list(background), rarity)
-    everything = " ".join([*said, *background, partner, learner_name or ""])
-    allowed_names = names(everything) | days(everything)
-    allowed_numbers = numbers(" ".join([*said, *background]))
-    judged = [
-        _judge(text, items, corpus, known, allowed_names, allowed_numbers)
-        for text in claims(answer)
-    ]
+    facts = Facts.of([*said, *background, partner, learner_name or ""])
+    judged = [_judge(text, items, corpus, known, facts) for text in claims(answer)]
     recalled_items = {id(c.item) for c in judged if c.verdict == "recalled"}
     missed = [i for i in items if id(i) not in recalled_items]
     result = RecallResult(answer, 0, judged, list(items), missed)
@@ -151,15 +154,14 @@ def _judge(
     items: Sequence[Revealed],
     corpus: Corpus,
     known: Corpus,
-    allowed_names: frozenset[str],
-    allowed_numbers: frozenset[float],
+    facts: Facts,
 ) -> Claim:
     if _IMPRESSION.search(text):
         return Claim(text, "impression")
     sims = corpus.similarities(text)
     order = sorted(range(len(sims)), key=lambda i: -sims[i].score)
     for position, i in enumerate(order[:3]):
-        wrong = _contradiction(text, items[i].text, allowed_names, allowed_numbers)
+        wrong = contradiction(text, items[i].text, facts)
         if _matches(sims[i], loose=wrong is not None):
             if wrong:
                 return Claim(text, "misremembered", items[i], wrong)
@@ -168,7 +170,7 @@ def _judge(
     other = known.similarities(text)
     close = [i for i in range(len(other)) if _matches(other[i]) or other[i].meaning >= BACKGROUND]
     for i in sorted(close, key=lambda i: -other[i].score):
-        wrong = _contradiction(text, known.texts[i], allowed_names, allowed_numbers)
+        wrong = contradiction(text, known.texts[i], facts)
         if wrong:
             return Claim(text, "misremembered", None, wrong)
     return Claim(text, "also_true") if close else Claim(text, "invented")
@@ -183,25 +185,6 @@ def _matches(sim: Similarity, *, loose: bool = False) -> bool:
         return True
     # A paraphrase the embeddings only half see, anchored by a word only that line used.
     return sim.meaning >= LOOSE_MEANING and sim.rare_shared >= 1
-
-
-def _contradiction(
-    claim: str, line: str, allowed_names: frozenset[str], allowed_numbers: frozenset[float]
-) -> str | None:
-    """A number or a name in the claim that the persona never said, where the line it is
-    about states one of its own: what was remembered wrong, in words."""
-    stray_numbers = sorted(n for n in numbers(claim) if n not in allowed_numbers)
-    theirs = numbers(line)
-    if stray_numbers and theirs:
-        said = ", ".join(f"{n:g}" for n in sorted(theirs))
-        return f"you wrote {stray_numbers[0]:g}; they said {said}"
-    for found in (names, days):
-        stray = sorted(found(claim) - allowed_names)
-        stated = found(line)
-        if stray and stated:
-            said = ", ".join(n.title() for n in sorted(stated))
-            return f"you wrote {stray[0].title()}; they said {said}"
-    return None
 
 
 def _score(result: RecallResult) -> int:
@@ -237,7 +220,7 @@ def _tip(result: RecallResult, partner: str) -> str:
     first = partner.split()[0] if partner else "they"
     wrong = next((c for c in result.claims if c.verdict == "misremembered"), None)
     if wrong and wrong.detail:
-        return f"Check the details before you use them: {wrong.detail}."
+        return f"Check the details before you use them: you wrote {wrong.detail}."
     if _count(result, "invented"):
         return f"Keep to what {first} actually said; a follow-up built on a guess rings false."
     hooks = [m for m in result.missed if m.kind == "hook"]
