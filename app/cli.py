@@ -227,6 +227,35 @@ def chat(
     sys.exit(asyncio.run(run_chat(get_settings(), persona, difficulty, learner)))
 
 
+@app.command()
+def score(
+    file: Annotated[
+        str, typer.Argument(help="Transcript: 'Name: line' text, .vtt, .srt or .json; - for stdin.")
+    ],
+    me: Annotated[str, typer.Option("--me", help="Your name as the transcript writes it.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="text, vtt, srt or json (default: from the file)."),
+    ] = None,
+    outcome: Annotated[
+        str | None, typer.Option(help="How it ended: warm_close, neutral_close or walked_away.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The API's JSON answer.")] = False,
+) -> None:
+    """Score a real conversation from its transcript: feedback per turn and the report."""
+    from app.transcripts.cli import run
+
+    if fmt not in (None, "text", "vtt", "srt", "json"):
+        err.print(f"[red]--format is text, vtt, srt or json, not {fmt!r}[/red]")
+        raise typer.Exit(2)
+    if outcome not in (None, "warm_close", "neutral_close", "walked_away"):
+        err.print(
+            f"[red]--outcome is warm_close, neutral_close or walked_away, not {outcome!r}[/red]"
+        )
+        raise typer.Exit(2)
+    raise typer.Exit(run(file, me, fmt, outcome, as_json))  # type: ignore[arg-type]
+
+
 def register_subcommands() -> None:
     """Add `rapport eval` and the persona authoring commands (idempotent)."""
     from app.evals.cli import register as register_evals
@@ -240,7 +269,7 @@ def register_subcommands() -> None:
 # in the dialogue engine and the runner: 0.7 s of CPU that `rapport keys create` or `serve` does
 # not need (1.8 s -> 1.1 s for keys create), so they are registered only for the other commands
 # and for the full --help.
-_OWN_COMMANDS = frozenset({"serve", "db", "keys", "analyze", "chat"})
+_OWN_COMMANDS = frozenset({"serve", "db", "keys", "analyze", "chat", "score"})
 
 
 def main(argv: list[str] | None = None) -> None:

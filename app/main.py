@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.api import problems
 from app.api.middleware import BodyLimit, CatchAll, RequestMetrics
 from app.api.ratelimit import RateLimiter
-from app.api.routes import analyze, conversations, health, personas
+from app.api.routes import analyze, conversations, health, personas, progress, transcripts
 from app.config import Settings, get_settings
 from app.feedback import analyzer
 from app.feedback.types import Utterance
@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for router in (health.router, personas.router, conversations.router, analyze.router):
         app.include_router(router)
+    app.include_router(transcripts.router)
+    app.include_router(progress.router)
     app.include_router(widget_router)
     # Innermost: a 500 still gets CORS headers (the widget can read it) and is counted.
     app.add_middleware(CatchAll)
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimit,
         max_bytes=settings.max_body_bytes,
         persona_max_bytes=settings.max_persona_bytes,
+        transcript_max_bytes=transcripts.TRANSCRIPT_BODY_BYTES,
     )
     app.add_middleware(RequestMetrics)
     return app

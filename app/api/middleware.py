@@ -14,13 +14,23 @@ from app.api.problems import log_unexpected, unexpected_error_response
 class BodyLimit:
     """Refuse request bodies over `max_bytes` with 413, whether or not Content-Length is honest."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, persona_max_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        persona_max_bytes: int | None = None,
+        transcript_max_bytes: int | None = None,
+    ) -> None:
         self.app, self.max_bytes = app, max_bytes
         # A persona file is bigger than any message: its lines come with variants and questions.
         self.persona_max_bytes = persona_max_bytes or max_bytes
+        # A meeting's transcript is bigger still (app/transcripts/parse.py, MAX_BYTES).
+        self.transcript_max_bytes = transcript_max_bytes or max_bytes
 
     def _limit(self, scope: Scope) -> int:
         path: str = scope.get("path", "")
+        if path.startswith("/v1/transcripts"):
+            return self.transcript_max_bytes
         return self.persona_max_bytes if path.startswith("/v1/personas") else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

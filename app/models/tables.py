@@ -64,6 +64,10 @@ class Conversation(Base):
     # A tenant's own persona is copied here when the conversation starts, so editing or deleting
     # it later cannot change or break a conversation already under way. Built-ins stay null.
     persona_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # "practice" (with a persona), or "imported": a real conversation scored from a transcript
+    # (POST /v1/transcripts with store), whose details say who spoke and in what file format.
+    source: Mapped[str] = mapped_column(String(16), default="practice", server_default="practice")
+    import_details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Optimistic concurrency: every write to the transcript bumps it, guarded by its old value.
     version: Mapped[int] = mapped_column(Integer, default=0)
@@ -113,6 +117,20 @@ class TenantPersona(Base):
     listing: Mapped[dict[str, Any]] = mapped_column(JSON)  # its public fields: what lists show
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProgressLink(Base):
+    """A short-lived link to a progress page, for a coach's browser (which sends no key): only
+    the SHA-256 of its random token is kept. `user_ref` null: the tenant's coach view and every
+    learner page under it."""
+
+    __tablename__ = "progress_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class EvalRun(Base):

@@ -198,6 +198,7 @@ class ConversationRepository:
                 Conversation.tenant_id == tenant_id,
                 Conversation.user_ref == user_ref,
                 Conversation.persona_id == persona_id,
+                Conversation.source == "practice",  # a persona remembers its own meetings only
                 spoke,
             )
             .order_by(Conversation.created_at.desc(), Conversation.id.desc())

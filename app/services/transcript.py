@@ -10,6 +10,7 @@ from app.dialogue.types import DialogueState
 from app.feedback.report import Report, ReportTurn, build_report
 from app.feedback.types import Feedback, Utterance
 from app.models import Conversation, Message
+from app.transcripts.score import report_of
 
 
 class Line(Protocol):
@@ -43,6 +44,8 @@ def conversation_summary(conversation: Conversation) -> dict[str, Any]:
         # The learner's earlier conversation with this persona that this one continues (the
         # persona remembers it), or null when it started fresh.
         "continues": conversation.continues_id,
+        # "practice", or "imported": a real conversation scored from a transcript
+        "source": conversation.source or "practice",
         "created_at": _utc_iso(conversation.created_at),
         "ended_at": _utc_iso(conversation.ended_at) if conversation.ended_at else None,
         "state": DialogueState.model_validate(conversation.state).public(),
@@ -69,6 +72,8 @@ def state_before(messages: list[Message], user_position: int) -> DialogueState:
 
 
 def report_for(conversation: Conversation) -> Report:
+    if conversation.source == "imported":
+        return _imported_report(conversation)
     messages = conversation.messages
     state = DialogueState.model_validate(conversation.state)
     turns: list[ReportTurn] = []
@@ -95,3 +100,14 @@ def report_for(conversation: Conversation) -> Report:
         stages_reached=[s.value for s in state.stages_reached],
         outcome=state.outcome.value if state.outcome else None,
     )
+
+
+def _imported_report(conversation: Conversation) -> Report:
+    """A real conversation's report, rebuilt from its stored lines and feedback (it has no
+    dialogue states: no persona took part)."""
+    lines = [
+        (m.role, m.content, Feedback.model_validate(m.feedback) if m.feedback else None)
+        for m in conversation.messages
+    ]
+    outcome = DialogueState.model_validate(conversation.state).outcome
+    return report_of(lines, outcome.value if outcome else None)  # type: ignore[arg-type]

@@ -301,6 +301,8 @@ class TurnService:
         async with self.runtime.db.transaction() as session:
             repo = ConversationRepository(session)
             conversation = await owned(repo, tenant, conversation_id)
+            if conversation.source == "imported":  # a record of a real one: no persona replies
+                raise ConversationEnded("An imported conversation takes no turns or retries.")
             messages = conversation.messages
             last = messages[-1]
             if last.role != "user":

@@ -1,0 +1,1 @@
+"""Progress over time: measures per conversation, trends, charts (SVG) and the HTML pages."""
