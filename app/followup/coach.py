@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.feedback.text import split_light, words
+from app.feedback.text import content_stems, split_light, words
 from app.followup import model as note_model
 from app.followup.notes import (
     FEATURES,
@@ -227,8 +227,9 @@ def detail_phrase(line: str) -> str:
     persona's own words quoted (its shortest telling sentence)."""
     if re.match(r"(?i)^(?:he|she|his|her|they|their)\b", line.strip()):
         return f"how {second_person(line.strip().rstrip('.'))}"
-    sentences = [s for s in split_light(line) if len(words(s)) >= 6] or [line]
-    quote = min(sentences, key=lambda s: len(words(s))).strip().rstrip(".!")
+    sentences = [s for s in split_light(line) if 6 <= len(words(s)) <= 25 and "?" not in s]
+    # The sentence that says the most (content words), not a lead-in ("Okay, I'll tell you").
+    quote = max(sentences or [line], key=lambda s: len(content_stems(s))).strip().rstrip(".!")
     return f'what you said, "{quote}"'
 
 
@@ -243,7 +244,14 @@ def _pick_detail(found: NoteEvidence, context: NoteContext) -> str | None:
 def rewrite(note: str, labels: Labels, found: NoteEvidence, context: NoteContext) -> dict[str, Any]:
     """One concrete change, for the note's biggest problem, naming a real detail."""
     line = _pick_detail(found, context)
-    detail = detail_phrase(line) if line else "what they told you"
+    if line is None:  # they told nothing the note could name: keep it short and warm
+        asks = found.big or found.requests
+        return _change(
+            asks[0] if asks else None,
+            "Thank you for your time yesterday; I hope the rest of your day went well.",
+            "They shared nothing you can name yet: a short, warm note with no ask.",
+        )
+    detail = detail_phrase(line)
     mention = f"I keep thinking about {detail}"
     offer = f"take up what they offered ({context.offered})" if context.offered else None
     thanks = "Thanks again for the conversation yesterday."

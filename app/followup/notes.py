@@ -176,8 +176,26 @@ class NoteEvidence:
     questions: int = 0
 
 
+# A line break inside a sentence (a draft wrapped by hand, or typed line by line in a terminal):
+# the next line goes on in lower case and the line before did not end a sentence.
+_SOFT_BREAK = re.compile(r"(?<![.!?:\n])\n(?=[ \t]*[a-z(])")
+
+
+def note_sentences(note: str) -> list[str]:
+    """The note's sentences, each an exact substring of it, across soft line breaks."""
+    flat = _SOFT_BREAK.sub(" ", note)  # one character for one: offsets stay the same
+    found, cursor = [], 0
+    for piece in sentences(flat):
+        at = flat.find(piece, cursor)
+        if at < 0:
+            continue
+        found.append(note[at : at + len(piece)])
+        cursor = at + len(piece)
+    return [s for s in found if words(s)]
+
+
 def evidence(note: str, context: NoteContext) -> NoteEvidence:
-    parts = [s for s in sentences(note) if words(s)]
+    parts = note_sentences(note)
     found = NoteEvidence(note, len(words(note)), parts)
     _find_details(found, context)
     for sentence in parts:

@@ -48,6 +48,7 @@ MAX_ANSWER = 4000
 _CLAUSE = re.compile(
     r"""(?ix)
     \s*;\s*
+    | ,\s+and\s+(?=\w+(?:\s+\w+){2})
     | ,?\s+(?:and|but|also|plus|then)\s+(?=(?:she|he|they|her|his|their|it|there)\b)
     | ,\s+(?=(?:she|he|they|her|his|their)\b)
     | ,?\s+and\s+(?=(?:is|was|has|had|used|runs|ran|lives|lived|works|worked|loves|hates
@@ -173,6 +174,12 @@ def _judge(
         wrong = contradiction(text, known.texts[i], facts)
         if wrong:
             return Claim(text, "misremembered", None, wrong)
+        # The whole message it matches said a revealed line: a claim that sums up the message
+        # recalls the line of it that it is closest to.
+        inside = [j for j, item in enumerate(items) if item.text in known.texts[i]]
+        best = max(inside, key=lambda j: sims[j].score, default=None)
+        if best is not None and sims[best].meaning >= LOOSE_MEANING - 0.05:
+            return Claim(text, "recalled", items[best])
     return Claim(text, "also_true") if close else Claim(text, "invented")
 
 
