@@ -41,14 +41,14 @@ MEASURES: tuple[Measure, ...] = (
 )
 # Moves as a share of the learner's turns: the good ones should rise, the others fall.
 MOVE_MEASURES: tuple[Measure, ...] = (
-    Measure("follow_up_question", "Follow-up questions", "up", 0.1, 0.3),
-    Measure("reflection", "Reflections", "up", 0.1, 0.2),
-    Measure("acknowledgement", "Acknowledging what they said", "up", 0.1, 0.2),
-    Measure("pitch", "Pitching", "down", 0.1, 0.0),
-    Measure("self_focus", "Talking about yourself", "down", 0.1, 0.1),
-    Measure("topic_hijack", "Changing the subject", "down", 0.1, 0.1),
+    Measure("follow_up_question", "Turns with a follow-up question", "up", 0.1, 0.3),
+    Measure("reflection", "Turns with a reflection", "up", 0.1, 0.2),
+    Measure("acknowledgement", "Turns acknowledging what they said", "up", 0.1, 0.2),
+    Measure("pitch", "Turns that pitched or asked for something", "down", 0.1, 0.0),
+    Measure("self_focus", "Turns about yourself", "down", 0.1, 0.1),
+    Measure("topic_hijack", "Turns that changed the subject", "down", 0.1, 0.1),
     Measure("minimal", "One-word replies", "down", 0.1, 0.1),
-    Measure("dismissive", "Dismissing what they said", "down", 0.1, 0.0),
+    Measure("dismissive", "Turns that dismissed what they said", "down", 0.1, 0.0),
 )
 MIN_FOR_TREND = 2
 WINDOW = 3

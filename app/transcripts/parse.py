@@ -110,7 +110,7 @@ def parse(text: str, fmt: Format | None = None) -> Transcript:
     """Read a transcript; `fmt` None: told from its first line (see `detect`)."""
     _within_bytes(len(text.encode("utf-8", "surrogatepass")))
     lines = _lines(text)
-    found = fmt or detect(lines)
+    found = detect(lines) if fmt is None else _not_empty(lines, fmt)
     reader = {"text": _text, "vtt": _vtt, "srt": _srt, "json": _json}[found]
     return Transcript(found, _merge(reader(lines), found))
 
@@ -122,6 +122,12 @@ def from_items(items: Iterable[tuple[str, str, float | None]]) -> Transcript:
         for n, (speaker, text, start) in enumerate(items, start=1)
     ]
     return Transcript("json", _merge(cues, "json"))
+
+
+def _not_empty(lines: Sequence[str], fmt: Format) -> Format:
+    if not any(line.strip() for line in lines):
+        raise InvalidTranscript("the transcript is empty")
+    return fmt
 
 
 def detect(lines: Sequence[str]) -> Format:
@@ -319,7 +325,7 @@ def _looks_like_name(name: str | None) -> bool:
 def _vtt(lines: Sequence[str]) -> Iterator[_Cue]:
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
     head = lines[first].strip()
-    if head[6:7] not in ("", " ", "\t"):
+    if not head.startswith("WEBVTT") or head[6:7] not in ("", " ", "\t"):
         raise InvalidTranscript("a WebVTT file starts with a line 'WEBVTT'", first + 1)
     blocks = _blocks(lines, first)
     next(blocks)  # the header: WEBVTT and its metadata lines
@@ -405,6 +411,8 @@ def _json(lines: Sequence[str]) -> Iterator[_Cue]:
     text = "\n".join(lines)
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise InvalidTranscript("the JSON is nested too deeply to be a transcript") from None
     except json.JSONDecodeError as exc:
         raise InvalidTranscript(
             f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno

@@ -6,6 +6,8 @@ import json
 
 import pytest
 import webvtt
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.config import ROOT
 from app.transcripts.errors import InvalidTranscript, TranscriptTooLarge
@@ -230,3 +232,37 @@ def test_on_the_committed_meeting_our_cue_texts_and_timings_equal_webvtt_pys(pat
     assert [(t.speaker, t.text) for t in ours.turns] == [(s, w) for s, w, _ in merged]
     assert [int(t.start or 0) for t in ours.turns] == [int(s) for _, _, s in merged]
     assert len(ours.turns) == 30
+
+
+@pytest.mark.parametrize("fmt", ["text", "vtt", "srt", "json"])
+def test_an_empty_file_in_a_named_format_says_so(fmt):
+    with pytest.raises(InvalidTranscript, match="empty"):
+        parse("  \n\t\n", fmt)
+
+
+def test_a_file_read_as_webvtt_must_say_so_on_its_first_line():
+    with pytest.raises(InvalidTranscript) as caught:
+        parse("\nAlex: hi\n", "vtt")
+    assert caught.value.line == 2 and "WEBVTT" in caught.value.detail
+
+
+def test_json_nested_deeper_than_python_can_read_is_refused_not_a_crash():
+    with pytest.raises(InvalidTranscript, match="nested too deeply"):
+        parse("[\n" * 100_000 + "]\n" * 100_000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list('AB: <v>\n-->0123456789.,[]{}"WEBVTTNOTE&;'))
+        | st.characters(),
+        max_size=300,
+    ),
+    fmt=st.sampled_from([None, "text", "vtt", "srt", "json"]),
+)
+def test_any_text_is_read_or_refused_with_a_transcript_error_never_a_crash(text, fmt):
+    try:
+        transcript = parse(text, fmt)
+    except (InvalidTranscript, TranscriptTooLarge):
+        return
+    assert transcript.turns and all(t.text and t.speaker for t in transcript.turns)
