@@ -41,7 +41,13 @@ PYTEST = env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 test: $(DEVSTAMP) ## the suite but the browser tests, in parallel (SQLite unless RAPPORT_TEST_DATABASE_URL says otherwise)
 	$(PYTEST) -q $(XDIST) -m "not browser" $(ARGS)
 
-test-browser: $(DEVSTAMP) ## the widget in Debian's Chromium (/usr/bin/chromium), with its own servers
+# axe-core for the accessibility checks comes from the npm registry, pinned by the lock file.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --ignore-scripts --prefer-offline
+	touch $@
+
+test-browser: $(DEVSTAMP) $(AXE) ## the widget in Debian's Chromium (/usr/bin/chromium), with its own servers
 	$(PYTEST) -q -m browser tests/browser $(ARGS)
 
 test-postgres: $(DEVSTAMP) ## the suite but the browser tests (they run their own SQLite server), on PostgreSQL
