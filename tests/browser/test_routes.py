@@ -44,3 +44,21 @@ def test_a_hostile_demo_key_cannot_break_out_of_the_attribute() -> None:
     page = render_demo('pk_x" onload="alert(1)')
     assert 'onload="alert(1)"' not in page
     assert "pk_x&#34; onload=&#34;alert(1)" in page
+
+
+async def test_the_site_icon_is_served_as_an_ico_holding_a_png(
+    raw_client: httpx.AsyncClient,
+) -> None:
+    answer = await raw_client.get("/favicon.ico")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "image/x-icon"
+    assert answer.content[:4] == b"\x00\x00\x01\x00"  # an icon resource with one image
+    assert answer.content[22:30] == b"\x89PNG\r\n\x1a\n"
+    svg = await raw_client.get("/favicon.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in svg.text
+
+
+async def test_the_demo_page_names_its_icon(raw_client: httpx.AsyncClient) -> None:
+    answer = await raw_client.get("/demo")
+    assert '<link rel="icon" href="/favicon.svg" type="image/svg+xml">' in answer.text

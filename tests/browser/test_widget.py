@@ -10,69 +10,32 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
-from tests.browser.support import BOUND_ORIGIN, OtherSite, Server
+from tests.browser.support import (
+    BOUND_ORIGIN,
+    DEEP_ACTIVE,
+    PITCH,
+    WARM_FOLLOW_UP,
+    WARM_QUESTION,
+    OtherSite,
+    Server,
+    computed,
+    conversation_id,
+    open_widget,
+    say,
+    wait_for_reply,
+)
 
 pytestmark = pytest.mark.browser
 
 NewPage = Callable[..., Page]
-WARM_QUESTION = "Pretty good, thanks! How did you end up in recruiting?"
-# "What made you leave teaching?" is the classic follow-up, but after the answer variant that
-# gives a "because" (about something else) the analyzer calls it hollow: a known error with its
-# own test in tests/feedback/test_live_examples.py. The widget's test should not hang on it.
-WARM_FOLLOW_UP = (
-    "Chemistry to recruiting, that's quite a jump. What do you miss most about teaching?"
-)
-PITCH = (
-    "I'm a senior backend engineer with eight years of Python experience, here is my resume, "
-    "I'd be a great fit for your team."
-)
-DEEP_ACTIVE = """() => { let el = document.activeElement;
-  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-  return el ? (el.getAttribute('data-testid') || el.tagName.toLowerCase()) : null; }"""
-
-
-def open_widget(page: Page, url: str) -> None:
-    page.goto(url)
-    page.get_by_test_id("rapport-launcher").click()
-    opening = page.get_by_test_id("rapport-message").first
-    expect(opening).to_have_attribute("data-role", "persona")
-    expect(opening).not_to_be_empty()
-
-
-def say(page: Page, text: str) -> Locator:
-    """Send one message; returns its feedback chip once the persona's reply has finished."""
-    chips = page.get_by_test_id("rapport-feedback")
-    before = chips.count()
-    page.get_by_test_id("rapport-input").fill(text)
-    page.get_by_test_id("rapport-send").click()
-    expect(chips).to_have_count(before + 1)
-    expect(page.get_by_test_id("rapport-send")).to_be_enabled()
-    expect(page.get_by_test_id("rapport-message").last).to_have_attribute("data-role", "persona")
-    return chips.nth(before)
-
-
-def conversation_id(page: Page) -> str:
-    stored = page.evaluate("""() => Object.keys(sessionStorage)
-      .filter(k => k.startsWith('rapport:'))
-      .map(k => JSON.parse(sessionStorage.getItem(k)).id)[0]""")
-    assert stored, "the widget did not keep its conversation id in sessionStorage"
-    return str(stored)
 
 
 def server_conversation(server: Server, page: Page) -> dict[str, Any]:
     answer = httpx.get(f"{server.base}/v1/conversations/{conversation_id(page)}", timeout=10)
     answer.raise_for_status()
     return answer.json()  # type: ignore[no-any-return]
-
-
-def computed(locator: Locator, *props: str) -> dict[str, str]:
-    return locator.evaluate(
-        "(el, props) => Object.fromEntries(props.map(p => "
-        "[p, getComputedStyle(el).getPropertyValue(p)]))",
-        list(props),
-    )
 
 
 def test_three_turn_conversation_marks_questions_genuine_and_the_pitch_not(
@@ -145,35 +108,6 @@ def test_when_the_persona_walks_away_the_scorecard_appears_on_its_own(
     assert server_conversation(server, page)["state"]["outcome"] == "walked_away"
 
 
-def test_phone_layout_fills_the_screen_without_horizontal_scroll(
-    server: Server, new_page: NewPage, screenshot_path: Callable[[str], Path]
-) -> None:
-    page = new_page(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
-    open_widget(page, f"{server.base}/demo")
-    say(page, WARM_QUESTION)
-    say(
-        page,
-        "Did you see the slides at https://example.com/a-really-long-unbroken-path-that-"
-        "keeps-going-and-going-past-the-edge-of-a-phone-screen ? What did you think?",
-    )
-
-    box = page.locator("#rw-panel").bounding_box()
-    assert box == {"x": 0, "y": 0, "width": 390, "height": 844}
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    log = page.get_by_role("log")
-    assert log.evaluate("el => el.scrollWidth <= el.clientWidth")
-    expect(page.get_by_test_id("rapport-launcher")).to_be_hidden()
-    page.screenshot(path=screenshot_path("widget-phone.png"))
-    for _ in range(15):  # the full-screen panel keeps keyboard focus inside it
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.tagName") == "RAPPORT-WIDGET"
-
-
 def test_keyboard_alone_opens_the_chat_sends_with_enter_and_escape_closes(
     server: Server, new_page: NewPage
 ) -> None:
@@ -200,12 +134,16 @@ def test_keyboard_alone_opens_the_chat_sends_with_enter_and_escape_closes(
     assert user.locator(".text").text_content() == "How did you end up\nin recruiting?"
     expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)
 
-    expect(page.get_by_test_id("rapport-send")).to_be_enabled()
+    wait_for_reply(page)
     page.keyboard.press("Shift+Tab")  # back from the message box to the newest feedback chip
     assert page.evaluate(DEEP_ACTIVE) == "rapport-feedback"
     expect(page.get_by_role("tooltip")).to_be_visible()
 
-    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")  # the tip first (WCAG 1.4.13), the focus stays on its chip
+    expect(page.get_by_role("tooltip")).to_be_hidden()
+    expect(page.locator("#rw-panel")).to_be_visible()
+    assert page.evaluate(DEEP_ACTIVE) == "rapport-feedback"
+    page.keyboard.press("Escape")  # then the panel, and the focus goes back to the launcher
     expect(page.locator("#rw-panel")).to_be_hidden()
     assert page.evaluate(DEEP_ACTIVE) == "rapport-launcher"
 
@@ -245,6 +183,8 @@ def test_picking_another_persona_shows_who_and_the_scene_then_starts_with_them(
     expect(preview).to_contain_text(other["scenario"])
     expect(page.get_by_test_id("rapport-message")).to_have_count(3)  # nothing thrown away yet
     page.get_by_test_id("rapport-start").click()
+    expect(page.get_by_test_id("rapport-keep")).to_be_focused()  # asked first: it cannot be undone
+    page.get_by_test_id("rapport-confirm").click()
 
     expect(page.get_by_test_id("rapport-message")).to_have_count(1)
     expect(page.get_by_role("heading", name=f"Practise with {other['name']}")).to_be_visible()
@@ -277,13 +217,13 @@ def test_host_page_css_does_not_leak_in_and_widget_css_does_not_leak_out(
     )
     assert "Palatino" not in launcher["font-family"]
     assert launcher["text-transform"] == "none"
-    assert launcher["background-color"] == "rgb(47, 91, 234)"
+    assert launcher["background-color"] == "rgb(181, 64, 14)"  # the demo site's brand colour
     assert launcher["letter-spacing"] == "normal"
     assert launcher["border-top-left-radius"] == "999px"
     picker = computed(page.get_by_test_id("rapport-persona"), "font-size", "border-top-style")
     assert picker == {"font-size": "15px", "border-top-style": "solid"}
-    icon = page.get_by_test_id("rapport-launcher").locator("svg").bounding_box()
-    assert icon is not None and icon["width"] == 20
+    icon = page.get_by_test_id("rapport-launcher").locator("svg.shut").bounding_box()
+    assert icon is not None and icon["width"] == 22  # the site's `svg { width: 48px }` is kept out
 
     host_button = computed(
         page.locator("#try-practice"),
@@ -292,7 +232,7 @@ def test_host_page_css_does_not_leak_in_and_widget_css_does_not_leak_out(
         "border-top-left-radius",
         "font-family",
     )
-    assert host_button["background-color"] == "rgb(255, 90, 31)"
+    assert host_button["background-color"] == "rgb(181, 64, 14)"
     assert host_button["text-transform"] == "uppercase"
     assert host_button["border-top-left-radius"] == "0px"
     assert "Palatino" in host_button["font-family"]
@@ -316,11 +256,22 @@ def test_a_publishable_key_is_refused_on_another_origin_with_a_clear_message(
     page.get_by_test_id("rapport-launcher").click()
 
     error = page.get_by_test_id("rapport-error")
-    expect(error).to_be_visible()
-    expect(error).to_contain_text("not enabled for this website")
-    expect(error).to_contain_text(BOUND_ORIGIN)
+    expect(error.locator("p")).to_have_text(
+        "This practice chat isn't set up for this website yet, so it can't start. "
+        "Please try again later."
+    )
+    expect(error).not_to_contain_text(BOUND_ORIGIN)  # the site's configuration is not the visitor's
     expect(page.get_by_test_id("rapport-retry")).to_be_hidden()
     expect(page.get_by_test_id("rapport-message")).to_have_count(0)
+    for control in (
+        "rapport-persona",
+        "rapport-difficulty",
+        "rapport-start",
+        "rapport-input",
+        "rapport-send",
+    ):
+        expect(page.get_by_test_id(control)).to_be_disabled()
+    expect(page.get_by_role("button", name="Close practice chat")).to_be_focused()
 
 
 def test_a_publishable_key_works_from_its_own_origin(
@@ -336,10 +287,10 @@ def test_a_publishable_key_works_from_its_own_origin(
 
 def stored_tokens(page: Page) -> dict[str, Any]:
     return page.evaluate("""() => {
-      const key = Object.keys(sessionStorage).find(k => k.startsWith('rapport:'));
+      const key = Object.keys(localStorage).find(k => k.startsWith('rapport:'));
       const visitor = Object.keys(localStorage).find(k => k.startsWith('rapport-visitor:'));
-      return { ...JSON.parse(sessionStorage.getItem(key)),
-               visitor: visitor && localStorage.getItem(visitor) };
+      return { ...JSON.parse(localStorage.getItem(key)),
+               visitor: visitor && JSON.parse(localStorage.getItem(visitor)).token };
     }""")
 
 
@@ -445,7 +396,7 @@ def test_a_turn_the_server_finished_despite_an_error_answer_is_not_sent_twice(
     page.route(turns, store_then_fail)
     page.get_by_test_id("rapport-input").fill(WARM_QUESTION)
     page.get_by_test_id("rapport-send").click()
-    expect(page.get_by_test_id("rapport-error")).to_contain_text("not available right now")
+    expect(page.get_by_test_id("rapport-error")).to_contain_text("can't answer right now")
     page.unroute(turns)
     page.get_by_test_id("rapport-retry").click()
 
@@ -491,8 +442,9 @@ def test_llm_replies_stream_into_the_message_piece_by_piece(
         page.get_by_test_id("rapport-send").click()
         reply = page.locator("[data-testid=rapport-message][data-role=persona]").nth(1)
         lengths: set[int] = set()
-        while page.get_by_test_id("rapport-send").is_disabled():
-            lengths.add(len(reply.text_content() or "") if reply.count() else 0)
+        expect(reply).to_have_attribute("aria-busy", "true")
+        while reply.get_attribute("aria-busy") == "true":
+            lengths.add(len(reply.text_content() or ""))
             page.wait_for_timeout(40)
     finally:
         configure_fake(fake, chunk_delay=0.0)
@@ -512,7 +464,7 @@ def test_llm_unavailable_keeps_the_message_and_retry_fetches_the_missing_reply(
     try:
         page.get_by_test_id("rapport-input").fill(WARM_QUESTION)
         page.get_by_test_id("rapport-send").click()
-        expect(page.get_by_test_id("rapport-error")).to_contain_text("not available right now")
+        expect(page.get_by_test_id("rapport-error")).to_contain_text("can't answer right now")
     finally:
         configure_fake(fake, fail="")
     expect(page.get_by_test_id("rapport-feedback")).to_have_count(1)  # the message was stored
