@@ -184,6 +184,43 @@ def analyze(
     print(json.dumps(feedback.model_dump(mode="json"), indent=2, ensure_ascii=False))
 
 
+@app.command()
+def note(
+    text: Annotated[str, typer.Argument(help="The follow-up note, or - to read it from stdin.")],
+    revealed: Annotated[
+        list[str], typer.Option("--revealed", help="Something they said (repeat the option).")
+    ],
+    offered: Annotated[str | None, typer.Option(help="What they offered at the end.")] = None,
+    ended: Annotated[str, typer.Option(help="warm, neutral or cool.")] = "neutral",
+    channel: Annotated[str, typer.Option(help="email or linkedin.")] = "email",
+    partner: Annotated[str | None, typer.Option(help="Who they are.")] = None,
+) -> None:
+    """Print the follow-up note coach's feedback as JSON (POST /v1/notes/analyze's object)."""
+    from pydantic import ValidationError
+
+    from app.api.followup_schemas import NoteAnalyzeIn
+    from app.services.followups import analyze_note
+
+    fields = {"note": sys.stdin.read() if text == "-" else text, "revealed": revealed}
+    fields |= {"offered": offered, "ended": ended, "channel": channel, "partner": partner}
+    try:
+        body = NoteAnalyzeIn.model_validate(fields)
+    except ValidationError as exc:
+        for problem in exc.errors():
+            where = ".".join(str(p) for p in problem["loc"])
+            err.print(f"[red]{where}: {problem['msg']}[/red]")
+        raise typer.Exit(2) from exc
+    feedback = analyze_note(
+        body.note,
+        revealed_lines=body.revealed,
+        offered_item=body.offered,
+        ended=body.ended,
+        channel=body.channel,
+        partner=body.partner,
+    )
+    print(json.dumps(feedback, indent=2, ensure_ascii=False))
+
+
 @persona_app.command("graph")
 def persona_graph(persona_id: Annotated[str, typer.Argument(help="Persona id.")]) -> None:
     """Print the dialogue state machine for a persona as a Mermaid diagram."""
@@ -269,7 +306,7 @@ def register_subcommands() -> None:
 # in the dialogue engine and the runner: 0.7 s of CPU that `rapport keys create` or `serve` does
 # not need (1.8 s -> 1.1 s for keys create), so they are registered only for the other commands
 # and for the full --help.
-_OWN_COMMANDS = frozenset({"serve", "db", "keys", "analyze", "chat", "score"})
+_OWN_COMMANDS = frozenset({"serve", "db", "keys", "analyze", "note", "chat", "score"})
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -90,3 +90,16 @@ class LLMUnavailable(RapportError):
 
 class PersonaInvalid(Exception):
     """A persona file failed validation; the message names the file and the field."""
+
+
+class ConversationNotEnded(Conflict):
+    """The recall check and the follow-up note come after the conversation: end it first."""
+
+    code = "conversation_not_ended"
+
+
+class RecallAlreadyAnswered(Conflict):
+    """A conversation's recall check is answered once: a second try after seeing the answer
+    would measure the feedback, not the listening."""
+
+    code = "recall_already_answered"

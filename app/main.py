@@ -14,7 +14,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.api import problems
 from app.api.middleware import BodyLimit, CatchAll, RequestMetrics
 from app.api.ratelimit import RateLimiter
-from app.api.routes import analyze, conversations, health, personas, progress, transcripts
+from app.api.routes import (
+    analyze,
+    conversations,
+    followups,
+    health,
+    personas,
+    progress,
+    transcripts,
+)
 from app.config import Settings, get_settings
 from app.feedback import analyzer
 from app.feedback.types import Utterance
@@ -73,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(transcripts.router)
     app.include_router(progress.router)
+    app.include_router(followups.router)  # the recall check and the follow-up note
     app.include_router(widget_router)
     # Innermost: a 500 still gets CORS headers (the widget can read it) and is counted.
     app.add_middleware(CatchAll)

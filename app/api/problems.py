@@ -36,6 +36,8 @@ CODES: dict[int, tuple[str, ...]] = {
         "reply_missing",
         "nothing_to_retry",
         "quota_exceeded",
+        "conversation_not_ended",
+        "recall_already_answered",
     ),
     413: ("payload_too_large", "transcript_too_long"),
     415: ("unsupported_media_type",),

@@ -290,6 +290,57 @@ def _max_repeats_from_previous(want: int, obs: Observed) -> str | None:
     )
 
 
+def _recall(obs: Observed) -> dict[str, Any]:
+    return obs.report.get("recall") or {}
+
+
+def _min_recall_score(want: int, obs: Observed) -> str | None:
+    got = int(_recall(obs).get("score", 0))
+    if got >= want:
+        return None
+    return f"recall score {got} is below the expected minimum {want}: {_recall(obs).get('summary')}"
+
+
+def _max_recall_score(want: int, obs: Observed) -> str | None:
+    got = int(_recall(obs).get("score", 0))
+    return None if got <= want else f"recall score {got} is above the expected maximum {want}"
+
+
+def _min_recalled(want: int, obs: Observed) -> str | None:
+    got = len({c["revealed"]["text"] for c in _recall(obs).get("recalled", []) if c["revealed"]})
+    if got >= want:
+        return None
+    return f"expected at least {want} revealed lines recalled, the check found {got}"
+
+
+def _max_claims(verdict: str, words: str) -> Callable[[int, Observed], str | None]:
+    def check_claims(want: int, obs: Observed) -> str | None:
+        claims = _recall(obs).get(verdict, [])
+        if len(claims) <= want:
+            return None
+        return f"expected at most {want} {words}, got {len(claims)}{_quote(claims[0]['claim'])}"
+
+    return check_claims
+
+
+def _note(obs: Observed) -> dict[str, Any]:
+    return obs.report.get("follow_up_note") or {}
+
+
+def _note_label(label: str) -> Check:
+    def check_label(want: Any, obs: Observed) -> str | None:
+        part = _note(obs).get(label)
+        got = part.get("value") if isinstance(part, dict) else part
+        allowed = [want] if isinstance(want, bool) else _as_list(want)
+        if got in allowed:
+            return None
+        expected = " or ".join(str(a).lower() for a in allowed)
+        comment = f": {part['comment']}" if isinstance(part, dict) and part.get("comment") else ""
+        return f"expected the note's {label} to be {expected}, got {str(got).lower()}{comment}"
+
+    return check_label
+
+
 CHECKS: dict[str, Check] = {
     "min_mean_score": _min_mean_score,
     "max_mean_score": _max_mean_score,
@@ -315,6 +366,16 @@ CHECKS: dict[str, Check] = {
     "min_initial_trust": _min_initial_trust,
     "max_initial_trust": _max_initial_trust,
     "max_repeats_from_previous": _max_repeats_from_previous,
+    "min_recall_score": _min_recall_score,
+    "max_recall_score": _max_recall_score,
+    "min_recalled": _min_recalled,
+    "max_misremembered": _max_claims("misremembered", "details misremembered"),
+    "max_invented": _max_claims("invented", "claims invented"),
+    "note_good": _note_label("good"),
+    "note_specific": _note_label("specific"),
+    "note_thanks": _note_label("thanks"),
+    "note_ask": _note_label("ask"),
+    "note_length": _note_label("length"),
 }
 
 

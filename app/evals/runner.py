@@ -225,6 +225,14 @@ class Api:
     async def transcript(self, conversation_id: str) -> dict[str, Any]:
         return await self.call("GET", f"/v1/conversations/{conversation_id}")
 
+    async def recall(self, conversation_id: str, answer: str) -> dict[str, Any]:
+        path = f"/v1/conversations/{conversation_id}/recall"
+        return await self.call("POST", path, {"answer": answer})
+
+    async def note(self, conversation_id: str, note: str, channel: str) -> dict[str, Any]:
+        path = f"/v1/conversations/{conversation_id}/note"
+        return await self.call("POST", path, {"note": note, "channel": channel})
+
 
 def _unfinished(response: httpx.Response) -> bool:
     """The turn may still succeed: the model failed (503), or the reply is still being written."""
@@ -371,6 +379,12 @@ async def _hold(
         return await _broken_off(api, conversation, err)
     ended = progress.last_state["ended"]
     report = await api.report(cid) if ended else await api.end(cid)
+    # After the conversation: the script's recall answer and note, as a learner would give
+    # them; the report then carries their results, as GET .../report would.
+    if script.recall:
+        report = {**report, "recall": await api.recall(cid, script.recall)}
+    if script.note:
+        report = {**report, "follow_up_note": await api.note(cid, script.note, script.note_channel)}
     final = await api.transcript(cid)
     messages = _with_states(final["messages"], progress.states)
     observed = Observed(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -17,6 +17,14 @@ from app.dialogue.types import Outcome, Stage
 
 MAX_TURNS = 40  # the service's turn cap: more user lines than this can never be sent
 Message = Annotated[str, Field(min_length=1, max_length=2000)]
+RecallAnswer = Annotated[str, Field(min_length=1, max_length=4000)]
+NoteText = Annotated[str, Field(min_length=1, max_length=6000)]
+NoteThanks = Literal["fine", "grovelling", "missing"]
+NoteAsk = Literal["none", "fine", "unclear", "too_many", "too_big"]
+NoteLength = Literal["fine", "too_long", "too_short"]
+RECALL_KEYS = frozenset(
+    {"min_recall_score", "max_recall_score", "min_recalled", "max_misremembered", "max_invented"}
+)
 
 
 class ScriptError(Exception):
@@ -59,6 +67,17 @@ class Expect(BaseModel):
     min_initial_trust: float | None = Field(None, ge=0, le=1)
     max_initial_trust: float | None = Field(None, ge=0, le=1)
     max_repeats_from_previous: int | None = Field(None, ge=0)
+    # After the conversation (issue 19): the script's `recall` answer and follow-up `note`.
+    min_recall_score: int | None = Field(None, ge=0, le=100)
+    max_recall_score: int | None = Field(None, ge=0, le=100)
+    min_recalled: int | None = Field(None, ge=0)
+    max_misremembered: int | None = Field(None, ge=0)
+    max_invented: int | None = Field(None, ge=0)
+    note_good: bool | None = None
+    note_specific: bool | None = None
+    note_thanks: NoteThanks | list[NoteThanks] | None = None
+    note_ask: NoteAsk | list[NoteAsk] | None = None
+    note_length: NoteLength | list[NoteLength] | None = None
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Expect:
@@ -69,11 +88,20 @@ class Expect(BaseModel):
             ("min_final_trust", "max_final_trust"),
             ("min_hooks_unlocked", "max_hooks_unlocked"),
             ("min_initial_trust", "max_initial_trust"),
+            ("min_recall_score", "max_recall_score"),
         ):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"{low} ({lo}) is greater than {high} ({hi})")
         return self
+
+    def needs(self) -> set[str]:
+        """What the run must hold besides the conversation: "recall" and/or "note"."""
+        keys = self.checked_keys()
+        needed = {"note"} if any(k.startswith("note_") for k in keys) else set()
+        if any(k in RECALL_KEYS for k in keys):
+            needed.add("recall")
+        return needed
 
     def checked_keys(self) -> list[str]:
         """The keys the author wrote, in declaration order (so reports read like the YAML)."""
@@ -108,6 +136,9 @@ class Meeting(BaseModel):
     description: str | None = None
     user: list[Message] | None = Field(None, min_length=1, max_length=MAX_TURNS)
     simulate: Simulate | None = None
+    recall: RecallAnswer | None = None
+    note: NoteText | None = None
+    note_channel: Literal["email", "linkedin"] = "email"
     expect: Expect = Field(default_factory=Expect)
 
     _strings = field_validator("user", mode="before")(_lines_are_strings)
@@ -116,6 +147,7 @@ class Meeting(BaseModel):
     def _user_xor_simulate(self) -> Meeting:
         if (self.user is None) == (self.simulate is None):
             raise ValueError("give exactly one of `user` (the lines) or `simulate`")
+        _followups_given(self.expect, self.recall, self.note)
         return self
 
 
@@ -131,6 +163,11 @@ class Script(BaseModel):
     description: str | None = None
     user: list[Message] | None = Field(None, min_length=1, max_length=MAX_TURNS)
     simulate: Simulate | None = None
+    recall: RecallAnswer | None = Field(
+        None, description="Answered after the conversation: 'What did you learn about ...?'"
+    )
+    note: NoteText | None = Field(None, description="The follow-up note, coached after it.")
+    note_channel: Literal["email", "linkedin"] = "email"
     expect: Expect = Field(default_factory=Expect)
     conversations: list[Meeting] | None = Field(None, min_length=1, max_length=10)
     path: Path | None = Field(None, exclude=True)
@@ -147,6 +184,9 @@ class Script(BaseModel):
             )
         if self.conversations is not None and "expect" in self.model_fields_set:
             raise ValueError("with `conversations`, each conversation has its own `expect`")
+        if self.conversations is not None and (self.recall or self.note):
+            raise ValueError("with `conversations`, each conversation has its own recall and note")
+        _followups_given(self.expect, self.recall, self.note)
         first = self.conversations[0].expect if self.conversations else self.expect
         if first.remembers:
             raise ValueError("`remembers: true` on the first conversation: nothing to remember")
@@ -159,7 +199,16 @@ class Script(BaseModel):
     def meetings(self) -> list[Meeting]:
         """The conversations to hold, in order; a plain script is a single one."""
         if self.conversations is None:
-            return [Meeting(user=self.user, simulate=self.simulate, expect=self.expect)]
+            return [
+                Meeting(
+                    user=self.user,
+                    simulate=self.simulate,
+                    recall=self.recall,
+                    note=self.note,
+                    note_channel=self.note_channel,
+                    expect=self.expect,
+                )
+            ]
         return list(self.conversations)
 
     def for_meeting(self, meeting: Meeting) -> Script:
@@ -169,10 +218,22 @@ class Script(BaseModel):
                 "difficulty": meeting.difficulty or self.difficulty,
                 "user": meeting.user,
                 "simulate": meeting.simulate,
+                "recall": meeting.recall,
+                "note": meeting.note,
+                "note_channel": meeting.note_channel,
                 "expect": meeting.expect,
                 "conversations": None,
             }
         )
+
+
+def _followups_given(expect: Expect, recall: str | None, note: str | None) -> None:
+    """A recall or note expectation without the answer or the note it checks is a typo."""
+    needed = expect.needs()
+    if "recall" in needed and recall is None:
+        raise ValueError("recall expectations need a `recall:` answer to check")
+    if "note" in needed and note is None:
+        raise ValueError("note expectations need a `note:` to check")
 
 
 def _format_error(path: Path, err: ValidationError) -> str:

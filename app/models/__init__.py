@@ -10,3 +10,8 @@ from app.models.tables import (
 )
 
 __all__ = ["ApiKey", "Conversation", "EvalRun", "Message", "ProgressLink", "TenantPersona"]
+
+# After the conversation (issue 19): the recall check's answer and follow-up note drafts.
+from app.models.followups import Followup  # noqa: E402
+
+__all__ += ["Followup"]

@@ -7,7 +7,9 @@ from sse_starlette import EventSourceResponse
 from app.api.deps import RuntimeDep, SessionDep, TenantDep, TurnsDep
 from app.api.schemas import ID_PATTERN, CreateConversation, TurnIn, UserRef
 from app.api.streaming import turn_events, wants_stream
+from app.feedback.report import Report
 from app.services.conversations import ConversationService
+from app.services.followups import FollowupService
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
 ConversationId = Annotated[str, Path(max_length=100, pattern=ID_PATTERN)]
@@ -110,7 +112,7 @@ async def end_conversation(
     conversation_id: ConversationId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> dict[str, Any]:
     report = await ConversationService(runtime, session).end(tenant, conversation_id)
-    return report.model_dump(mode="json")
+    return await _with_followups(runtime, session, conversation_id, report)
 
 
 @router.get("/conversations/{conversation_id}/report")
@@ -118,4 +120,12 @@ async def get_report(
     conversation_id: ConversationId, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep
 ) -> dict[str, Any]:
     report = await ConversationService(runtime, session).report(tenant, conversation_id)
-    return report.model_dump(mode="json")
+    return await _with_followups(runtime, session, conversation_id, report)
+
+
+async def _with_followups(
+    runtime: RuntimeDep, session: SessionDep, conversation_id: str, report: Report
+) -> dict[str, Any]:
+    # The recall check's result and the latest follow-up note's feedback, once given.
+    service = FollowupService(runtime, session)
+    return await service.with_followups(conversation_id, report.model_dump(mode="json"))
