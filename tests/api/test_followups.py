@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.models import Followup
 from tests.api.helpers import LISTENER_TO_RECRUITER, assert_problem, say, start, transcript
+from tests.conftest import new_key
 
 SEED = "followups-listener"
 RECALL = (
@@ -144,3 +145,27 @@ async def test_followups_are_erased_with_their_conversation(client, app):
             select(func.count()).select_from(Followup).where(Followup.conversation_id == cid)
         )
     assert left == 0
+
+
+async def test_a_widget_visitor_answers_the_recall_check_with_its_conversation_token(
+    app, raw_client
+):
+    origin = "https://coach.example"
+    pk = {"Authorization": f"Bearer {await new_key(app, publishable=True, origins=[origin])}"}
+    pk["Origin"] = origin
+    created = await raw_client.post(
+        "/v1/conversations", json={"persona_id": "recruiter"}, headers=pk
+    )
+    cid, token = created.json()["id"], created.json()["token"]
+    mine = {**pk, "X-Rapport-Conversation-Token": token}
+    await raw_client.post(f"/v1/conversations/{cid}/turns", json={"content": "Hi!"}, headers=mine)
+    assert (await raw_client.post(f"/v1/conversations/{cid}/end", headers=mine)).status_code == 200
+    body = {"answer": RECALL}
+    stranger = await raw_client.post(f"/v1/conversations/{cid}/recall", json=body, headers=pk)
+    assert_problem(stranger, 404, "not_found")
+    answered = await raw_client.post(f"/v1/conversations/{cid}/recall", json=body, headers=mine)
+    assert answered.status_code == 200, answered.text
+    note = await raw_client.post(f"/v1/conversations/{cid}/note", json={"note": NOTE}, headers=mine)
+    assert note.status_code == 200, note.text
+    report = await raw_client.get(f"/v1/conversations/{cid}/report", headers=mine)
+    assert report.json()["recall"]["answer"] == RECALL
