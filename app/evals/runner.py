@@ -24,6 +24,7 @@ from app.config import Settings
 from app.errors import RapportError
 from app.evals.checks import Observed, check
 from app.evals.scripts import Script
+from app.evals.transcripts import run_transcript
 
 BASE_URL = "http://rapport"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -346,6 +347,9 @@ class _Before:
 
 
 async def _run(api: Api, script: Script, options: RunOptions, result: RunResult) -> None:
+    if script.transcript is not None:  # a real conversation, scored: nothing to hold
+        await run_transcript(api, script, result)
+        return
     # The script's name in the learner reference, so a front-end can find the run's
     # conversations by it (every conversation of a chained script is the same learner); the
     # name as the seed, so the persona words its replies the same way on every run.

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.dialogue.types import Outcome, Stage
+from app.evals.transcripts import IMPORTED, REPORT_KEYS, refused_keys
 
 MAX_TURNS = 40  # the service's turn cap: more user lines than this can never be sent
 Message = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -170,18 +171,34 @@ class Script(BaseModel):
     note_channel: Literal["email", "linkedin"] = "email"
     expect: Expect = Field(default_factory=Expect)
     conversations: list[Meeting] | None = Field(None, min_length=1, max_length=10)
+    # A real conversation to score instead of holding one (app/evals/transcripts.py).
+    transcript: str | None = Field(None, min_length=1, description="A transcript file.")
+    me: str | None = Field(None, min_length=1, max_length=80, description="Who the learner is.")
     path: Path | None = Field(None, exclude=True)
 
     _strings = field_validator("user", mode="before")(_lines_are_strings)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _transcript_has_no_persona(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("transcript") is not None:
+            if data.get("persona", IMPORTED) != IMPORTED:
+                raise ValueError("a `transcript:` script scores a real conversation: no persona")
+            return {**data, "persona": IMPORTED}
+        return data
+
     @model_validator(mode="after")
     def _one_way_to_talk(self) -> Script:
-        given = [k for k in ("user", "simulate", "conversations") if getattr(self, k) is not None]
+        ways = ("user", "simulate", "conversations", "transcript")
+        given = [k for k in ways if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of `user` (the lines), `simulate`, or `conversations` "
-                "(several conversations in a row, each with its own `user` or `simulate`)"
+                "give exactly one of `user` (the lines), `simulate`, `conversations` "
+                "(several conversations in a row, each with its own `user` or `simulate`), or "
+                "`transcript` (a real conversation's file, with `me`)"
             )
+        if self.transcript is not None:
+            return self._a_transcript_to_score()
         if self.conversations is not None and "expect" in self.model_fields_set:
             raise ValueError("with `conversations`, each conversation has its own `expect`")
         if self.conversations is not None and (self.recall or self.note):
@@ -192,12 +209,27 @@ class Script(BaseModel):
             raise ValueError("`remembers: true` on the first conversation: nothing to remember")
         return self
 
+    def _a_transcript_to_score(self) -> Script:
+        if self.me is None:
+            raise ValueError("a `transcript:` script needs `me`: the learner's name in it")
+        if self.recall or self.note:
+            raise ValueError("a real conversation has no persona to recall or write to")
+        if refused := refused_keys(self.expect.checked_keys()):
+            raise ValueError(
+                f"a real conversation's report cannot show {', '.join(refused)}; expect only "
+                f"{', '.join(sorted(REPORT_KEYS))}"
+            )
+        return self
+
     @property
     def chained(self) -> bool:
         return self.conversations is not None
 
     def meetings(self) -> list[Meeting]:
-        """The conversations to hold, in order; a plain script is a single one."""
+        """The conversations to hold, in order; a plain script is a single one, and a
+        transcript's none (it is scored, not held)."""
+        if self.transcript is not None:
+            return []
         if self.conversations is None:
             return [
                 Meeting(
