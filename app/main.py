@@ -24,6 +24,7 @@ from app.api.routes import (
     transcripts,
 )
 from app.config import Settings, get_settings
+from app.dialogue.understand import knowledge_index
 from app.feedback import analyzer
 from app.feedback.types import Utterance
 from app.services.runtime import Runtime
@@ -44,6 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analyzer.analyze(
             "How did you get into this?", (Utterance("persona", "I recruit engineers."),)
         )
+        # And each built-in persona's question index (tips and the offline engine match
+        # questions with it): read from the disk cache, or embedded once per machine (~5 s a
+        # persona), before the first user waits for it in the middle of a turn.
+        for persona in runtime.personas.all():
+            knowledge_index(persona)
         # What start-up built (models, dictionaries, personas, ~145,000 objects) lives as long as
         # the process: out of the collector's sight, a full collection takes ~0 ms instead of the
         # 200-300 ms that otherwise stalled every request on the worker (/healthz included).

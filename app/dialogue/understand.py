@@ -5,7 +5,10 @@ Every fact and hook of a persona is a small tree: the surface (a fact's `answers
 the persona YAML, plus its own words. They are embedded once per persona version (sentence
 embeddings from `app.feedback.embed`; the cache is keyed by persona id and a content hash, so a
 large tenant persona is not indexed again every turn) and a message is matched by cosine
-similarity, with word overlap and the persona's keywords as two smaller features.
+similarity, with word overlap and the persona's keywords as two smaller features. The same rows
+go through a sentence encoder too (MiniLM, `app.nlp.encoder`), which knows that "how many rounds
+do you guys do" asks about the interview process: its nearest question per topic, and how far
+ahead that topic is, are features of the learned scorer beside the static embeddings'.
 
 Elliptical and pronoun follow-ups ("which part?", "how did she take it?", "tell me more") carry
 almost no words of their own: the topic in focus wins them. A question that names something else
@@ -30,6 +33,7 @@ import simplemma
 from numpy.typing import NDArray
 
 from app.feedback.embed import DIM, embed, embed_one
+from app.nlp.encoder import encode_cached, encode_one
 from app.personas.schema import Fact, Hook, Persona
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -84,18 +88,20 @@ ELLIPSIS_BONUS = 0.35  # ... and much more for a message with nothing of its own
 # is TOPIC_WEIGHTS . [best cosine to one of its questions, to one of its lines, the same two with
 # proper nouns masked, share of the message's rare words it uses, a keyword hit, a proper noun it
 # names, in focus, in focus and elliptical, has the nearest question of all topics, how much
-# nearer than the next topic's]; 'none of them' scores NULL_WEIGHTS . [1, share of
-# the message's content words the persona never uses, how many (/3), an unknown proper noun,
-# elliptical with a focus, no content words at all].
+# nearer than the next topic's, ..., the sentence encoder's best cosine to the topic's questions
+# and to its lines, its gap to the next topic and whether it is the nearest]; 'none of them'
+# scores NULL_WEIGHTS . [1, share of the message's content words the persona never uses, how many
+# (/3), an unknown proper noun, elliptical with a focus, no content words at all, ..., the
+# sentence encoder's best cosine to any question].
 TOPIC_FEATURES = (
     "question", "line", "question_masked", "line_masked", "lexical", "keyword", "named",
     "focus", "focus_elliptical", "nearest", "gap", "question_top3", "centroid",
     "centroid_questions", "centroid_centered", "size", "question_whitened", "centroid_whitened",
-    "focus_pointer", "focus_specific",
+    "focus_pointer", "focus_specific", "m_question", "m_line", "m_gap", "m_top",
 )  # fmt: skip
 NULL_FEATURES = (
     "bias", "unknown_share", "unknown_count", "unknown_name", "elliptical", "empty",
-    "unfamiliar", "unfamiliar_max", "best_question", "pointer_focus",
+    "unfamiliar", "unfamiliar_max", "best_question", "pointer_focus", "m_best_question",
 )  # fmt: skip
 _WEIGHTS = json.loads((Path(__file__).with_name("matcher.json")).read_text(encoding="utf-8"))
 TOPIC_WEIGHTS = np.asarray(
@@ -212,6 +218,10 @@ class KnowledgeIndex:
                 )
                 bags.append(bag)
         self.embedded = embed(texts)  # unit rows, one per question or line sentence
+        # The same rows through the sentence encoder (MiniLM): paraphrases by meaning. Read
+        # from disk after the first process has embedded this persona version.
+        self.encoded = encode_cached(texts)
+        self.encoded_row = {text: row for row, text in reversed(list(enumerate(texts)))}
         self.rows = self.embedded * np.asarray(rows_weight, dtype=np.float32)[:, None]
         self.row_node = np.asarray(rows_node, dtype=np.int32)
         self.row_text = texts
@@ -372,6 +382,34 @@ class KnowledgeIndex:
             ],
             axis=1,
         )
+        encoded_sims = self.encoded @ self._encode(text)
+        if exclude is not None:
+            encoded_sims = np.where(keep, encoded_sims, -1.0)
+        encoded_best = np.maximum(
+            np.stack(
+                [
+                    _group_max(np.where(self.row_question, encoded_sims, -1.0), self.topic_starts),
+                    _group_max(np.where(self.row_question, -1.0, encoded_sims), self.topic_starts),
+                ]
+            ),
+            0.0,
+        )
+        encoded_gap = encoded_best[0] - _second_best(encoded_best[0])
+        topic_features = np.concatenate(
+            [
+                topic_features,
+                np.stack(
+                    [
+                        encoded_best[0],
+                        encoded_best[1],
+                        encoded_gap,
+                        (encoded_gap > 0).astype(np.float32),
+                    ],
+                    axis=1,
+                ),
+            ],
+            axis=1,
+        )
         unknown = [w for w in content if w not in self.vocabulary]
         unknown_names = [w for w in names if w not in self.vocabulary]
         null_features = np.asarray(
@@ -385,10 +423,16 @@ class KnowledgeIndex:
                 *self._unfamiliar(content),
                 float(best[0].max()),
                 pointer,
+                float(encoded_best[0].max()),
             ],
             dtype=np.float32,
         )
         return topic_features, null_features
+
+    def _encode(self, text: str) -> NDArray[np.float32]:
+        """The sentence encoder's embedding of `text` (an authored question's from its row)."""
+        row = self.encoded_row.get(text)
+        return self.encoded[row] if row is not None else encode_one(text)
 
     def _centroids(self, keep: NDArray[np.bool_]) -> Centroids:
         """Each topic's rows averaged (of the rows kept): what its paraphrases share, less what

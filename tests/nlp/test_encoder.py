@@ -1,0 +1,42 @@
+"""The question encoder: loads from the repository, knows paraphrases, caches on disk safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.nlp import encoder
+
+
+def test_a_paraphrase_is_nearer_than_a_question_on_another_subject() -> None:
+    asked, paraphrase, other = encoder.encode(
+        [
+            "so how'd u end up in recruiting lol",
+            "How did you get into recruitment?",
+            "What do you do to unwind at the weekend?",
+        ]
+    )
+    assert asked @ paraphrase > asked @ other + 0.2
+
+
+def test_a_text_embeds_the_same_alone_and_among_others() -> None:
+    texts = ["Short one?", "A much longer question about the platform team in Oakland?", "Hi"]
+    together = encoder.encode(texts)
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(together[1], encoder.encode([texts[1]])[0])
+
+
+def test_the_disk_cache_is_read_back_and_a_corrupt_file_is_only_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAPPORT_CACHE_DIR", str(tmp_path))
+    texts = ["How did you end up in recruiting?", "What's the team like?"]
+    first = encoder.encode_cached(texts)
+    (written,) = tmp_path.glob("encoder-*.npy")
+    np.testing.assert_array_equal(encoder.encode_cached(texts), first)
+    written.write_bytes(b"not an array")
+    np.testing.assert_allclose(encoder.encode_cached(texts), first, atol=1e-6)
+    assert np.load(written).shape == (2, encoder.DIM)  # rewritten whole
+    assert not list(tmp_path.glob("*.tmp"))
