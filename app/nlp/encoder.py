@@ -7,17 +7,19 @@ torch is not needed. It tells paraphrases apart far better than the static word 
 cost of about a millisecond a sentence, so it is used where a turn asks one question of it (which
 of the persona's lines answers the user), not on the analyzer's hot path.
 
-Embeddings of a persona's authored questions are many (about 1,700 a persona) and the same in
-every process, so `encode_cached` keeps them on disk, keyed by the model and the texts.
+Embeddings of a persona's authored questions and lines are many (about 2,000 a persona, some
+seconds to embed) and the same in every process, so `encode_cached` keeps them on disk, one row
+per text, keyed by the model and the text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from tokenizers import Tokenizer
 
 HERE = Path(__file__).with_name("minilm")
 DIM = 384
-CACHE_VERSION = 2  # bumped when `encode` changes what it returns for the same model
+CACHE_VERSION = 3  # bumped when `encode` changes what it returns for the same model
 LOCK_SECONDS = 300  # longest wait for another process embedding the same texts
 MAX_TOKENS = 128  # the model was trained on up to 128 word pieces; a question is far shorter
 
@@ -94,39 +96,59 @@ def cache_dir() -> Path:
 
 
 def encode_cached(texts: Sequence[str]) -> NDArray[np.float32]:
-    """`encode(texts)`, read from disk when this model has embedded exactly these texts before.
+    """`encode(texts)`, each text read from disk when this model has embedded it before.
 
-    A missing, unreadable or foreign file is only a cache miss. Processes starting together
-    (API workers, test workers) take a file lock, so one of them embeds and the others read its
-    result instead of all spending the same seconds; the file is written atomically besides.
+    The cache is one SQLite file per model (a text's hash -> its embedding), so editing a
+    persona embeds only the lines that changed. Processes starting together (API workers, test
+    workers) take a file lock while they embed what is missing, so one of them does it and the
+    others read its rows instead of all spending the same seconds. A cache that cannot be read
+    or written is only a miss.
     """
-    digest = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:24]
-    path = cache_dir() / f"encoder-{model_hash()}-v{CACHE_VERSION}-{digest}.npy"
-    cached = _load(path, len(texts))
-    if cached is not None:
-        return cached
+    keys = [hashlib.sha256(t.encode("utf-8")).digest()[:16] for t in texts]
+    path = cache_dir() / f"encoder-{model_hash()}-v{CACHE_VERSION}.sqlite3"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(f"{path}.lock", timeout=LOCK_SECONDS):
-            cached = _load(path, len(texts))
-            if cached is not None:
-                return cached
-            vectors = encode(texts)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
-                np.save(f, vectors, allow_pickle=False)
-            os.replace(f.name, path)
-            return vectors
-    except (OSError, Timeout):
-        return encode(texts)  # a read-only cache folder, or a holder that never finished
+        found = _read(path, keys)
+        if len(found) < len(set(keys)):
+            with FileLock(f"{path}.lock", timeout=LOCK_SECONDS):
+                found = _read(path, keys)
+                missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+                if missing:
+                    vectors = encode(list(missing.values()))
+                    found.update(zip(missing, vectors, strict=True))
+                    _write(path, list(zip(missing, vectors, strict=True)))
+    except (OSError, sqlite3.Error, Timeout):
+        return encode(texts)  # no usable cache folder, or a holder that never finished
+    return np.stack([found[k] for k in keys]) if keys else np.zeros((0, DIM), np.float32)
 
 
-def _load(path: Path, rows: int) -> NDArray[np.float32] | None:
-    try:
-        cached = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None
-    ok = cached.shape == (rows, DIM) and cached.dtype == np.float32
-    return cached if ok else None
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=LOCK_SECONDS)
+    db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)")
+    return db
+
+
+def _read(path: Path, keys: list[bytes]) -> dict[bytes, NDArray[np.float32]]:
+    found: dict[bytes, NDArray[np.float32]] = {}
+    unique = list(dict.fromkeys(keys))
+    with closing(_connect(path)) as db:
+        for start in range(0, len(unique), 500):  # SQLite's limit on bound parameters
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, vector FROM vectors WHERE key IN ({marks})"  # noqa: S608
+            for key, blob in db.execute(query, chunk):
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if vector.shape == (DIM,):  # anything else is a foreign row: embed again
+                    found[key] = vector
+    return found
+
+
+def _write(path: Path, rows: list[tuple[bytes, NDArray[np.float32]]]) -> None:
+    with closing(_connect(path)) as db, db:
+        db.executemany(
+            "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+            [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in rows],
+        )
 
 
 class _Recent:

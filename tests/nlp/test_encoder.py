@@ -28,15 +28,26 @@ def test_a_text_embeds_the_same_alone_and_among_others() -> None:
     np.testing.assert_array_equal(together[1], encoder.encode([texts[1]])[0])
 
 
-def test_the_disk_cache_is_read_back_and_a_corrupt_file_is_only_a_miss(
+def test_the_disk_cache_is_read_back_and_embeds_only_new_texts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RAPPORT_CACHE_DIR", str(tmp_path))
     texts = ["How did you end up in recruiting?", "What's the team like?"]
     first = encoder.encode_cached(texts)
-    (written,) = tmp_path.glob("encoder-*.npy")
-    np.testing.assert_array_equal(encoder.encode_cached(texts), first)
-    written.write_bytes(b"not an array")
-    np.testing.assert_allclose(encoder.encode_cached(texts), first, atol=1e-6)
-    assert np.load(written).shape == (2, encoder.DIM)  # rewritten whole
-    assert not list(tmp_path.glob("*.tmp"))
+    np.testing.assert_array_equal(first, encoder.encode(texts))
+    embedded: list[str] = []
+    real = encoder.encode
+    monkeypatch.setattr(encoder, "encode", lambda t: embedded.extend(t) or real(t))
+    again = encoder.encode_cached([texts[1], "A new line?", texts[0]])
+    assert embedded == ["A new line?"]  # an edited persona embeds only what changed
+    np.testing.assert_array_equal(again[[2, 0]], first)
+
+
+def test_a_cache_that_cannot_be_written_is_only_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("RAPPORT_CACHE_DIR", str(blocked / "cache"))
+    texts = ["Which part?"]
+    np.testing.assert_array_equal(encoder.encode_cached(texts), encoder.encode(texts))
