@@ -704,6 +704,11 @@ def knowledge_index(persona: Persona) -> KnowledgeIndex:
     return index
 
 
+def is_indexed(persona: Persona) -> bool:
+    """Is the persona's index built? (Building one embeds every line: seconds, not micro.)"""
+    return (persona.id, _content_hash(persona)) in _INDEXES
+
+
 def _content_hash(persona: Persona) -> str:
     cached = _HASHES.get(id(persona))
     if cached is not None and cached[0] is persona:

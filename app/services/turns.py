@@ -28,6 +28,7 @@ from app.dialogue.machine import advance
 from app.dialogue.recall import from_json
 from app.dialogue.signals import read_turn
 from app.dialogue.types import DialogueState
+from app.dialogue.understand import is_indexed, knowledge_index
 from app.errors import (
     ConcurrentTurn,
     ConversationEnded,
@@ -112,6 +113,10 @@ class TurnService:
             raise ReplyMissing("The last message has no reply yet: POST .../retry first.")
         history = utterances(lines)
         persona = persona_of(self.runtime, conversation)
+        if not is_indexed(persona):
+            # A tenant persona met for the first time (or just edited): embedding its lines
+            # takes seconds, which must not stall every other request on this worker.
+            await asyncio.to_thread(knowledge_index, persona)
         # the persona's own follow-up, when one fits, makes the tip's suggested next line
         feedback = analyze(content, history, suggestion=missed_follow_up(persona, history))
         after = advance(
