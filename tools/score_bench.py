@@ -5,7 +5,8 @@ pages cost to draw (docs/benchmarks.md, "Real conversations and progress").
 
 The command is timed as a user runs it, interpreter start to exit, wall clock and CPU (user +
 system, which a busy machine inflates less); then, in this process, reading and scoring the file
-once warm, and drawing a learner's page of 20 conversations.
+once warm, and drawing a learner's page of 20 conversations; then the coach view over HTTP, in
+process on a fresh SQLite file, with `--learners` x `--conversations` stored transcripts.
 """
 
 from __future__ import annotations
@@ -74,9 +75,58 @@ def in_process() -> dict[str, float]:
     return {"score": scoring, "page": page}
 
 
+async def coach_view(learners: int, conversations: int) -> dict[str, float]:
+    """The coach view over HTTP (in process, a fresh SQLite file): `learners` learners with
+    `conversations` stored transcripts each (the meeting, 30 messages with feedback)."""
+    import tempfile
+
+    import httpx
+
+    from app.config import Settings
+    from app.db import upgrade_to_head
+    from app.main import create_app
+    from app.repositories import KeyRepository
+    from app.services.keys import KeyService
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        upgrade_to_head(url)
+        settings = Settings(
+            database_url=url, engine="scripted", auth="keys", rate_limit_per_minute=100_000
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            async with app.state.runtime.db.transaction() as session:
+                key = (await KeyService(KeyRepository(session)).create("bench")).plain
+            transport = httpx.ASGITransport(app=app)
+            headers = {"Authorization": f"Bearer {key}"}
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://bench", headers=headers
+            ) as client:
+                body = {"transcript": MEETING.read_text(), "me": "Alex", "store": True}
+                for n in range(learners * conversations):
+                    stored = await client.post(
+                        "/v1/transcripts", json={**body, "user_ref": f"learner-{n % learners}"}
+                    )
+                    stored.raise_for_status()
+                timings = {}
+                for name, path in (
+                    ("json", f"/v1/learners?limit={learners}"),
+                    ("again", f"/v1/learners?limit={learners}"),
+                    ("html", f"/v1/learners.html?limit={learners}"),
+                    ("learner", "/v1/learners/learner-0/progress.html"),
+                ):
+                    started = time.perf_counter()
+                    (await client.get(path)).raise_for_status()
+                    timings[name] = time.perf_counter() - started
+                return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--learners", type=int, default=25)
+    parser.add_argument("--conversations", type=int, default=8)
     args = parser.parse_args()
     load = os.getloadavg()[0]
     walls, cpus = command_times(args.runs)
@@ -89,6 +139,15 @@ def main() -> None:
     )
     print(f"in process, warm: read + score 30 turns {inside['score'] * 1000:.0f} ms")
     print(f"a learner's progress page of 20 conversations: {inside['page'] * 1000:.0f} ms")
+    import asyncio
+
+    coach = asyncio.run(coach_view(args.learners, args.conversations))
+    print(
+        f"coach view, {args.learners} learners x {args.conversations} stored transcripts: "
+        f"GET /v1/learners {coach['json'] * 1000:.0f} ms (again, its points cached: "
+        f"{coach['again'] * 1000:.0f} ms), /v1/learners.html "
+        f"{coach['html'] * 1000:.0f} ms, one learner's page {coach['learner'] * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

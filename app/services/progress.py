@@ -3,12 +3,16 @@ their trend (the coach view), and short-lived links that open those pages in a b
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.dialogue.types import DialogueState
@@ -27,6 +31,11 @@ from app.services.transcript import report_for
 
 LINK_PREFIX = "pl_"
 COACH_VIEW_CONVERSATIONS = 20  # per learner: enough for a trend, bounded for a page of learners
+# A conversation's point is its report's figures, 2-4 ms of CPU to build: a coach view of 25
+# learners is up to 500 of them. Keyed by the conversation's version, which every change to it
+# moves, so an entry is never stale; the lock because points are built in worker threads.
+_POINTS: LRUCache[tuple[str, int], Point | None] = LRUCache(maxsize=20_000)
+_POINTS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +77,22 @@ class ProgressService:
         rows = await self.repo.learner_conversations(tenant.id, user_ref, limit)
         if not rows:
             raise NotFound(f"No conversations for learner {user_ref!r} with this key.")
-        points = [p for p in (self._point(c) for c in rows) if p is not None]
-        return LearnerProgress(user_ref, points)
+        # CPU work (a report per conversation): off the event loop, as scoring a transcript is.
+        return LearnerProgress(user_ref, await asyncio.to_thread(self._points, rows))
+
+    def _points(self, rows: Sequence[Conversation]) -> list[Point]:
+        points = []
+        for conversation in rows:
+            key = (conversation.id, conversation.version)
+            with _POINTS_LOCK:
+                known, cached = key in _POINTS, _POINTS.get(key)
+            if not known:
+                cached = self._point(conversation)
+                with _POINTS_LOCK:
+                    _POINTS[key] = cached
+            if cached is not None:
+                points.append(cached)
+        return points
 
     async def learners(self, tenant: Tenant, *, limit: int, offset: int) -> dict[str, Any]:
         """The coach view: every learner with their latest conversations' trend."""
