@@ -35,7 +35,7 @@ from app.feedback.hooks import (
     quote,
 )
 from app.feedback.meta import is_meta
-from app.feedback.text import PREFIX, content_stems, split_light, words, wordset
+from app.feedback.text import PREFIX, content_stems, sentences, split_light, words, wordset
 from app.feedback.types import Move
 
 # The partner is leaving: the tip is about closing well, never a new probe.
@@ -870,6 +870,13 @@ _BY_MOVE: tuple[tuple[Move, Callable[[_Turn], str | None]], ...] = (
 )
 
 
+def _leaving(partner: str) -> bool:
+    """Is the partner saying goodbye? Only where the line ends: "Oh hi, thanks for coming over.
+    Honestly, I fell into it..." opens a conversation with the same words that close one."""
+    ending = " ".join(sentences(partner)[-2:])
+    return WRAPPING_UP.search(ending) is not None and not ASK_ME.search(partner)
+
+
 def _special(turn: _Turn) -> str | None:
     """Moments that decide the tip whatever the moves: the software addressed, a goodbye, a
     question of theirs left unanswered, bad news."""
@@ -878,7 +885,7 @@ def _special(turn: _Turn) -> str | None:
     closing_ask = _closing_ask(turn)
     if closing_ask:
         return closing_ask
-    if WRAPPING_UP.search(turn.ctx.partner_last) and not ASK_ME.search(turn.ctx.partner_last):
+    if _leaving(turn.ctx.partner_last):
         return _closing(turn)
     dodge = _dodge(turn)
     if dodge:

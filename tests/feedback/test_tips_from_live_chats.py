@@ -437,3 +437,31 @@ def test_a_clause_ending_in_a_preposition_gives_no_broken_question() -> None:
         build_context([Utterance("persona", line)]),
     )
     assert "deliver to?" not in tip and '"That\'s who we deliver"' not in tip, tip
+
+
+def test_a_thank_you_for_coming_over_that_opens_the_answer_is_not_a_goodbye() -> None:
+    # Held on 2026-12-03: the user answered her question and asked about teaching; the tip
+    # said "They are wrapping up, so save new questions".
+    opening = (
+        "Welcome to the quietest booth in the hall, for about two minutes anyway. I'm Priya, "
+        "engineering recruiter at Northwind Health. What brings you our way?"
+    )
+    answer = (
+        "Oh hi, Alex, thanks for coming over. Honestly, I fell into it. I was teaching, worn "
+        "down by the budget meetings, and a friend needed recruiters at her hospital network. "
+        "Did you always want to do this, or did you take the scenic route?"
+    )
+    message = "Scenic route for sure, I was in QA for three years. What was the hardest part of leaving teaching?"
+    history = (
+        Utterance("persona", opening),
+        Utterance("user", "Hi Priya, I'm Alex. How did you end up recruiting engineers?"),
+        Utterance("persona", answer),
+    )
+    tip = tip_for(message, [F], build_context(history))
+    assert "wrapping up" not in tip and "leaving" not in tip
+    goodbye = (
+        *history,
+        Utterance("user", message),
+        Utterance("persona", "Thanks for coming over!"),
+    )
+    assert "let them go" in tip_for("Bye!", [], build_context(goodbye))
