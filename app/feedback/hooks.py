@@ -93,7 +93,7 @@ MAX_OBJECT_WORDS = 5
 _BOUNDARY = wordset("in at for from with after before since during across over into")
 # "I'm Priya", "my name is Tom Reyes": their name is no topic.
 _INTRODUCTION = re.compile(
-    r"(?i:(?:hi|hello|hey)\W+)*(?i:i'm|i’m|i am|my name is|this is|name's)\s+[A-Z]\w+"
+    r"(?i:(?:hi|hello|hey)\W+)*(?i:i'm|i’m|i am|my name is|this is|name's|it's|it’s)\s+[A-Z]\w+"
     r"(?:\s+[A-Z]\w+)?$"
 )
 # Not a detail to follow up: a jab ("Spoken like someone who hasn't carried a pager"), talk
@@ -117,7 +117,10 @@ NOT_A_DETAIL = re.compile(
     # Pleasantries and exits, never a topic: "I promise I don't bite", "I've got the headline".
     r"don't bite|got the (?:headline|gist|idea|picture)|come (?:on )?in\b|good luck|"
     r"being waved at|check on (?:the|my) booth|drop (?:your|a) (?:resume|cv|card)|"
-    r"make yourself at home|let you get on|enjoy the (?:rest|fair|conference|event))"
+    r"make yourself at home|let you get on|enjoy the (?:rest|fair|conference|event)|"
+    # Holding a coffee is scene-setting, not news: "How did you celebrate getting your coffee?"
+    r"(?:got|getting|grabbed|grab|have|had) (?:my|a|your|our|the) (?:\w+ )?"
+    r"(?:coffee|tea|drink|lunch|snack|water|sandwich)\b)"
 )
 _NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
 _IDENTITY = re.compile(

@@ -451,7 +451,10 @@ def test_a_thank_you_for_coming_over_that_opens_the_answer_is_not_a_goodbye() ->
         "down by the budget meetings, and a friend needed recruiters at her hospital network. "
         "Did you always want to do this, or did you take the scenic route?"
     )
-    message = "Scenic route for sure, I was in QA for three years. What was the hardest part of leaving teaching?"
+    message = (
+        "Scenic route for sure, I was in QA for three years. What was the hardest part of "
+        "leaving teaching?"
+    )
     history = (
         Utterance("persona", opening),
         Utterance("user", "Hi Priya, I'm Alex. How did you end up recruiting engineers?"),
@@ -465,3 +468,22 @@ def test_a_thank_you_for_coming_over_that_opens_the_answer_is_not_a_goodbye() ->
         Utterance("persona", "Thanks for coming over!"),
     )
     assert "let them go" in tip_for("Bye!", [], build_context(goodbye))
+
+
+def test_holding_a_coffee_or_saying_her_name_is_never_the_detail_a_pitcher_is_sent_back_to() -> (
+    None
+):
+    # Held on 2026-12-03: "stay there instead of pitching, and ask 'What's next after getting
+    # your coffee?'", then, with the coffee left out, a tip about "it's Denise".
+    from app.feedback.analyzer import analyze
+
+    opening = (
+        "Hi, it's Denise. I've got my coffee and a list of fires, so let's be useful to each "
+        "other. What are you trying to learn?"
+    )
+    for message in (
+        "Thanks Denise. Quick one: how many pickers do you have on the floor?",
+        "We cut picking errors by 30% for distributors your size. Does Tuesday work for a demo?",
+    ):
+        tip = analyze(message, (Utterance("persona", opening),)).tip
+        assert "coffee" not in tip and "it's Denise" not in tip, tip
