@@ -64,6 +64,17 @@ def revealed(
     return sorted(found.values(), key=lambda r: r.index)
 
 
+def revealed_in_lines(transcript: Sequence[Utterance]) -> list[Revealed]:
+    """A real conversation (an imported transcript) has no persona file: what the other person
+    told the learner is their statements, line by line."""
+    found: dict[str, Revealed] = {}
+    for index, line in enumerate(transcript):
+        if line.role == "persona" and (statements := _statements(line.content, set())):
+            text = " ".join(statements)
+            found.setdefault(text, Revealed("said", text, index, None))
+    return list(found.values())
+
+
 def background(persona: Persona, transcript: Sequence[Utterance]) -> list[str]:
     """What else a true claim can rest on: the persona's public profile, and every line it
     said (its opening, its asides): true, but not what listening earned."""

@@ -14,9 +14,14 @@ from app.errors import ConversationNotEnded, RecallAlreadyAnswered
 from app.followup.coach import coach_note
 from app.followup.notes import Channel, Ended, NoteContext
 from app.followup.recall import check_recall
-from app.followup.revealed import Revealed, background, offered, revealed
+from app.followup.revealed import (
+    Revealed,
+    background,
+    offered,
+    revealed,
+    revealed_in_lines,
+)
 from app.models import Conversation
-from app.personas.schema import Persona
 from app.repositories import ConversationRepository
 from app.repositories.followups import FollowupRepository
 from app.services.access import owned
@@ -24,6 +29,7 @@ from app.services.personas import persona_of
 from app.services.runtime import Runtime
 from app.services.tenancy import Tenant
 from app.services.transcript import utterances
+from app.services.transcripts import IMPORTED
 
 ENDINGS: dict[Outcome | None, Ended] = {
     Outcome.WARM_CLOSE: "warm",
@@ -37,39 +43,57 @@ PRIORITY = {"hook": 0, "deeper": 1, "fact": 2, "said": 3, "offer": 4}
 
 @dataclass(frozen=True)
 class AfterConversation:
-    """What the learner heard in one ended conversation."""
+    """What the learner heard in one ended conversation, and from whom."""
 
-    persona: Persona
+    name: str  # the partner's name ("Priya Raman")
+    profile: str  # who they are, for the note coach ("Priya Raman, recruiter at ...")
     items: list[Revealed]
     background: list[str]
+    offered: str | None
     ended: Ended
     learner_name: str | None
 
     def question(self) -> str:
-        return f"What did you learn about {self.persona.name.split()[0]}?"
+        return f"What did you learn about {self.name.split()[0]}?"
 
     def note_context(self, channel: Channel) -> NoteContext:
         told = sorted((i for i in self.items if i.kind != "offer"), key=lambda i: PRIORITY[i.kind])
         return NoteContext(
             revealed=tuple(i.text for i in told),
-            offered=offered(self.persona, self.items),
+            offered=self.offered,
             ended=self.ended,
             channel=channel,
-            partner=f"{self.persona.name}, {self.persona.role} at {self.persona.company}",
+            partner=self.profile,
         )
 
 
 def after(runtime: Runtime, conversation: Conversation) -> AfterConversation:
-    persona = persona_of(runtime, conversation)
     lines = utterances(conversation.messages)
     state = DialogueState.model_validate(conversation.state)
+    learner = learner_name(u.content for u in lines if u.role == "user")
+    if conversation.source == IMPORTED:  # a real conversation: no persona file behind it
+        name = _other_speaker(conversation)
+        items = revealed_in_lines(lines)
+        return AfterConversation(name, name, items, [name], None, ENDINGS[state.outcome], learner)
+    persona = persona_of(runtime, conversation)
+    items = revealed(persona, lines, state)
     return AfterConversation(
-        persona,
-        revealed(persona, lines, state),
+        persona.name,
+        f"{persona.name}, {persona.role} at {persona.company}",
+        items,
         background(persona, lines),
+        offered(persona, items),
         ENDINGS[state.outcome],
-        learner_name(u.content for u in lines if u.role == "user"),
+        learner,
     )
+
+
+def _other_speaker(conversation: Conversation) -> str:
+    """The first speaker of an imported transcript who is not the learner."""
+    details = conversation.import_details or {}
+    learner = details.get("learner")
+    others = [s for s in details.get("speakers", []) if s and s != learner]
+    return str(others[0]) if others else "them"
 
 
 class FollowupService:
@@ -102,7 +126,7 @@ class FollowupService:
             answer,
             heard.items,
             heard.background,
-            partner=heard.persona.name,
+            partner=heard.name,
             learner_name=heard.learner_name,
         )
         body = {"question": heard.question(), **result.to_json()}

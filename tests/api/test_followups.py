@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.models import Followup
 from tests.api.helpers import LISTENER_TO_RECRUITER, assert_problem, say, start, transcript
+from tests.api.progress_data import MEETING
 from tests.conftest import new_key
 
 SEED = "followups-listener"
@@ -169,3 +170,31 @@ async def test_a_widget_visitor_answers_the_recall_check_with_its_conversation_t
     assert note.status_code == 200, note.text
     report = await raw_client.get(f"/v1/conversations/{cid}/report", headers=mine)
     assert report.json()["recall"]["answer"] == RECALL
+
+
+async def test_a_real_conversation_imported_from_a_transcript_has_a_recall_check_and_a_note(
+    client,
+):
+    stored = await client.post(
+        "/v1/transcripts",
+        json={"transcript": MEETING.read_text(encoding="utf-8"), "me": "Alex", "store": True},
+    )
+    assert stored.status_code == 201, stored.text
+    cid = stored.json()["conversation"]["id"]
+    asked = (await client.get(f"/v1/conversations/{cid}/recall")).json()
+    assert asked["question"] == "What did you learn about Marisol?"
+    answer = (
+        "Two of the pilot clinics are still on paper forms. The front desk staff have been "
+        "burned by three different systems in five years. She has a cat called Miso."
+    )
+    body = (await recall(client, cid, answer)).json()
+    assert len(body["recalled"]) == 2 and [c["claim"] for c in body["invented"]] == [
+        "She has a cat called Miso"
+    ]
+    note = await client.post(
+        f"/v1/conversations/{cid}/note",
+        json={"note": "Hi Marisol, thanks for the coffee chat. Good luck with the paper-form "
+              "pilot sites; I hope the new intake flow wins the front desk over.\n\nAlex"},
+    )  # fmt: skip
+    assert note.status_code == 200, note.text
+    assert note.json()["specific"]["value"] is True
