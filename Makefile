@@ -24,6 +24,7 @@ $(DEVSTAMP): pyproject.toml constraints.txt | $(PY)
 	touch $@ $(STAMP)
 
 run: $(STAMP) ## serve on http://$(HOST):$(PORT), offline engine, SQLite under ./var/ (make run RAPPORT_AUTH=keys PORT=8001)
+	$(VENV)/bin/rapport persona index  # the encoder cache: about 2 minutes of CPU on a new machine, then instant
 	$(VENV)/bin/rapport serve --host $(HOST) --port $(PORT)
 
 # The suite runs in WORKERS processes (pytest-xdist; `auto` is one per core, 0 runs it in this
@@ -39,6 +40,7 @@ XDIST = -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 PYTEST = env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 
 test: $(DEVSTAMP) ## the suite but the browser tests, in parallel (SQLite unless RAPPORT_TEST_DATABASE_URL says otherwise)
+	$(VENV)/bin/rapport persona index  # the encoder cache, once per machine (servers in tests start fast)
 	$(PYTEST) -q $(XDIST) -m "not browser" $(ARGS)
 
 # axe-core for the accessibility checks comes from the npm registry, pinned by the lock file.
@@ -48,9 +50,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	touch $@
 
 test-browser: $(DEVSTAMP) $(AXE) ## the widget in Debian's Chromium (/usr/bin/chromium), with its own servers
+	$(VENV)/bin/rapport persona index  # the encoder cache, once per machine (servers in tests start fast)
 	$(PYTEST) -q -m browser tests/browser $(ARGS)
 
 test-postgres: $(DEVSTAMP) ## the suite but the browser tests (they run their own SQLite server), on PostgreSQL
+	$(VENV)/bin/rapport persona index  # the encoder cache, once per machine (servers in tests start fast)
 	RAPPORT_TEST_DATABASE_URL=$${RAPPORT_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
 		$(PYTEST) -q $(XDIST) -m "not browser" $(ARGS)
 

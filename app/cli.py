@@ -245,6 +245,22 @@ def persona_list() -> None:
         print(f"{persona.id}\t{persona.name}\t{persona.role}")
 
 
+@persona_app.command("index")
+def persona_index() -> None:
+    """Embed the built-in personas' questions and lines into the encoder's disk cache now
+    (RAPPORT_CACHE_DIR; once per machine, about 2 minutes of CPU), so that servers start fast."""
+    import time
+
+    from app.dialogue.understand import knowledge_index
+    from app.personas.registry import load_personas
+
+    started = time.perf_counter()
+    personas = load_personas(get_settings().personas_dir).all()
+    for persona in personas:
+        knowledge_index(persona)
+    err.print(f"indexed {len(personas)} personas in {time.perf_counter() - started:.1f} s")
+
+
 @app.command()
 def chat(
     persona: Annotated[str, typer.Option(help="Persona id (rapport persona list).")] = "recruiter",
