@@ -454,10 +454,13 @@ def _dodge(turn: _Turn) -> str | None:
     asked = turn.partner_question
     if asked is None or not turn.ctx.asked_about_user:
         return None
-    dodged = Move.TOPIC_HIJACK in turn.moves or (
-        turn.moves & {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION}
-        and not turn.moves & {Move.SELF_DISCLOSURE, Move.REFLECTION, Move.ACKNOWLEDGEMENT}
-        and _only_questions(turn.message)
+    # "Scenic route for sure, I was in QA. What was the hardest part?" answered first.
+    dodged = _only_questions(turn.message) and (
+        Move.TOPIC_HIJACK in turn.moves
+        or (
+            turn.moves & {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION}
+            and not turn.moves & {Move.SELF_DISCLOSURE, Move.REFLECTION, Move.ACKNOWLEDGEMENT}
+        )
     )
     if not dodged:
         return None
@@ -830,13 +833,23 @@ def _mirror(turn: _Turn) -> str:
 
 def _default(turn: _Turn) -> str:
     asked = turn.partner_question
-    if asked and turn.ctx.asked_about_user:
+    if asked and turn.ctx.asked_about_user and _only_questions(turn.message):
         then = f'then ask "{turn.question}"' if turn.question else "then ask one thing about them"
         frames: tuple[str, ...] = (
             'They asked "{pq}": answer it in a sentence with one real detail, {then}.',
             'Start by answering "{pq}" plainly, {then}.',
         )
         return turn.pick(frames, "default").format(pq=asked, then=then)
+    if asked and turn.ctx.asked_about_user and "?" in turn.message:
+        # "Three, and somehow still asleep. What did you make of the keynote?": answered, then
+        # asked back; what is left is to listen to the answer.
+        frames = (
+            'You answered "{pq}" and asked back; when they reply, pick up one detail of theirs '
+            "and ask about it.",
+            'Answering "{pq}" before asking was right; next, build on what they say rather than '
+            "moving on.",
+        )
+        return turn.pick(frames, "default").format(pq=asked)
     topical = None if turn.question else _sincere(turn)
     if topical:  # "hope the pager pays the rent": the thing they brought up, asked about
         return (

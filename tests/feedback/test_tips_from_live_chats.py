@@ -487,3 +487,21 @@ def test_holding_a_coffee_or_saying_her_name_is_never_the_detail_a_pitcher_is_se
     ):
         tip = analyze(message, (Utterance("persona", opening),)).tip
         assert "coffee" not in tip and "it's Denise" not in tip, tip
+
+
+def test_a_user_who_answered_her_question_and_asked_back_is_not_told_to_answer_it() -> None:
+    # Held on 2026-12-03: "Three, and somehow still asleep." answered "How many coffees are
+    # you on?", and the tip said "answer it in a sentence with one real detail".
+    history = (
+        Utterance("persona", "Bueno, at this rate we'll get coffee by the closing keynote."),
+        Utterance("user", "Ha, the queue is something."),
+        Utterance("persona", "Mm, okay. How many coffees are you on?"),
+    )
+    message = "Three, and somehow still asleep. What did you make of the keynote?"
+    for moves in ([], [Move.TOPIC_HIJACK]):
+        tip = tip_for(message, moves, build_context(history))
+        assert "answer that" not in tip and "answer it" not in tip, tip
+    dodge = tip_for(
+        "What did you make of the keynote?", [Move.TOPIC_HIJACK], build_context(history)
+    )
+    assert "How many coffees are you on?" in dodge
