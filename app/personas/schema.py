@@ -160,6 +160,17 @@ class Question(_Model):
         description="The persona's own fact topic that answers this question when the user "
         "hands it back ('and you?').",
     )
+    variants: list[Text] = Field(
+        default_factory=list,
+        description="Other wordings of the same question, in the persona's voice, so that two "
+        "conversations rarely ask it in the same words; the engine asks it once per "
+        "conversation, in the wording it has said least lately.",
+    )
+
+    @property
+    def wordings(self) -> list[str]:
+        """The question and its other wordings, the text first."""
+        return [self.text, *(v for v in self.variants if v != self.text)]
 
 
 class Reactions(_Model):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from app.config import ROOT, Settings
 from app.dialogue.machine import THRESHOLD
-from app.dialogue.scripted import FUNCTION_WORDS, lemmas
+from app.dialogue.scripted import FUNCTION_WORDS, lemmas, sentences
 from app.dialogue.types import Outcome, Stage
 from app.errors import PersonaInvalid
 from app.evals.runner import RunResult, run_eval
@@ -204,6 +204,7 @@ def lint(persona: Persona, name: str, root: yaml.Node | None) -> list[Problem]:
 
     _lint_keywords(persona, warn)
     _lint_variants(persona, warn)
+    _lint_openings(persona, warn)
     _lint_hooks(persona, warn)
     _lint_questions(persona, warn)
     _lint_authored_questions(persona, warn)
@@ -255,6 +256,21 @@ def _lint_variants(persona: Persona, warn: Warn) -> None:
         for j, line in enumerate(lines):
             if line in lines[:j]:
                 warn((*loc, j), "repeats an earlier line of the same list")
+
+
+def _lint_openings(persona: Persona, warn: Warn) -> None:
+    """Openings go round across conversations, sentence by sentence: one sentence in two
+    openings ('I'm Priya.') makes the second count as said as soon as the first is."""
+    first_seen: dict[str, int] = {}
+    for i, line in enumerate(persona.openings):
+        for sentence in dict.fromkeys(sentences(line)):
+            other = first_seen.setdefault(sentence, i)
+            if other != i:
+                warn(
+                    ("openings", i),
+                    f"shares the sentence {sentence!r} with openings[{other}]: word it "
+                    "differently so that each opening is new to the learner",
+                )
 
 
 def _lint_hooks(persona: Persona, warn: Warn) -> None:
