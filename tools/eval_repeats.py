@@ -1,6 +1,7 @@
 """How often the scripted persona repeats a sentence, within and across conversations.
 
-Usage: python tools/eval_repeats.py [--eval-json var/eval.json] [--per-persona 20]
+Usage: python tools/eval_repeats.py [--eval-json var/eval.json] [--per-persona 20] [--seeded]
+       [--kinds]
 
 What it measures. For each persona, `--per-persona` (20) conversations with different
 learners, driven through the real analyzer, machine and scripted engine, each with its own
@@ -10,7 +11,10 @@ persona's questions, reflections, asks, pitches), questions drawn from the perso
 `questions` (of facts, hooks and deeper lines, so different learners ask about different
 things and in different words), and short follow-ups ("What happened next?"), for up to 16
 turns or until the persona ends the conversation. A reply is split into sentences as the
-engine streams it.
+engine streams it. One `RecentLines` serves the whole run, as the service keeps one per process
+for conversations created without a seed (the persona prefers lines it said longest ago);
+`--seeded` leaves it out, as for conversations created with a seed, where the seed alone
+chooses each wording. `--per-persona 40` shows what happens once the lists come round.
 
 - within: reply sentences (the opening included) that are word for word a sentence the
   persona already said earlier in the same conversation, summed over the conversations.
@@ -38,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.dialogue.engine import ReplyContext  # noqa: E402
 from app.dialogue.machine import advance, initial_state  # noqa: E402
+from app.dialogue.recency import RecentLines  # noqa: E402
 from app.dialogue.scripted import ScriptedEngine, reply, sentences  # noqa: E402
 from app.feedback.analyzer import analyze  # noqa: E402
 from app.feedback.types import Utterance  # noqa: E402
@@ -47,10 +52,16 @@ from app.personas.schema import Persona  # noqa: E402
 MAX_TURNS = 40
 
 
-def converse(persona: Persona, lines: list[str], seed: str, difficulty: str) -> list[str]:
+def converse(
+    persona: Persona,
+    lines: list[str],
+    seed: str,
+    difficulty: str,
+    recent: RecentLines | None = None,
+) -> list[str]:
     """The persona's replies (the opening first) to `lines`, until the conversation ends."""
     engine = ScriptedEngine()
-    history = [Utterance("persona", engine.opening(persona, difficulty, seed))]
+    history = [Utterance("persona", engine.opening(persona, difficulty, seed, recent=recent))]
     state = initial_state(persona, difficulty)
     for text in lines:
         if state.ended:
@@ -58,7 +69,9 @@ def converse(persona: Persona, lines: list[str], seed: str, difficulty: str) -> 
         verdict = analyze(text, tuple(history))
         after = advance(state, verdict, persona, difficulty, max_turns=MAX_TURNS)
         history.append(Utterance("user", text))
-        ctx = ReplyContext(persona, difficulty, tuple(history), verdict, state, after, seed)
+        ctx = ReplyContext(
+            persona, difficulty, tuple(history), verdict, state, after, seed, recent=recent
+        )
         history.append(Utterance("persona", reply(ctx)))
         state = after
     return [u.content for u in history if u.role == "persona"]
@@ -134,7 +147,7 @@ def kinds(persona: Persona) -> dict[str, str]:
         add(hook.deeper_texts, "hooks.deeper")
     for name, lines in persona.reactions.model_dump().items():
         add(lines or [], f"reactions.{name}")
-    add([q.text for q in persona.questions], "questions")
+    add([w for q in persona.questions for w in q.wordings], "questions")
     for name in ("offer", "confirm", "accept", "defer"):
         add(getattr(persona.reward, name), f"reward.{name}")
     for name in ("wrap_up", "warm", "neutral"):
@@ -142,20 +155,29 @@ def kinds(persona: Persona) -> dict[str, str]:
     return out
 
 
-def repeats_by_kind(persona: Persona, conversations: list[list[str]]) -> Counter[str]:
-    """Sentences said again from an earlier conversation, by the field they come from."""
+def repeats_by_kind(
+    persona: Persona, conversations: list[list[str]]
+) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """By the field they come from: sentences said again from an earlier conversation,
+    sentences said, and the field's sentences in the persona's file."""
     kind = kinds(persona)
     earlier: set[str] = set()
-    counts: Counter[str] = Counter()
+    repeated: Counter[str] = Counter()
+    used: Counter[str] = Counter()
     for replies in conversations:
         said = [s for line in replies for s in sentences(line)]
-        counts.update(kind.get(s, "composed") for s in said if s in earlier)
+        repeated.update(kind.get(s, "composed") for s in said if s in earlier)
+        used.update(kind.get(s, "composed") for s in said)
         earlier.update(said)
-    return counts
+    return repeated, used, Counter(kind.values())
 
 
-def per_persona(count: int, show_kinds: bool = False) -> dict[str, tuple[int, float, int]]:
+def per_persona(
+    count: int, show_kinds: bool = False, seeded: bool = False
+) -> dict[str, tuple[int, float, int]]:
     registry = load_personas(ROOT / "personas")
+    # One per process, as the service keeps one for every conversation created without a seed.
+    recent = None if seeded else RecentLines()
     results = {}
     for persona_id in sorted(p.name for p in (ROOT / "evals" / "scripts").iterdir()):
         scripts = scripted_lines(persona_id)
@@ -167,12 +189,14 @@ def per_persona(count: int, show_kinds: bool = False) -> dict[str, tuple[int, fl
             rng = random.Random(f"repeats|{persona_id}|{n}")
             difficulty, lines = rng.choice(scripts)
             turns = learner_turns(persona, lines, rng)
-            conversations.append(converse(persona, turns, f"repeats-{n}", difficulty))
+            conversations.append(converse(persona, turns, f"repeats-{n}", difficulty, recent))
         results[persona_id] = repeats(conversations)
         if show_kinds:
             total = results[persona_id][2]
-            top = repeats_by_kind(persona, conversations).most_common(8)
-            print(f"  {persona_id}: " + ", ".join(f"{k} {n / total:.1%}" for k, n in top))
+            repeated, used, pool = repeats_by_kind(persona, conversations)
+            print(f"  {persona_id} (field: repeated share of all; sentences said / in the file):")
+            for k, n in repeated.most_common(10):
+                print(f"    {k:24s} {n / total:5.1%}  {used[k]:4d} / {pool[k]}")
     return results
 
 
@@ -193,9 +217,11 @@ def show(title: str, results: dict[str, tuple[int, float, int]]) -> None:
 
 def main(argv: list[str]) -> int:
     count = int(argv[argv.index("--per-persona") + 1]) if "--per-persona" in argv else 20
+    seeded = "--seeded" in argv
+    how = "each wording by its seed alone" if seeded else "one RecentLines, as the service"
     show(
-        f"{count} conversations per persona (script lines, authored questions, follow-ups):",
-        per_persona(count, "--kinds" in argv),
+        f"{count} conversations per persona (script lines, authored questions, follow-ups; {how}):",
+        per_persona(count, "--kinds" in argv, seeded),
     )
     if "--eval-json" in argv:
         path = Path(argv[argv.index("--eval-json") + 1])

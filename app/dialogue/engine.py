@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from app.dialogue.memory import LearnerMemory
+from app.dialogue.recency import RecentLines
 from app.dialogue.types import DialogueState
 from app.feedback.types import Feedback, Utterance
 
@@ -28,16 +29,25 @@ class ReplyContext:
     summary: str = ""  # running summary of the older part of the conversation (LLM engine)
     summary_covers: int = 0  # how many leading lines of `history` the summary stands for
     memory: LearnerMemory | None = None  # the learner's last conversation with this persona
+    # What the persona said lately in other conversations (owned by the service, one per
+    # process); None when the caller gave a seed, which alone then decides the wording.
+    recent: RecentLines | None = None
 
 
 class PersonaEngine(Protocol):
     name: str
 
     def opening(
-        self, persona: Persona, difficulty: str, seed: str, memory: LearnerMemory | None = None
+        self,
+        persona: Persona,
+        difficulty: str,
+        seed: str,
+        memory: LearnerMemory | None = None,
+        recent: RecentLines | None = None,
     ) -> str:
         """The persona's first line (message index 0). With `memory` (the learner met this
-        persona before) it greets them again and refers back to last time."""
+        persona before) it greets them again and refers back to last time; with `recent` it
+        prefers an opening not said lately in other conversations."""
         ...
 
     def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:

@@ -5,8 +5,10 @@ a reaction to what the user did (yes, not yet or no when they asked for a favour
 substance (an answer to the topic asked, deeper on a follow-up), a hook newly unlocked by the
 machine, what a stage change calls for (the reward offer, the wrap-up, the exit), and a
 question back. Variants already said in this conversation
-are skipped while others remain; the choice among the rest is seeded by the conversation, so the
-same conversation always gets the same replies.
+are skipped while others remain; among the rest the engine takes the one this persona said
+longest ago in other conversations (`ReplyContext.recent`, one record per process, for
+conversations created without a seed), and the conversation's seed chooses among equals, so the
+same conversation with the same record always gets the same replies.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from app.dialogue.echo import echo
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import THRESHOLD, stage_rank
 from app.dialogue.memory import LearnerMemory
+from app.dialogue.recency import RecentLines
 from app.dialogue.returning import returning_opening
 from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
@@ -42,7 +45,8 @@ NEGATIVE_REACTIONS: tuple[tuple[Move, str], ...] = (
     (Move.SELF_FOCUS, "self_focus"),
 )
 THANKS = re.compile(
-    r"\b(?:thanks|thank you|appreciate it|i'd love (?:that|to)|sounds (?:great|good)|"
+    r"\b(?:thanks|thank you|appreciate it|i'd (?:really )?(?:love (?:that|to)|like that)|"
+    r"sounds (?:great|good)|"
     r"that would be (?:great|amazing|wonderful)|deal)\b",
     re.IGNORECASE,
 )
@@ -71,11 +75,20 @@ FUNCTION_WORDS = frozenset(
     )
 )
 MAX_PARTS = 3
+YOU = frozenset({"you", "you're", "you've", "you'd", "you'll", "your"})
+# Words that say little about what was said ("it sounds like a good thing").
+VAGUE = frozenset(
+    re.findall(
+        r"\w+",
+        """like sound good great really thing things lot much very just people way time
+        one make made know think feel felt say said all not yes yeah right""",
+    )
+)
 TOPIC_MEMORY = 3  # persona messages searched back for the topic still on the table
 STICKINESS = 1  # a follow-up stays on the current topic unless another one is clearly asked
 ASIDE_STICKINESS = 2  # a question beside an ask stays on the ask's topic (one keyword asked)
 ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half the time
-FOLLOW_UP_LEAD = 0.3  # "Good question." before an answer: now and then, or it is a tic
+FOLLOW_UP_LEAD = 0.2  # "Good question." before an answer: now and then, or it is a tic
 STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, most times
 # Ways to come back to something already said, when asked again: never the same words twice.
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
@@ -128,11 +141,21 @@ class ScriptedEngine:
     name = "scripted"
 
     def opening(
-        self, persona: Persona, difficulty: str, seed: str, memory: LearnerMemory | None = None
+        self,
+        persona: Persona,
+        difficulty: str,
+        seed: str,
+        memory: LearnerMemory | None = None,
+        recent: RecentLines | None = None,
     ) -> str:
         if memory is not None:
-            return returning_opening(persona, memory, seed)
-        return random.Random(f"{seed}|opening|{difficulty}").choice(persona.openings)
+            line = returning_opening(persona, memory, seed)
+        else:
+            rng = random.Random(f"{seed}|opening|{difficulty}")
+            line = least_recent(persona.openings, rng, recent, persona.id)
+        if recent is not None:
+            recent.record(persona.id, sentences(line))
+        return line
 
     async def stream(self, ctx: ReplyContext) -> AsyncIterator[str]:
         chunks = reply_chunks(ctx)
@@ -155,7 +178,22 @@ def reply(ctx: ReplyContext) -> str:
 
 def reply_chunks(ctx: ReplyContext) -> list[str]:
     parts = _Reply(ctx).compose()
-    return [s for part in parts for s in SENTENCE_END.split(part) if s]
+    chunks = [s for part in parts for s in SENTENCE_END.split(part) if s]
+    if ctx.recent is not None:
+        ctx.recent.record(ctx.persona.id, chunks)
+    return chunks
+
+
+def least_recent(
+    lines: Sequence[str], rng: random.Random, recent: RecentLines | None, persona_id: str
+) -> str:
+    """One of `lines`: among those this persona said longest ago in other conversations (all
+    of them without `recent`), the one the seed picks."""
+    if recent is not None and len(lines) > 1:
+        ages = [recent.last_said(persona_id, sentences(line)) for line in lines]
+        oldest = min(ages)
+        lines = [line for line, age in zip(lines, ages, strict=True) if age == oldest]
+    return rng.choice(lines)
 
 
 # --- matching the user's words to the persona's topics ----------------------------------------
@@ -379,6 +417,7 @@ class _Reply:
         # did you end up in recruiting?" still asks a question, and people answer both.
         self.requests = " ".join(requests)
         self.aside = _without(self.user, requests)
+        self.unanswered = False  # the substance is 'no idea': nothing the persona knows fits
 
     # each step appends zero or more parts; the order is the order of speech
     def compose(self) -> list[str]:
@@ -436,9 +475,12 @@ class _Reply:
         if not fresh:
             return None  # every variant was said: say nothing rather than repeat oneself
         rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}")
-        line = rng.choice(fresh)
+        line = self._least_recent(fresh, rng)
         wordings = self._varied(self._fresh_wordings(line))
-        return random.Random(f"{self.ctx.seed}|wording|{line}").choice(wordings)
+        return self._least_recent(wordings, random.Random(f"{self.ctx.seed}|wording|{line}"))
+
+    def _least_recent(self, lines: Sequence[str], rng: random.Random) -> str:
+        return least_recent(lines, rng, self.ctx.recent, self.persona.id)
 
     def _varied(self, lines: list[str]) -> list[str]:
         """The lines that do not open like the part just said ("Honestly, ... Honestly, ..."),
@@ -524,7 +566,9 @@ class _Reply:
             # Asking for the favour once it has been offered is taking it up, not pitching.
             return self._say(self.persona.reward.confirm, "confirm")
         for move, attr in NEGATIVE_REACTIONS:
-            if move is Move.TOPIC_HIJACK and self._said_any(reactions.ignored):
+            if move is Move.TOPIC_HIJACK and (
+                self._said_any(reactions.ignored) or not self._awaited_answer()
+            ):
                 continue  # people remark on a skipped question once, then go along with it
             if move in self.moves:
                 return self._say(getattr(reactions, attr), attr)
@@ -532,10 +576,14 @@ class _Reply:
             return None  # no warm small talk while looking for the exit
         name = self._new_name()
         if name is not None:
-            return self._say_named(reactions.introduced, name)
+            greeting = self._say_named(reactions.introduced, name)
+            if self._echo() is not None and self._answered_me():
+                # "I'm Dana. My sister is a home-care nurse.": hello, and the sister.
+                self._react_to_answer(named_only=True)
+            return greeting
         if self.ctx.before.stage is Stage.COOLING:
             return self._say(reactions.recovering, "recovering")
-        if Move.REFLECTION in self.moves:
+        if Move.REFLECTION in self.moves and self._reflects():
             return self._say(reactions.reflection, "reflection")
         if self._answered_me():
             return self._react_to_answer()
@@ -547,35 +595,57 @@ class _Reply:
             return self._say(reactions.disclosure, "disclosure")
         return None
 
+    def _awaited_answer(self) -> bool:
+        """The persona's last line ended on a question: 'Can I tell you something? ...' asks
+        nothing of the user, so moving on from it skips nothing."""
+        said = sentences(self.last_said)
+        return bool(said) and said[-1].rstrip().endswith("?")
+
+    def _reflects(self) -> bool:
+        """The user said back, in a statement, something the persona just said ('So the
+        take-home was costing you parents.' after the take-home story): 'Yes, exactly' after a
+        bare question, a thank-you, or a summary of something it never said agrees with
+        nothing. A feeling put into words ('That sounds exhausting.') gets the answer without
+        the stock agreement."""
+        statement = " ".join(s for s in sentences(self.user) if "?" not in s)
+        if not statement or THANKS.search(statement):
+            return False
+        words = content_words(statement)
+        shared = words & content_words(self.last_said)
+        # One shared word is chance ('notes' in 'thank-you notes' and 'visit notes') unless
+        # the statement is little more than that word ('So, the crew.').
+        return len(shared) >= 2 or (len(shared) == 1 and len(words) <= 2)
+
     def _answered_me(self) -> bool:
         """The persona asked something last and the user said something back, not only asked."""
-        if "?" not in self.last_said:
-            return False
+        if "?" not in self.last_said or THANKS.search(self.user):
+            return False  # "I'd really like that, thank you" takes up an offer: thanks
         if Move.SELF_DISCLOSURE in self.moves:
             return True
         return self._echo() is not None
 
     def _echo(self) -> str | None:
         """The user's words turned to face them; not their name ('you're Alex?' is odd)."""
-        named = INTRODUCTION.search(self.user)
-        if named is not None and named.group(1)[0].isupper():
-            return None
-        return echo(self.user)
+        told = [s for s in sentences(self.user) if not _introduces(s)]
+        said = echo(" ".join(told)) if told else None
+        if said is None or not YOU.intersection(said.lower().split()[:3]):
+            return None  # "that's not the path you'd have guessed" is about the persona
+        return said
 
-    def _react_to_answer(self) -> str | None:
+    def _react_to_answer(self, *, named_only: bool = False) -> str | None:
         """A short reaction naming what the user said: 'You're building a scheduling tool?
-        Ha, that's a classic.'"""
+        Ha, that's a classic.' (`named_only`: only a line that names it.)"""
         reactions = self.persona.reactions
         said = self._echo()
         # Naming what they said is the point: the lines with '{echo}' first, when there is one.
         naming = [line for line in reactions.answered if "{echo}" in line and said is not None]
-        plain = [line for line in reactions.answered if "{echo}" not in line]
+        plain = [] if named_only else [line for line in reactions.answered if "{echo}" not in line]
         for pool in (naming, plain):
             lines = [line.replace("{echo}", said or "") for line in pool]
             line = self._say([line[:1].upper() + line[1:] for line in lines], "answered")
             if line is not None:
                 return line
-        return self._say(reactions.disclosure, "disclosure")
+        return None if named_only else self._say(reactions.disclosure, "disclosure")
 
     def _offer_on_table(self) -> bool:
         return self.after.stage in WARM_STAGES and self._offered()
@@ -614,6 +684,10 @@ class _Reply:
     def _said_any(self, lines: Sequence[str]) -> bool:
         return any(line in self.said for line in lines)
 
+    def _thanked(self) -> bool:
+        """A thank-you or a yes to an offer, with no question beside it."""
+        return THANKS.search(self.user) is not None and not self._asked()
+
     def _asked(self) -> bool:
         return "?" in self.user or bool(self.moves & QUESTION_MOVES) or self._wants_more()
 
@@ -637,6 +711,8 @@ class _Reply:
     def _substance_lines(self) -> Sequence[str] | None:
         if self.moves & {Move.PITCH, Move.MINIMAL}:
             return None  # answering a pitch would reward it
+        if self._thanked():
+            return None  # "Thank you, I'll email you tonight" asks for no more story
         if self.ask:
             # The yes or not-yet is the answer, unless a question came with the ask.
             return self._answer_aside()
@@ -660,12 +736,21 @@ class _Reply:
         if focus is None and self.last_said:
             # "What did you make of it?" after "Did you catch the talk?": the persona's own
             # question sets the subject when none of its lines has yet.
-            focus = self.knowledge.nearest_topic(self.last_said)
+            focus = self._asked_about()
         match = self.knowledge.match(text, focus, said)
         if match.topic is None:
             reactions = self.persona.reactions
+            self.unanswered = True
             return reactions.no_match or reactions.unknown
         return self._lines_for(match.topic, self.knowledge.answer(match, said))
+
+    def _asked_about(self) -> Topic:
+        """What the persona's last question is about: the topic its author gave it (in any of
+        its wordings), else the nearest one ("Did you catch the talk?" is about the talk)."""
+        for question in self.persona.questions:
+            if question.topic and any(w in self.last_said for w in question.wordings):
+                return Topic("fact", question.topic)
+        return self.knowledge.nearest_topic(self.last_said)
 
     def _said_lines(self) -> list[str]:
         """The persona's lines said already (a deeper line under its own text, whichever
@@ -762,13 +847,18 @@ class _Reply:
 
     def _mirrored_topic(self) -> Topic | None:
         for question in self.persona.questions:
-            if question.text in self.last_said and question.topic is not None:
+            asked = any(w in self.last_said for w in question.wordings)
+            if asked and question.topic is not None:
                 return Topic("fact", question.topic)
         return None
 
     def _revelations(self) -> None:
         """Tell one unlocked hook not told yet, unless this turn already tells one or makes
-        the reward offer: a reply that opens up about everything at once sounds rehearsed."""
+        the reward offer: a reply that opens up about everything at once sounds rehearsed.
+        Not after 'no idea, why do you ask?' (that hands the turn back) nor after a thank-you
+        (a secret in reply to thanks is a non sequitur): it keeps for the next turn."""
+        if self.unanswered or self._thanked():
+            return
         if self.after.stage is Stage.OPPORTUNITY and self.ctx.before.stage is not Stage.OPPORTUNITY:
             return
         if self.ask == "accept":
@@ -805,7 +895,9 @@ class _Reply:
             self.parts.pop()
 
     def _question_back(self) -> None:
-        if any("?" in part for part in self.parts) or self.after.stage is Stage.CLOSING:
+        # "Tell me something that would surprise me." invites as a question does: one is enough.
+        invited = any(_invites(s) or "?" in s for part in self.parts for s in sentences(part))
+        if invited or self.after.stage is Stage.CLOSING:
             return
         if len(self.parts) >= MAX_PARTS:
             return  # enough said this turn; the user has plenty to respond to
@@ -813,7 +905,9 @@ class _Reply:
             return  # the offer is this turn's question: let them answer it
         if self.after.stage is Stage.OPPORTUNITY and not self._asked() and self.ask is None:
             granted = any(line in self.said for line in self.persona.reward.accept)
-            if not granted:  # once the yes was given, 'shall I make that intro?' asks it again
+            # Once the yes was given ('Of course, I'll email Marcus') or the user took the offer
+            # up ('I'd love that, thank you'), 'shall I make that intro?' asks it again.
+            if not granted and not (self._thanked() and self._offered()):
                 self._say(self.persona.reward.confirm, "confirm")  # the offer is on the table
             return
         if self.ask == "accept":
@@ -825,7 +919,7 @@ class _Reply:
             return
         question = self._next_question()
         if question is not None:
-            self._add(question.text)
+            self._add(self._wording(question))
 
     def _told_already(self, question: str) -> bool:
         """The user has said what the question asks: "first time here" answers "Is this your
@@ -840,8 +934,8 @@ class _Reply:
             q
             for q in self.persona.questions
             if stage_rank(q.min_stage) <= rank
-            and q.text not in self.said
-            and self._fresh(q.text)
+            and not any(w in self.said for w in q.wordings)
+            and any(self._fresh(w) for w in q.wordings)
             and not self._told_already(q.text)
         ]
         if not open_:
@@ -852,7 +946,35 @@ class _Reply:
         if not pool:
             latest = max(stage_rank(q.min_stage) for q in open_)
             pool = [q for q in open_ if stage_rank(q.min_stage) == latest]
-        return random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|question").choice(pool)
+        rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|question")
+        # A question is as recent as its most recently said wording.
+        by_text = {q.text: q for q in pool}
+        if self.ctx.recent is None or len(pool) < 2:
+            return by_text[rng.choice(list(by_text))]
+        ages = {q.text: max(self._age(w) for w in q.wordings) for q in pool}
+        oldest = min(ages.values())
+        return by_text[rng.choice([t for t, age in ages.items() if age == oldest])]
+
+    def _wording(self, question: Question) -> str:
+        """The question in a wording not said yet, the one said least lately elsewhere."""
+        fresh = [w for w in question.wordings if self._fresh(w)]
+        rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|wording|{question.text}")
+        return self._least_recent(fresh, rng)
+
+    def _age(self, line: str) -> int:
+        recent = self.ctx.recent
+        return 0 if recent is None else recent.last_said(self.persona.id, sentences(line))
+
+
+def _introduces(sentence: str) -> bool:
+    """'Hi Priya, I'm Dana.': a sentence that gives a name (capitalised, not 'I'm just ...')."""
+    named = INTRODUCTION.search(sentence)
+    return named is not None and named.group(1)[0].isupper()
+
+
+def content_words(text: str) -> set[str]:
+    """The lemmas of `text` that name something (not 'the', 'really' or 'thing')."""
+    return {w for w in lemmas(text) if w not in FUNCTION_WORDS and w not in VAGUE and len(w) > 2}
 
 
 def _opener(line: str) -> str:

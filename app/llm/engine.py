@@ -22,6 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import stage_rank
 from app.dialogue.memory import LearnerMemory
+from app.dialogue.recency import RecentLines
 from app.dialogue.returning import returning_opening
 from app.dialogue.scripted import user_asks
 from app.dialogue.types import Outcome, Stage
@@ -134,9 +135,15 @@ class LLMEngine:
     # -- PersonaEngine ---------------------------------------------------------------------
 
     def opening(
-        self, persona: Persona, difficulty: str, seed: str, memory: LearnerMemory | None = None
+        self,
+        persona: Persona,
+        difficulty: str,
+        seed: str,
+        memory: LearnerMemory | None = None,
+        recent: RecentLines | None = None,
     ) -> str:
         # From the YAML, not the model: creating a conversation must be instant and cannot fail.
+        # `recent` serves the scripted engine's lines; the seed picks the opening here.
         if memory is not None:
             return returning_opening(persona, memory, seed)
         return stable_pick(persona.openings, seed, "opening")

@@ -50,7 +50,11 @@ class ConversationService:
         start = memory.starting_trust(persona.rules(level).initial_trust) if memory else None
         state = initial_state(persona, level, trust=start)
         opening = self.runtime.engine.opening(
-            persona, level, seed or conversation_id, memory=memory
+            persona,
+            level,
+            seed or conversation_id,
+            memory=memory,
+            recent=self.runtime.recent_for(seed),
         )
         conversation = Conversation(
             id=conversation_id,

@@ -14,6 +14,7 @@ from typing import Any
 from app.config import Settings
 from app.db import Database
 from app.dialogue.engine import PersonaEngine
+from app.dialogue.recency import RecentLines
 from app.dialogue.scripted import ScriptedEngine
 from app.personas.registry import PersonaRegistry, load_personas
 
@@ -28,6 +29,8 @@ class Runtime:
     engine: PersonaEngine
     judge: Any | None = None  # app.llm.judge.FeedbackJudge when RAPPORT_FEEDBACK_JUDGE=llm
     llm: Any | None = None  # app.llm.client.LLMClient: owns a connection pool to close
+    # What each persona said lately, so that its lines go round across conversations.
+    recent: RecentLines = field(default_factory=RecentLines)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @classmethod
@@ -46,6 +49,11 @@ class Runtime:
             judge=judge,
             llm=llm,
         )
+
+    def recent_for(self, seed: str | None) -> RecentLines | None:
+        """What personas said lately, for a conversation created without a seed; a seed given
+        by the caller promises the same wording for the same turns, so the seed alone decides."""
+        return self.recent if seed is None else None
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run work off the request's critical path, keeping a reference so it is not collected."""

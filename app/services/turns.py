@@ -138,6 +138,7 @@ class TurnService:
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
             memory=from_json(conversation.memory),
+            recent=self.runtime.recent_for(conversation.seed),
         )
         return PreparedTurn(
             conversation.id, context, lines[-1].position + 1, conversation.version, started
@@ -331,6 +332,7 @@ class TurnService:
             summary=conversation.summary,
             summary_covers=conversation.summary_covers,
             memory=from_json(conversation.memory),
+            recent=self.runtime.recent_for(conversation.seed),
         )
         return PreparedTurn(conversation.id, context, last.index, version, time.perf_counter())
 

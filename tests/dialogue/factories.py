@@ -9,6 +9,7 @@ from functools import cache
 from app.config import ROOT
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import advance, initial_state
+from app.dialogue.recency import RecentLines
 from app.dialogue.scripted import ScriptedEngine
 from app.dialogue.types import DialogueState
 from app.feedback.types import Feedback, Move, Utterance
@@ -94,13 +95,17 @@ class Conversation:
     difficulty: str = "normal"
     seed: str = "conversation-1"
     engine: ScriptedEngine = field(default_factory=ScriptedEngine)
+    recent: RecentLines | None = None  # shared by conversations, as the service shares one
     history: list[Utterance] = field(default_factory=list)
     states: list[DialogueState] = field(default_factory=list)
     contexts: list[ReplyContext] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.history.append(
-            Utterance("persona", self.engine.opening(self.who, self.difficulty, self.seed))
+            Utterance(
+                "persona",
+                self.engine.opening(self.who, self.difficulty, self.seed, recent=self.recent),
+            )
         )
         self.states.append(initial_state(self.who, self.difficulty))
 
@@ -120,6 +125,7 @@ class Conversation:
             before=before,
             after=after,
             seed=self.seed,
+            recent=self.recent,
         )
         reply = "".join([chunk async for chunk in self.engine.stream(ctx)])
         self.history.append(Utterance("persona", reply))
