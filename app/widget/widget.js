@@ -90,6 +90,28 @@
       chartTrust: "Trust by turn: {list}.", chartScore: "Score by turn: {list}.",
       legendTrust: "Trust", legendScore: "Score per turn",
       highlights: "Highlights", tips: "Tips", best: "Best", rework: "To rework", again: "Practise again",
+      // After the scorecard: the recall check and the follow-up note (docs/api.md).
+      followups: {
+        recallTitle: "What did you learn about {name}?",
+        recallHint: "Write what you remember {name} telling you. It is checked once, against what they really said.",
+        recallLabel: "What you remember about {name}", recallSend: "Check my recall",
+        noteTitle: "Draft your follow-up note",
+        noteHint: "The message you would send {name} tomorrow. Draft it as often as you like.",
+        noteLabel: "Your follow-up note to {name}", noteSend: "Get feedback on my note",
+        skip: "Skip", skipped: "Skipped.", undoSkip: "Do it after all", checking: "Checking\u2026",
+        score: "Recall score: {score} of 100", recalled: "Recalled", missed: "Missed",
+        misremembered: "Misremembered", invented: "Not something they said", nothing: "none",
+        good: "Ready to send.", notYet: "Worth another draft.",
+        labels: { specific: "Specific", thanks: "Thanks", ask: "Ask", length: "Length" },
+        verdicts: { specific: { yes: "yes", no: "not yet" }, thanks: { fine: "fine", grovelling: "overdone", missing: "missing" },
+          ask: { none: "no ask", fine: "clear", unclear: "unclear", too_many: "too many", too_big: "too big" },
+          length: { fine: "fine", too_long: "too long", too_short: "too short" } },
+        words: "{n} words; aim for {low}\u2013{high}", quoted: "In your note:",
+        rewrite: "One change", insteadOf: "Instead of:", write: "Write:",
+        answered: "You have already answered this check; your first answer stands.",
+        empty: "Write something first, or skip this step.",
+        tooLong: "That is too long to check. Shorten it and try again.",
+      },
     },
     es: {
       launcher: "Practica una conversación", hide: "Ocultar el chat de práctica",
@@ -146,6 +168,27 @@
       chartTrust: "Confianza por turno: {list}.", chartScore: "Puntuación por turno: {list}.",
       legendTrust: "Confianza", legendScore: "Puntuación por turno",
       highlights: "Momentos clave", tips: "Consejos", best: "Mejor", rework: "Para mejorar", again: "Practicar otra vez",
+      followups: { // not yet reviewed by a native speaker (see above)
+        recallTitle: "¿Qué aprendiste sobre {name}?",
+        recallHint: "Escribe lo que recuerdas que te contó {name}. Se comprueba una sola vez, con lo que dijo de verdad.",
+        recallLabel: "Lo que recuerdas de {name}", recallSend: "Comprobar lo que recuerdo",
+        noteTitle: "Redacta tu mensaje de seguimiento",
+        noteHint: "El mensaje que enviarías a {name} mañana. Puedes redactarlo tantas veces como quieras.",
+        noteLabel: "Tu mensaje de seguimiento para {name}", noteSend: "Recibir comentarios sobre mi mensaje",
+        skip: "Omitir", skipped: "Omitido.", undoSkip: "Hacerlo de todos modos", checking: "Comprobando\u2026",
+        score: "Puntuación de memoria: {score} de 100", recalled: "Recordado", missed: "Olvidado",
+        misremembered: "Recordado mal", invented: "No lo dijo", nothing: "nada",
+        good: "Listo para enviar.", notYet: "Vale la pena otro borrador.",
+        labels: { specific: "Concreto", thanks: "Agradecimiento", ask: "Petición", length: "Extensión" },
+        verdicts: { specific: { yes: "sí", no: "aún no" }, thanks: { fine: "bien", grovelling: "excesivo", missing: "falta" },
+          ask: { none: "sin petición", fine: "clara", unclear: "poco clara", too_many: "demasiadas", too_big: "demasiado grande" },
+          length: { fine: "bien", too_long: "demasiado largo", too_short: "demasiado corto" } },
+        words: "{n} palabras; lo ideal, {low}\u2013{high}", quoted: "En tu mensaje:",
+        rewrite: "Un cambio", insteadOf: "En lugar de:", write: "Escribe:",
+        answered: "Ya respondiste a esta comprobación; vale tu primera respuesta.",
+        empty: "Escribe algo primero, u omite este paso.",
+        tooLong: "Es demasiado largo para comprobarlo. Acórtalo e inténtalo de nuevo.",
+      },
     },
     de: {
       launcher: "Ein Gespräch üben", hide: "Übungs-Chat ausblenden",
@@ -204,6 +247,27 @@
       chartTrust: "Vertrauen pro Runde: {list}.", chartScore: "Punkte pro Runde: {list}.",
       legendTrust: "Vertrauen", legendScore: "Punkte pro Runde",
       highlights: "Höhepunkte", tips: "Tipps", best: "Am besten", rework: "Zum Überarbeiten", again: "Noch einmal üben",
+      followups: { // not yet reviewed by a native speaker (see above)
+        recallTitle: "Was hast du über {name} erfahren?",
+        recallHint: "Schreib auf, was {name} dir erzählt hat. Es wird einmal mit dem verglichen, was wirklich gesagt wurde.",
+        recallLabel: "Was du über {name} noch weißt", recallSend: "Erinnerung prüfen",
+        noteTitle: "Entwirf deine Follow-up-Nachricht",
+        noteHint: "Die Nachricht, die du {name} morgen schicken würdest. Du kannst sie beliebig oft überarbeiten.",
+        noteLabel: "Deine Follow-up-Nachricht an {name}", noteSend: "Rückmeldung zur Nachricht",
+        skip: "Überspringen", skipped: "Übersprungen.", undoSkip: "Doch machen", checking: "Wird geprüft\u2026",
+        score: "Erinnerung: {score} von 100", recalled: "Erinnert", missed: "Vergessen",
+        misremembered: "Falsch erinnert", invented: "So nicht gesagt", nothing: "nichts",
+        good: "Bereit zum Senden.", notYet: "Ein weiterer Entwurf lohnt sich.",
+        labels: { specific: "Konkret", thanks: "Dank", ask: "Bitte", length: "Länge" },
+        verdicts: { specific: { yes: "ja", no: "noch nicht" }, thanks: { fine: "passt", grovelling: "übertrieben", missing: "fehlt" },
+          ask: { none: "keine Bitte", fine: "klar", unclear: "unklar", too_many: "zu viele", too_big: "zu groß" },
+          length: { fine: "passt", too_long: "zu lang", too_short: "zu kurz" } },
+        words: "{n} Wörter; ideal sind {low}\u2013{high}", quoted: "In deiner Nachricht:",
+        rewrite: "Eine Änderung", insteadOf: "Statt:", write: "Schreib:",
+        answered: "Du hast diese Prüfung schon beantwortet; deine erste Antwort gilt.",
+        empty: "Schreib zuerst etwas oder überspringe diesen Schritt.",
+        tooLong: "Das ist zu lang zum Prüfen. Kürze es und versuche es erneut.",
+      },
     },
     ar: {
       launcher: "تدرّب على محادثة", hide: "إخفاء محادثة التدريب",
@@ -261,6 +325,27 @@
       chartTrust: "الثقة في كل دور: {list}.", chartScore: "النتيجة في كل دور: {list}.",
       legendTrust: "الثقة", legendScore: "النتيجة في كل دور",
       highlights: "أبرز اللحظات", tips: "نصائح", best: "الأفضل", rework: "يحتاج إلى تحسين", again: "تدرّب مرة أخرى",
+      followups: { // not yet reviewed by a native speaker (see above)
+        recallTitle: "ماذا عرفت عن {name}؟",
+        recallHint: "اكتب ما تتذكّر أن {name} أخبرك به. يُقارَن مرة واحدة بما قيل فعلًا.",
+        recallLabel: "ما تتذكّره عن {name}", recallSend: "تحقّق ممّا تذكّرته",
+        noteTitle: "اكتب مسودة رسالة المتابعة",
+        noteHint: "الرسالة التي سترسلها إلى {name} غدًا. يمكنك إعادة كتابتها كلما شئت.",
+        noteLabel: "رسالة متابعتك إلى {name}", noteSend: "احصل على ملاحظات على رسالتك",
+        skip: "تخطَّ", skipped: "تم التخطي.", undoSkip: "أريد القيام بها", checking: "جارٍ التحقق\u2026",
+        score: "نتيجة التذكّر: {score} من 100", recalled: "ما تذكّرته", missed: "ما فاتك",
+        misremembered: "ما تذكّرته خطأً", invented: "لم يُقل", nothing: "لا شيء",
+        good: "جاهزة للإرسال.", notYet: "تستحق مسودة أخرى.",
+        labels: { specific: "التحديد", thanks: "الشكر", ask: "الطلب", length: "الطول" },
+        verdicts: { specific: { yes: "نعم", no: "ليس بعد" }, thanks: { fine: "مناسب", grovelling: "مبالغ فيه", missing: "غائب" },
+          ask: { none: "لا طلب", fine: "واضح", unclear: "غير واضح", too_many: "طلبات كثيرة", too_big: "طلب كبير" },
+          length: { fine: "مناسب", too_long: "طويلة جدًا", too_short: "قصيرة جدًا" } },
+        words: "{n} كلمة؛ الأنسب {low}\u2013{high}", quoted: "في رسالتك:",
+        rewrite: "تغيير واحد", insteadOf: "بدلًا من:", write: "اكتب:",
+        answered: "لقد أجبت عن هذا التحقق من قبل؛ تبقى إجابتك الأولى.",
+        empty: "اكتب شيئًا أولًا، أو تخطَّ هذه الخطوة.",
+        tooLong: "النص أطول من أن يُفحص. اختصره وحاول مرة أخرى.",
+      },
     },
     he: {
       launcher: "תרגול שיחה", hide: "הסתרת צ'אט התרגול",
@@ -317,6 +402,27 @@
       chartTrust: "אמון בכל תור: {list}.", chartScore: "ציון בכל תור: {list}.",
       legendTrust: "אמון", legendScore: "ציון בכל תור",
       highlights: "רגעים בולטים", tips: "טיפים", best: "הכי טוב", rework: "לשיפור", again: "תרגול נוסף",
+      followups: { // not yet reviewed by a native speaker (see above)
+        recallTitle: "מה למדת על {name}?",
+        recallHint: "כתבו מה זכור לכם ש-{name} סיפר/ה. הבדיקה נעשית פעם אחת, מול מה שנאמר בפועל.",
+        recallLabel: "מה זכור לך על {name}", recallSend: "בדיקת הזיכרון",
+        noteTitle: "טיוטת הודעת המשך",
+        noteHint: "ההודעה שהייתם שולחים ל-{name} מחר. אפשר לנסח אותה שוב ושוב.",
+        noteLabel: "הודעת ההמשך שלך ל-{name}", noteSend: "קבלת משוב על ההודעה",
+        skip: "דילוג", skipped: "דילגת.", undoSkip: "בכל זאת", checking: "בבדיקה\u2026",
+        score: "ציון זיכרון: {score} מתוך 100", recalled: "נזכרת", missed: "פספסת",
+        misremembered: "זכרת לא נכון", invented: "לא נאמר", nothing: "אין",
+        good: "מוכנה לשליחה.", notYet: "שווה טיוטה נוספת.",
+        labels: { specific: "ספציפיות", thanks: "תודה", ask: "בקשה", length: "אורך" },
+        verdicts: { specific: { yes: "כן", no: "עדיין לא" }, thanks: { fine: "מתאימה", grovelling: "מוגזמת", missing: "חסרה" },
+          ask: { none: "אין בקשה", fine: "ברורה", unclear: "לא ברורה", too_many: "יותר מדי", too_big: "גדולה מדי" },
+          length: { fine: "מתאים", too_long: "ארוך מדי", too_short: "קצר מדי" } },
+        words: "{n} מילים; מומלץ {low}\u2013{high}", quoted: "בהודעה שלך:",
+        rewrite: "שינוי אחד", insteadOf: "במקום:", write: "לכתוב:",
+        answered: "כבר עניתם על הבדיקה הזאת; התשובה הראשונה נשארת.",
+        empty: "כתבו משהו קודם, או דלגו על השלב.",
+        tooLong: "הטקסט ארוך מדי לבדיקה. קצרו אותו ונסו שוב.",
+      },
     },
   };
   const RTL_LANGUAGES = new Set(["ar", "he"]);
@@ -715,6 +821,24 @@ textarea::placeholder { color: var(--muted); opacity: 1; }
 .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-inline-end: 4px; border-radius: 2px; vertical-align: -1px; }
 .legend .trust::before { background: var(--accent); } .legend .score::before { background: var(--mixed-bg); border: 1px solid var(--mixed); }
 .next { margin-top: 10px; }
+.followup { margin-top: 14px; padding-top: 10px; border-top: 1px solid var(--line); }
+.followup h4 { margin-top: 0; }
+.scorecard h5 { margin: 10px 0 2px; font-size: 13.5px; }
+.followup textarea { display: block; width: 100%; flex: none; min-height: 96px; max-height: 220px; resize: vertical; margin: 6px 0 8px; }
+.step-hint { color: var(--muted); font-size: 13px; }
+.step-buttons { display: flex; flex-wrap: wrap; gap: 8px; }
+.step-error { margin: 0 0 8px; padding: 6px 8px; border-radius: 8px; font-size: 13.5px; color: var(--poor);
+  background: var(--poor-bg); border: 1px solid var(--poor-line); }
+.step-result:focus { outline: none; }
+.step-result .step-score { font-weight: 700; }
+.step-score.good, .verdict.good { color: var(--good); } .step-score.mixed { color: var(--mixed); }
+.step-score.poor, .verdict.poor { color: var(--poor); }
+.step-none { color: var(--muted); }
+.step-skipped { display: flex; align-items: center; flex-wrap: wrap; gap: 4px; color: var(--muted); }
+.step-skipped .bare { color: var(--ink); text-decoration: underline; }
+.scorecard .verdicts { list-style: none; padding-inline-start: 0; }
+.scorecard .verdicts li { margin: 6px 0; }
+.evidence q { font-style: italic; }
 @media ${SHORT} {
   .rw .panel { grid-template-areas: "head head" "setup setup" "confirm confirm" "log log" "alert alert" "composer actions";
     grid-template-rows: auto auto auto minmax(0, 1fr) auto auto; }
@@ -1672,7 +1796,7 @@ textarea::placeholder { color: var(--muted); opacity: 1; }
   // The end-of-conversation screen is a list of steps, each a function (report, context) -> a
   // node, a list of nodes, or null. A later step (a recall check, a follow-up note) is one more
   // function in this list; `context.card` is the scorecard element, for steps that load more.
-  const SCORECARD_STEPS = [outcomeStep, statsStep, chartStep, highlightsStep, tipsStep, nextStep];
+  const SCORECARD_STEPS = [outcomeStep, statsStep, chartStep, highlightsStep, tipsStep, recallStep, noteStep, nextStep];
 
   function scorecard(report) {
     const headingId = nextId("scorecard");
@@ -1725,6 +1849,174 @@ textarea::placeholder { color: var(--muted); opacity: 1; }
   function nextStep() {
     return h("p", { class: "next" }, h("button", { type: "button", class: "primary", "data-testid": "rapport-again",
       text: t("again"), onclick: () => startConversation() }));
+  }
+
+  // ------------------------------------------------------------------ after the scorecard
+  // Two optional steps on the API's follow-ups (docs/api.md, "After the conversation"): a recall
+  // check, answered once (the server keeps the first answer), and a follow-up note, coached as
+  // often as it is redrafted. Both are in the report, so an ended conversation reopened later
+  // shows what was already answered. A publishable key's visitor is let in by the conversation
+  // token, which tokenHeaders() sends on every path under its own conversation.
+  const RECALL_MAX = 4000, NOTE_MAX = 6000; // the API's limits: longer is refused, never cut
+
+  function recallStep(report, context) {
+    // The first name, as the API asks it (and as one would say it): "What did you learn about Priya?"
+    const name = partnerName().trim().split(/\s+/)[0], id = context.conversation.id;
+    return followupStep({
+      kind: "recall", once: true, max: RECALL_MAX, done: report.recall,
+      title: t("followups.recallTitle", { name }), hint: t("followups.recallHint", { name }),
+      label: t("followups.recallLabel", { name }), send: t("followups.recallSend"),
+      submit: (text) => request("POST", followupPath(id, "/recall"), { answer: text }),
+      // Another tab may have answered first: its stored result is the one that counts.
+      recover: async (err) => (err.code === "recall_already_answered"
+        ? (await request("GET", followupPath(id, "/report"))).recall : null),
+      render: recallResult,
+    });
+  }
+
+  function noteStep(report, context) {
+    const name = partnerName().trim().split(/\s+/)[0], id = context.conversation.id;
+    return followupStep({
+      kind: "note", once: false, max: NOTE_MAX, done: report.follow_up_note,
+      title: t("followups.noteTitle"), hint: t("followups.noteHint", { name }),
+      label: t("followups.noteLabel", { name }), send: t("followups.noteSend"),
+      submit: (text) => request("POST", followupPath(id, "/note"), { note: text }),
+      render: noteResult,
+    });
+  }
+
+  const followupPath = (id, suffix) => "/v1/conversations/" + encodeURIComponent(id) + suffix;
+
+  function followupStep(o) {
+    const testid = "rapport-" + o.kind;
+    const headingId = nextId(o.kind), hintId = nextId(o.kind + "-hint");
+    const input = h("textarea", { "data-testid": testid + "-input", rows: 4, maxlength: o.max, dir: "auto",
+      "aria-label": o.label, "aria-describedby": hintId });
+    const error = h("p", { class: "step-error", role: "alert", "data-testid": testid + "-error", hidden: true });
+    const send = h("button", { type: "button", class: "primary", "data-testid": testid + "-send", text: o.send });
+    const skip = h("button", { type: "button", "data-testid": testid + "-skip", text: t("followups.skip") });
+    const form = h("div", { class: "step-form" }, h("p", { id: hintId, class: "step-hint", text: o.hint }), input, error,
+      h("div", { class: "step-buttons" }, send, skip));
+    const unskip = h("button", { type: "button", class: "bare", "data-testid": testid + "-unskip", text: t("followups.undoSkip") });
+    const skipped = h("p", { class: "step-skipped", hidden: true }, h("span", { text: t("followups.skipped") }), " ", unskip);
+    const result = h("div", { class: "step-result", "data-testid": testid + "-result", tabindex: "-1", hidden: true });
+    const box = h("section", { class: "followup", "data-testid": testid, "aria-labelledby": headingId },
+      h("h4", { id: headingId, text: o.title }), form, skipped, result);
+
+    const show = (body) => {
+      result.replaceChildren(...[o.render(body)].flat(Infinity).filter(Boolean));
+      result.hidden = false;
+      if (o.once) form.hidden = true;
+      else if (!input.value && body.note) input.value = body.note;
+    };
+    const fail = (text) => {
+      error.textContent = text;
+      error.hidden = false;
+    };
+    const submit = async () => {
+      if (send.disabled) return;
+      const text = cleanText(input.value);
+      if (!text) { fail(t("followups.empty")); input.focus(); return; }
+      error.hidden = true;
+      send.disabled = skip.disabled = true;
+      send.textContent = t("followups.checking");
+      box.setAttribute("aria-busy", "true");
+      try {
+        show(await o.submit(text));
+      } catch (err) {
+        tellDeveloper(err);
+        let stored = null;
+        if (o.recover) { try { stored = await o.recover(err); } catch (e) { /* the first error says it */ } }
+        if (stored) show(stored);
+        fail(stepError(err));
+        if (!stored) { input.focus(); return; }
+      } finally {
+        send.disabled = skip.disabled = false;
+        send.textContent = o.send;
+        box.removeAttribute("aria-busy");
+      }
+      // The result is read from where it starts; the log scrolls to it, the panel does not move.
+      result.focus({ preventScroll: true });
+      ui.log.scrollTop += result.getBoundingClientRect().top - ui.log.getBoundingClientRect().top - 8;
+    };
+    send.addEventListener("click", submit);
+    // Chromium brings only a text box's caret into view on focus; the whole box should be seen.
+    const reveal = () => scrollIntoLog(input, input);
+    input.addEventListener("focus", () => { reveal(); requestAnimationFrame(reveal); });
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) { e.preventDefault(); submit(); }
+    });
+    skip.addEventListener("click", () => {
+      form.hidden = true;
+      skipped.hidden = false;
+      unskip.focus(); // the focus stays where it was, on the way back
+    });
+    unskip.addEventListener("click", () => {
+      skipped.hidden = true;
+      form.hidden = false;
+      input.focus();
+    });
+    if (o.done) show(o.done);
+    return box;
+  }
+
+  function stepError(err) {
+    if (err.code === "recall_already_answered") return t("followups.answered");
+    if (err.status === 413) return t("followups.tooLong");
+    if (err.code === "llm_unavailable" || err.code === "conversation_not_ended") return t("server");
+    return describe(err);
+  }
+
+  const quoted = (text) => "\u201c" + text + "\u201d";
+
+  // Each list is named in words (and counted), so that nothing depends on its colour.
+  function claimList(title, kind, items) {
+    return [h("h5", { text: title + " (" + num(items.length) + ")" }),
+      items.length ? h("ul", { class: "claims " + kind, "data-kind": kind }, items)
+        : h("p", { class: "step-none", text: t("followups.nothing") })];
+  }
+
+  function recallResult(r) {
+    const li = (text) => h("li", { dir: "auto", text });
+    return [
+      h("p", { class: "step-score " + (r.score >= 60 ? "good" : r.score >= 40 ? "mixed" : "poor"),
+        "data-testid": "rapport-recall-score", "data-score": r.score, text: t("followups.score", { score: num(r.score) }) }),
+      r.summary ? h("p", { dir: "auto", text: r.summary }) : null,
+      claimList(t("followups.recalled"), "recalled", (r.recalled || []).map((c) => li(quoted(c.claim)))),
+      claimList(t("followups.missed"), "missed", (r.missed || []).map((rev) => li(rev.text))),
+      claimList(t("followups.misremembered"), "misremembered", (r.misremembered || []).map((c) =>
+        li(quoted(c.claim) + (c.detail ? " \u2014 " + c.detail : "")))),
+      (r.invented || []).length ? claimList(t("followups.invented"), "invented", r.invented.map((c) => li(quoted(c.claim)))) : null,
+      r.tip ? h("p", {}, h("strong", { text: t("tip") + " " }), h("span", { dir: "auto", text: r.tip })) : null,
+    ];
+  }
+
+  function noteResult(n) {
+    const verdicts = ["specific", "thanks", "ask", "length"].map((label) => {
+      const v = n[label] || {};
+      const value = label === "specific" ? (v.value ? "yes" : "no") : v.value;
+      const fine = label === "specific" ? Boolean(v.value) : v.value === "fine" || (label === "ask" && v.value === "none");
+      const evidence = (v.evidence || []).filter((e) => e.text);
+      return h("li", { "data-label": label, "data-value": String(value) },
+        h("strong", { class: "verdict " + (fine ? "good" : "poor"),
+          text: t("followups.labels." + label) + ": " + t("followups.verdicts." + label + "." + value) }),
+        v.comment ? h("span", { dir: "auto", text: " " + v.comment }) : null,
+        label === "length" && v.range ? h("span", { class: "step-hint",
+          text: " (" + t("followups.words", { n: num(v.words), low: num(v.range[0]), high: num(v.range[1]) }) + ")" }) : null,
+        evidence.length ? h("span", { class: "evidence" }, h("br"), t("followups.quoted") + " ",
+          h("q", { dir: "auto", text: evidence.map((e) => e.text).join(" \u2026 ") })) : null);
+    });
+    const rw = n.rewrite;
+    return [
+      h("p", { class: "step-score " + (n.good ? "good" : "mixed"), "data-testid": "rapport-note-verdict",
+        text: n.good ? t("followups.good") : t("followups.notYet") }),
+      h("ul", { class: "verdicts" }, verdicts),
+      rw && rw.write ? [h("h5", { text: t("followups.rewrite") }),
+        rw.instead_of ? h("p", {}, h("strong", { text: t("followups.insteadOf") + " " }), h("span", { dir: "auto", text: quoted(rw.instead_of) })) : null,
+        h("p", { "data-testid": "rapport-note-rewrite" }, h("strong", { text: t("followups.write") + " " }),
+          h("span", { dir: "auto", text: quoted(rw.write) })),
+        rw.why ? h("p", { class: "step-hint", dir: "auto", text: rw.why }) : null] : null,
+    ].flat();
   }
 
   function listSection(title, items) {
