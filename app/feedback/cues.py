@@ -49,11 +49,16 @@ class Cue:
             raise ValueError(f"cue patterns are written in lower case: {pattern[:60]!r}")
         self.pattern = pattern
         self._lower = re.compile(pattern)
-        self._any_case = re.compile(pattern, re.IGNORECASE)
+        self._any_case: re.Pattern[str] | None = None  # compiled when first needed (rarely)
 
     def _prepared(self, text: str) -> tuple[re.Pattern[str], str]:
         lowered = text.lower()
-        return (self._lower, lowered) if len(lowered) == len(text) else (self._any_case, text)
+        if len(lowered) == len(text):
+            return self._lower, lowered
+        if self._any_case is None:
+            # Compiling every cue twice at import was a third of `rapport score`'s start-up.
+            self._any_case = re.compile(self.pattern, re.IGNORECASE)
+        return self._any_case, text
 
     def search(self, text: str) -> CueMatch | None:
         rx, subject = self._prepared(text)
