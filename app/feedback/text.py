@@ -105,7 +105,11 @@ def sentences(text: str) -> tuple[str, ...]:
     parts: list[str] = []
     for chunk in stripped.split("\n"):
         if chunk.strip():
-            parts.extend(s.strip() for s in _SEGMENTER.segment(chunk) if s.strip())
+            try:
+                pieces = _SEGMENTER.segment(chunk)
+            except ValueError:  # pysbd chokes on some control characters: "a\x1f0. b. Dr. x"
+                pieces = list(split_light(chunk))
+            parts.extend(s.strip() for s in pieces if s.strip())
     # pysbd may normalise spacing; keep only pieces that are literally in the message.
     exact = tuple(p for p in parts if p in text)
     return exact or (stripped,)

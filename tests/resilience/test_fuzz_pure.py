@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.dialogue.engine import ReplyContext
@@ -114,6 +114,7 @@ def reply(engine: ScriptedEngine, ctx: ReplyContext) -> str:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messages, st.lists(partner_lines, max_size=2))
+@example("a\x1f0. b. Dr. x", [])  # pysbd raised ValueError on the control character
 def test_analyzer_survives_hostile_text_and_quotes_only_the_message(
     message: str, partner: list[str]
 ) -> None:
