@@ -14,7 +14,6 @@ import os
 # library's documented switch; set before the first encode). A deployment can still say "true".
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,8 @@ import numpy as np
 import wordllama
 from numpy.typing import NDArray
 from wordllama import WordLlama
+
+from app.nlp.cache import TextCache
 
 DIM = 256
 
@@ -41,34 +42,4 @@ def embed(texts: Sequence[str]) -> NDArray[np.float32]:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-class _TextCache:
-    """One text's embedding, cached (a conversation's lines are embedded again every turn), and
-    `many` to embed a turn's uncached texts in one call: one tokenizer pass and one pooling for
-    the message, the partner's lines and the question instead of one each."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
-
-    def __call__(self, text: str) -> NDArray[np.float32]:
-        vector = self._data.get(text)
-        if vector is None:
-            return self.many((text,))[0]
-        self._data.move_to_end(text)
-        return vector
-
-    def many(self, texts: Sequence[str]) -> list[NDArray[np.float32]]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._data]
-        if missing:
-            for text, vector in zip(missing, embed(missing), strict=True):
-                vector.setflags(write=False)
-                self._data[text] = vector
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-        return [self._data[t] if t in self._data else embed([t])[0] for t in texts]
-
-    def cache_clear(self) -> None:
-        self._data.clear()
-
-
-embed_one = _TextCache(4096)
+embed_one = TextCache(4096, embed)

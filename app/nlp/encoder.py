@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import closing
 from functools import lru_cache
@@ -28,6 +27,8 @@ import onnxruntime
 from filelock import FileLock, Timeout
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
+
+from app.nlp.cache import TextCache
 
 HERE = Path(__file__).with_name("minilm")
 DIM = 384
@@ -70,20 +71,20 @@ def encode(texts: Sequence[str]) -> NDArray[np.float32]:
     """
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     for row, text in enumerate(texts):
-        out[row] = _encode_batch([text])[0]
+        out[row] = _encode_one(text)
     return out
 
 
-def _encode_batch(texts: list[str]) -> NDArray[np.float32]:
-    encodings = _tokenizer().encode_batch(texts)
-    ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
-    mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+def _encode_one(text: str) -> NDArray[np.float32]:
+    encoding = _tokenizer().encode(text)
+    ids = np.asarray([encoding.ids], dtype=np.int64)
+    mask = np.asarray([encoding.attention_mask], dtype=np.int64)
     feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
     (hidden,) = _session().run(None, feeds)
     weights = mask[..., None].astype(np.float32)
     pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return np.divide(pooled, norms, out=np.zeros_like(pooled), where=norms > 0)
+    return np.divide(pooled, norms, out=np.zeros_like(pooled), where=norms > 0)[0]
 
 
 def cache_dir() -> Path:
@@ -151,28 +152,6 @@ def _write(path: Path, rows: list[tuple[bytes, NDArray[np.float32]]]) -> None:
         )
 
 
-class _Recent:
-    """The last few hundred messages' embeddings: a turn asks about the same text more than
-    once (the question, its last sentence, the focus check)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
-
-    def __call__(self, text: str) -> NDArray[np.float32]:
-        vector = self._data.get(text)
-        if vector is None:
-            vector = encode([text])[0]
-            vector.setflags(write=False)
-            self._data[text] = vector
-            if len(self._data) > self.size:
-                self._data.popitem(last=False)
-        else:
-            self._data.move_to_end(text)
-        return vector
-
-    def cache_clear(self) -> None:
-        self._data.clear()
-
-
-encode_one = _Recent(512)
+# The last few hundred messages: a turn asks about the same text more than once (the question,
+# its last sentence, the focus check).
+encode_one = TextCache(512, encode)
