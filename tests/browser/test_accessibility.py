@@ -153,6 +153,8 @@ def test_keyboard_flow_escape_closes_the_smallest_thing_first(
     page.keyboard.press("Escape")
     expect(tip).to_be_hidden()
 
+    # Start is switched off until the reply's stream has closed, a moment after its last words.
+    expect(page.get_by_test_id("rapport-start")).to_be_enabled()
     page.get_by_test_id("rapport-start").focus()
     page.keyboard.press("Enter")
     assert page.evaluate(DEEP_ACTIVE) == "rapport-keep"  # the question: the safe answer first
