@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-import simplemma
-
 from app.dialogue.echo import echo
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import THRESHOLD, stage_rank
@@ -32,6 +30,7 @@ from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
 from app.feedback.meta import is_meta
 from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Move, Utterance
+from app.nlp.lemma import lemma
 from app.personas.schema import Hook, Persona, Question, Reward
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -203,9 +202,8 @@ def lemmas(text: str) -> tuple[str, ...]:
     return tuple(_lemma(w) for w in WORD.findall(text.lower()))
 
 
-@lru_cache(maxsize=65536)
 def _lemma(word: str) -> str:
-    return simplemma.lemmatize(word, lang="en").lower()
+    return lemma(word).lower()
 
 
 class Phrases:

@@ -25,15 +25,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import simplemma
 from numpy.typing import NDArray
 
 from app.feedback.embed import DIM, embed, embed_one
 from app.nlp.encoder import encode_cached, encode_one
+from app.nlp.lemma import lemma
 from app.personas.schema import Fact, Hook, Persona
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -122,9 +121,8 @@ def lemmas(text: str) -> tuple[str, ...]:
     return tuple(_lemma(w) for w in WORD.findall(text.lower().replace("\u2019", "'")))
 
 
-@lru_cache(maxsize=65536)
 def _lemma(word: str) -> str:
-    return simplemma.lemmatize(word, lang="en").lower()
+    return lemma(word).lower()
 
 
 @dataclass(frozen=True, slots=True)

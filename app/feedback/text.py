@@ -1,7 +1,7 @@
 """Word forms, sentences and content words: the language plumbing under the analyzer.
 
-Everything here is cached because the analyzer runs on every turn and simplemma costs ~50 us
-per uncached word; conversations reuse the same few hundred words over and over.
+Everything here is cached because the analyzer runs on every turn and a lemma costs ~50 us per
+uncached word; conversations reuse the same few hundred words over and over.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pysbd
-import simplemma
 import snowballstemmer
+
+from app.nlp.lemma import lemma
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -65,12 +66,6 @@ _NEEDS_SBD_RE = re.compile(
 )
 # Sentence-final punctuation inside the text: without it pysbd has nothing to split.
 _INNER_BOUNDARY_RE = re.compile(r"[.!?…]+\s+\S|\n")
-
-
-@lru_cache(maxsize=65536)
-def lemma(word: str) -> str:
-    """Dictionary form of a lower-cased word ("left" -> "leave", "teaching" -> "teach")."""
-    return simplemma.lemmatize(word, lang="en")
 
 
 @lru_cache(maxsize=65536)

@@ -1,9 +1,12 @@
-"""A bounded cache of text embeddings, for any embedding function."""
+"""Caches: a bounded one of text embeddings, for any embedding function, and the folder where
+what is built once per machine is kept (the encoder's embeddings, the lemma dictionary)."""
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,3 +44,13 @@ class TextCache:
 
     def cache_clear(self) -> None:
         self._data.clear()
+
+
+def cache_dir() -> Path:
+    """Where what is built once per machine is kept: RAPPORT_CACHE_DIR, else the user's cache
+    folder."""
+    configured = os.environ.get("RAPPORT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "rapport"

@@ -15,7 +15,6 @@ per text, keyed by the model and the text.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
@@ -28,7 +27,7 @@ from filelock import FileLock, Timeout
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
-from app.nlp.cache import TextCache
+from app.nlp.cache import TextCache, cache_dir
 
 HERE = Path(__file__).with_name("minilm")
 DIM = 384
@@ -85,15 +84,6 @@ def _encode_one(text: str) -> NDArray[np.float32]:
     pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
     return np.divide(pooled, norms, out=np.zeros_like(pooled), where=norms > 0)[0]
-
-
-def cache_dir() -> Path:
-    """Where `encode_cached` keeps embeddings: RAPPORT_CACHE_DIR, else the user's cache folder."""
-    configured = os.environ.get("RAPPORT_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "rapport"
 
 
 def encode_cached(texts: Sequence[str]) -> NDArray[np.float32]:
