@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     # The most a streamed reply waits for its first token, queueing and retries included: a
     # server that sends `: ping` while the request waits for a slot never trips the read timeout.
     llm_first_token_timeout: float = Field(15.0, gt=0)
+    # Where the persona's per-turn directions (stage, mood, example lines) go: at the end of the
+    # system prompt, which every chat template accepts, or in a system message after the
+    # conversation ("last"), so that the prompt's start stays the same from turn to turn and a
+    # server that caches prompt prefixes (llama.cpp, vLLM's prefix caching, OpenAI) reads only
+    # the new lines. Some templates (Mistral's, Gemma's) refuse a system message there.
+    llm_directions: Literal["system", "last"] = "system"
     # The idle/read timeout of the proxy in front (60 s on most load balancers): a reply that
     # has not finished, retries included, a few seconds before it is answered 503 by us instead
     # of being cut by the proxy with the lease still held.

@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 import httpx
@@ -311,6 +311,8 @@ class LLMClient:
         started = time.perf_counter()
         messages = without_control_tokens(messages)
         call = self._sdk_complete if self.via == "sdk" else self._langchain_complete
+        if options.background and self.slots.limit:
+            call = self._streamed_complete  # a reply may need the slot: see there
         try:
             async with self.slots.hold(background=options.background):
                 text, usage, finish = await call(messages, precise, options)
@@ -346,6 +348,26 @@ class LLMClient:
         if not isinstance(text, str):
             raise ValueError("the completion has no text content")
         return text, usage_from_event(body), choice.get("finish_reason")
+
+    async def _streamed_complete(
+        self, messages: Sequence[BaseMessage], precise: bool, options: CallOptions
+    ) -> tuple[str, Usage | None, str | None]:
+        """Background work on a slot-limited endpoint, asked for as a stream and read whole.
+
+        A reply that needs the slot cancels the background call (app/llm/slots.py); cancelling a
+        plain request only hangs up, and llama-cpp-python (like a llama.cpp or Ollama slot) goes
+        on generating it, so the reply still waited behind a summary nobody would read. A stream
+        is stopped: the server notices the closed connection at its next token, and
+        llama-cpp-python ends a running stream itself as soon as another request arrives. A
+        stream cut that way has no finish_reason and fails like any broken one."""
+        if precise and options.temperature is None:
+            options = replace(options, temperature=self.precise.temperature)
+        tally, parts = StreamResult(), []
+        read = self._sdk_pieces if self.via == "sdk" else self._langchain_pieces
+        async with aclosing(read(messages, tally, options)) as pieces:
+            async for text in pieces:
+                parts.append(text)
+        return "".join(parts), tally.usage, tally.finish_reason
 
     async def stream(
         self,

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from app.llm.guard import OutputGuard, ngrams
+from app.llm.role import RoleCheck
 from app.personas.schema import Hook, Persona
 
 VOICES_KEPT = 32  # personas whose spoken n-grams are kept (the built-ins plus recent tenants')
@@ -61,6 +62,7 @@ def briefing_guard(
     quoted: Iterable[str],
     open_hooks: Iterable[str],
     canary: str,
+    role: RoleCheck | None = None,
 ) -> OutputGuard:
     """The guard for one reply: `system` is the system prompt as sent, `quoted` the persona's
     own lines (and the conversation summary) it contains, `open_hooks` the hooks the persona may
@@ -71,7 +73,10 @@ def briefing_guard(
         briefing = briefing.replace(line, "\n")
     locked = [text for h in persona.hooks if h.id not in open_ids for text in hook_secrets(h)]
     return OutputGuard(
-        secrets=(briefing, *locked), canary=canary, spoken=voice_of(persona).spoken(open_ids)
+        secrets=(briefing, *locked),
+        canary=canary,
+        spoken=voice_of(persona).spoken(open_ids),
+        role=role,
     )
 
 

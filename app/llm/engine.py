@@ -33,6 +33,7 @@ from app.llm.echo import briefing_guard
 from app.llm.guard import OutputGuard, SentenceGate, Violation
 from app.llm.metrics import GUARD_VIOLATIONS, SUMMARIES_REFUSED
 from app.llm.prompts import PromptLibrary
+from app.llm.role import RoleCheck
 from app.llm.summaries import InvalidSummary, checked_summary, summary_problem
 from app.llm.tokens import count_chat_tokens, truncate_to_tokens
 from app.personas.schema import Persona
@@ -128,9 +129,14 @@ class LLMEngine:
 
     name = "llm"
 
-    def __init__(self, client: LLMClient, prompts: PromptLibrary) -> None:
+    def __init__(
+        self, client: LLMClient, prompts: PromptLibrary, *, directions: str = "system"
+    ) -> None:
         self.client = client
         self.prompts = prompts
+        # "system": the turn's directions end the system prompt; "last": they follow the
+        # conversation as a system message of their own (RAPPORT_LLM_DIRECTIONS).
+        self.directions_last = directions == "last"
 
     # -- PersonaEngine ---------------------------------------------------------------------
 
@@ -274,13 +280,17 @@ class LLMEngine:
             hooks=[h for h in persona.hooks if h.id in after.unlocked_hooks],
             new_hooks=set(after.unlocked_hooks) - set(ctx.before.unlocked_hooks),
             summary=summary,
-            directive=directive,
+            directive="" if self.directions_last else directive,
             memory=remembered(ctx.memory, persona),
         )
         messages: list[BaseMessage] = [SystemMessage(system)]
         messages += [as_message(line) for line in ctx.history[start:]]
+        briefing = system
+        if self.directions_last:
+            messages.append(SystemMessage(directive))
+            briefing = f"{system}\n\n{directive}"
         offered = [e.line for e in examples] + questions
-        guard = self._guard(ctx, system, offered, summary, canary)
+        guard = self._guard(ctx, briefing, offered, summary, canary)
         return PersonaPrompt(messages, guard, (persona.name, first_name))
 
     @staticmethod
@@ -289,13 +299,20 @@ class LLMEngine:
     ) -> OutputGuard:
         """The whole system prompt is secret, except the persona's own lines it quotes (a fact's
         first answer, the lines `offered` as examples) and the summary of this very conversation;
-        so is every hook not open yet (unlocked now, or told in an earlier conversation)."""
+        so is every hook not open yet (unlocked now, or told in an earlier conversation). The
+        reply must also be the persona speaking (app/llm/role.py)."""
         persona = ctx.persona
         quoted = [f.answers[0] for f in persona.facts] + offered + [summary]
         told = ctx.memory.hooks if ctx.memory is not None else ()
         open_hooks = [*ctx.after.unlocked_hooks, *told]
+        role = RoleCheck(
+            persona.name,
+            learner_lines=[u.content for u in ctx.history if u.role == "user"],
+            learner_name=ctx.memory.learner_name if ctx.memory is not None else None,
+            own_words=[system, *(u.content for u in ctx.history if u.role == "persona")],
+        )
         return briefing_guard(
-            persona, system=system, quoted=quoted, open_hooks=open_hooks, canary=canary
+            persona, system=system, quoted=quoted, open_hooks=open_hooks, canary=canary, role=role
         )
 
     def _directive(self, ctx: ReplyContext, examples: list[Example], questions: list[str]) -> str:

@@ -85,6 +85,9 @@ class FakeConfig(BaseModel):
     # every `ping_seconds` until its slot is free. None: as many at once as are sent.
     slots: int | None = Field(None, ge=1)
     ping_seconds: float = Field(5.0, gt=0)
+    # A server that finishes a plain (not streamed) request after its client has hung up, slot
+    # held all the while, as llama-cpp-python does; a stream it stops at the next token.
+    finish_abandoned: bool = False
 
 
 class ConfigUpdate(BaseModel):
@@ -107,6 +110,7 @@ class ConfigUpdate(BaseModel):
     token_seconds: float | None = None
     slots: int | None = Field(None, ge=1)
     ping_seconds: float | None = Field(None, gt=0)
+    finish_abandoned: bool | None = None
 
 
 @dataclass
@@ -369,7 +373,9 @@ async def answer(
         return StreamingResponse(events, media_type="text/event-stream")
     if failure in CUT_STREAMS:
         raise BrokenStream("the fake drops this response on purpose")
-    await generating(config.token_seconds * count_tokens(text), gone)
+    await generating(
+        config.token_seconds * count_tokens(text), _never_gone if config.finish_abandoned else gone
+    )
     return JSONResponse(completion_body(state, body, text, None, finish))
 
 

@@ -29,6 +29,14 @@ AI_QUESTION_RE = re.compile(
     re.IGNORECASE,
 )
 CORRECTION_RE = re.compile(r"previous (reply|draft|answer) broke character", re.IGNORECASE)
+# A small model drifting out of its role (issue 17: "I'm Alex's partner in this job"): asked to
+# swap roles it speaks as the learner and asks for their favour; asked what it is doing, it
+# narrates itself in the third person with stage directions.
+ROLE_SWAP_RE = re.compile(
+    r"\b(pretend (to be|you'?re) me|speak as me|you be me|(swap|switch) roles)\b", re.IGNORECASE
+)
+NARRATE_RE = re.compile(r"\b(what are you doing|narrate|describe the scene)\b", re.IGNORECASE)
+LEARNER_NAME_RE = re.compile(r"\b(?:I'm|I am|my name is)\s+([A-Z][a-z]+)\b")
 COACH_REQUEST_RE = re.compile(
     r"\b(feedback|how am i doing|rate (me|my)|coach me|give me (a )?tips?|critique)\b",
     re.IGNORECASE,
@@ -146,7 +154,7 @@ def compose_reply(messages: Sequence[dict[str, Any]], stubborn: bool = False) ->
     name = persona_name(system)
     naive = stubborn or not was_corrected(messages)
     if naive:
-        slip = naive_slip(system, user)
+        slip = naive_slip(system, user) or role_slip(name, user, messages)
         if slip:
             return slip
     if name is None:
@@ -191,6 +199,24 @@ def naive_slip(system: str, user: str) -> str | None:
             "Here's some feedback: you should ask more follow-up questions to show genuine "
             "interest, and hold your pitch until you've built rapport."
         )
+    return None
+
+
+def role_slip(name: str | None, user: str, messages: Sequence[dict[str, Any]]) -> str | None:
+    """What a small model out of its role says: the learner's lines, or a narrator's."""
+    if name is None:
+        return None
+    first = name.split()[0]
+    if ROLE_SWAP_RE.search(user):
+        said = " ".join(text_of(m.get("content")) for m in messages if m.get("role") == "user")
+        found = LEARNER_NAME_RE.search(said)
+        learner = found.group(1) if found else "the candidate"
+        return (
+            f"Hi, I'm {learner}, and I'd be a perfect fit for your team. "
+            "Could you refer me to the hiring manager?"
+        )
+    if NARRATE_RE.search(user):
+        return f"*smiles and adjusts her badge* {first} nods. It has been a long day at the booth."
     return None
 
 

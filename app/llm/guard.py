@@ -12,6 +12,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.llm.role import RoleCheck
 
 AI_DISCLOSURE = [
     r"\bas an? (ai|a\.i\.|artificial intelligence|(large )?language model|llm|chatbot|bot|"
@@ -66,7 +70,9 @@ ECHO_THRESHOLD = 4
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    kind: str  # ai_disclosure | coaching | prompt_echo | empty
+    # ai_disclosure | coaching | prompt_echo | empty, or a role break (app/llm/role.py):
+    # speaking_as_user | inverted_ask | narration
+    kind: str
     detail: str
 
     def reason(self) -> str:
@@ -75,6 +81,9 @@ class Violation:
             "coaching": "it coached the other person instead of talking with them",
             "prompt_echo": "it revealed the private briefing",
             "empty": "it was empty",
+            "speaking_as_user": "it spoke as the other person instead of as yourself",
+            "inverted_ask": "it asked the other person for what they came to ask you for",
+            "narration": "it narrated or used stage directions instead of just speaking",
         }[self.kind]
 
 
@@ -117,7 +126,9 @@ class OutputGuard:
 
     `secrets` are the texts no reply may copy (the system prompt, hooks not yet unlocked);
     `spoken` the n-grams the persona's own lines use, which it may say whatever the briefing
-    holds. The user's message plays no part: what the model says is judged on its own.
+    holds. The user's message plays no part in the leak checks: what the model says is judged
+    on its own. `role`, when given, also checks that the reply is the persona speaking (not the
+    learner, not a narrator): see app/llm/role.py.
     """
 
     def __init__(
@@ -125,11 +136,13 @@ class OutputGuard:
         secrets: Iterable[str] = (),
         canary: str | None = None,
         spoken: frozenset[str] = frozenset(),
+        role: RoleCheck | None = None,
     ) -> None:
         self.secret_ngrams: frozenset[str] = (
             frozenset().union(*(ngrams(secret) for secret in secrets)) - spoken
         )
         self.canary = canary
+        self.role = role
 
     def check(self, text: str) -> Violation | None:
         if not text.strip():
@@ -144,6 +157,8 @@ class OutputGuard:
         copied = ngrams(text) & self.secret_ngrams
         if len(copied) >= ECHO_THRESHOLD:
             return Violation("prompt_echo", " / ".join(sorted(copied)[:3]))
+        if self.role is not None and (broken := self.role.check(visible)):
+            return Violation(broken.kind, broken.detail)
         return None
 
 

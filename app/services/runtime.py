@@ -86,4 +86,4 @@ def _build_engine(settings: Settings) -> tuple[PersonaEngine, Any | None, Any | 
     client = LLMClient.from_settings(settings)
     prompts = PromptLibrary(settings.prompts_dir)
     judge = FeedbackJudge(client, prompts) if settings.feedback_judge == "llm" else None
-    return LLMEngine(client, prompts), judge, client
+    return LLMEngine(client, prompts, directions=settings.llm_directions), judge, client

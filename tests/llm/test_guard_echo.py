@@ -219,4 +219,8 @@ def test_persona_lines_people_wrote_in_the_corpus_pass_every_personas_guard(
 def echoes(guard: OutputGuard, line: str) -> bool:
     """Flagged for copying the briefing (a few corpus lines do coach, which is another matter)."""
     violation = guard.check(line)
-    return violation is not None and OutputGuard().check(line) is None
+    return (
+        violation is not None
+        and violation.kind == "prompt_echo"  # not a role break (tests/llm/test_role_guard.py)
+        and OutputGuard().check(line) is None
+    )

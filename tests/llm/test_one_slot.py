@@ -16,7 +16,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from app.errors import LLMUnavailable
 from app.feedback.types import Utterance
-from app.llm.client import LLMClient
+from app.llm.client import CallOptions, LLMClient
 from app.llm.engine import FOLD_BATCH, KEEP_LINES, LLMEngine
 from app.llm.prompts import PromptLibrary
 from app.personas.schema import Persona
@@ -198,3 +198,31 @@ async def test_a_reply_takes_the_slot_from_a_summary_which_is_deferred(
 
     assert reply.strip() and elapsed < 3, "not the summary's 5 s"
     assert deferred is None  # folded at a later turn instead
+
+
+async def test_a_summary_a_reply_preempts_stops_on_the_server_and_the_reply_does_not_wait(
+    fake: FakeControl, recruiter: Persona, prompts: PromptLibrary
+) -> None:
+    """llama-cpp-python finishes a plain request whose client hung up, slot and all: the reply
+    that preempted a summary still waited for it. A background call on a slot-limited endpoint
+    is asked for as a stream, which the server stops at its next token."""
+    fake.configure(slots=1, loop=True, token_seconds=0.02, finish_abandoned=True)
+    client = LLMClient.from_settings(llm_settings_for(fake, llm_concurrency=1, llm_timeout=10))
+    engine = LLMEngine(client, prompts)
+    lines = [Utterance("persona" if i % 2 else "user", f"Line {i} of ours.") for i in range(11)]
+    try:
+        summary = asyncio.create_task(
+            engine.summarize(recruiter, (Utterance("persona", "Hi."), *lines), "", 0)
+        )
+        await asyncio.sleep(0.3)  # the summariser has the slot: 260 tokens, about 5 s
+        started = time.perf_counter()
+        brief = CallOptions(max_tokens=20)  # 0.4 s of the looping fake's tokens
+        reply = "".join([piece async for piece in client.stream(PERSONA_CHAT, options=brief)])
+        waited = time.perf_counter() - started
+        assert await summary is None  # cancelled, to be redone at a later turn
+    finally:
+        await client.aclose()
+
+    assert reply and waited < 2.0, f"the reply waited {waited:.1f} s behind the summary"
+    summaries = [r for r in fake.requests() if "summary" in r["messages"][0]["content"]]
+    assert [r["stream"] for r in summaries] == [True]
