@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # one from background work (summary, judge), which is skipped when none is free. 0: no
     # limit (OpenAI, or vLLM, which batches whatever it is sent).
     llm_concurrency: int = Field(0, ge=0, le=1024)
+    # With a concurrency limit: seconds after a reply before background work (a summary) may
+    # take the slot, so a learner's quick next message does not wait behind it.
+    llm_background_delay: float = Field(0.0, ge=0.0, le=60.0)
     # The most a streamed reply waits for its first token, queueing and retries included: a
     # server that sends `: ping` while the request waits for a slot never trips the read timeout.
     llm_first_token_timeout: float = Field(15.0, gt=0)
@@ -76,6 +79,10 @@ class Settings(BaseSettings):
     # server that caches prompt prefixes (llama.cpp, vLLM's prefix caching, OpenAI) reads only
     # the new lines. Some templates (Mistral's, Gemma's) refuse a system message there.
     llm_directions: Literal["system", "last"] = "system"
+    # The most the conversation itself (the running summary and the lines kept verbatim) takes of
+    # a persona prompt, in o200k tokens (a local model's tokenizer counts ~10% more): older lines
+    # are left out past it, even when the summariser lags or its summaries are refused.
+    llm_history_tokens: int = Field(800, ge=100, le=100_000)
     # The idle/read timeout of the proxy in front (60 s on most load balancers): a reply that
     # has not finished, retries included, a few seconds before it is answered 503 by us instead
     # of being cut by the proxy with the lease still held.

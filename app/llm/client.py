@@ -237,13 +237,14 @@ class LLMClient:
         max_tokens_field: str = "max_tokens",
         concurrency: int = 0,
         first_token_timeout: float | None = None,
+        background_delay: float = 0.0,
     ) -> None:
         self.chat = chat
         # OpenAI takes at most 4 stop sequences; its reasoning models take none (0).
         self.max_stop_sequences = max_stop_sequences
         self.budgets = budgets or CallBudgets()
         self.max_tokens_field = max_tokens_field
-        self.slots = EndpointSlots(concurrency)
+        self.slots = EndpointSlots(concurrency, background_delay=background_delay)
         chat.async_client = AsBuiltCompletions(chat.root_async_client)
         # For judging and summarising: the same verdict for the same message, run after run.
         self.precise = chat.model_copy(update={"temperature": 0.0})
@@ -293,6 +294,7 @@ class LLMClient:
             max_tokens_field=settings.llm_max_tokens_field,
             concurrency=settings.llm_concurrency,
             first_token_timeout=settings.llm_first_token_timeout,
+            background_delay=settings.llm_background_delay,
         )
 
     async def aclose(self) -> None:

@@ -35,7 +35,7 @@ from app.llm.metrics import GUARD_VIOLATIONS, SUMMARIES_REFUSED
 from app.llm.prompts import PromptLibrary
 from app.llm.role import RoleCheck
 from app.llm.summaries import InvalidSummary, checked_summary, summary_problem
-from app.llm.tokens import count_chat_tokens, truncate_to_tokens
+from app.llm.tokens import TOKENS_PER_MESSAGE, count_chat_tokens, count_tokens, truncate_to_tokens
 from app.personas.schema import Persona
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,12 @@ log = logging.getLogger(__name__)
 KEEP_LINES = 6  # lines kept verbatim after a fold: the last three exchanges
 FOLD_BATCH = 4  # fold once two exchanges wait beyond KEEP_LINES: one summary every other turn
 MAX_VERBATIM = KEEP_LINES + FOLD_BATCH + 4  # hard cap when the summariser lags or fails
+# The summary and the verbatim lines together, in tokens (RAPPORT_LLM_HISTORY_TOKENS); at least
+# the last MIN_VERBATIM lines stay whatever they cost. On SmolLM2-135M prompts grew 1,250 ->
+# 2,200 server tokens from turn 1 to 12 while its summaries were refused (issue 17: 1,200 ->
+# 2,640); the line cap alone let long replies through.
+HISTORY_TOKENS = 800
+MIN_VERBATIM = 2
 LINE_MAX_TOKENS = 400  # one verbatim line; a 2,000-character message fits
 SUMMARY_WORDS = 110
 SUMMARY_MAX_TOKENS = 200  # a longer summary is refused (app/llm/summaries.py), not cut
@@ -130,10 +136,16 @@ class LLMEngine:
     name = "llm"
 
     def __init__(
-        self, client: LLMClient, prompts: PromptLibrary, *, directions: str = "system"
+        self,
+        client: LLMClient,
+        prompts: PromptLibrary,
+        *,
+        directions: str = "system",
+        history_tokens: int = HISTORY_TOKENS,
     ) -> None:
         self.client = client
         self.prompts = prompts
+        self.history_tokens = history_tokens
         # "system": the turn's directions end the system prompt; "last": they follow the
         # conversation as a system message of their own (RAPPORT_LLM_DIRECTIONS).
         self.directions_last = directions == "last"
@@ -270,8 +282,12 @@ class LLMEngine:
         # An unusable summary is left out, and the lines it stood for are treated as unsummarised
         # (the verbatim cap keeps the prompt bounded).
         covers = ctx.summary_covers if self.usable_summary(ctx.summary, persona) else 0
-        start = verbatim_start(len(ctx.history), covers)
         summary = ctx.summary if covers else ""
+        start = within_tokens(
+            ctx.history,
+            verbatim_start(len(ctx.history), covers),
+            self.history_tokens - count_tokens(summary),
+        )
         system = self.prompts.render(
             "persona_system",
             persona=persona,
@@ -488,6 +504,24 @@ def verbatim_start(lines: int, covers: int) -> int:
     """Where the verbatim part of the history starts: after the summary, within the cap."""
     start = max(covers, lines - MAX_VERBATIM)
     return max(0, min(start, lines - 1))
+
+
+def within_tokens(history: Sequence[Utterance], start: int, budget: int) -> int:
+    """Where the verbatim lines start so that those from there on fit `budget` tokens (as
+    `as_message` sends them), keeping at least the last MIN_VERBATIM lines."""
+    keep_from = max(start, len(history) - MIN_VERBATIM)
+    used = sum(_line_tokens(line) for line in history[keep_from:])
+    while keep_from > start:
+        cost = _line_tokens(history[keep_from - 1])
+        if used + cost > budget:
+            break
+        used += cost
+        keep_from -= 1
+    return keep_from
+
+
+def _line_tokens(line: Utterance) -> int:
+    return TOKENS_PER_MESSAGE + count_tokens(truncate_to_tokens(line.content, LINE_MAX_TOKENS))
 
 
 def as_message(line: Utterance) -> BaseMessage:

@@ -28,8 +28,14 @@ class Busy(Exception):
 
 
 class EndpointSlots:
-    def __init__(self, limit: int = 0) -> None:
+    def __init__(self, limit: int = 0, *, background_delay: float = 0.0) -> None:
         self.limit = limit  # 0: no limit
+        # Background work waits this long after the last reply finished before it starts: the
+        # learner is reading and typing. A summary started the moment a reply ended holds a
+        # one-slot CPU server for the whole of its prompt (seconds), which nothing can
+        # interrupt, and the learner's next reply would wait for it.
+        self.background_delay = background_delay
+        self.last_reply_end = float("-inf")  # loop time
         self.in_use = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._background: set[asyncio.Task[object]] = set()
@@ -49,6 +55,7 @@ class EndpointSlots:
         try:
             yield
         finally:
+            self.last_reply_end = asyncio.get_running_loop().time()
             self._give_back()
 
     @property
@@ -79,6 +86,10 @@ class EndpointSlots:
 
     @asynccontextmanager
     async def _background_slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        pause = self.last_reply_end + self.background_delay - loop.time()
+        if pause > 0:
+            await asyncio.sleep(pause)  # then it starts only if the slot is still free
         if self.in_use >= self.limit or self.waiting:
             raise Busy("every slot of the model's server is taken or wanted for a reply")
         task = asyncio.current_task()

@@ -86,4 +86,10 @@ def _build_engine(settings: Settings) -> tuple[PersonaEngine, Any | None, Any | 
     client = LLMClient.from_settings(settings)
     prompts = PromptLibrary(settings.prompts_dir)
     judge = FeedbackJudge(client, prompts) if settings.feedback_judge == "llm" else None
-    return LLMEngine(client, prompts, directions=settings.llm_directions), judge, client
+    engine = LLMEngine(
+        client,
+        prompts,
+        directions=settings.llm_directions,
+        history_tokens=settings.llm_history_tokens,
+    )
+    return engine, judge, client

@@ -104,3 +104,25 @@ def test_never_more_than_the_limit_at_once_and_all_given_back(
         assert peak[0] <= limit and slots.in_use == 0 and slots.waiting == 0
 
     asyncio.run(scenario())
+
+
+async def test_background_work_waits_its_delay_after_a_reply_and_gives_way_to_the_next() -> None:
+    slots = EndpointSlots(1, background_delay=0.2)
+    async with slots.hold():
+        pass
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    async def background() -> float:
+        async with slots.hold(background=True):
+            return loop.time() - started
+
+    assert 0.18 <= await background() < 1.0  # it waited for the learner's moment
+
+    async with slots.hold():
+        pass
+    late = asyncio.create_task(background())
+    await asyncio.sleep(0.05)
+    async with slots.hold():  # the learner's next message, inside the delay
+        with pytest.raises(Busy):
+            await late  # skipped, not run behind the reply
