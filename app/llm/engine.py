@@ -283,11 +283,10 @@ class LLMEngine:
         # (the verbatim cap keeps the prompt bounded).
         covers = ctx.summary_covers if self.usable_summary(ctx.summary, persona) else 0
         summary = ctx.summary if covers else ""
-        start = within_tokens(
-            ctx.history,
-            verbatim_start(len(ctx.history), covers),
-            self.history_tokens - count_tokens(summary),
-        )
+        start = verbatim_start(len(ctx.history), covers)
+        fits = within_tokens(ctx.history, start, self.history_tokens - count_tokens(summary))
+        if fits > start:  # lines are left out for the budget: in steps, see stepped()
+            start = stepped(fits, len(ctx.history))
         system = self.prompts.render(
             "persona_system",
             persona=persona,
@@ -518,6 +517,15 @@ def within_tokens(history: Sequence[Utterance], start: int, budget: int) -> int:
         used += cost
         keep_from -= 1
     return keep_from
+
+
+def stepped(start: int, lines: int) -> int:
+    """`start` moved on to the next multiple of FOLD_BATCH lines (within the last MIN_VERBATIM):
+    the verbatim part then starts at the same line for two turns in a row, and a server that
+    caches prompt prefixes re-reads only the new lines on one turn of two, not the whole
+    conversation on every turn as a window sliding one exchange a turn would make it."""
+    step = -(-start // FOLD_BATCH) * FOLD_BATCH
+    return max(start, min(step, lines - MIN_VERBATIM))
 
 
 def _line_tokens(line: Utterance) -> int:
