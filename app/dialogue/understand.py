@@ -25,7 +25,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,6 +112,13 @@ NULL_WEIGHTS = np.asarray([_WEIGHTS["null"].get(f, 0.0) for f in NULL_FEATURES],
 # Within-topic whitening (tools/fit_matcher.py): directions in which paraphrases of one topic
 # differ (the question form, register, typos) count less; those that tell topics apart, more.
 _WHITEN_FILE = Path(__file__).with_name("matcher_whiten.npy")
+# The second stage (tools/fit_matcher.py writes it too): gradient-boosted trees over the same
+# features, which the linear scorer underfits (it gets 0.82 of the development questions it was
+# fitted on). One model scores each topic from its own features, the same less the best topic's
+# on each, and the message's; the other says whether anything answers at all, from the
+# message's features, the linear scorer's best topic and its lead. Without the file the linear
+# scorer decides alone.
+_TREES_FILE = Path(__file__).with_name("matcher_trees.joblib")
 WHITEN = np.load(_WHITEN_FILE) if _WHITEN_FILE.is_file() else None
 LINE_MARGIN = 0.12  # a deeper line must beat the surface by this to be answered first
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
@@ -473,9 +482,9 @@ class KnowledgeIndex:
     def topic_scores(
         self, text: str, focus: Topic | None = None, exclude: str | None = None
     ) -> tuple[NDArray[np.float32], float]:
-        """Each topic's score and the score of 'none of them' (the learned scorer)."""
-        topic_features, null_features = self.features(text, focus, exclude)
-        return topic_features @ TOPIC_WEIGHTS, float(null_features @ NULL_WEIGHTS)
+        """Each topic's score, and how sure the scorer is that one of them answers at all
+        (below zero: none of them does)."""
+        return score_features(*self.features(text, focus, exclude))
 
     def nearest_topic(self, text: str) -> Topic:
         """The topic closest to `text`, with no 'none of them': what a persona's own question
@@ -492,9 +501,8 @@ class KnowledgeIndex:
         then nothing the persona knows answers the message.
         """
         query = question_part(text)
-        scores, none = self.topic_scores(query, focus)
+        scores, margin = self.topic_scores(query, focus)
         best_index = int(np.argmax(scores))
-        best = float(scores[best_index])
         nearest, asked = self._nearest_question_row(query)
         # "A stranger got you a job? How did that happen?": the last question is what is asked,
         # and it continues the focus even when the echo before it names things.
@@ -505,15 +513,14 @@ class KnowledgeIndex:
         if nearest >= VERBATIM:
             # The author's own question, near word for word: the author said what it is about.
             topic = self.topics[int(self.row_topic[asked])]
-            best = float(scores[self.topics.index(topic)])
         elif elliptical and focus in self.topics:
             # "Which part?", "how did you get it that low?": nothing of its own to match, so it
             # continues the focus, never "no idea" and never a topic it happens to resemble.
-            topic, best = focus, float(scores[self.topics.index(focus)])
-        elif best < none:
-            return Match(None, None, best - none, elliptical, query)
+            topic = focus
+        elif margin < 0:
+            return Match(None, None, margin, elliptical, query)
         line = self._line(topic, self.score(query), set(said))
-        return Match(topic, line, best - none, elliptical and topic == focus, query)
+        return Match(topic, line, margin, elliptical and topic == focus, query)
 
     def _nearest_question_row(self, text: str) -> tuple[float, int]:
         """The cosine of the authored question nearest to `text`, and its row."""
@@ -619,6 +626,64 @@ def _names(text: str, own: frozenset[str]) -> tuple[frozenset[str], str]:
 
 
 WORD_SPLIT = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _trees() -> tuple[Any, Any] | None:
+    """The second stage's two models (scikit-learn's HistGradientBoostingClassifier, kept with
+    joblib as scikit-learn documents), or None where the file is absent."""
+    if not _TREES_FILE.is_file():
+        return None
+    import joblib
+
+    models: tuple[Any, Any] = joblib.load(_TREES_FILE)
+    return models
+
+
+def candidate_rows(
+    topic_features: NDArray[np.float32], null_features: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    """What the topic model sees of each topic: its features, the same less the best topic's on
+    each, the message's features, and its rank by the two nearest-question cosines."""
+    n = len(topic_features)
+    lead = topic_features - topic_features.max(axis=0, keepdims=True)
+    ranks = [
+        np.argsort(np.argsort(-topic_features[:, TOPIC_FEATURES.index(f)]))[:, None]
+        for f in ("m_question", "question")
+    ]
+    message = np.repeat(null_features[None], n, axis=0)
+    return np.concatenate([topic_features, lead, message, *ranks], axis=1).astype(np.float32)
+
+
+def answerable_row(
+    topic_features: NDArray[np.float32],
+    null_features: NDArray[np.float32],
+    topic_weights: NDArray[np.float32] | None = None,
+) -> NDArray[np.float32]:
+    """What the 'does anything answer it?' model sees: the message's features, the linear
+    scorer's best topic's features, its score and lead over the next, each feature's best."""
+    linear = topic_features @ (TOPIC_WEIGHTS if topic_weights is None else topic_weights)
+    best = int(np.argmax(linear))
+    ordered = np.sort(linear)
+    lead = ordered[-1] - (ordered[-2] if len(ordered) > 1 else 0.0)
+    return np.concatenate(
+        [null_features, topic_features[best], [linear[best], lead], topic_features.max(axis=0)]
+    ).astype(np.float32)
+
+
+def score_features(
+    topic_features: NDArray[np.float32], null_features: NDArray[np.float32]
+) -> tuple[NDArray[np.float32], float]:
+    """Each topic's score and the margin of 'one of them answers' over 'none of them'."""
+    trees = _trees()
+    if trees is None:
+        scores = topic_features @ TOPIC_WEIGHTS
+        return scores, float(scores.max() - null_features @ NULL_WEIGHTS)
+    topic_model, answerable_model = trees
+    scores = topic_model.predict_proba(candidate_rows(topic_features, null_features))[:, 1]
+    row = answerable_row(topic_features, null_features)[None]
+    sure = min(max(float(answerable_model.predict_proba(row)[0, 1]), 1e-6), 1 - 1e-6)
+    return scores.astype(np.float32), math.log(sure / (1 - sure))
 
 
 def question_part(text: str) -> str:
