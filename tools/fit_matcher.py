@@ -110,7 +110,10 @@ def authored_items(persona_id: str, index: KnowledgeIndex, rng: random.Random) -
     return items
 
 
-def dev_items(registry) -> list[Item]:  # type: ignore[no-untyped-def]
+def dev_items(registry, rng: random.Random) -> list[Item]:  # type: ignore[no-untyped-def]
+    """The dev questions; and each one nothing answers asked again with a random topic in focus
+    (still nothing answers it: "Who won the cricket world cup?" is no follow-up to any of
+    them), since every authored question asked with a focus is answered by some topic."""
     items = []
     for path in sorted(DEV.glob("dev*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -133,6 +136,20 @@ def dev_items(registry) -> list[Item]:  # type: ignore[no-untyped-def]
                     True,
                 )
             )
+            if row["topic"] is None and not context:
+                other = rng.choice(index.topics)
+                items.append(
+                    Item(
+                        row["persona"],
+                        row["question"],
+                        other,
+                        None,
+                        None,
+                        DEV_WEIGHT / 2,
+                        "train",
+                        False,
+                    )
+                )
     return items
 
 
@@ -273,7 +290,9 @@ def main(argv: list[str]) -> int:
     train: list[Item] = []
     for persona_id in personas:
         train += authored_items(persona_id, knowledge_index(registry.get(persona_id)), rng)
-    dev = dev_items(registry)
+    dev = dev_items(registry, rng)
+    train += [i for i in dev if not i.dev]
+    dev = [i for i in dev if i.dev]
     items = train + dev
     data = featurise(items, registry)
     weights = [i.weight for i in items]
@@ -314,7 +333,7 @@ def main(argv: list[str]) -> int:
         OUT.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
         import joblib
 
-        joblib.dump(models, TREES_OUT, compress=3)
+        joblib.dump((*models, frozenset(personas)), TREES_OUT, compress=3)
         print(f"wrote {OUT.relative_to(ROOT)} and {TREES_OUT.relative_to(ROOT)}")
     return 0
 
