@@ -34,6 +34,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from app.bench import free_port, served
+from tests.api.helpers import parse_sse
 
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_NAME = "smollm2-135m"  # the server's --model_alias; any name reaches the one model
@@ -367,20 +368,6 @@ def deadline_seconds(env: dict[str, str] | None = None) -> float:
     return min(timeout * (retries + 1), 60.0 - 5.0)
 
 
-def sse_events(raw: str) -> list[tuple[str, dict[str, Any]]]:
-    events = []
-    for block in raw.replace("\r\n", "\n").split("\n\n"):
-        name, data = "message", []
-        for line in block.splitlines():
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-        if data:
-            events.append((name, json.loads("\n".join(data))))
-    return events
-
-
 @dataclass
 class Turn:
     """One turn as the learner's client saw it."""
@@ -417,7 +404,7 @@ def take_turn(
         if answer.status_code != 200:
             data = json.loads(raw)
             return Turn(answer.status_code, None, None, None, seconds, True, data.get("code"))
-    events = sse_events(raw)
+    events = parse_sse(raw.encode())
     deltas = "".join(data["text"] for name, data in events if name == "delta")
     feedback = next((data for name, data in events if name == "feedback"), None)
     if events and events[-1][0] == "error":
