@@ -56,6 +56,7 @@ from app.dialogue.understand import (  # noqa: E402
     answerable_row,
     candidate_rows,
     knowledge_index,
+    score_features,
 )
 from app.feedback.embed import embed  # noqa: E402
 from app.personas.registry import load_personas  # noqa: E402
@@ -242,10 +243,8 @@ def fit_trees(data, weights, tw):  # type: ignore[no-untyped-def]
 
 
 def predict_trees(tf, nf, tw, models) -> int:  # type: ignore[no-untyped-def]
-    topic_model, answerable_model = models
-    scores = topic_model.predict_proba(candidate_rows(tf, nf))[:, 1]
-    sure = answerable_model.predict_proba(answerable_row(tf, nf, tw)[None])[0, 1]
-    return int(np.argmax(scores)) if sure >= 0.5 else len(scores)
+    scores, margin = score_features(tf, nf, models, tw)
+    return int(np.argmax(scores)) if margin >= 0 else len(scores)
 
 
 def report(title: str, items: list[Item], data, tw, nw, errors: bool = False) -> None:  # type: ignore[no-untyped-def]

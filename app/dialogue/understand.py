@@ -681,15 +681,17 @@ def score_features(
     topic_features: NDArray[np.float32],
     null_features: NDArray[np.float32],
     trees: tuple[Any, Any] | None = None,
+    topic_weights: NDArray[np.float32] | None = None,
 ) -> tuple[NDArray[np.float32], float]:
     """Each topic's score and the margin of 'one of them answers' over 'none of them': by the
-    linear scorer, or by `trees` (the second stage's two models) where given."""
+    linear scorer, or by `trees` (the second stage's two models) where given. `topic_weights`
+    stands in for the linear scorer's (tools/fit_matcher.py, while it fits them)."""
     if trees is None:
         scores = topic_features @ TOPIC_WEIGHTS
         return scores, float(scores.max() - null_features @ NULL_WEIGHTS)
     topic_model, answerable_model = trees
     scores = topic_model.predict_proba(candidate_rows(topic_features, null_features))[:, 1]
-    row = answerable_row(topic_features, null_features)[None]
+    row = answerable_row(topic_features, null_features, topic_weights)[None]
     sure = min(max(float(answerable_model.predict_proba(row)[0, 1]), 1e-6), 1 - 1e-6)
     return scores.astype(np.float32), math.log(sure / (1 - sure))
 
