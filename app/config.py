@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # has not finished, retries included, a few seconds before it is answered 503 by us instead
     # of being cut by the proxy with the lease still held.
     proxy_timeout: float = Field(60.0, ge=10)
+    # The scripted engine's reply lease: milliseconds of work, but a loaded machine can stall
+    # for seconds, and a lease that runs out mid-reply lets a retry ask for the reply again.
+    scripted_lease_seconds: float = Field(10.0, gt=0, le=600)
     # When set, GET /metrics needs `Authorization: Bearer <token>`; when not, it answers only
     # loopback clients (a sidecar or a local agent) unless auth is open (development).
     metrics_token: str | None = None
@@ -145,7 +148,7 @@ class Settings(BaseSettings):
         """How long a reply counts as being written, before a retry may redo it: what a worker
         that died mid-reply makes the retry wait. Scripted replies take milliseconds."""
         if self.resolved_engine == "scripted":
-            return 10.0  # milliseconds of work, but a loaded machine can stall for seconds
+            return self.scripted_lease_seconds
         return self.reply_deadline_seconds + 5.0
 
     def check_bind(self, host: str | None = None) -> None:
