@@ -646,6 +646,19 @@ def _trees() -> tuple[Any, Any, frozenset[str]] | None:
     return models
 
 
+@lru_cache(maxsize=1)
+def _openmp() -> Any:
+    """threadpoolctl's view of the OpenMP runtime scikit-learn loaded (with the trees).
+
+    The trees predict a dozen rows at a time, for which OpenMP's threads cost more than they
+    save: one thread halves a question's time on this 2-core machine (48 -> 24 ms a question
+    over heldout3, index building included) and keeps concurrent turns from fighting over the
+    cores. `limit` sets the calling thread's count only, and costs ~10 us."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def candidate_rows(
     topic_features: NDArray[np.float32], null_features: NDArray[np.float32]
 ) -> NDArray[np.float32]:
@@ -690,9 +703,10 @@ def score_features(
         scores = topic_features @ TOPIC_WEIGHTS
         return scores, float(scores.max() - null_features @ NULL_WEIGHTS)
     topic_model, answerable_model = trees
-    scores = topic_model.predict_proba(candidate_rows(topic_features, null_features))[:, 1]
     row = answerable_row(topic_features, null_features, topic_weights)[None]
-    sure = min(max(float(answerable_model.predict_proba(row)[0, 1]), 1e-6), 1 - 1e-6)
+    with _openmp().limit(limits=1, user_api="openmp"):
+        scores = topic_model.predict_proba(candidate_rows(topic_features, null_features))[:, 1]
+        sure = min(max(float(answerable_model.predict_proba(row)[0, 1]), 1e-6), 1 - 1e-6)
     return scores.astype(np.float32), math.log(sure / (1 - sure))
 
 
