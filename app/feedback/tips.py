@@ -318,7 +318,7 @@ def _plain_ask(turn: _Turn) -> str:
     answered = turn.moves & {Move.SELF_DISCLOSURE, Move.MIRROR_QUESTION}
     if answered:
         return "ask them the same question back, or one thing about their work"
-    if turn.partner_question and turn.ctx.asked_about_user:
+    if turn.partner_question and turn.ctx.asked_about_user and not _answers(turn.message, turn.partner_question):
         return turn.pick(
             (
                 'answer "{pq}" in a sentence with one real detail, then ask one thing about them',
@@ -341,6 +341,29 @@ def _plain_ask(turn: _Turn) -> str:
         ),
         "plain",
     )
+
+
+def _answers(message: str, question: str) -> bool:
+    """Does a statement in the message answer the partner's question, however briefly ("Second
+    time." to "Is this your first time here?", "Yeah, the keynote." to "Were you in the talk?")?
+    A statement on something else ("oh great, another queue") is no answer."""
+    asked = set(words(question)) - _FUNCTION
+    asked_in_message = set(_questions_in(message))
+    for sentence in split_light(message):
+        if sentence in asked_in_message:
+            continue
+        tokens = words(sentence)
+        if tokens and (tokens[0] in _YES_NO or set(tokens) & asked):
+            return True
+    return False
+
+
+_YES_NO = wordset("yes yeah yep yup no nope nah not sure definitely absolutely sort kind")
+_FUNCTION = wordset(
+    """i you your yours my me we our us it its this that these those the a an is are was were be
+    been being do does did at in on of to for from with and or but so too what how why when where
+    which who whom have has had any some there here just really"""
+)
 
 
 # ------------------------------------------------------------------ the moment's special cases
@@ -455,7 +478,7 @@ def _dodge(turn: _Turn) -> str | None:
     if asked is None or not turn.ctx.asked_about_user:
         return None
     # "Scenic route for sure, I was in QA. What was the hardest part?" answered first.
-    dodged = _only_questions(turn.message) and (
+    dodged = _only_questions(turn.message) and not _answers(turn.message, asked) and (
         Move.TOPIC_HIJACK in turn.moves
         or (
             turn.moves & {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION}
@@ -505,10 +528,13 @@ def _pitch(turn: _Turn) -> str:
     q = turn.question
     if q is None:
         # about the detail they gave when there is one ("the hardest part of that"), else open
-        fallback = JOB_QUESTIONS if job else SALES_QUESTIONS[:2] if turn.hook else SALES_QUESTIONS
+        fallback = JOB_QUESTIONS if job else SALES_QUESTIONS[:3] if turn.hook else SALES_QUESTIONS
         used = _already(turn.ctx.persona_lines, turn.ctx.user_lines)
-        fresh = [x for x in fallback if not any(_same_question(x, u) for u in used)]
-        q = turn.pick(fresh or fallback, "pitch")
+        fresh = [x for x in fallback if not any(_same_question(x, u) for u in used)] or fallback
+        # Earlier tips' fallbacks are not in `used` (rebuilding them would need their moves):
+        # going round the list (three or four) by turn keeps pitches one, two or three turns
+        # apart from getting the same line.
+        q = fresh[len(turn.ctx.user_lines) % len(fresh)]
     if ASK_ME.search(turn.ctx.partner_last):
         request = next(s for s in split_light(turn.ctx.partner_last) if ASK_ME.search(s))
         request = _clip(request, QUOTE_MESSAGE_CHARS).rstrip(" .!")
@@ -518,7 +544,7 @@ def _pitch(turn: _Turn) -> str:
         )
     if turn.hook:
         frames: tuple[str, ...] = (
-            '{said}; before {what}, put that curiosity into them: ask "{q}".',
+            '{said}; before {what}, be curious about that: ask "{q}".',
             '{said}: stay there instead of pitching, and ask "{q}".',
             'Hold {what} until they trust you; {said_lower}, so ask "{q}".',
         )

@@ -505,3 +505,46 @@ def test_a_user_who_answered_her_question_and_asked_back_is_not_told_to_answer_i
         "What did you make of the keynote?", [Move.TOPIC_HIJACK], build_context(history)
     )
     assert "How many coffees are you on?" in dodge
+
+
+def test_a_short_answer_before_a_new_question_is_not_told_to_answer_first() -> None:
+    # Held on 2026-12-03 (session 9): "Second time. Sorry, I meant are you giving a talk
+    # yourself?" answered "Is this your first time at the summit?", and the tip said "answer
+    # 'Is this your first time at the summit?' in a sentence with one real detail".
+    history = (
+        Utterance("persona", "Hi, nice lanyard. Where have you come in from?"),
+        Utterance("user", "Seattle, just a short train ride. Are you speaking today?"),
+        Utterance(
+            "persona",
+            "There's a community here if you look for it. Slack, meetups, the usual. "
+            "Is this your first time at the summit?",
+        ),
+    )
+    message = "Second time. Sorry, I meant are you giving a talk yourself?"
+    tip = tip_for(message, [Move.NEW_TOPIC_QUESTION], build_context(history))
+    assert "first time at the summit" not in tip, tip
+    unanswered = tip_for(
+        "Are you giving a talk yourself?", [Move.NEW_TOPIC_QUESTION], build_context(history)
+    )
+    assert "first time at the summit" in unanswered, unanswered
+
+
+def test_two_pitches_in_a_row_are_not_sent_to_the_same_question() -> None:
+    # Held on 2026-12-03 (session 9): both pitches were told to ask "What's the hardest part of
+    # that for your team today?" about the pallet in aisle six.
+    denise = (
+        "Hi, it's Denise, sorry I'm a minute late, we had a pallet down in aisle six. "
+        "What do you want to talk about?",
+        "Stop there, please. Tell me what you'd want to learn from me.",
+        "I'd be guessing. Where's the question coming from?",
+    )
+    seller = (
+        "No problem! I'm with RouteWise, we cut delivery planning time by 40%. Who on your side "
+        "signs off on new software?",
+        "Sure. Does Tuesday work for a 30-minute demo?",
+        "What's been the biggest headache this quarter? Our platform fixes most of those.",
+    )
+    suggested = [
+        _suggested(_tip(denise, seller, turn, [Move.PITCH]))[-1:] for turn in (0, 2)
+    ]
+    assert suggested[0] and suggested[1] and suggested[0] != suggested[1], suggested
