@@ -118,6 +118,11 @@ NOT_A_DETAIL = re.compile(
     r"don't bite|got the (?:headline|gist|idea|picture)|come (?:on )?in\b|good luck|"
     r"being waved at|check on (?:the|my) booth|drop (?:your|a) (?:resume|cv|card)|"
     r"make yourself at home|let you get on|enjoy the (?:rest|fair|conference|event)|"
+    # How the talk is going, and the queue behind: "you're making me work for this one",
+    # "I've got a couple of people waiting behind you".
+    r"making me work|(?:do|doing) (?:all )?the talking|(?:people|someone|folks) (?:\w+ )?"
+    r"(?:waiting|queuing|behind you)|waiting behind|(?:back|get back|jump back|head back) to "
+    r"(?:the|my|our) (?:booth|table|stand|desk|team)|"
     # Holding a coffee is scene-setting, not news: "How did you celebrate getting your coffee?"
     r"(?:got|getting|grabbed|grab|have|had) (?:my|a|your|our|the) (?:\w+ )?"
     r"(?:coffee|tea|drink|lunch|snack|water|sandwich)\b)"

@@ -49,7 +49,9 @@ WRAPPING_UP = re.compile(
     r"i'll let you go|careers page|(?:this|that) was (?:great|lovely|fun|the best|a good)|"
     r"here's my card|message me|email me|hard stop|wrap (?:up|this up|things up)|"
     r"(?:talk|session|panel|keynote) starts|starts soon|(?:say|said) hi|nearly my turn|"
-    r"(?:almost|nearly) (?:at the front|my turn)|check my phone|(?:should|need to|have to) "
+    r"(?:almost|nearly) (?:at the front|my turn)|check my phone|(?:people|someone|folks) "
+    r"(?:\w+ )?(?:waiting|queuing) (?:behind|for)|(?:back|jump back|head back) to (?:the|my|our) "
+    r"(?:booth|table|stand|desk)|(?:should|need to|have to) "
     r"(?:look at|check) the (?:schedule|agenda|time)|find a seat)\b"
 )
 # "Ask me something first": the partner is asking for curiosity, not leaving.

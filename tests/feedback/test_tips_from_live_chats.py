@@ -548,3 +548,35 @@ def test_two_pitches_in_a_row_are_not_sent_to_the_same_question() -> None:
         _suggested(_tip(denise, seller, turn, [Move.PITCH]))[-1:] for turn in (0, 2)
     ]
     assert suggested[0] and suggested[1] and suggested[0] != suggested[1], suggested
+
+
+def test_people_waiting_behind_you_is_a_goodbye_and_a_jab_is_nothing_to_remember() -> None:
+    # Held on 2026-12-03 (session 9) with a one-word answerer: "say what you make of 'I've got
+    # a couple of people waiting behind you' and ask one thing about it", and "name one thing
+    # you will remember ('you're making me work for this one')".
+    from app.feedback.analyzer import analyze
+
+    history = (
+        Utterance(
+            "persona",
+            "Oh, hi there, sorry, I'm guarding this coffee with my life. Priya, I do engineering "
+            "hiring at Northwind Health. Are you enjoying the fair?",
+        ),
+        Utterance("user", "ok"),
+        Utterance(
+            "persona",
+            "Ha, you're making me work for this one. What do you spend your days doing right now?",
+        ),
+        Utterance("user", "coding"),
+        Utterance(
+            "persona",
+            "Okay, I'll do the talking then, fine by me. Mm, okay, I'll need to jump back to "
+            "the booth in a sec.",
+        ),
+        Utterance("user", "yeah"),
+        Utterance("persona", "Right, I've got a couple of people waiting behind you."),
+    )
+    for end in (5, 7):
+        tip = analyze("cool", history[:end]).tip
+        assert "making me work" not in tip and "ask one thing about it" not in tip, tip
+        assert "Northwind Health" in tip, tip
