@@ -43,6 +43,12 @@ COMMON_STARTS = frozenset(
         because although though while if unless once when where how what""",
     )
 )
+# Saying sorry or what one meant manages the talk; it tells nothing about the user ("Sorry, I
+# was being flippant earlier" is no answer to react to with "You were being flippant? I like that").
+MANAGING = re.compile(
+    r"(?i)^(?:sorry|apologies|my bad|oops|pardon|excuse me)\b|\bi (?:was|am|'m|wasn't) (?:just |only )?"
+    r"(?:being|kidding|joking|teasing)\b|\b(?:i|what i) meant\b|\bi misspoke\b"
+)
 ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
 
 
@@ -55,6 +61,8 @@ def echo(message: str) -> str | None:
 
 
 def _echo_one(statement: str) -> str | None:
+    if MANAGING.search(statement):
+        return None
     clause = FILLER.sub("", statement).strip()
     cut = CLAUSE_END.search(clause, pos=min(len(clause), 12))
     if cut is not None:

@@ -51,3 +51,11 @@ def test_was_turns_to_were_only_after_i() -> None:
 def test_an_answer_opening_with_a_preposition_is_lower_cased_mid_sentence() -> None:
     message = "By asking the people who'll use it before we build anything."
     assert echo(message) == "by asking the people who'll use it before you build anything"
+
+
+def test_an_apology_or_what_one_meant_is_not_echoed_as_news_about_the_user() -> None:
+    # Held on 2026-12-03 (session 9): "Sorry, I was being flippant earlier." got back "You were
+    # being flippant earlier. Chale, I like that."
+    assert echo("Dr. Amrani still tortures everyone, yes. Sorry, I was being flippant.") is None
+    assert echo("I was just kidding about that. I work in logistics.") == "you work in logistics"
+    assert echo("What I meant was the pager. I'm on call this week.") == "you're on call this week"
