@@ -290,10 +290,17 @@ def prefixes_of(text: str) -> frozenset[str]:
 
 
 def _clip(text: str, limit: int) -> str:
+    """The text, or its head within `limit`: cut after a phrase ("Oh wow, a truck being
+    late...") rather than mid-phrase ("Oh wow, a truck being late, my...") when a phrase ends
+    past half of it."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    return text[: limit - 3].rsplit(" ", 1)[0].rstrip(" ,;:") + "..."
+    head = text[: limit - 3]
+    phrase = max(head.rfind(mark) for mark in (", ", "; ", ": ", " - ", ". ", "! ", "? "))
+    if phrase >= limit // 2:
+        return head[:phrase].rstrip(" ,;:-") + "..."
+    return head.rsplit(" ", 1)[0].rstrip(" ,;:") + "..."
 
 
 def _said(turn: _Turn) -> str:

@@ -580,3 +580,17 @@ def test_people_waiting_behind_you_is_a_goodbye_and_a_jab_is_nothing_to_remember
         tip = analyze("cool", history[:end]).tip
         assert "making me work" not in tip and "ask one thing about it" not in tip, tip
         assert "Northwind Health" in tip, tip
+
+
+def test_a_long_jab_is_quoted_to_the_end_of_a_phrase_not_mid_phrase() -> None:
+    # Held on 2026-12-03 (session 8): the tip quoted "Oh wow, a truck being late, my".
+    history = (
+        Utterance(
+            "persona",
+            "Sorry I'm late, a supplier's truck turned up two hours late and the whole dock "
+            "backed up. What did you want to talk about?",
+        ),
+    )
+    jab = "Oh wow, a truck being late, my favourite thing in the world."
+    tip = tip_for(jab, [Move.DISMISSIVE], build_context(history), {Move.DISMISSIVE: jab})
+    assert '"Oh wow, a truck being late' in tip and "late, my" not in tip, tip
