@@ -542,8 +542,9 @@ def _pitch(turn: _Turn) -> str:
         fresh = [x for x in fallback if not any(_same_question(x, u) for u in used)] or fallback
         # Earlier tips' fallbacks are not in `used` (rebuilding them would need their moves):
         # going round the list (three or four) by turn keeps pitches one, two or three turns
-        # apart from getting the same line.
-        q = fresh[len(turn.ctx.user_lines) % len(fresh)]
+        # apart from getting the same line; where it starts depends on the conversation.
+        start = pick(range(len(fresh)), (turn.ctx.persona_lines or ("",))[0])  # per conversation
+        q = fresh[(start + len(turn.ctx.user_lines)) % len(fresh)]
     if ASK_ME.search(turn.ctx.partner_last):
         request = next(s for s in split_light(turn.ctx.partner_last) if ASK_ME.search(s))
         request = _clip(request, QUOTE_MESSAGE_CHARS).rstrip(" .!")
@@ -649,6 +650,13 @@ def _plain_sincere(turn: _Turn) -> str:
     return "ask one honest question about what they said"
 
 
+# Words ending like a participle that are not verbs: "fourteen services" is no "carried a pager".
+_NOT_VERBS = wordset(
+    """seven eleven thirteen fourteen fifteen sixteen seventeen eighteen nineteen hundred even
+    kitchen garden children green screen between sacred naked wicked often dozen"""
+)
+
+
 def _sincere(turn: _Turn) -> str | None:
     """The same thing said sincerely: a question about what the jab was about, or None."""
     text = turn.evidence.get(Move.DISMISSIVE) or turn.message
@@ -672,7 +680,7 @@ def _sincere(turn: _Turn) -> str | None:
                 rf"(?i)\b([a-z]+(?:ed|en))\s+(?:(a|an|the|my|our|your)\s+)?{re.escape(noun)}\b",
                 line,
             )
-            if m and m.group(1).lower() not in _STOPS:
+            if m and m.group(1).lower() not in _STOPS | _NOT_VERBS:
                 det = {"my": "your", "our": "your", "your": "my"}.get(
                     (m.group(2) or "").lower(), m.group(2) or "a"
                 )

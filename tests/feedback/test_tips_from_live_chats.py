@@ -594,3 +594,13 @@ def test_a_long_jab_is_quoted_to_the_end_of_a_phrase_not_mid_phrase() -> None:
     jab = "Oh wow, a truck being late, my favourite thing in the world."
     tip = tip_for(jab, [Move.DISMISSIVE], build_context(history), {Move.DISMISSIVE: jab})
     assert '"Oh wow, a truck being late' in tip and "late, my" not in tip, tip
+
+
+def test_a_number_before_the_noun_is_no_verb_for_the_sincere_version() -> None:
+    # Seen in the w16-b02 tips (development data): "What's it like fourteening a services?".
+    history = (
+        Utterance("persona", "We run fourteen services on one shared database, and it mostly works."),
+    )
+    jab = "Honestly, fourteen services sounds like a mess waiting to happen."
+    tip = tip_for(jab, [Move.DISMISSIVE], build_context(history), {Move.DISMISSIVE: jab})
+    assert "fourteening" not in tip, tip
