@@ -44,10 +44,11 @@ COMMON_STARTS = frozenset(
     )
 )
 # Saying sorry or what one meant manages the talk; it tells nothing about the user ("Sorry, I
-# was being flippant earlier" is no answer to react to with "You were being flippant? I like that").
+# was being flippant earlier" is no answer to react to: "You were being flippant? I like that").
 MANAGING = re.compile(
-    r"(?i)^(?:sorry|apologies|my bad|oops|pardon|excuse me)\b|\bi (?:was|am|'m|wasn't) (?:just |only )?"
-    r"(?:being|kidding|joking|teasing)\b|\b(?:i|what i) meant\b|\bi misspoke\b"
+    r"(?i)^(?:sorry|apologies|my bad|oops|pardon|excuse me)\b|"
+    r"\bi (?:was|am|'m|wasn't) (?:just |only )?(?:being|kidding|joking|teasing)\b|"
+    r"\b(?:i|what i) meant\b|\bi misspoke\b"
 )
 ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
 

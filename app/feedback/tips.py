@@ -14,6 +14,7 @@ has one, is preferred to a mined question.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -327,7 +328,8 @@ def _plain_ask(turn: _Turn) -> str:
     answered = turn.moves & {Move.SELF_DISCLOSURE, Move.MIRROR_QUESTION}
     if answered:
         return "ask them the same question back, or one thing about their work"
-    if turn.partner_question and turn.ctx.asked_about_user and not _answers(turn.message, turn.partner_question):
+    asked = turn.partner_question
+    if asked and turn.ctx.asked_about_user and not _answers(turn.message, asked):
         return turn.pick(
             (
                 'answer "{pq}" in a sentence with one real detail, then ask one thing about them',
@@ -487,11 +489,15 @@ def _dodge(turn: _Turn) -> str | None:
     if asked is None or not turn.ctx.asked_about_user:
         return None
     # "Scenic route for sure, I was in QA. What was the hardest part?" answered first.
-    dodged = _only_questions(turn.message) and not _answers(turn.message, asked) and (
-        Move.TOPIC_HIJACK in turn.moves
-        or (
-            turn.moves & {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION}
-            and not turn.moves & {Move.SELF_DISCLOSURE, Move.REFLECTION, Move.ACKNOWLEDGEMENT}
+    dodged = (
+        _only_questions(turn.message)
+        and not _answers(turn.message, asked)
+        and (
+            Move.TOPIC_HIJACK in turn.moves
+            or (
+                turn.moves & {Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION}
+                and not turn.moves & {Move.SELF_DISCLOSURE, Move.REFLECTION, Move.ACKNOWLEDGEMENT}
+            )
         )
     )
     if not dodged:
@@ -543,7 +549,7 @@ def _pitch(turn: _Turn) -> str:
         # Earlier tips' fallbacks are not in `used` (rebuilding them would need their moves):
         # going round the list (three or four) by turn keeps pitches one, two or three turns
         # apart from getting the same line; where it starts depends on the conversation.
-        start = pick(range(len(fresh)), (turn.ctx.persona_lines or ("",))[0])  # per conversation
+        start = zlib.crc32((turn.ctx.persona_lines or ("",))[0].encode("utf-8"))
         q = fresh[(start + len(turn.ctx.user_lines)) % len(fresh)]
     if ASK_ME.search(turn.ctx.partner_last):
         request = next(s for s in split_light(turn.ctx.partner_last) if ASK_ME.search(s))

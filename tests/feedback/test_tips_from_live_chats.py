@@ -544,9 +544,7 @@ def test_two_pitches_in_a_row_are_not_sent_to_the_same_question() -> None:
         "Sure. Does Tuesday work for a 30-minute demo?",
         "What's been the biggest headache this quarter? Our platform fixes most of those.",
     )
-    suggested = [
-        _suggested(_tip(denise, seller, turn, [Move.PITCH]))[-1:] for turn in (0, 2)
-    ]
+    suggested = [_suggested(_tip(denise, seller, turn, [Move.PITCH]))[-1:] for turn in (0, 2)]
     assert suggested[0] and suggested[1] and suggested[0] != suggested[1], suggested
 
 
@@ -599,7 +597,9 @@ def test_a_long_jab_is_quoted_to_the_end_of_a_phrase_not_mid_phrase() -> None:
 def test_a_number_before_the_noun_is_no_verb_for_the_sincere_version() -> None:
     # Seen in the w16-b02 tips (development data): "What's it like fourteening a services?".
     history = (
-        Utterance("persona", "We run fourteen services on one shared database, and it mostly works."),
+        Utterance(
+            "persona", "We run fourteen services on one shared database, and it mostly works."
+        ),
     )
     jab = "Honestly, fourteen services sounds like a mess waiting to happen."
     tip = tip_for(jab, [Move.DISMISSIVE], build_context(history), {Move.DISMISSIVE: jab})
