@@ -95,6 +95,7 @@ def _looks_interested(message: str) -> bool:
         or cues.SELF_PITCH.search(message) is not None
         or cues.ASK.search(message) is not None
         or cues.JOB_SEEKING.search(message) is not None
+        or cues.AGENDA.search(message) is not None  # "who signs off on new software?"
     )
     return curious and not selling
 

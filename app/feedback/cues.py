@@ -755,7 +755,11 @@ ASK = LowerCue(
     r"\bwould (?:you|your (?:team|company|boss)) be (?:interested|open)\b[^.!?\n]*",
     r"\bbook (?:a|some) (?:call|meeting|time)\b[^.!?\n]*",
     r"\b(?:jump|hop) on a (?:quick )?call\b[^.!?\n]*",
-    r"\b(?:short|quick|brief|half-hour|half an hour|\d+[- ]minute) (?:call|chat|meeting)\b"
+    r"\b(?:short|quick|brief|half-hour|half an hour|\d+[- ]minute) (?:call|chat|meeting|demo)\b"
+    r"[^.!?\n]*",
+    # "Does Tuesday work for a demo?", "would Thursday at 3 work?": a slot for the user's meeting
+    r"\b(?:does|would|could|will) (?:monday|tuesday|wednesday|thursday|friday|tomorrow|next week|"
+    r"this week|later this week)(?: (?:morning|afternoon|at \d+(?::\d\d)?(?: ?[ap]m)?))? work\b"
     r"[^.!?\n]*",
     r"\b(?:can|could|may) i send you\b[^.!?\n]*",
     r"\b(?:grab|get) (?:a )?(?:coffee|call) (?:next|this|some)\b[^.!?\n]*",

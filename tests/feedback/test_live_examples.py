@@ -65,6 +65,27 @@ def test_does_tuesday_work_for_a_demo_is_a_pitch() -> None:
     assert fb.score < 50
 
 
+def test_a_demo_slot_after_a_cold_opening_pitch_is_a_pitch() -> None:
+    # Held on 2026-12-03 (session 9): after an opening pitch ("Who on your side signs off on new
+    # software?") and "Stop there, please", the demo slot scored 50 with no move at all.
+    history = (
+        Utterance(
+            "persona",
+            "Hi, it's Denise, sorry I'm a minute late, we had a pallet down in aisle six. "
+            "What do you want to talk about?",
+        ),
+        Utterance(
+            "user",
+            "No problem! I'm with RouteWise, we cut delivery planning time by 40%. Who on your "
+            "side signs off on new software?",
+        ),
+        Utterance("persona", "Stop there, please. Tell me what you'd want to learn from me."),
+    )
+    for message in ("Sure. Does Tuesday work for a 30-minute demo?", "Does Thursday work?"):
+        fb = analyze(message, history)
+        assert Move.PITCH in fb.moves and not fb.genuine_interest, (message, fb.moves)
+
+
 def test_forward_my_profile_early_is_a_pitch() -> None:
     fb = analyze(
         "Could you forward my profile to your engineering lead?",
