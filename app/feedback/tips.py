@@ -141,6 +141,13 @@ SALES_QUESTIONS = (
     "What have you tried so far?",
     "What would a good quarter look like for your team?",
 )
+# About a detail of theirs that may be no problem at all ("operations at Keller Foods"):
+# "How are you handling it?" presumes one.
+DETAIL_QUESTIONS = (
+    "What's the hardest part of that for your team today?",
+    "What's the biggest thing on your plate with that right now?",
+    "What would make that easier for your team?",
+)
 JOB_WORDS = re.compile(
     r"(?i)\b(?:hiring|hire|openings?|positions?|roles?|vacanc\w+|jobs?|refer\w*|resume|résumé|"
     r"cv|interview\w*|internships?|salary|visa|sponsor\w*|relocat\w+|remote|hiring manager|"
@@ -543,12 +550,12 @@ def _pitch(turn: _Turn) -> str:
     q = turn.question
     if q is None:
         # about the detail they gave when there is one ("the hardest part of that"), else open
-        fallback = JOB_QUESTIONS if job else SALES_QUESTIONS[:3] if turn.hook else SALES_QUESTIONS
+        fallback = JOB_QUESTIONS if job else DETAIL_QUESTIONS if turn.hook else SALES_QUESTIONS
         used = _already(turn.ctx.persona_lines, turn.ctx.user_lines)
         fresh = [x for x in fallback if not any(_same_question(x, u) for u in used)] or fallback
         # Earlier tips' fallbacks are not in `used` (rebuilding them would need their moves):
-        # going round the list (three or four) by turn keeps pitches one, two or three turns
-        # apart from getting the same line; where it starts depends on the conversation.
+        # going round the list (three or four) by turn keeps pitches one or two turns apart
+        # from getting the same line; where it starts depends on the conversation.
         start = zlib.crc32((turn.ctx.persona_lines or ("",))[0].encode("utf-8"))
         q = fresh[(start + len(turn.ctx.user_lines)) % len(fresh)]
     if ASK_ME.search(turn.ctx.partner_last):
