@@ -901,6 +901,10 @@ class _Reply:
             return  # enough said this turn; the user has plenty to respond to
         if any(line in self.parts for line in self.persona.reward.offer):
             return  # the offer is this turn's question: let them answer it
+        if any(r in self.parts for h in self.persona.hooks for r in h.reveal):
+            # What it would only tell a listener is the news of this turn: a question of its own
+            # after it ("...isn't announced yet. What's been your biggest setback?") buries it.
+            return
         if self.after.stage is Stage.OPPORTUNITY and not self._asked() and self.ask is None:
             granted = any(line in self.said for line in self.persona.reward.accept)
             # Once the yes was given ('Of course, I'll email Marcus') or the user took the offer

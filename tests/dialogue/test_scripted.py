@@ -159,6 +159,26 @@ async def test_reveals_each_hook_once_only_after_it_unlocks(persona_id: str) -> 
         assert sum(transcript.count(r) for r in hook.reveal) == 1, hook.id
 
 
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_a_revelation_is_not_buried_under_a_question_of_its_own(persona_id: str) -> None:
+    # Held on 2026-12-03 (session 9): "...Ana Ruiz runs it, and it isn't announced yet. What's
+    # been your biggest setback so far?" The reveal is the turn's news; the learner answers it.
+    who = persona(persona_id)
+    conversation = Conversation(who)
+    await _listen(conversation)
+    revealing = [
+        (line, reveal)
+        for line in conversation.persona_lines()[1:]
+        for hook in who.hooks
+        for reveal in hook.reveal
+        if reveal in line
+    ]
+    assert revealing, "the listener should hear at least one revelation"
+    for line, reveal in revealing:
+        after = line[line.index(reveal) + len(reveal) :]
+        assert "?" not in after, line
+
+
 async def test_asking_about_a_locked_hook_gets_a_guarded_answer() -> None:
     who = persona()
     hook = who.hook("unlisted_role")
