@@ -433,6 +433,10 @@ class _Reply:
             self.parts = [kept for part in self.parts if (kept := _no_invitation(part))]
             exits = self.persona.reactions.cooling
             if not self.parts or not any(line in self.last_said for line in exits):
+                if lead in self.persona.reactions.minimal:
+                    # "Okay, I'll do the talking then" and "I need to get back to the booth"
+                    # say opposite things: the exit is the reaction to a one-word answer now.
+                    self.parts = [p for p in self.parts if p != _no_invitation(lead)]
                 self._say(exits, "cooling")  # once in a row is enough to show it
             return self.parts or self._last_resort()
         self._revelations()

@@ -179,6 +179,26 @@ async def test_a_revelation_is_not_buried_under_a_question_of_its_own(persona_id
         assert "?" not in after, line
 
 
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_leaving_a_one_word_answerer_is_not_also_promising_to_talk_on(
+    persona_id: str,
+) -> None:
+    # Held on 2026-12-03 (session 9): "Okay, I'll do the talking then, fine by me. Mm, okay,
+    # I'll need to jump back to the booth in a sec."
+    who = persona(persona_id)
+    minimal = feedback(38, Move.MINIMAL)
+    for seed in ("one-word-1", "one-word-2", "one-word-3"):
+        conversation = Conversation(who, seed=seed)
+        for word in ("ok", "coding", "yeah", "cool", "sure"):
+            reply = await conversation.say(word, minimal)
+            exits = [line for line in who.reactions.cooling if line in reply]
+            if exits:
+                reactions = [line for line in who.reactions.minimal if line in reply]
+                assert not reactions, reply
+            if conversation.state.ended:
+                break
+
+
 async def test_asking_about_a_locked_hook_gets_a_guarded_answer() -> None:
     who = persona()
     hook = who.hook("unlisted_role")
