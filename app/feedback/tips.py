@@ -95,6 +95,8 @@ THANKS = re.compile(
 _GENERIC_STEMS = frozenset(
     content_stems(" ".join(GENERIC))
     | content_stems("job work right make makes sense hard hardest part lot good great really")
+    # Light verbs: "what were you going to do" and "here's what went wrong" share nothing.
+    | content_stems("go going went gone get got getting do did done doing")
 )
 # A reflection of how it feels for them ("that sounds like a lot to carry").
 _FEELING_WORDS = re.compile(

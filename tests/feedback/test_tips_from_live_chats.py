@@ -604,3 +604,23 @@ def test_a_number_before_the_noun_is_no_verb_for_the_sincere_version() -> None:
     jab = "Honestly, fourteen services sounds like a mess waiting to happen."
     tip = tip_for(jab, [Move.DISMISSIVE], build_context(history), {Move.DISMISSIVE: jab})
     assert "fourteening" not in tip, tip
+
+
+def test_a_light_verb_in_common_is_no_pick_up_of_their_line() -> None:
+    # Held on 2026-12-03 (session 9): "what were you going to do instead" was said to pick up
+    # "The talks that work are 'here's what went wrong" ("going" and "went").
+    history = (
+        Utterance(
+            "persona",
+            "About forty people in the back room of a brewery. The talks that work are 'here's "
+            "what went wrong, here's what I'd change'. Ever done one of those incidents that "
+            "lasts all night?",
+        ),
+    )
+    message = (
+        "A few, yes, a migration that ran until 5am once. But I'm curious, when you nearly quit, "
+        "what were you going to do instead?"
+    )
+    evidence = {F: "I'm curious, when you nearly quit, what were you going to do instead"}
+    tip = tip_for(message, [F, Move.SELF_DISCLOSURE], build_context(history), evidence)
+    assert "went wrong" not in tip, tip
