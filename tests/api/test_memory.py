@@ -25,7 +25,9 @@ async def _talk(client: httpx.AsyncClient, conversation_id: str, lines: list[str
 
 
 async def _first_meeting(client: httpx.AsyncClient, user_ref: str) -> dict[str, Any]:
-    first = await start(client, user_ref=user_ref)
+    # Seeded: unseeded conversations share what personas said lately, so the wording (and with
+    # it how the scripted listener's lines land) would depend on the tests that ran before.
+    first = await start(client, user_ref=user_ref, seed=f"first-meeting-{user_ref}")
     await _talk(client, first["id"], LISTENER_TO_RECRUITER)
     ended = await client.post(f"/v1/conversations/{first['id']}/end")
     assert ended.status_code == 200, ended.text
