@@ -865,12 +865,16 @@ class _Reply:
             return
         if self.ask == "accept":
             return  # the yes is the news of this turn; the secret keeps for the next one
-        hooks = [self.persona.hook(hook_id) for hook_id in self.after.unlocked_hooks]
-        if any(h is not None and any(r in self.parts for r in h.reveal) for h in hooks):
+        if self._revealing():
             return
+        hooks = [self.persona.hook(hook_id) for hook_id in self.after.unlocked_hooks]
         pending = next((h for h in hooks if h is not None and not self._revealed(h)), None)
         if pending is not None:
             self._say(pending.reveal, f"reveal:{pending.id}")
+
+    def _revealing(self) -> bool:
+        """Does this reply already tell one of the persona's hooks?"""
+        return any(r in self.parts for h in self.persona.hooks for r in h.reveal)
 
     def _stage_change(self) -> None:
         stage = self.after.stage
@@ -905,7 +909,7 @@ class _Reply:
             return  # enough said this turn; the user has plenty to respond to
         if any(line in self.parts for line in self.persona.reward.offer):
             return  # the offer is this turn's question: let them answer it
-        if any(r in self.parts for h in self.persona.hooks for r in h.reveal):
+        if self._revealing():
             # What it would only tell a listener is the news of this turn: a question of its own
             # after it ("...isn't announced yet. What's been your biggest setback?") buries it.
             return
