@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.feedback import cues, learned
+from app.feedback import cross, cues, learned
 from app.feedback.acts import act_probabilities
 from app.feedback.context import Context, build_context
 from app.feedback.features import extract
@@ -205,7 +205,14 @@ class Analyzer:
             return _finish(message, found, ctx, suggestion)
         rule_moves = [m for m in Move if m in found]
         probs = mover.probabilities(extract(message, ctx, rule_moves))
-        decided = _decided(message, mover.decide(probs), probs, found, ctx)
+        both = cross.model()
+        if both is None:
+            on = mover.decide(probs)
+        else:
+            blended = both.blend({m.value: p for m, p in probs.items()}, message, history)
+            probs = {Move(m): p for m, p in blended.items()}
+            on = mover.decide(probs, both.threshold_row([m.value for m in mover.moves]))
+        decided = _decided(message, on, probs, found, ctx)
         return _finish(message, decided, ctx, suggestion)
 
 

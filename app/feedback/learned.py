@@ -40,9 +40,11 @@ class MoveModel:
         probs = 1.0 / (1.0 + np.exp(-logits))
         return {m: float(p) for m, p in zip(self.moves, probs, strict=True)}
 
-    def decide(self, probs: dict[Move, float]) -> set[Move]:
+    def decide(
+        self, probs: dict[Move, float], thresholds: NDArray[np.float32] | None = None
+    ) -> set[Move]:
         row = np.asarray([[probs[m] for m in self.moves]], np.float32)
-        on = decode(row, self.thresholds, self.moves)[0]
+        on = decode(row, self.thresholds if thresholds is None else thresholds, self.moves)[0]
         return {m for m, keep in zip(self.moves, on, strict=True) if keep}
 
 

@@ -1,0 +1,129 @@
+"""The fine-tuned move model: a small transformer reading the conversation and the reply at once.
+
+The linear model (`app.feedback.learned`) sees the reply and the partner's line through static
+word vectors and hand-made signals; whether a question asks what was just said, whether an ask
+comes in the first minute or after a warm quarter of an hour, whether "how exciting" is praise or
+a sneer, are relations between the two that a linear sum over separate vectors reads poorly.
+This model is all-MiniLM-L6-v2 fine-tuned (by `tools/finetune_analyzer.py`, at development time
+only, with PyTorch) on the labelled corpus as a cross-encoder: one sequence holding the last few
+lines of the conversation and the reply, eleven move outputs and one for genuine interest. It
+ships as int8 ONNX in `model/cross/` and runs with onnxruntime and tokenizers, as the question
+encoder does; nothing is downloaded and torch is not needed at run time.
+
+`pair_text` is the one place the model's input is written, for training and inference alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+HERE = Path(__file__).parent / "model" / "cross"
+MAX_TOKENS = 256
+CONTEXT_LINES = 6  # the partner's line and the five before it
+LINE_CHARS = 320  # a line longer than this keeps its start and its end
+
+
+class Line(Protocol):
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def content(self) -> str: ...
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= LINE_CHARS:
+        return text
+    half = LINE_CHARS // 2
+    return f"{text[:half]} ... {text[-half:]}"
+
+
+def pair_text(message: str, history: Sequence[Line]) -> tuple[str, str]:
+    """(conversation, reply): the conversation as the model reads it, newest line last, with how
+    many replies the user had given before this one; and the reply itself."""
+    users_before = sum(1 for h in history if h.role == "user")
+    recent = history[-CONTEXT_LINES:]
+    lines = [f"{'them' if h.role == 'persona' else 'you'}: {_clip(h.content)}" for h in recent]
+    head = f"reply {users_before + 1}" + (" (cut)" if len(history) > len(recent) else "")
+    return " | ".join([head, *lines]), " ".join(message.split())
+
+
+@dataclass(frozen=True)
+class CrossModel:
+    moves: tuple[str, ...]  # output order, genuine_interest last
+    session: onnxruntime.InferenceSession
+    tokenizer: Tokenizer
+    weight: float  # how much of a move's probability comes from this model (the rest: linear)
+    thresholds: NDArray[np.float32]  # per move, for the blended probabilities
+
+    def probabilities(self, message: str, history: Sequence[Line]) -> NDArray[np.float32]:
+        context, reply = pair_text(message, history)
+        enc = self.tokenizer.encode(context, reply)
+        ids = np.asarray([enc.ids], dtype=np.int64)
+        feeds = {
+            "input_ids": ids,
+            "attention_mask": np.asarray([enc.attention_mask], dtype=np.int64),
+            "token_type_ids": np.asarray([enc.type_ids], dtype=np.int64),
+        }
+        (logits,) = self.session.run(None, feeds)
+        return (1.0 / (1.0 + np.exp(-logits[0]))).astype(np.float32)
+
+    def blend(
+        self, linear: dict[str, float], message: str, history: Sequence[Line]
+    ) -> dict[str, float]:
+        """Each move's probability: this model's and the linear model's, weighted."""
+        mine = dict(zip(self.moves, self.probabilities(message, history).tolist(), strict=True))
+        return {m: self.weight * mine[m] + (1 - self.weight) * p for m, p in linear.items()}
+
+    def threshold_row(self, moves: Sequence[str]) -> NDArray[np.float32]:
+        return np.asarray([self.thresholds[self.moves.index(m)] for m in moves], np.float32)
+
+
+def load(folder: Path = HERE) -> CrossModel | None:
+    """The shipped model, or None when it is not there (the linear model then decides alone)."""
+    meta_path = folder / "meta.json"
+    if not (meta_path.exists() and (folder / "model.onnx").exists()):
+        return None
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    meta = json.loads(meta_path.read_text())
+    options = onnxruntime.SessionOptions()
+    # One thread: a turn is one short sequence, and several API workers share the cores.
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(
+        str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+    )
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first", direction="left")
+    return CrossModel(
+        moves=tuple(meta["outputs"]),
+        session=session,
+        tokenizer=tokenizer,
+        weight=float(meta["weight"]),
+        thresholds=np.asarray(meta["thresholds"], np.float32),
+    )
+
+
+@lru_cache(maxsize=1)
+def model() -> CrossModel | None:
+    """The model when `RAPPORT_CROSS_ANALYZER=1`, else None. Off by default until the tests that
+    pin verdicts have been checked against it (docs/benchmarks.md, session 10)."""
+    if os.environ.get("RAPPORT_CROSS_ANALYZER", "0") != "1":
+        return None
+    return load()

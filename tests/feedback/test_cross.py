@@ -1,0 +1,37 @@
+"""The fine-tuned cross-encoder's input (tools/finetune_analyzer.py and app/feedback/cross.py
+share it), and that without its files the linear model decides alone."""
+
+from __future__ import annotations
+
+from app.feedback import cross
+from app.feedback.types import Utterance
+
+
+def _history(*lines: str) -> list[Utterance]:
+    roles = ["persona", "user"] * len(lines)
+    return [Utterance(role, line) for role, line in zip(roles, lines, strict=False)]
+
+
+def test_the_input_holds_the_newest_lines_and_how_far_the_conversation_is() -> None:
+    history = _history(*(f"line {i}" for i in range(9)))
+    context, reply = cross.pair_text("  so   what happened next?", history)
+    assert context.startswith("reply 5 (cut) | ")
+    assert context.endswith("them: line 8")
+    assert "line 2" not in context and "line 3" in context  # six lines kept, oldest dropped
+    assert reply == "so what happened next?"
+
+
+def test_a_first_reply_says_so_and_is_not_marked_as_cut() -> None:
+    context, _ = cross.pair_text("hi", _history("Welcome to the booth!"))
+    assert context == "reply 1 | them: Welcome to the booth!"
+
+
+def test_a_long_line_keeps_its_start_and_its_end() -> None:
+    line = "start " + "filler " * 200 + "the end"
+    context, _ = cross.pair_text("ok", _history(line))
+    assert "start" in context and context.endswith("the end")
+    assert len(context) < cross.LINE_CHARS + 40
+
+
+def test_without_its_files_there_is_no_model_and_the_linear_one_decides(tmp_path) -> None:
+    assert cross.load(tmp_path) is None

