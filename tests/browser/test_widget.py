@@ -474,6 +474,10 @@ def test_llm_unavailable_keeps_the_message_and_retry_fetches_the_missing_reply(
     page.get_by_test_id("rapport-retry").click()
     expect(page.get_by_test_id("rapport-error")).to_be_hidden()
     expect(page.get_by_test_id("rapport-message")).to_have_count(3)
+    # The bubble appears with the first streamed words; the reply is stored when the stream
+    # ends, so wait for the widget to finish it before reading what the server kept.
+    reply = page.locator("[data-testid=rapport-message][data-role=persona]").nth(1)
+    expect(reply).not_to_have_attribute("aria-busy", "true")
     stored = server_conversation(server, page)
     assert [m["role"] for m in stored["messages"]] == ["persona", "user", "persona"]
     expect(page.get_by_test_id("rapport-message").last).to_have_text(
