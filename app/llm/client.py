@@ -11,9 +11,8 @@ as built here and reading the JSON or the server-sent events directly. The SDK's
 message, 2.5 ms for a ten-message prompt), LangChain adds its callbacks and message objects
 on top (8 ms a call in all), and both build several pydantic objects per streamed token; with 25
 conversations on one worker that CPU is the throughput limit (docs/benchmarks.md). The
-structured judge keeps LangChain's `with_structured_output`; ChatOpenAI's calls go through
-`AsBuiltCompletions`, which skips the SDK's walk of the body as well. `via="langchain"` sends
-every call through ChatOpenAI instead.
+structured judge keeps LangChain's `with_structured_output` over the SDK's public `create`.
+`via="langchain"` sends every call through ChatOpenAI instead.
 """
 
 from __future__ import annotations
@@ -32,10 +31,6 @@ import openai
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
-from openai import NOT_GIVEN, AsyncStream, NotGiven
-from openai._base_client import make_request_options  # what the SDK's own create() uses
-from openai.resources.chat.completions import AsyncCompletions
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import BaseModel
 
 from app.config import Settings
@@ -189,38 +184,32 @@ def record(call: str, started: float, usage: Usage) -> None:
     LLM_TOKENS.labels(kind="completion").inc(usage.completion_tokens)
 
 
-class AsBuiltCompletions(AsyncCompletions):
-    """ChatOpenAI's `chat.completions`, posting the request body as LangChain built it.
+class TokenScale:
+    """How many of the server's tokens one of our o200k tokens is, learned from replies.
 
-    The SDK's `create` first walks the body against its TypedDict unions, every message and the
-    judge's whole tool schema included; that walk cost more CPU than the rest of a judge call
-    (about 1 ms of 3, docs/benchmarks.md). LangChain's payload is plain JSON already, so this
-    `create` hands it to the client's `post` unchanged: auth, retries on 429/5xx, the timeout,
-    `with_raw_response` (which wraps this method) and streaming work as they do for `create`.
-    """
+    A local model's tokenizer is not OpenAI's (SmolLM2 counts ~10% more on these prompts), and a
+    context window is counted in the server's tokens. Every call whose usage the server reported
+    updates a moving average of usage.prompt_tokens over our own count of the same messages; the
+    prompt builder divides the window by it. Bounded, so one odd answer cannot shrink a prompt
+    to nothing or let it overflow by half."""
 
-    async def create(  # type: ignore[override]
-        self,
-        *,
-        extra_headers: dict[str, str] | None = None,
-        extra_query: dict[str, object] | None = None,
-        extra_body: dict[str, object] | None = None,
-        timeout: float | None | NotGiven = NOT_GIVEN,  # noqa: ASYNC109 (the SDK's)
-        **body: Any,
-    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
-        return await self._client.post(
-            "/chat/completions",
-            cast_to=ChatCompletion,
-            body=body,
-            options=make_request_options(
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            ),
-            stream=bool(body.get("stream")),
-            stream_cls=AsyncStream[ChatCompletionChunk],
-        )
+    WEIGHT = 0.2  # of the newest observation
+    LOW, HIGH = 0.5, 3.0
+    # Before the server has said anything: local models' tokenizers count 10-20% more than o200k
+    # on these prompts (SmolLM2 ~1.1), so the first prompt errs on the short side.
+    PRIOR = 1.2
+
+    def __init__(self) -> None:
+        self.ratio = self.PRIOR
+        self.observed = 0
+
+    def observe(self, server_tokens: int, our_tokens: int) -> None:
+        if server_tokens <= 0 or our_tokens <= 0:
+            return
+        seen = min(self.HIGH, max(self.LOW, server_tokens / our_tokens))
+        # The first observation replaces the prior; later ones move the average.
+        self.ratio = seen if not self.observed else self.ratio + self.WEIGHT * (seen - self.ratio)
+        self.observed += 1
 
 
 class LLMClient:
@@ -245,7 +234,7 @@ class LLMClient:
         self.budgets = budgets or CallBudgets()
         self.max_tokens_field = max_tokens_field
         self.slots = EndpointSlots(concurrency, background_delay=background_delay)
-        chat.async_client = AsBuiltCompletions(chat.root_async_client)
+        self.token_scale = TokenScale()
         # For judging and summarising: the same verdict for the same message, run after run.
         self.precise = chat.model_copy(update={"temperature": 0.0})
         self.via = via
@@ -297,6 +286,13 @@ class LLMClient:
             background_delay=settings.llm_background_delay,
         )
 
+    def _measured(self, messages: Sequence[BaseMessage], usage: Usage | None) -> Usage | None:
+        """The server's usage, if it reported one; its prompt count teaches `token_scale`."""
+        if usage is not None and usage.prompt_tokens:
+            ours = count_chat_tokens((str(m.content) for m in messages), self.model)
+            self.token_scale.observe(usage.prompt_tokens, ours)
+        return usage
+
     async def aclose(self) -> None:
         """Close the connection pool (the app's lifespan calls this on shutdown)."""
         if self.chat.http_async_client is not None:
@@ -320,7 +316,7 @@ class LLMClient:
                 text, usage, finish = await call(messages, precise, options)
         except Exception as exc:
             raise self._unavailable("complete", exc, started) from exc
-        usage = usage or estimate_usage(messages, text, self.model)
+        usage = self._measured(messages, usage) or estimate_usage(messages, text, self.model)
         record("complete", started, usage)
         return Completion(text, usage, finish)
 
@@ -395,7 +391,9 @@ class LLMClient:
                         yield text
         except Exception as exc:
             raise self._unavailable("stream", exc, started) from exc
-        usage = tally.usage or estimate_usage(messages, "".join(parts), self.model)
+        usage = self._measured(messages, tally.usage) or estimate_usage(
+            messages, "".join(parts), self.model
+        )
         record("stream", started, usage)
         if result is not None:
             result.usage, result.finish_reason = usage, tally.finish_reason
