@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     # a persona prompt, in o200k tokens (a local model's tokenizer counts ~10% more): older lines
     # are left out past it, even when the summariser lags or its summaries are refused.
     llm_history_tokens: int = Field(800, ge=100, le=100_000)
+    # The context window the endpoint gives one request (llama.cpp's `-c` per slot, Ollama's
+    # OLLAMA_CONTEXT_LENGTH, vLLM's --max-model-len), in the server's tokens. When set, a reply's
+    # prompt plus its max_tokens is kept inside it: older lines are left out first. Our o200k count
+    # is scaled by what the server reports it read (usage.prompt_tokens), learned as replies come.
+    llm_context_tokens: int | None = Field(None, ge=512, le=10_000_000)
     # The idle/read timeout of the proxy in front (60 s on most load balancers): a reply that
     # has not finished, retries included, a few seconds before it is answered 503 by us instead
     # of being cut by the proxy with the lease still held.

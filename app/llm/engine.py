@@ -49,6 +49,7 @@ MAX_VERBATIM = KEEP_LINES + FOLD_BATCH + 4  # hard cap when the summariser lags 
 # 2,640); the line cap alone let long replies through.
 HISTORY_TOKENS = 800
 MIN_VERBATIM = 2
+CONTEXT_MARGIN = 32  # server tokens kept free in the window: chat-template framing we do not count
 LINE_MAX_TOKENS = 400  # one verbatim line; a 2,000-character message fits
 SUMMARY_WORDS = 110
 SUMMARY_MAX_TOKENS = 200  # a longer summary is refused (app/llm/summaries.py), not cut
@@ -142,10 +143,13 @@ class LLMEngine:
         *,
         directions: str = "system",
         history_tokens: int = HISTORY_TOKENS,
+        context_tokens: int | None = None,
     ) -> None:
         self.client = client
         self.prompts = prompts
         self.history_tokens = history_tokens
+        # The endpoint's context window (RAPPORT_LLM_CONTEXT_TOKENS), in the server's tokens.
+        self.context_tokens = context_tokens
         # "system": the turn's directions end the system prompt; "last": they follow the
         # conversation as a system message of their own (RAPPORT_LLM_DIRECTIONS).
         self.directions_last = directions == "last"
@@ -283,10 +287,6 @@ class LLMEngine:
         # (the verbatim cap keeps the prompt bounded).
         covers = ctx.summary_covers if self.usable_summary(ctx.summary, persona) else 0
         summary = ctx.summary if covers else ""
-        start = verbatim_start(len(ctx.history), covers)
-        fits = within_tokens(ctx.history, start, self.history_tokens - count_tokens(summary))
-        if fits > start:  # lines are left out for the budget: in steps, see stepped()
-            start = stepped(fits, len(ctx.history))
         system = self.prompts.render(
             "persona_system",
             persona=persona,
@@ -298,6 +298,14 @@ class LLMEngine:
             directive="" if self.directions_last else directive,
             memory=remembered(ctx.memory, persona),
         )
+        start = verbatim_start(len(ctx.history), covers)
+        budget = self.history_tokens - count_tokens(summary)
+        if self.context_tokens:
+            framing = [system, directive] if self.directions_last else [system]
+            budget = min(budget, self._context_room(ctx, framing))
+        fits = within_tokens(ctx.history, start, budget)
+        if fits > start:  # lines are left out for the budget: in steps, see stepped()
+            start = stepped(fits, len(ctx.history))
         messages: list[BaseMessage] = [SystemMessage(system)]
         messages += [as_message(line) for line in ctx.history[start:]]
         briefing = system
@@ -307,6 +315,15 @@ class LLMEngine:
         offered = [e.line for e in examples] + questions
         guard = self._guard(ctx, briefing, offered, summary, canary)
         return PersonaPrompt(messages, guard, (persona.name, first_name))
+
+    def _context_room(self, ctx: ReplyContext, framing: list[str]) -> int:
+        """Our tokens left for the verbatim lines once the system prompt (and the directions)
+        and the reply's max_tokens are inside the endpoint's window, in the server's tokens as
+        far as the client has learned them (LLMClient.token_scale)."""
+        window = self.context_tokens or 0
+        server_room = window - (self.reply_options(ctx).max_tokens or 0) - CONTEXT_MARGIN
+        ours = int(server_room / self.client.token_scale.ratio)
+        return ours - count_chat_tokens(framing)
 
     @staticmethod
     def _guard(

@@ -80,6 +80,11 @@ class FakeConfig(BaseModel):
     loop: bool = False
     context_tokens: int = 4096
     token_seconds: float = 0.0
+    # A model whose tokenizer is not OpenAI's: it reports this many prompt tokens per o200k token
+    # (SmolLM2 ~1.1), and, with `refuse_over_context`, answers 400 to a request whose prompt plus
+    # max_tokens does not fit `context_tokens`, as llama.cpp's server does.
+    tokenizer_scale: float = Field(1.0, gt=0)
+    refuse_over_context: bool = False
     # A server with this many slots (llama.cpp's --parallel, 1 by default): a request beyond
     # them waits for one, and a streamed one gets its headers at once, then a `: ping` comment
     # every `ping_seconds` until its slot is free. None: as many at once as are sent.
@@ -108,6 +113,8 @@ class ConfigUpdate(BaseModel):
     loop: bool | None = None
     context_tokens: int | None = None
     token_seconds: float | None = None
+    tokenizer_scale: float | None = Field(None, gt=0)
+    refuse_over_context: bool | None = None
     slots: int | None = Field(None, ge=1)
     ping_seconds: float | None = Field(None, gt=0)
     finish_abandoned: bool | None = None
@@ -187,9 +194,9 @@ def error_response(status: int, message: str, kind: str, retry_after_ms: int) ->
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def usage(body: dict[str, Any], completion: str) -> dict[str, int]:
+def usage(body: dict[str, Any], completion: str, scale: float = 1.0) -> dict[str, int]:
     prompt = count_chat_tokens(text_of(m.get("content")) for m in body["messages"])
-    done = count_tokens(completion)
+    prompt, done = round(prompt * scale), round(count_tokens(completion) * scale)
     return {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
 
 
@@ -199,7 +206,9 @@ def generated(body: dict[str, Any], answer: str, config: FakeConfig) -> tuple[st
     sequence, as llama.cpp, vLLM, Ollama and OpenAI all do."""
     text, limit = answer, body.get("max_tokens") or body.get("max_completion_tokens")
     if config.loop:
-        room = max(1, config.context_tokens - usage(body, "")["prompt_tokens"])
+        room = max(
+            1, config.context_tokens - usage(body, "", config.tokenizer_scale)["prompt_tokens"]
+        )
         limit = min(limit, room) if limit else room
         unit = runaway(body["messages"], answer)
         # More than enough: joined together, the pieces may take fewer tokens than apart.
@@ -235,7 +244,7 @@ def completion_body(
         "created": int(time.time()),
         "model": body.get("model") or FAKE_MODEL,
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-        "usage": usage(body, text),
+        "usage": usage(body, text, state.config.tokenizer_scale),
     }
 
 
@@ -298,7 +307,7 @@ async def stream_events(
     yield chunk(cid, model, {}, finish=finish)
     if (body.get("stream_options") or {}).get("include_usage"):
         tail = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time())}
-        tail.update(model=model, choices=[], usage=usage(body, text))
+        tail.update(model=model, choices=[], usage=usage(body, text, state.config.tokenizer_scale))
         yield f"data: {json.dumps(tail)}\n\n"
     yield "data: [DONE]\n\n"
 
@@ -342,6 +351,13 @@ async def chat_completions(
         return error_response(
             status, f"The fake answers {status} on purpose", kind, config.retry_after_ms
         )
+    if config.refuse_over_context:
+        needed = usage(body, "", config.tokenizer_scale)["prompt_tokens"]
+        needed += body.get("max_tokens") or body.get("max_completion_tokens") or 0
+        if needed > config.context_tokens:
+            window = config.context_tokens
+            message = f"the request exceeds the available context size ({needed} > {window} tokens)"
+            return error_response(400, message, "exceed_context_size_error", 0)
     streamed = wanted is None and bool(body.get("stream"))
     if streamed and state.slot_gate is not None:
         events = queued_stream(state, body, failure)

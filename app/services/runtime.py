@@ -91,5 +91,6 @@ def _build_engine(settings: Settings) -> tuple[PersonaEngine, Any | None, Any | 
         prompts,
         directions=settings.llm_directions,
         history_tokens=settings.llm_history_tokens,
+        context_tokens=settings.llm_context_tokens,
     )
     return engine, judge, client
