@@ -71,6 +71,14 @@ class Claim:
     verdict: str  # recalled | misremembered | also_true | invented | impression
     item: Revealed | None = None
     detail: str | None = None  # what was remembered wrong, for a misremembered claim
+    # Other lines a recalled claim names as well ("her tool, and its three questions"): one
+    # sentence of a recall often carries two things the partner said in different messages.
+    also: tuple[Revealed, ...] = ()
+
+    def recalls(self) -> tuple[Revealed, ...]:
+        if self.verdict != "recalled" or self.item is None:
+            return ()
+        return (self.item, *self.also)
 
 
 @dataclass
@@ -89,7 +97,9 @@ class RecallResult:
             "answer": self.answer,
             "score": self.score,
             "revealed_count": len(self.revealed),
-            "recalled": [_pair(c) for c in by["recalled"]],
+            "recalled": [
+                {**_pair(c), "also_revealed": [r.to_json() for r in c.also]} for c in by["recalled"]
+            ],
             "missed": [r.to_json() for r in self.missed],
             "misremembered": [{**_pair(c), "detail": c.detail} for c in by["misremembered"]],
             "invented": [{"claim": c.text} for c in by["invented"]],
@@ -142,7 +152,7 @@ def check_recall(
     corpus, known = Corpus(said, rarity), Corpus(list(background), rarity)
     facts = Facts.of([*said, *background, partner, learner_name or ""])
     judged = [_judge(text, items, corpus, known, facts) for text in claims(answer)]
-    recalled_items = {id(c.item) for c in judged if c.verdict == "recalled"}
+    recalled_items = {id(item) for c in judged for item in c.recalls()}
     missed = [i for i in items if id(i) not in recalled_items]
     result = RecallResult(answer, 0, judged, list(items), missed)
     result.score = _score(result)
@@ -167,7 +177,9 @@ def _judge(
             if wrong:
                 return Claim(text, "misremembered", items[i], wrong)
             if position == 0:
-                return Claim(text, "recalled", items[i])
+                return Claim(
+                    text, "recalled", items[i], also=_also(text, i, order, sims, items, facts)
+                )
     other = known.similarities(text)
     close = [i for i in range(len(other)) if _matches(other[i]) or other[i].meaning >= BACKGROUND]
     for i in sorted(close, key=lambda i: -other[i].score):
@@ -183,6 +195,29 @@ def _judge(
     return Claim(text, "also_true") if close else Claim(text, "invented")
 
 
+def _also(
+    text: str,
+    first: int,
+    order: list[int],
+    sims: list[Similarity],
+    items: Sequence[Revealed],
+    facts: Facts,
+) -> tuple[Revealed, ...]:
+    """The other lines a recalled claim names as strictly as its first, when they say something
+    else: a line that says the first one again ("I was a chemistry teacher" and, later,
+    "Chemistry teacher, public school") is one thing remembered, not two."""
+    candidates = [j for j in order[1:3] if _matches(sims[j])]
+    if not candidates:
+        return ()
+    others = Corpus([items[j].text for j in candidates], Rarity([i.text for i in items]))
+    alike = others.similarities(items[first].text)
+    return tuple(
+        items[j]
+        for j, sim in zip(candidates, alike, strict=True)
+        if sim.meaning < SAME_MEANING and not contradiction(text, items[j].text, facts)
+    )
+
+
 def _matches(sim: Similarity, *, loose: bool = False) -> bool:
     if loose:
         return sim.meaning >= LOOSE_MEANING or (sim.shared >= 1 and sim.meaning >= 0.3)
@@ -195,7 +230,7 @@ def _matches(sim: Similarity, *, loose: bool = False) -> bool:
 
 
 def _score(result: RecallResult) -> int:
-    recalled = {id(c.item): c.item for c in result.claims if c.verdict == "recalled" and c.item}
+    recalled = {id(item): item for c in result.claims for item in c.recalls()}
     points = sum(WEIGHTS[i.kind] for i in recalled.values())
     available = sum(WEIGHTS[i.kind] for i in result.revealed)
     target = min(TARGET, available)
@@ -214,7 +249,7 @@ def _summary(result: RecallResult, partner: str) -> str:
     first = partner.split()[0] if partner else "they"
     if not result.revealed:
         return f"{first} did not get to tell you much in this conversation."
-    recalled = len({id(c.item) for c in result.claims if c.verdict == "recalled"})
+    recalled = len({id(item) for c in result.claims for item in c.recalls()})
     parts = [f"You recalled {recalled} of the {len(result.revealed)} things {first} told you"]
     if wrong := _count(result, "misremembered"):
         parts.append(f"remembered {wrong} detail{'s' if wrong > 1 else ''} wrong")

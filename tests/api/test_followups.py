@@ -54,16 +54,15 @@ async def test_a_recall_answer_is_scored_against_what_the_persona_said(client):
     body = response.json()
     assert body["question"] == "What did you learn about Priya?"
     assert body["recalled"] and 0 < body["score"] <= 100
-    assert body["revealed_count"] == len(body["missed"]) + len(
-        {c["revealed"]["text"] for c in body["recalled"]}
-    )
+    credited = {r["text"] for c in body["recalled"] for r in [c["revealed"], *c["also_revealed"]]}
+    assert body["revealed_count"] == len(body["missed"]) + len(credited)
     for claim in body["recalled"]:
         assert claim["claim"] in RECALL
         assert claim["revealed"]["text"] and claim["revealed"]["kind"] in {
             "fact", "deeper", "hook", "offer", "said"
         }  # fmt: skip
     missed = {m["text"] for m in body["missed"]}
-    assert not missed & {c["revealed"]["text"] for c in body["recalled"]}
+    assert not missed & credited
     report = (await client.get(f"/v1/conversations/{cid}/report")).json()
     assert report["recall"] == body and report["follow_up_note"] is None
 

@@ -126,3 +126,39 @@ def test_a_hidden_fact_weighs_more_than_a_fact_told_to_anyone(priya):
     hook = score(priya, "She's been doing three people's jobs since the layoffs.")
     fact = score(priya, "Northwind makes software for home-care nurses.")
     assert hook.score > fact.score > 0
+
+
+def test_one_sentence_that_names_two_things_she_said_recalls_both():
+    """From a live `rapport chat` (session 11): the learner named Marisol's tool and its three
+    questions in one sentence; the check credited the tool and listed the questions as missed."""
+    from app.followup.revealed import Revealed
+
+    items = [
+        Revealed("fact", "I'm building a little open-source tool for on-call handovers. A note "
+                 "the person going off-shift has to fill in. Three questions, that's all.", 5),
+        Revealed("hook", "What's on fire, what have you tried, what are you worried about. "
+                 "That's the whole note. The worry question is why it works.", 7),
+        Revealed("fact", "I took two months away and came back with rules about sleep I still "
+                 "keep.", 7),
+    ]  # fmt: skip
+    answer = (
+        "She is building an open-source handover note with three questions: what is on fire, "
+        "what have you tried, what are you worried about."
+    )
+    result = check_recall(answer, items, [], partner="Marisol Vega")
+
+    assert [r.text for r in result.missed] == [items[2].text]
+    [claim] = result.claims
+    assert claim.verdict == "recalled" and {claim.item, *claim.also} == set(items[:2])
+    assert "2 of the 3" in result.summary
+    recalled = result.to_json()["recalled"]
+    assert [r["revealed"]["index"] for r in recalled] == [5]  # type: ignore[index]
+    assert [a["index"] for a in recalled[0]["also_revealed"]] == [7]  # type: ignore[index]
+
+
+def test_a_claim_is_not_credited_with_a_line_it_only_shares_a_word_with(priya):
+    """Crediting several lines stays as strict as crediting one: the career claim does not
+    also recall Northwind's product or the hook."""
+    result = score(priya, "She taught chemistry in Sacramento for four years before recruiting.")
+    [claim] = result.claims
+    assert claim.verdict == "recalled" and claim.also == ()
