@@ -20,8 +20,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.feedback.text import sentences, words
-from app.followup.matching import Corpus, Facts, Rarity, contradiction, word_overlap
+from app.feedback.text import content_stems, sentences, words
+from app.followup.matching import (
+    Corpus,
+    Facts,
+    Rarity,
+    contradiction,
+    shared_words,
+    word_overlap,
+)
 
 Channel = Literal["email", "linkedin"]
 Ended = Literal["warm", "neutral", "cool"]
@@ -166,6 +173,11 @@ class NoteEvidence:
     takes_up: list[str] = field(default_factory=list)
     best_meaning: float = 0.0  # the note sentence closest in meaning to anything they said
     best_words: float = 0.0
+    # Read the other way: the share of one of their sentences a note sentence carries ("The
+    # worry question is why it works" in "your note's worry question stuck with me, and..."):
+    # a long note sentence that names one short thing they said scores low on best_words.
+    best_coverage: float = 0.0
+    coverage_shared: int = 0  # content words that sentence pair shares
     offer_meaning: float = 0.0  # the note sentence closest to what they offered
     offer_words: float = 0.0
     request_offer_words: float = 0.0  # how much the asks echo what was offered
@@ -216,6 +228,9 @@ def _find_details(found: NoteEvidence, context: NoteContext) -> None:
     corpus = Corpus(said, rarity)
     offer_corpus = Corpus(offer, rarity)
     facts = Facts.of([*said, *offer, context.partner])
+    # Their sentences of three content words or more: "Three questions, that's all." is too
+    # short to be named by sharing two words with it.
+    their_sentences = [t for line in said for t in sentences(line) if len(content_stems(t)) >= 3]
     for sentence in found.sentences:
         sims = corpus.similarities(sentence)
         for sim, line in sorted(zip(sims, said, strict=True), key=lambda p: -p[0].score)[:1]:
@@ -226,6 +241,11 @@ def _find_details(found: NoteEvidence, context: NoteContext) -> None:
                 found.wrong_details.append(Detail(sentence, line, wrong))
             elif sim.meaning >= DETAIL_MEANING or (sim.words >= DETAIL_WORDS and sim.shared >= 2):
                 found.details.append(Detail(sentence, line))
+        for theirs in their_sentences:
+            coverage = word_overlap(theirs, sentence, rarity)
+            if coverage > found.best_coverage:
+                found.best_coverage = coverage
+                found.coverage_shared = shared_words(theirs, sentence, rarity)[0]
         for sim in offer_corpus.similarities(sentence):
             found.offer_meaning = max(found.offer_meaning, sim.meaning)
             found.offer_words = max(found.offer_words, sim.words)
@@ -277,7 +297,7 @@ FEATURES = (
     "offer_words", "request_offer_words", "offered", "warm", "neutral", "cool",
     "big_unoffered", "big_not_warm", "requests_unoffered", "takes_up_offered", "extra_requests",
     "request_offer_meaning", "request_markers", "extra_markers", "promotion", "opens_cold",
-    "vague_only", "offer_taken",
+    "vague_only", "offer_taken", "best_coverage", "coverage_shared",
 )  # fmt: skip
 
 
@@ -320,6 +340,8 @@ def features(found: NoteEvidence, context: NoteContext) -> list[float]:
         "opens_cold": not (_THANKS.search(opening) or _WARMTH.search(opening)),
         "vague_only": bool(found.vague) and len(found.vague) == requests,
         "offer_taken": offered and (found.offer_meaning >= 0.5 or found.offer_words >= 0.4),
+        "best_coverage": found.best_coverage,
+        "coverage_shared": min(found.coverage_shared, 4) / 4,
     }  # fmt: skip
     return [float(values[name]) for name in FEATURES]
 

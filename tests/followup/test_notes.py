@@ -94,3 +94,43 @@ def test_a_third_person_summary_is_turned_to_face_the_partner():
     assert second_person("she swears by one-page PRDs") == "you swear by one-page PRDs"
     assert second_person("his team is three people") == "your team is three people"
     assert second_person("he studies sleep in zebrafish") == "you study sleep in zebrafish"
+
+
+MARISOL = NoteContext(
+    (
+        "Afterwards we made three changes. One-owner systems are banned. Handover notes are "
+        "mandatory at shift change.",
+        "I'm building a little open-source tool for on-call handovers. A note the person going "
+        "off-shift has to fill in. Three questions, that's all.",
+        "What's on fire, what have you tried, what are you worried about. That's the whole note. "
+        "The worry question is why it works.",
+    ),
+    None,
+    "neutral",
+    "email",
+    "Marisol Vega",
+)
+
+
+def test_a_long_sentence_that_names_one_thing_she_said_is_specific():
+    """From a live `rapport chat` (session 11): the coach called this note not specific ("name
+    one thing they told you"), because the sentence naming "the worry question" says much else."""
+    note = (
+        "Hi Marisol, it was good to meet you in the coffee queue at Cascadia. Your handover "
+        "note's worry question stuck with me, and I tried it with my team at Friday's shift "
+        "change: two people said more than they ever had. Thanks for telling me about it. Good "
+        "luck with the open-source version; I'd be glad to try it when it's out."
+    )
+    got = coach_note(note, MARISOL)
+    assert got["specific"]["value"] and got["good"]
+    found = evidence(note, MARISOL)
+    assert found.best_coverage > found.best_words and found.coverage_shared >= 2
+
+
+def test_a_pitch_note_sharing_her_words_is_still_not_specific():
+    note = (
+        "Hi Marisol, great to meet you at Cascadia. I work on data pipelines at Acme and we are "
+        "hiring SREs for on-call; would you have 30 minutes next week to hear about our platform?"
+    )
+    got = coach_note(note, MARISOL)
+    assert not got["good"]
