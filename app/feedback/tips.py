@@ -55,6 +55,7 @@ WRAPPING_UP = re.compile(
     r"(?:booth|table|stand|desk)|(?:should|need to|have to) "
     r"(?:look at|check) the (?:schedule|agenda|time)|find a seat)\b"
 )
+_GREETING = re.compile(r"(?i)(?:nice|great|good|lovely|pleasure) to meet you")
 # "Ask me something first": the partner is asking for curiosity, not leaving.
 ASK_ME = re.compile(
     r"(?i)\b(?:ask me (?:something|a question|anything|about)|(?:haven't|have not|never) asked me)"
@@ -944,8 +945,15 @@ _BY_MOVE: tuple[tuple[Move, Callable[[_Turn], str | None]], ...] = (
 def _leaving(partner: str) -> bool:
     """Is the partner saying goodbye? Only where the line ends: "Oh hi, thanks for coming over.
     Honestly, I fell into it..." opens a conversation with the same words that close one."""
-    ending = " ".join(sentences(partner)[-2:])
-    return WRAPPING_UP.search(ending) is not None and not ASK_ME.search(partner)
+    said = sentences(partner)
+    ending = " ".join(said[-2:])
+    found = [m.group(0) for m in WRAPPING_UP.finditer(ending)]
+    if not found or ASK_ME.search(partner):
+        return False
+    # "Good to meet you. What's your job like?" greets: "to meet you" followed by a question of
+    # theirs opens a conversation ("nice meeting you" is the one that closes it).
+    greets = all(_GREETING.fullmatch(f) for f in found)
+    return not (greets and said and said[-1].rstrip().endswith("?"))
 
 
 def _special(turn: _Turn) -> str | None:

@@ -624,3 +624,34 @@ def test_a_light_verb_in_common_is_no_pick_up_of_their_line() -> None:
     evidence = {F: "I'm curious, when you nearly quit, what were you going to do instead"}
     tip = tip_for(message, [F, Move.SELF_DISCLOSURE], build_context(history), evidence)
     assert "went wrong" not in tip, tip
+
+
+DENISE_OPENS = (
+    "This is Denise, from Keller Foods. My rule on these calls is simple: you ask, I answer, "
+    "nobody shares a screen. Where do you want to begin?"
+)
+
+
+def test_good_to_meet_you_and_a_question_is_a_greeting_not_a_goodbye() -> None:
+    """Session 11, `rapport chat` with the prospect: a demo ask right after Denise said "Pat,
+    okay, good to meet you. What's your job like, day to day?" got "They are wrapping up"."""
+    history = [
+        Utterance("persona", DENISE_OPENS),
+        Utterance("user", "Hi Denise, I'm Pat from RouteIQ. We cut late deliveries by 30%."),
+        Utterance("persona", "Pat, okay, good to meet you. What's your job like, day to day?"),
+    ]
+    moves = [Move.PITCH, Move.TOPIC_HIJACK]
+    tip = tip_for("Would you have 20 minutes on Tuesday for a demo?", moves, build_context(history))
+    assert "wrapping up" not in tip and "leaving" not in tip, tip
+
+
+def test_good_to_meet_you_at_the_end_of_a_line_is_still_a_goodbye() -> None:
+    history = [
+        Utterance("persona", DENISE_OPENS),
+        Utterance("user", "What does a normal week look like for you?"),
+        Utterance("persona", "Forklifts, mostly. Anyway, that's my time. Good to meet you."),
+    ]
+    tip = tip_for(
+        "How many warehouses do you run?", [Move.NEW_TOPIC_QUESTION], build_context(history)
+    )
+    assert "thank" in tip.lower(), tip
