@@ -174,10 +174,10 @@ def _ask_comment(labels: Labels, context: NoteContext) -> str:
 
 def _length_comment(labels: Labels, count: int, low: int, high: int) -> str:
     if labels.length == "too_long":
-        return f"{count} words: cut it to what they need, about {low}-{high} words."
+        return f"{_words(count)}: cut it to what they need, about {low}-{high} words."
     if labels.length == "too_short":
-        return f"{count} words: too little to remember you by; add what you took from it."
-    return f"{count} words: readable in under a minute."
+        return f"{_words(count)}: too little to remember you by; add what you took from it."
+    return f"{_words(count)}: readable in under a minute."
 
 
 # --- the rewrite -----------------------------------------------------------------------------
@@ -295,3 +295,7 @@ def _offer_ask(offered: str | None) -> str:
 
 def _change(instead_of: str | None, text: str, why: str) -> dict[str, Any]:
     return {"instead_of": instead_of, "write": text, "why": why}
+
+
+def _words(count: int) -> str:
+    return "1 word" if count == 1 else f"{count} words"

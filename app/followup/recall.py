@@ -270,4 +270,9 @@ def _tip(result: RecallResult, partner: str) -> str:
         return f'You missed what {first} told you only once trust was there: "{hooks[0].text}"'
     if result.missed:
         return f'One thing to remember next time: "{result.missed[0].text}"'
+    if not result.revealed:
+        return (
+            f"{first} told you little this time: next time ask about their work and listen for "
+            "one detail worth remembering."
+        )
     return f"You kept everything {first} told you; mention one of it in your follow-up note."

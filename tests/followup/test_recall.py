@@ -162,3 +162,11 @@ def test_a_claim_is_not_credited_with_a_line_it_only_shares_a_word_with(priya):
     result = score(priya, "She taught chemistry in Sacramento for four years before recruiting.")
     [claim] = result.claims
     assert claim.verdict == "recalled" and claim.also == ()
+
+
+def test_when_nothing_was_revealed_the_tip_does_not_praise_the_recall():
+    """Session 11, a one-word conversation that ended with nothing revealed: the tip said "You
+    kept everything Priya told you"."""
+    result = check_recall("not much", [], [], partner="Priya Raman")
+    assert result.score == 0 and "kept everything" not in result.tip
+    assert "told you little" in result.tip
