@@ -178,7 +178,10 @@ def _judge(
                 return Claim(text, "misremembered", items[i], wrong)
             if position == 0:
                 return Claim(
-                    text, "recalled", items[i], also=_also(text, i, order, sims, items, facts)
+                    text,
+                    "recalled",
+                    items[i],
+                    also=_also(text, i, order, sims, items, corpus, facts),
                 )
     other = known.similarities(text)
     close = [i for i in range(len(other)) if _matches(other[i]) or other[i].meaning >= BACKGROUND]
@@ -201,6 +204,7 @@ def _also(
     order: list[int],
     sims: list[Similarity],
     items: Sequence[Revealed],
+    corpus: Corpus,
     facts: Facts,
 ) -> tuple[Revealed, ...]:
     """The other lines a recalled claim names as strictly as its first, when they say something
@@ -209,12 +213,11 @@ def _also(
     candidates = [j for j in order[1:3] if _matches(sims[j])]
     if not candidates:
         return ()
-    others = Corpus([items[j].text for j in candidates], Rarity([i.text for i in items]))
-    alike = others.similarities(items[first].text)
+    alike = corpus.similarities(items[first].text)  # the items' own vectors, embedded once
     return tuple(
         items[j]
-        for j, sim in zip(candidates, alike, strict=True)
-        if sim.meaning < SAME_MEANING and not contradiction(text, items[j].text, facts)
+        for j in candidates
+        if alike[j].meaning < SAME_MEANING and not contradiction(text, items[j].text, facts)
     )
 
 
