@@ -43,33 +43,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.feedback.cross import HERE, MAX_TOKENS, pair_text  # noqa: E402
+from app.feedback.types import NEGATIVE_MOVES, POSITIVE_MOVES, Move  # noqa: E402
 
 TURNS = REPO / "evals" / "data" / "turns.jsonl"
 INCOMING = REPO / "evals" / "data" / "corpus" / "incoming"
 VALIDATION = REPO / "var" / "cross-validation.json"
 OOF = REPO / "var" / "analyzer-oof.npz"
 CHECKPOINT = REPO / "var" / "cross-validated.pt"
-MOVES = (
-    "follow_up_question",
-    "new_topic_question",
-    "mirror_question",
-    "reflection",
-    "acknowledgement",
-    "self_disclosure",
-    "self_focus",
-    "pitch",
-    "topic_hijack",
-    "minimal",
-    "dismissive",
-)
-POSITIVE = {
-    "follow_up_question",
-    "new_topic_question",
-    "mirror_question",
-    "reflection",
-    "acknowledgement",
-}
-NEGATIVE = {"self_focus", "pitch", "topic_hijack", "minimal", "dismissive"}
+# The analyzer's moves in their enum order (the model's outputs), and its verdict rule's sets
+# (app/feedback/scoring.py: genuine interest is a positive move and no negative one).
+MOVES = tuple(m.value for m in Move)
+POSITIVE, NEGATIVE = POSITIVE_MOVES, NEGATIVE_MOVES
 OUTPUTS = (*MOVES, "genuine_interest")
 EPOCHS = 3
 BATCH = 16
