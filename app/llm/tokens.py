@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache, lru_cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import bpe_openai
+if TYPE_CHECKING:
+    import bpe_openai
 
 DEFAULT_ENCODING = "o200k_base"
 # OpenAI's chat format adds a few framing tokens per message and to prime the reply.
@@ -20,7 +23,16 @@ TOKENS_PER_REPLY = 3
 @cache
 def _encoding(name: str) -> bpe_openai.Encoding:
     # Building an encoding takes ~0.1 s; one per name for the life of the process.
-    return bpe_openai.get_encoding(name)
+    return _bpe().get_encoding(name)
+
+
+@cache
+def _bpe() -> ModuleType:
+    """bpe-openai, imported on first use: the import alone is ~0.6 s of CPU, which a scripted
+    server, the CLI and every test worker paid at start-up without counting a token."""
+    import bpe_openai
+
+    return bpe_openai
 
 
 @lru_cache(maxsize=64)
@@ -31,8 +43,8 @@ def encoding_name(model: str | None) -> str:
     """
     if model:
         try:
-            return bpe_openai.encoding_name_for_model(model)
-        except (bpe_openai.UnsupportedModelError, ValueError, KeyError):
+            return _bpe().encoding_name_for_model(model)
+        except (_bpe().UnsupportedModelError, ValueError, KeyError):
             pass
     return DEFAULT_ENCODING
 
