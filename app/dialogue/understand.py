@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from app.feedback.embed import DIM, embed, embed_one
 from app.nlp.encoder import encode_cached, encode_one
 from app.nlp.lemma import lemma
+from app.nlp.threads import one_blas_thread
 from app.personas.schema import Fact, Hook, Persona
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -643,6 +644,7 @@ def _trees() -> tuple[Any, Any, frozenset[str]] | None:
     import joblib
 
     models: tuple[Any, Any, frozenset[str]] = joblib.load(_TREES_FILE)
+    one_blas_thread()  # scikit-learn brought scipy, and scipy its own OpenBLAS
     return models
 
 

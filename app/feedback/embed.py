@@ -24,12 +24,14 @@ from numpy.typing import NDArray
 from wordllama import WordLlama
 
 from app.nlp.cache import TextCache
+from app.nlp.threads import one_blas_thread
 
 DIM = 256
 
 
 @lru_cache(maxsize=1)
 def model() -> WordLlama:
+    one_blas_thread()  # every product of these embeddings is small (app/nlp/threads.py)
     return WordLlama.load(dim=DIM, cache_dir=Path(wordllama.__file__).parent, disable_download=True)
 
 
