@@ -204,32 +204,20 @@ class KnowledgeIndex:
         rows_node: list[int] = []
         rows_weight: list[float] = []
         bags: list[Counter[str]] = []
-        for topic, item, surface in _topics(persona):
+        for topic, item, line, questions, own_lines in _layers(persona):
             self.keywords[topic] = [lemmas(k) for k in item.keywords]
-            layers: list[tuple[str | None, list[str], Sequence[str]]]
-            layers = [(None, list(item.questions), surface)]
-            layers += [
-                (line, item.deeper_questions(line), item.deeper_wordings(line))
-                for line in item.deeper_lines
-            ]
-            for line, questions, own_lines in layers:
-                number = len(self.nodes)
-                self.nodes.append(Node(topic, line))
-                self.owner.update(dict.fromkeys(own_lines, self.nodes[-1]))
-                if line is not None:  # a deeper line's other wordings say the same line
-                    self.wordings[line] = list(own_lines)
-                    self.canonical.update(dict.fromkeys(own_lines, line))
-                # A line's sentences one by one too: a long line's average says less.
-                parts = [p for t in own_lines for p in {t, *SENTENCE.split(t)} if len(p) > 12]
-                rows = [*((q, 1.0) for q in questions), *((p, LINE_WEIGHT) for p in parts)]
-                for text, weight in rows:
-                    texts.append(text)
-                    rows_node.append(number)
-                    rows_weight.append(weight)
-                bag = Counter(
-                    w for t in [*questions, *own_lines, *item.keywords] for w in lemmas(t)
-                )
-                bags.append(bag)
+            number = len(self.nodes)
+            self.nodes.append(Node(topic, line))
+            self.owner.update(dict.fromkeys(own_lines, self.nodes[-1]))
+            if line is not None:  # a deeper line's other wordings say the same line
+                self.wordings[line] = list(own_lines)
+                self.canonical.update(dict.fromkeys(own_lines, line))
+            for text, weight in _rows(questions, own_lines):
+                texts.append(text)
+                rows_node.append(number)
+                rows_weight.append(weight)
+            bag = Counter(w for t in [*questions, *own_lines, *item.keywords] for w in lemmas(t))
+            bags.append(bag)
         self.embedded = embed(texts)  # unit rows, one per question or line sentence
         # The same rows through the sentence encoder (MiniLM): paraphrases by meaning. Read
         # from disk after the first process has embedded this persona version.
@@ -725,6 +713,29 @@ def _topics(persona: Persona) -> Iterable[tuple[Topic, Fact | Hook, Sequence[str
         yield Topic("fact", fact.topic), fact, fact.answers
     for hook in persona.hooks:
         yield Topic("hook", hook.id), hook, hook.reveal
+
+
+def _layers(
+    persona: Persona,
+) -> Iterable[tuple[Topic, Fact | Hook, str | None, list[str], Sequence[str]]]:
+    """Each node of the index: (topic, its fact or hook, the deeper line or None for the
+    topic's first answer, the questions it answers, its wordings)."""
+    for topic, item, surface in _topics(persona):
+        yield topic, item, None, list(item.questions), surface
+        for line in item.deeper_lines:
+            yield topic, item, line, item.deeper_questions(line), item.deeper_wordings(line)
+
+
+def _rows(questions: Sequence[str], own_lines: Sequence[str]) -> list[tuple[str, float]]:
+    """A node's rows and their weights: its questions, and its lines' sentences one by one
+    too (a long line's average says less)."""
+    parts = [p for t in own_lines for p in {t, *SENTENCE.split(t)} if len(p) > 12]
+    return [*((q, 1.0) for q in questions), *((p, LINE_WEIGHT) for p in parts)]
+
+
+def index_texts(persona: Persona) -> list[str]:
+    """Every text the persona's index runs through the sentence encoder."""
+    return [t for *_, questions, lines in _layers(persona) for t, _ in _rows(questions, lines)]
 
 
 def _starts(groups: NDArray[np.int32], count: int) -> NDArray[np.intp]:

@@ -8,24 +8,22 @@ import gc
 import json
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import yaml
 from alembic import command
 
 from app.db import alembic_config
 from app.dialogue import understand
 from app.main import create_app
 from app.personas.schema import Persona
+from tests import personas_yaml
 from tests.api.helpers import assert_problem, say, start
 from tests.conftest import make_settings, new_key
 
-ROOT = Path(__file__).resolve().parents[2]
-RECRUITER = yaml.safe_load((ROOT / "personas" / "recruiter.yaml").read_text())
+RECRUITER = personas_yaml.builtin("recruiter")
 
 
 def persona(persona_id: str, **changes: Any) -> dict[str, Any]:

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from sqlalchemy import select
 
 from app.models import Conversation
 from app.services import access
+from tests import personas_yaml
 from tests.api.helpers import assert_problem, parse_sse
 from tests.conftest import new_key
 
 ORIGIN = "https://coach.example"
-ROOT = Path(__file__).resolve().parents[2]
 CALLERS = ["rk", "pk_token", "pk_no_token", "pk_other_token", "no_key"]
 TOKEN = "X-Rapport-Conversation-Token"
 VISITOR = "X-Rapport-Visitor-Token"
@@ -73,7 +71,7 @@ def _as(world: World, caller: str) -> tuple[dict[str, str], str]:
 
 def _persona(persona_id: str) -> dict[str, Any]:
     # One of the smaller built-ins: a persona body must fit the 64 KiB request limit.
-    body = yaml.safe_load((ROOT / "personas" / "investor.yaml").read_text())
+    body = personas_yaml.builtin("investor")
     return {**body, "id": persona_id, "name": "Dana Whitfield"}
 
 

@@ -1,15 +1,10 @@
-from pathlib import Path
-
-import yaml
-
+from tests import personas_yaml
 from tests.api.helpers import assert_problem, say, start
 from tests.conftest import new_key
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def recruiter_as(persona_id: str, name: str = "Dana Whitfield") -> dict:
-    body = yaml.safe_load((ROOT / "personas" / "recruiter.yaml").read_text())
+    body = personas_yaml.builtin("recruiter")
     return {**body, "id": persona_id, "name": name}
 
 

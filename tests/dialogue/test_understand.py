@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.dialogue.understand import Topic, _group_max, _starts, knowledge_index
+from app.dialogue.understand import Topic, _group_max, _starts, index_texts, knowledge_index
 from tests.dialogue.factories import persona
 
 
@@ -23,6 +23,14 @@ def test_a_question_as_users_type_it_finds_its_topic(
 ) -> None:
     match = knowledge_index(persona(persona_id)).match(message)
     assert match.topic == Topic("fact", topic)
+
+
+@pytest.mark.parametrize("persona_id", ["recruiter", "alumni_mentor"])
+def test_persona_index_warms_exactly_what_the_index_encodes(persona_id: str) -> None:
+    # `rapport persona index` fills the encoder's disk cache with index_texts(), without
+    # building the index: a text the index adds and the command misses is a slow start-up.
+    index = knowledge_index(persona(persona_id))
+    assert sorted(index_texts(persona(persona_id))) == sorted(index.row_text)
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from app.config import ROOT
 from app.errors import InvalidInput, NotFound, PersonaInvalid
 from app.personas.registry import load_personas
 from app.personas.schema import DEFAULT_DIFFICULTY
+from tests import personas_yaml
 
 PERSONAS_DIR = ROOT / "personas"
 PUBLIC_FIELDS = {"id", "name", "role", "company", "summary", "scenario", "difficulties"}
@@ -24,9 +24,9 @@ def _copy_recruiter(tmp_path: Path) -> Path:
 
 
 def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load(path.read_text())
+    data = personas_yaml.read(path)
     change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    path.write_text(personas_yaml.dump(data))
 
 
 def test_shipped_personas_load() -> None:

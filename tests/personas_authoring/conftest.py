@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from app.config import ROOT
+from tests import personas_yaml
 
 HERE = Path(__file__).parent
 PERSONAS_DIR = ROOT / "personas"
@@ -24,4 +24,4 @@ def card_v2() -> dict[str, Any]:
 
 @pytest.fixture
 def recruiter_data() -> dict[str, Any]:
-    return yaml.safe_load((PERSONAS_DIR / "recruiter.yaml").read_text(encoding="utf-8"))
+    return personas_yaml.builtin("recruiter")

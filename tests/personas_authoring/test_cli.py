@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from app.cli import app
 from app.personas.cards import card_from_png, png_text
 from app.personas.cli import register
 from app.personas.registry import load_persona_file
+from tests import personas_yaml
 from tests.personas_authoring.conftest import HERE, PERSONAS_DIR
 
 NEW_PERSONAS = ("alumni_mentor", "hiring_manager", "investor", "group_conversation")
@@ -32,10 +32,10 @@ def test_register_adds_the_commands_to_the_existing_persona_group(cli):
 
 
 def test_validate_prints_file_line_and_field_and_exits_1_on_errors(cli, tmp_path):
-    data = yaml.safe_load((PERSONAS_DIR / "recruiter.yaml").read_text(encoding="utf-8"))
+    data = personas_yaml.builtin("recruiter")
     data["difficulties"]["normal"]["trust_gain"] = "lots"
     bad = tmp_path / "recruiter.yaml"
-    bad.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    bad.write_text(personas_yaml.dump(data), encoding="utf-8")
     done = cli.invoke(app, ["persona", "validate", str(bad), str(PERSONAS_DIR / "prospect.yaml")])
     assert done.exit_code == 1
     assert f"{bad}:" in done.output and "field difficulties.normal.trust_gain" in done.output

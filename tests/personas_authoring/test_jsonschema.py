@@ -6,10 +6,10 @@ import json
 
 import jsonschema
 import pytest
-import yaml
 
 from app.personas.jsonschema import SCHEMA_FILE, persona_json_schema, schema_text
 from app.personas.schema import Persona
+from tests import personas_yaml
 from tests.personas_authoring.conftest import PERSONAS_DIR
 
 
@@ -35,7 +35,7 @@ def test_schema_has_every_model_field_and_the_same_required_ones():
 
 @pytest.mark.parametrize("path", sorted(PERSONAS_DIR.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_builtin_persona_passes_the_schema(validator, path):
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = personas_yaml.read(path)
     assert list(validator.iter_errors(data)) == []
 
 

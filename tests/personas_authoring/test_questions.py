@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from app.personas.cards import card_to_persona, persona_to_card, persona_yaml
 from app.personas.jsonschema import persona_json_schema
 from app.personas.schema import Layer, Persona
 from app.personas.validate import validate_file
+from tests import personas_yaml
 
 
 def _with_questions(data: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def test_yaml_export_leaves_out_questions_nobody_wrote(recruiter_data, tmp_path:
         fact.pop("questions", None)
         fact["deeper"] = [_text(d) for d in fact["deeper"]]
     text = persona_yaml(Persona.model_validate(data))
-    written = yaml.safe_load(text)
+    written = personas_yaml.load(text)
     assert written["facts"][0]["questions"] == data["facts"][0]["questions"]
     assert written["facts"][0]["deeper"][0]["questions"] == ["Do you miss teaching?"]
     assert "questions" not in written["facts"][1]
@@ -92,7 +92,7 @@ def test_validate_warns_about_a_topic_without_questions_and_a_shared_question(
     data["facts"][1]["deeper"] = [_text(d) for d in data["facts"][1]["deeper"]]
     data["facts"][2]["questions"] = ["How did you get into this?"]
     path = tmp_path / "recruiter.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path.write_text(personas_yaml.dump(data), encoding="utf-8")
     warnings = [str(p) for p in validate_file(path).warnings]
     assert any("facts[1].questions" in w and "no questions" in w for w in warnings), warnings
     assert any("facts[2].questions[0]" in w and "facts[0]" in w for w in warnings), warnings

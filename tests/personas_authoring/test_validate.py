@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from app.config import Settings
 from app.errors import PersonaInvalid
@@ -18,6 +17,7 @@ from app.personas.validate import (
     generic_scripts,
     validate_file,
 )
+from tests import personas_yaml
 from tests.personas_authoring.conftest import PERSONAS_DIR
 
 BUILTINS = sorted(PERSONAS_DIR.glob("*.yaml"))
@@ -25,7 +25,7 @@ BUILTINS = sorted(PERSONAS_DIR.glob("*.yaml"))
 
 def _write(tmp_path: Path, data: dict[str, Any], name: str = "recruiter.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path.write_text(personas_yaml.dump(data), encoding="utf-8")
     return path
 
 
@@ -91,7 +91,7 @@ def test_a_billion_laughs_file_is_refused_before_anything_expands_it(tmp_path):
 
 
 def test_a_few_aliases_are_still_plain_yaml(tmp_path, recruiter_data):
-    text = yaml.safe_dump(recruiter_data, sort_keys=False)
+    text = personas_yaml.dump(recruiter_data)
     text += "x-shared: &shared [a, b]\nx-again: *shared\n"
     path = tmp_path / "recruiter.yaml"
     path.write_text(text, encoding="utf-8")
@@ -164,9 +164,7 @@ def test_generic_scripts_speak_to_the_persona_by_name(recruiter_data):
 def test_a_run_that_failed_is_never_accepted():
     from app.evals.runner import RunResult
 
-    listener, pitcher = generic_scripts(
-        Persona.model_validate(yaml.safe_load((PERSONAS_DIR / "recruiter.yaml").read_text()))
-    )
+    listener, pitcher = generic_scripts(Persona.model_validate(personas_yaml.builtin("recruiter")))
     broken = RunResult(script=listener, passed=False, failures=["the API refused the run"])
     fine = RunResult(script=pitcher, passed=True, report={"mean_score": 5}, state={"trust": 0})
     assert compare_runs(broken, fine) == [f"{listener.name}: the API refused the run"]

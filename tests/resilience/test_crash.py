@@ -152,7 +152,14 @@ async def _continue(client: httpx.AsyncClient, conversation: dict[str, Any]) -> 
 async def test_sigkill_mid_run_loses_no_acknowledged_turn(
     served_database_url: str, tmp_path: Path
 ) -> None:
-    first = await asyncio.to_thread(start_server, served_database_url, tmp_path / "first.log")
+    # The lease a reply cut off by the kill leaves behind, which the retry after the restart
+    # waits out: 3 s instead of the 10 s default (a scripted reply takes milliseconds).
+    first = await asyncio.to_thread(
+        start_server,
+        served_database_url,
+        tmp_path / "first.log",
+        RAPPORT_SCRIPTED_LEASE_SECONDS="3",
+    )
     run = await _run_until_killed(first)
     assert not run.unexpected, run.unexpected
     assert run.turns >= KILL_AFTER_TURNS, "the kill must land after real traffic"
