@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from app.feedback.embed import DIM, embed, embed_one
 from app.nlp.encoder import encode_cached, encode_one
 from app.nlp.lemma import lemma
-from app.nlp.threads import one_blas_thread
+from app.nlp.threads import onnx_session
 from app.personas.schema import Fact, Hook, Persona
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -117,9 +117,11 @@ _WHITEN_FILE = Path(__file__).with_name("matcher_whiten.npy")
 # features, which the linear scorer underfits (it gets 0.82 of the development questions it was
 # fitted on). One model scores each topic from its own features, the same less the best topic's
 # on each, and the message's; the other says whether anything answers at all, from the
-# message's features, the linear scorer's best topic and its lead. Without the file the linear
-# scorer decides alone.
-_TREES_FILE = Path(__file__).with_name("matcher_trees.joblib")
+# message's features, the linear scorer's best topic and its lead. Without the files the linear
+# scorer decides alone. Fitted with scikit-learn, exported with skl2onnx, run by onnxruntime: a
+# server does not import scikit-learn and scipy (1.7 s of every start-up) to predict with them.
+_TOPIC_TREES = Path(__file__).with_name("matcher_topic.onnx")
+_ANSWERABLE_TREES = Path(__file__).with_name("matcher_answerable.onnx")
 WHITEN = np.load(_WHITEN_FILE) if _WHITEN_FILE.is_file() else None
 LINE_MARGIN = 0.12  # a deeper line must beat the surface by this to be answered first
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
@@ -622,31 +624,30 @@ def _names(text: str, own: frozenset[str]) -> tuple[frozenset[str], str]:
 WORD_SPLIT = re.compile(r"\s+")
 
 
+class TreeModel:
+    """A binary classifier exported by tools/fit_matcher.py, with scikit-learn's
+    `predict_proba`; the persona ids it was fitted on are in the model's metadata."""
+
+    def __init__(self, path: Path) -> None:
+        self.session = onnx_session(path)  # one thread: a dozen rows a question
+        self.input = self.session.get_inputs()[0].name
+        personas = self.session.get_modelmeta().custom_metadata_map.get("personas", "")
+        self.personas = frozenset(p for p in personas.split(",") if p)
+
+    def predict_proba(self, rows: NDArray[np.float32]) -> NDArray[np.float32]:
+        feeds = {self.input: np.ascontiguousarray(rows, dtype=np.float32)}
+        probabilities: NDArray[np.float32] = self.session.run(["probabilities"], feeds)[0]
+        return probabilities
+
+
 @lru_cache(maxsize=1)
-def _trees() -> tuple[Any, Any, frozenset[str]] | None:
-    """The second stage's two models (scikit-learn's HistGradientBoostingClassifier, kept with
-    joblib as scikit-learn documents) and the persona ids they were fitted on, or None where
-    the file is absent."""
-    if not _TREES_FILE.is_file():
+def _trees() -> tuple[TreeModel, TreeModel, frozenset[str]] | None:
+    """The second stage's two models and the persona ids they were fitted on, or None where
+    the files are absent."""
+    if not (_TOPIC_TREES.is_file() and _ANSWERABLE_TREES.is_file()):
         return None
-    import joblib
-
-    models: tuple[Any, Any, frozenset[str]] = joblib.load(_TREES_FILE)
-    one_blas_thread()  # scikit-learn brought scipy, and scipy its own OpenBLAS
-    return models
-
-
-@lru_cache(maxsize=1)
-def _openmp() -> Any:
-    """threadpoolctl's view of the OpenMP runtime scikit-learn loaded (with the trees).
-
-    The trees predict a dozen rows at a time, for which OpenMP's threads cost more than they
-    save: one thread halves a question's time on this 2-core machine (48 -> 24 ms a question
-    over heldout3, index building included) and keeps concurrent turns from fighting over the
-    cores. `limit` sets the calling thread's count only, and costs ~10 us."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
+    topic, answerable = TreeModel(_TOPIC_TREES), TreeModel(_ANSWERABLE_TREES)
+    return topic, answerable, topic.personas & answerable.personas
 
 
 def candidate_rows(
@@ -694,9 +695,8 @@ def score_features(
         return scores, float(scores.max() - null_features @ NULL_WEIGHTS)
     topic_model, answerable_model = trees
     row = answerable_row(topic_features, null_features, topic_weights)[None]
-    with _openmp().limit(limits=1, user_api="openmp"):
-        scores = topic_model.predict_proba(candidate_rows(topic_features, null_features))[:, 1]
-        sure = min(max(float(answerable_model.predict_proba(row)[0, 1]), 1e-6), 1 - 1e-6)
+    scores = topic_model.predict_proba(candidate_rows(topic_features, null_features))[:, 1]
+    sure = min(max(float(answerable_model.predict_proba(row)[0, 1]), 1e-6), 1 - 1e-6)
     return scores.astype(np.float32), math.log(sure / (1 - sure))
 
 

@@ -98,17 +98,12 @@ def load(folder: Path = HERE) -> CrossModel | None:
     meta_path = folder / "meta.json"
     if not (meta_path.exists() and (folder / "model.onnx").exists()):
         return None
-    import onnxruntime
     from tokenizers import Tokenizer
 
+    from app.nlp.threads import onnx_session
+
     meta = json.loads(meta_path.read_text())
-    options = onnxruntime.SessionOptions()
-    # One thread: a turn is one short sequence, and several API workers share the cores.
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(
-        str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-    )
+    session = onnx_session(folder / "model.onnx")  # one thread: a turn is one short sequence
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first", direction="left")
     return CrossModel(

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
 from app.nlp.cache import TextCache, cache_dir
+from app.nlp.threads import onnx_session
 
 HERE = Path(__file__).with_name("minilm")
 DIM = 384
@@ -38,14 +39,8 @@ MAX_TOKENS = 128  # the model was trained on up to 128 word pieces; a question i
 
 @lru_cache(maxsize=1)
 def _session() -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    # One thread: a turn encodes one short question, where a thread pool costs more than it
-    # saves, and several API workers share the machine's cores.
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(
-        str(HERE / "model.onnx"), options, providers=["CPUExecutionProvider"]
-    )
+    # One thread: a turn encodes one short question (app/nlp/threads.py).
+    return onnx_session(HERE / "model.onnx")
 
 
 @lru_cache(maxsize=1)
