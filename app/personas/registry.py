@@ -63,9 +63,14 @@ _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
 
 def load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the data of a persona YAML, aliases bounded."""
-    loader = BoundedLoader if _FAST_LOADER is None or _has_anchors(text) else _FAST_LOADER
-    root = yaml.compose(text, Loader=loader)
-    return root, yaml.load(text, Loader=loader)  # noqa: S506 - both are SafeLoaders
+    kind = BoundedLoader if _FAST_LOADER is None or _has_anchors(text) else _FAST_LOADER
+    loader = kind(text)  # both are SafeLoaders
+    try:
+        # What yaml.load does, keeping the node tree: one parse instead of compose() + load().
+        root = loader.get_single_node()
+        return root, None if root is None else loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 def _has_anchors(text: str) -> bool:
