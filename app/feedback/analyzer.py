@@ -29,7 +29,15 @@ from app.feedback.text import (
     wordset,
 )
 from app.feedback.tips import tip_for
-from app.feedback.types import POSITIVE_MOVES, QUESTION_MOVES, Evidence, Feedback, Move, Utterance
+from app.feedback.types import (
+    NEGATIVE_MOVES,
+    POSITIVE_MOVES,
+    QUESTION_MOVES,
+    Evidence,
+    Feedback,
+    Move,
+    Utterance,
+)
 
 # Huang et al.'s rule: a question followed by more than 40 characters is rhetorical.
 RHETORICAL_TAIL = 40
@@ -259,6 +267,10 @@ def _decided(
         moves = (moves - POSITIVE_MOVES) | {Move.PITCH}
     if Move.MIRROR_QUESTION in rules and not is_meta(message):
         moves.add(Move.MIRROR_QUESTION)  # "and you?" is a closed form: the cue is exact
+    if _answered_then_asked(message, moves, rules, ctx):
+        # Their question answered, then one about them: the guide's model turn ("interesting
+        # and interested"). The model, which saw few of them, can read only the answer.
+        moves |= {m for m in (Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION) if m in rules}
     decided = _Found()
     for move in sorted(moves, key=lambda m: -probs[m]):
         decided.add(move, rules.evidence.get(move) or _span_for(move, message))
@@ -276,6 +288,21 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
     if Move.PITCH in moves and ctx.warm and _only_an_ask(message):
         moves = moves - {Move.PITCH}
     return moves
+
+
+def _answered_then_asked(message: str, moves: set[Move], rules: _Found, ctx: Context) -> bool:
+    """The partner asked about the user, who answered and then asked an open question back, and
+    nothing in the turn sells, judges or steps over them."""
+    return (
+        ctx.asked_about_user
+        and not ctx.partner_emotional
+        and rules.any(Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION)
+        and not moves & (ASKING | NEGATIVE_MOVES)
+        and not rules.any(*NEGATIVE_MOVES)
+        and not is_meta(message)
+        and not _rhetorical(message)
+        and _answers_partner(sentences(message), ctx)
+    )
 
 
 def _cold(ctx: Context) -> bool:
@@ -556,6 +583,10 @@ def _open_question_move(sent: str, core: str, ctx: Context, answered: bool, thre
         return Move.NEW_TOPIC_QUESTION
     if (ctx.partner_questions or ctx.asked_about_user) and not answered:
         return Move.TOPIC_HIJACK  # steps over their question
+    if ctx.asked_about_user and answered and not ctx.partner_emotional:
+        # Answered their question, then asked about them, on whatever subject ("the talk you
+        # just came out of"): the model turn, interesting and interested (FEEDBACK.md).
+        return Move.NEW_TOPIC_QUESTION
     if ctx.partner_shared and (ctx.partner_emotional or cues.TOPIC_SHIFT.search(core)):
         return Move.TOPIC_HIJACK  # steps over their news, or off to small talk
     if ctx.partner_shared:

@@ -51,6 +51,31 @@ def test_answering_first_then_asking_is_not_a_hijack() -> None:
     assert fb.genuine_interest
 
 
+def test_answering_their_question_then_asking_about_their_talk_is_not_small_talk() -> None:
+    # Live, in `rapport chat`: the question back was marked a hijack ("talk" is a small-talk
+    # subject) and the tip told the user to ask a question of their own.
+    fb = analyze(
+        "I'm Sam, I do data engineering. Did you just come out of the incident response talk?",
+        partner(
+            "I'm told the good pastries are gone, so we're queuing for hope now. "
+            "Marisol, by the way, SRE. What do you do?"
+        ),
+    )
+    assert Move.TOPIC_HIJACK not in fb.moves
+    assert Move.NEW_TOPIC_QUESTION in fb.moves
+    assert fb.genuine_interest
+    assert "question of your own" not in (fb.tip or "")
+
+
+def test_answering_then_asking_about_small_talk_after_their_bad_news_is_still_a_hijack() -> None:
+    fb = analyze(
+        "I'm in data engineering. Did you catch the keynote this morning?",
+        partner("We had layoffs last week and I'm exhausted, honestly. What do you do?"),
+    )
+    assert Move.TOPIC_HIJACK in fb.moves
+    assert not fb.genuine_interest
+
+
 def test_referral_ask_in_the_first_minute_is_a_pitch() -> None:
     fb = analyze("Could you refer me to the hiring manager?", partner("Hi! Welcome to the booth."))
     assert Move.PITCH in fb.moves
