@@ -126,6 +126,7 @@ WHITEN = np.load(_WHITEN_FILE) if _WHITEN_FILE.is_file() else None
 LINE_MARGIN = 0.12  # a deeper line must beat the surface by this to be answered first
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
+FOCUS_SHARE = 0.5  # a pointing question goes to the focus scoring at least this share of the best
 CACHE_SIZE = 256
 
 
@@ -513,6 +514,10 @@ class KnowledgeIndex:
             # "Which part?", "how did you get it that low?": nothing of its own to match, so it
             # continues the focus, never "no idea" and never a topic it happens to resemble.
             topic = focus
+        elif self._points_back(last, focus, scores, best_index):
+            # "How did you get people to actually write them?": 'them' are what was just said;
+            # the focus wins over a topic that only resembles the wording ("how did you get").
+            topic = focus  # type: ignore[assignment]
         elif margin < 0:
             return Match(None, None, margin, elliptical, query)
         line = self._line(topic, self.score(query), set(said))
@@ -523,6 +528,17 @@ class KnowledgeIndex:
         sims = np.where(self.row_question, self.embedded @ embed_one(text), -1.0)
         row = int(np.argmax(sims))
         return float(sims[row]), row
+
+    def _points_back(
+        self, query: str, focus: Topic | None, scores: NDArray[np.float32], best: int
+    ) -> bool:
+        """A question whose pronoun points at what was just said, with the topic in focus a
+        close second to the best: 'them' and 'it' decide between the two."""
+        if focus not in self.topics or self.topics[best] == focus:
+            return False
+        if not POINTERS & set(re.findall(r"[a-z]+", query.lower())):
+            return False
+        return float(scores[self.topics.index(focus)]) >= FOCUS_SHARE * float(scores[best])
 
     def _elliptical(self, query: str, nearest: float = 0.0) -> bool:
         """'Which part?', 'what made her say that?', 'tell me more': nothing of its own to

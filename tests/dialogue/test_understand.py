@@ -25,6 +25,19 @@ def test_a_question_as_users_type_it_finds_its_topic(
     assert match.topic == Topic("fact", topic)
 
 
+def test_a_pronoun_pointing_back_keeps_the_topic_in_focus() -> None:
+    # Live, in `rapport chat`: Marisol had just told of the handover tool; "how did you get
+    # people to..." resembles her career-path questions, and she answered with her career.
+    index = knowledge_index(persona("conference_stranger"))
+    question = (
+        "Handover notes every shift is a big habit change. "
+        "How did you get people to actually write them?"
+    )
+    focus = Topic("hook", "handover_tool")
+    assert index.match(question, focus).topic == focus
+    assert index.match("How did you get into SRE?", focus).topic == Topic("fact", "career_path")
+
+
 @pytest.mark.parametrize("persona_id", ["recruiter", "alumni_mentor"])
 def test_persona_index_warms_exactly_what_the_index_encodes(persona_id: str) -> None:
     # `rapport persona index` fills the encoder's disk cache with index_texts(), without
