@@ -38,6 +38,15 @@ def test_a_pronoun_pointing_back_keeps_the_topic_in_focus() -> None:
     assert index.match("How did you get into SRE?", focus).topic == Topic("fact", "career_path")
 
 
+def test_what_changed_after_the_story_in_focus_is_answered_from_it() -> None:
+    # Live: after Marisol's 2 a.m. handover story, "What changed on your team after that?" got
+    # "It's fine. On-call has its weeks", the guarded line of a hook it resembled.
+    index = knowledge_index(persona("conference_stranger"))
+    match = index.match("What changed on your team after that?", Topic("fact", "the_talk"))
+    assert match.topic == Topic("fact", "the_talk")
+    assert "handover note" in (index.answer(match, []) or "")
+
+
 @pytest.mark.parametrize("persona_id", ["recruiter", "alumni_mentor"])
 def test_persona_index_warms_exactly_what_the_index_encodes(persona_id: str) -> None:
     # `rapport persona index` fills the encoder's disk cache with index_texts(), without
