@@ -38,6 +38,16 @@ def test_a_pronoun_pointing_back_keeps_the_topic_in_focus() -> None:
     assert index.match("How did you get into SRE?", focus).topic == Topic("fact", "career_path")
 
 
+def test_what_happened_after_the_tool_was_told_tells_the_night_behind_it() -> None:
+    # Live: "It exists because of one forgotten sentence." - "What happened?" got the tool's
+    # three questions instead of the story.
+    index = knowledge_index(persona("conference_stranger"))
+    match = index.match(
+        "One forgotten sentence sounds like a story. What happened?", Topic("hook", "handover_tool")
+    )
+    assert "retry queue" in (index.answer(match, []) or "")
+
+
 def test_what_changed_after_the_story_in_focus_is_answered_from_it() -> None:
     # Live: after Marisol's 2 a.m. handover story, "What changed on your team after that?" got
     # "It's fine. On-call has its weeks", the guarded line of a hook it resembled.
