@@ -373,6 +373,12 @@ DISMISSIVE = LowerCue(
     r"^good luck with that\b[^.!?\n]*",
     r"\bcomplains? about everything\b[^.!?\n]*",
     r"\bwho cares\b",
+    # mock praise: praise turned up past belief, then "I bet" ("living the dream I bet", "bet
+    # that keynote changed lives"), or "wow, <their thing>, how thrilling"
+    r"\b(?:living the dream|changed (?:lives|the world)|riveting|thrilling)\b[^.!?\n]*\bi bet\b",
+    r"\b(?:i )?bet (?:that|it|this|they|those)\b[^.!?\n]*\bchanged "
+    r"(?:lives|the world|everything)\b",
+    r"\bwow,? [^.!?\n]{1,40}, how (?:thrilling|riveting|fascinating)\b",
     r"\bnobody (?:uses|cares|does|needs|reads)\b",
     r"\bno one (?:uses|cares|does|needs|reads)\b",
     r"\bwell,? actually\b",

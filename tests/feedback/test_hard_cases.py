@@ -463,3 +463,31 @@ def test_like_as_a_preposition_is_no_praise() -> None:
     )
     assert Move.ACKNOWLEDGEMENT not in fb.moves
     assert Move.DISMISSIVE in fb.moves
+
+
+MARISOL = "Marisol, by the way, SRE. I gave the incident response keynote this morning."
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Live, in `rapport chat`: the first scored 88 as a follow-up and a reflection.
+        "wow, incident response, how thrilling. bet that keynote changed lives.",
+        "wow, another SRE. living the dream I bet.",
+    ],
+)
+def test_mock_praise_of_what_they_told_is_dismissive(message: str) -> None:
+    fb = analyze(message, partner(MARISOL))
+    assert Move.DISMISSIVE in fb.moves
+    assert not fb.genuine_interest
+    assert "sarcasm" in (fb.tip or "").lower() or "put-down" in (fb.tip or "")
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["You're living the dream! How did you land the keynote?", "How thrilling! Were you nervous?"],
+)
+def test_the_same_praise_meant_sincerely_is_interest(message: str) -> None:
+    fb = analyze(message, partner(MARISOL))
+    assert Move.DISMISSIVE not in fb.moves
+    assert fb.genuine_interest
