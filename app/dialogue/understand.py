@@ -638,6 +638,14 @@ def _names(text: str, own: frozenset[str]) -> tuple[frozenset[str], str]:
 
 
 WORD_SPLIT = re.compile(r"\s+")
+WORD = re.compile(r"[\w']+")
+# A sentence worded as a question, with or without its question mark ("so what does it even
+# mean lol"); "what a day" and "how fun" are exclamations.
+OPENS_AS_QUESTION = re.compile(
+    r"(?i)^(?:(?:so|and|but|ok|okay|well|then|anyway)\W+)*(?:(?:what|how|why|where|when|who|"
+    r"which)\b(?! an?\b)(?!\s+\w+\W*$)|(?:do|does|did|is|are|was|were|can|could|would|will|"
+    r"have|has)\s+(?:you|your|she|he|they|it|that|the|people)\b)"
+)
 
 
 class TreeModel:
@@ -718,9 +726,18 @@ def score_features(
 
 def question_part(text: str) -> str:
     """The sentences that ask something: "I'm a nurse. How did you get into this?" asks the
-    second. A message that asks nothing is matched whole."""
+    second. A message that asks nothing is matched whole.
+
+    When the only questions are of two words beside other sentences ("My team? Spreadsheets all
+    day. So what does reliability even mean at a trucking company lol"), they echo theirs or
+    react ("Really?"): what is asked is a sentence that opens as a question, mark or not."""
     sentences = [s for s in SENTENCE.split(text.strip()) if s]
     asking = [s for s in sentences if "?" in s or MORE_PLEASE.search(s)]
+    substantial = [s for s in asking if len(WORD.findall(s)) > 2]
+    if asking and not substantial and len(sentences) > len(asking):
+        opened = [s for s in sentences if s not in asking and OPENS_AS_QUESTION.match(s)]
+        if opened:  # with the short ones, which may name the subject ("Portland? how come")
+            return " ".join(s for s in sentences if s in asking or s in opened)
     return " ".join(asking) if asking else text
 
 

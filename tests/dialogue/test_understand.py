@@ -38,6 +38,17 @@ def test_a_pronoun_pointing_back_keeps_the_topic_in_focus() -> None:
     assert index.match("How did you get into SRE?", focus).topic == Topic("fact", "career_path")
 
 
+def test_a_question_without_its_mark_after_an_echo_is_what_is_asked() -> None:
+    # Live: "my team?" echoed her question, the real one had no question mark, and Marisol
+    # answered "my team?" with how she met her team lead in a coffee line.
+    index = knowledge_index(persona("conference_stranger"))
+    message = (
+        "my team? riveting stuff, spreadsheets all day. "
+        "so what does reliability even mean at a trucking company lol"
+    )
+    assert index.match(message).topic == Topic("fact", "work")
+
+
 def test_what_happened_after_the_tool_was_told_tells_the_night_behind_it() -> None:
     # Live: "It exists because of one forgotten sentence." - "What happened?" got the tool's
     # three questions instead of the story.
