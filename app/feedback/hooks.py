@@ -304,6 +304,8 @@ def _action(clause: str) -> tuple[str, str, str] | None:
         base = base_form(verb)
         if verb in NOT_ACTIONS or base in NOT_ACTIONS or verb in STOP_WORDS:
             continue
+        if m.group("verb")[0].isupper():
+            continue  # "I'm Priya from Northwind": a name, not a verb ("priyaing")
         obj = _object(m.group("rest"))
         spent = re.search(r"(?i)\b([a-z]+ing)\s+(.+)", m.group("rest"))
         if base == "spend" and spent:  # "I spent last year rewriting our search engine"

@@ -863,10 +863,16 @@ def _acknowledgement(turn: _Turn) -> str:
 def _answered(turn: _Turn) -> str:
     asked = turn.partner_question
     if Move.MIRROR_QUESTION in turn.moves:
-        lead = "You answered and asked back, the model turn"
-    elif asked and turn.ctx.asked_about_user:
-        lead = f'You answered "{asked}"'
-    else:
+        # They already handed the floor back: the next move is in how they listen.
+        back: tuple[str, ...] = (
+            "You answered and asked back, the model turn; when they answer, pick up one detail "
+            "of it and ask about that.",
+            "Answering first and then asking back was right; when they reply, say back one thing "
+            "they told you before your next question.",
+        )
+        return turn.pick(back, "answer")
+    lead = f'You answered "{asked}"' if asked and turn.ctx.asked_about_user else ""
+    if not lead:
         lead = "You shared something of yours"
     frames: tuple[str, ...] = (
         "{lead}; next, hand them the floor with a question of your own: {ask}.",
@@ -876,6 +882,9 @@ def _answered(turn: _Turn) -> str:
 
 
 def _mirror(turn: _Turn) -> str:
+    if turn.question is None and turn.ctx.asked_about_user and not _only_questions(turn.message):
+        # "Data engineering, for a logistics startup. What about you?": answered, then asked back
+        return _answered(turn)
     if turn.question is None:
         asked = turn.partner_question
         what = f'"{asked}"' if asked else "their question"

@@ -11,6 +11,7 @@ import re
 from app.feedback.analyzer import analyze
 from app.feedback.context import build_context
 from app.feedback.evaluate import load_turns, tip_repetition
+from app.feedback.hooks import find_hooks
 from app.feedback.tips import tip_for
 from app.feedback.types import Move, Utterance
 from tests.feedback.factories import conversation, partner
@@ -161,3 +162,29 @@ def test_tip_phrasing_is_deterministic() -> None:
 def test_most_common_tip_is_under_three_percent_of_the_frozen_split() -> None:
     top = tip_repetition(load_turns("test"), top=1)
     assert top[0][1] < 0.03, top
+
+
+PRIYA = "Hi, I'm Priya from Northwind. What do you do?"
+
+
+def test_answering_and_asking_back_is_not_told_to_answer_first_or_ask_back() -> None:
+    for message in (
+        "Data engineering, for a logistics startup. What about you?",
+        "I'm a nurse at St Mary's, nights mostly. And you?",
+    ):
+        tip = analyze(message, partner(PRIYA)).tip or ""
+        assert "answer it with one real detail first" not in tip, tip
+        assert "same question back" not in tip, tip
+        assert "asking back" in tip or "asked back" in tip, tip
+
+
+def test_a_mirror_alone_is_told_to_answer_first() -> None:
+    tip = analyze("And you?", partner(PRIYA)).tip or ""
+    assert "answer it with one real detail first" in tip
+
+
+def test_a_name_after_im_is_never_turned_into_a_verb() -> None:
+    hooks = find_hooks([PRIYA])
+    assert all(h.verb != "priya" for h in hooks), hooks
+    tip = analyze("Data engineering. What about you?", partner(PRIYA)).tip or ""
+    assert "priyaing" not in tip.lower()
