@@ -638,7 +638,6 @@ def _names(text: str, own: frozenset[str]) -> tuple[frozenset[str], str]:
 
 
 WORD_SPLIT = re.compile(r"\s+")
-WORD = re.compile(r"[\w']+")
 # A sentence worded as a question, with or without its question mark ("so what does it even
 # mean lol"); "what a day" and "how fun" are exclamations.
 OPENS_AS_QUESTION = re.compile(
@@ -733,7 +732,7 @@ def question_part(text: str) -> str:
     react ("Really?"): what is asked is a sentence that opens as a question, mark or not."""
     sentences = [s for s in SENTENCE.split(text.strip()) if s]
     asking = [s for s in sentences if "?" in s or MORE_PLEASE.search(s)]
-    substantial = [s for s in asking if len(WORD.findall(s)) > 2]
+    substantial = [s for s in asking if len(WORD.findall(s.lower())) > 2]
     if asking and not substantial and len(sentences) > len(asking):
         opened = [s for s in sentences if s not in asking and OPENS_AS_QUESTION.match(s)]
         if opened:  # with the short ones, which may name the subject ("Portland? how come")
