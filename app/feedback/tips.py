@@ -871,9 +871,8 @@ def _answered(turn: _Turn) -> str:
             "they told you before your next question.",
         )
         return turn.pick(back, "answer")
-    lead = f'You answered "{asked}"' if asked and turn.ctx.asked_about_user else ""
-    if not lead:
-        lead = "You shared something of yours"
+    answered = asked and turn.ctx.asked_about_user
+    lead = f'You answered "{asked}"' if answered else "You shared something of yours"
     frames: tuple[str, ...] = (
         "{lead}; next, hand them the floor with a question of your own: {ask}.",
         "{lead}; now turn it to them: {ask}.",
