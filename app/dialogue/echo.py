@@ -50,6 +50,15 @@ MANAGING = re.compile(
     r"\bi (?:was|am|'m|wasn't) (?:just |only )?(?:being|kidding|joking|teasing)\b|"
     r"\b(?:i|what i) meant\b|\bi misspoke\b"
 )
+# An answer's yes or no and the words around it: "I did, yes", "I have, definitely".
+CONTENT_FREE = SUBJECTS | frozenset(
+    re.findall(
+        r"[\w']+",
+        """am is are was were do did does have has had will would can could should yes no
+        yeah yep nope not too also definitely really sure indeed absolutely course of it that
+        so think guess mean""",
+    )
+)
 ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
 
 
@@ -71,8 +80,12 @@ def _echo_one(statement: str) -> str | None:
     clause = clause.rstrip(" .!")
     words = clause.split()
     # "A bit, I mentor two juniors": what comes before the subject and a comma is an aside.
-    subject = next((i for i, w in enumerate(words) if _bare(w) in SUBJECTS), 0)
-    if 0 < subject <= 3 and words[subject - 1].endswith(","):
+    # "I was, I work in payments": a bare "I was" before it is the answer's yes.
+    subject = next(
+        (i for i, w in enumerate(words) if _bare(w) in SUBJECTS and i and words[i - 1][-1] == ","),
+        0,
+    )
+    if 0 < subject <= 3:
         words = words[subject:]
     if not MIN_WORDS <= len(words) <= MAX_WORDS:
         return None
@@ -80,6 +93,8 @@ def _echo_one(statement: str) -> str | None:
         return None  # "I appreciate you sharing that" is about the persona, not an answer
     if not any(_bare(w) in SUBJECTS for w in words):
         return None  # no first-person subject: "tell me more" says nothing about them
+    if sum(_bare(w) not in CONTENT_FREE for w in words) < 2:
+        return None  # "I did, yes" answers; it names nothing to say back
     swapped = [_swap(w) for w in words]
     # "I was" is "you were"; "my mum was" stays "your mum was".
     swapped = [

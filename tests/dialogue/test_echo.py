@@ -59,3 +59,16 @@ def test_an_apology_or_what_one_meant_is_not_echoed_as_news_about_the_user() -> 
     assert echo("Dr. Amrani still tortures everyone, yes. Sorry, I was being flippant.") is None
     assert echo("I was just kidding about that. I work in logistics.") == "you work in logistics"
     assert echo("What I meant was the pager. I'm on call this week.") == "you're on call this week"
+
+
+def test_a_bare_yes_names_nothing_to_say_back() -> None:
+    # Held on this machine on 2026-12-04 (session 13, `rapport eval` conference_stranger
+    # closing-ask): "I did, yes. What did you think of it?" got "Oh, you did, yes, okay, noted."
+    assert echo("Hi Marisol, I'm Alex. I did, yes. What did you think of it?") is None
+    assert echo("I have, definitely.") is None
+
+
+def test_the_yes_before_the_answer_is_left_out() -> None:
+    # "Yes I was, I work in payments." came back as "you were you work in payments".
+    assert echo("Yes I was, I work in payments.") == "you work in payments"
+    assert echo("I was, yeah. I run payments at a bank.") == "you run payments at a bank"
