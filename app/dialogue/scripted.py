@@ -75,6 +75,9 @@ FUNCTION_WORDS = frozenset(
 )
 MAX_PARTS = 3
 YOU = frozenset({"you", "you're", "you've", "you'd", "you'll", "your"})
+FIRST_PERSON = frozenset(
+    {"i", "i'm", "im", "i've", "i'd", "i'll", "me", "my", "mine", "we", "we're", "we've", "our", "us"}
+)
 # Words that say little about what was said ("it sounds like a good thing").
 VAGUE = frozenset(
     re.findall(
@@ -622,9 +625,15 @@ class _Reply:
         """The persona asked something last and the user said something back, not only asked."""
         if "?" not in self.last_said or THANKS.search(self.user):
             return False  # "I'd really like that, thank you" takes up an offer: thanks
-        if Move.SELF_DISCLOSURE in self.moves:
+        if Move.SELF_DISCLOSURE in self.moves and self._tells_of_self():
             return True
         return self._echo() is not None
+
+    def _tells_of_self(self) -> bool:
+        """A statement in the first person: "That's really honest of you to share. What brought
+        you back?" tells nothing of the user, so it is no answer to the persona's question."""
+        told = (s for s in sentences(self.user) if "?" not in s)
+        return any(FIRST_PERSON.intersection(_words(s)) for s in told)
 
     def _echo(self) -> str | None:
         """The user's words turned to face them; not their name ('you're Alex?' is odd)."""
@@ -999,6 +1008,11 @@ def sentences(text: str) -> list[str]:
 
 
 INVITATION = re.compile(r"^(?:tell me|so tell me|go on|your turn)\b", re.IGNORECASE)
+
+
+def _words(sentence: str) -> set[str]:
+    """The sentence's words, lower case, curly apostrophes straightened."""
+    return set(re.findall(r"[a-z']+", sentence.lower().replace("\u2019", "'")))
 
 
 def _no_invitation(line: str) -> str:

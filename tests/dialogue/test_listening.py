@@ -68,6 +68,19 @@ async def test_an_answer_to_the_persona_s_question_gets_a_reaction_naming_it() -
     assert "you're building a scheduling tool for physio clinics" in answer.lower()
 
 
+async def test_a_question_that_tells_nothing_of_the_user_is_no_answer_to_react_to() -> None:
+    # `rapport eval` conference_stranger-easy-closing-ask (session 13): Marisol asked "What are
+    # you trying to get better at this year?", the learner asked her something instead, and
+    # she said "Ha, fair. Good answer." to an answer nobody gave.
+    who = persona("conference_stranger")
+    said = feedback(88, Move.FOLLOW_UP_QUESTION, Move.SELF_DISCLOSURE)
+    answer = await Conversation(who).say(
+        "That's really honest of you to share. What brought you back to the work?", said
+    )
+    plain = [line for line in who.reactions.answered if "{echo}" not in line]
+    assert not any(line in answer for line in plain)
+
+
 async def test_a_question_nothing_answers_gets_no_idea_not_the_next_line() -> None:
     who = persona("conference_stranger")
     answer = await Conversation(who).say(
