@@ -897,8 +897,15 @@ class _Reply:
             self._say(pending.reveal, f"reveal:{pending.id}")
 
     def _revealing(self) -> bool:
-        """Does this reply already tell one of the persona's hooks?"""
-        return any(r in self.parts for h in self.persona.hooks for r in h.reveal)
+        """Does this reply already tell one of the persona's hooks, its reveal or a deeper line
+        of it? ("It's used by four teams at work. What I need is an outsider..." then "I don't
+        usually say this, but after our big outage I burned out" is two confessions at once.)"""
+        told = {
+            line
+            for h in self.persona.hooks
+            for line in (*h.reveal, *(w for d in h.deeper_lines for w in h.deeper_wordings(d)))
+        }
+        return any(part in told for part in self.parts)
 
     def _stage_change(self) -> None:
         stage = self.after.stage

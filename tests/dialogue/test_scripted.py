@@ -159,6 +159,33 @@ async def test_reveals_each_hook_once_only_after_it_unlocks(persona_id: str) -> 
         assert sum(transcript.count(r) for r in hook.reveal) == 1, hook.id
 
 
+async def test_one_confession_a_reply_a_hook_s_deeper_line_counts_as_one() -> None:
+    # `rapport eval` conference_stranger-easy-closing-ask (session 13): "It's used by four teams
+    # at work. What I need is an outsider who'll tell me it's bad." (the handover tool, deeper)
+    # then "I don't usually say this to people I just met, but after our big outage two years
+    # ago I burned out badly.": two confessions in one reply.
+    who = persona("conference_stranger")
+    conversation = Conversation(who, difficulty="easy")
+    warm = feedback(88, Move.FOLLOW_UP_QUESTION, Move.REFLECTION)
+    for text in (
+        "I did, yes. What did you think of it?",
+        "So the stories landed better than the slides. What kind of work do you do?",
+        "So when your platform goes down, trucks actually stop. What's on-call like?",
+        "That sounds like it took real work. What are you building outside the day job?",
+        "I love how small that is. Who uses it so far?",
+        "What was the forgotten sentence behind it?",
+    ):
+        await conversation.say(text, warm)
+    for line in conversation.persona_lines()[1:]:
+        told = {
+            h.id
+            for h in who.hooks
+            for text in (*h.reveal, *(w for d in h.deeper_lines for w in h.deeper_wordings(d)))
+            if text in line
+        }
+        assert len(told) <= 1, line
+
+
 @pytest.mark.parametrize("persona_id", PERSONA_IDS)
 async def test_a_revelation_is_not_buried_under_a_question_of_its_own(persona_id: str) -> None:
     # Held on 2026-12-03 (session 9): "...Ana Ruiz runs it, and it isn't announced yet. What's
