@@ -378,7 +378,9 @@ DISMISSIVE = LowerCue(
     r"\b(?:living the dream|changed (?:lives|the world)|riveting|thrilling)\b[^.!?\n]*\bi bet\b",
     r"\b(?:i )?bet (?:that|it|this|they|those)\b[^.!?\n]*\bchanged "
     r"(?:lives|the world|everything)\b",
-    r"\bwow,? [^.!?\n]{1,40}, how (?:thrilling|riveting|fascinating)\b",
+    r"\b(?:wow|oh|ooh|ah|gosh),? [^.!?\n]{1,40}, how (?:thrilling|riveting|fascinating)\b",
+    # ranking their work below one's own: "I do product, the people who actually ship things"
+    r"\b(?:the (?:people|ones)|those of us) who actually (?:ship|build|do|make|work|deliver)\b",
     r"\bnobody (?:uses|cares|does|needs|reads)\b",
     r"\bno one (?:uses|cares|does|needs|reads)\b",
     r"\bwell,? actually\b",

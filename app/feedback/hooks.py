@@ -92,8 +92,11 @@ MAX_OBJECT_WORDS = 5
 # Where a long clause can end without cutting a phrase in two.
 _BOUNDARY = wordset("in at for from with after before since during across over into")
 # "I'm Priya", "my name is Tom Reyes": their name is no topic.
+# A clause of capitalised words only: a name, a company, a name and a company.
+_ONLY_NAMES = re.compile(r"(?:[A-Z][\w'’&.-]*)(?:\s+(?:[A-Z][\w'’&.-]*|of|and|de|la|van))*")
 _INTRODUCTION = re.compile(
-    r"(?i:(?:hi|hello|hey)\W+)*(?i:i'm|i’m|i am|my name is|this is|name's|it's|it’s)\s+[A-Z]\w+"
+    r"(?i:(?:hi|hello|hey)\W+)*(?i:i'm|i’m|i am|my name is|this is|name's|it's|it’s|"
+    r"you've got|you’ve got|you have|you're (?:talking|speaking) (?:to|with))\s+[A-Z]\w+"
     r"(?:\s+[A-Z]\w+)?$"
 )
 # Not a detail to follow up: a jab ("Spoken like someone who hasn't carried a pager"), talk
@@ -109,6 +112,7 @@ NOT_A_DETAIL = re.compile(
     r"the|find a seat|grab a seat)|"
     r"(?:great|good|fair|interesting) question|you put that|that's the product|"
     r"(?:the|this|that) (?:queue|line)\b|line (?:just )?cleared|perfect timing|"
+    r"(?:we're|we are|i'm|i am|still) (?:\w+ )?(?:queuing|queueing|waiting in line)\b|"
     r"nice to meet|thanks for (?:coming|stopping|asking)|kind of (?:conversation|chat|question)|"
     r"(?:want|wanted) to talk about|hold on|hang on|(?:book|booked|want|need|do) (?:a |the )?demo|"
     r"anything else|heard that (?:pitch|before)|(?:my|your) turn\b|check my phone|"
@@ -357,6 +361,8 @@ def _candidate(clause: str, latest: bool) -> tuple[float, Hook] | None:
     content = _content_words(clause)
     if not content or _INTRODUCTION.match(clause) or NOT_A_DETAIL.search(clause):
         return None
+    if _ONLY_NAMES.fullmatch(clause):
+        return None  # "Priya Raman", "Northwind Health": who they are, not a detail to ask about
     heavy = HEAVY.search(clause) is not None
     action = _action(clause)
     feeling = _feeling(clause)

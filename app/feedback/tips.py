@@ -351,7 +351,7 @@ def _plain_ask(turn: _Turn) -> str:
         return turn.pick(
             (
                 "ask them one question about that, in your own words",
-                "pick it up with a question of your own about it",
+                "follow it with a question of your own about it",
             ),
             "plain",
         )
@@ -369,6 +369,7 @@ def _answers(message: str, question: str) -> bool:
     time." to "Is this your first time here?", "Yeah, the keynote." to "Were you in the talk?")?
     A statement on something else ("oh great, another queue") is no answer."""
     asked = set(words(question)) - _FUNCTION
+    counting = _COUNTING.match(question.strip()) is not None
     asked_in_message = set(_questions_in(message))
     for sentence in split_light(message):
         if sentence in asked_in_message:
@@ -376,9 +377,17 @@ def _answers(message: str, question: str) -> bool:
         tokens = words(sentence)
         if tokens and (tokens[0] in _YES_NO or set(tokens) & asked):
             return True
+        if tokens and counting and (tokens[0] in _NUMBERS or tokens[0][:1].isdigit()):
+            return True  # "Three, and somehow still asleep." to "How many coffees are you on?"
     return False
 
 
+# "How many coffees are you on?" is answered by a number, whatever the words around it.
+_COUNTING = re.compile(r"(?i)^(?:\W*(?:so|and|ok|okay)\W+)?how (?:many|much|long|old|often)\b")
+_NUMBERS = wordset(
+    """one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty
+    forty fifty hundred a an couple few several half dozen none zero"""
+)
 _YES_NO = wordset("yes yeah yep yup no nope nah not sure definitely absolutely sort kind")
 _FUNCTION = wordset(
     """i you your yours my me we our us it its this that these those the a an is are was were be
@@ -735,6 +744,18 @@ def _hijack(turn: _Turn) -> str:
         "You moved on too soon: {said_lower}, so {ask} first.",
         "{said}, and that is where the conversation is; {ask}.",
     )
+    asked = turn.partner_question
+    if turn.question is None and asked and turn.ctx.asked_about_user:
+        if not _answers(turn.message, asked):
+            # They asked the user something and the user stepped past it: that is the moment,
+            # not a detail of theirs from three lines up.
+            dodged: tuple[str, ...] = (
+                'They asked you "{pq}" and you stepped past it; answer it in a sentence with one '
+                "real detail, then ask one thing about them.",
+                'You skipped their question, "{pq}": give it a real one-sentence answer first, '
+                "then hand the floor back.",
+            )
+            return turn.pick(dodged, "hijack").format(pq=asked)
     said = _said(turn)
     return turn.pick(frames, "hijack").format(
         said=said, said_lower=said[0].lower() + said[1:], ask=_ask(turn)

@@ -185,3 +185,18 @@ def test_what_made_you_leave_teaching_is_a_follow_up_after_an_unrelated_because(
     )
     assert Move.FOLLOW_UP_QUESTION in fb.moves
     assert fb.genuine_interest
+
+
+def test_mock_praise_opened_with_oh_and_ranking_their_work_below_one_s_own_is_dismissive() -> None:
+    # Held in session 13 (`rapport chat`, conference_stranger): 50 with no move, and the tip
+    # said to ask "What's the best part of queuing for hope?".
+    opener = (
+        "I'm told the good pastries are gone, so we're queuing for hope now. Marisol, by the "
+        "way, SRE. What do you do?"
+    )
+    result = analyze(
+        "oh an SRE, how thrilling. I do product, the people who actually ship things lol",
+        partner(opener),
+    )
+    assert Move.DISMISSIVE in result.moves and not result.genuine_interest, result
+    assert "queuing" not in result.tip, result.tip

@@ -655,3 +655,54 @@ def test_good_to_meet_you_at_the_end_of_a_line_is_still_a_goodbye() -> None:
         "How many warehouses do you run?", [Move.NEW_TOPIC_QUESTION], build_context(history)
     )
     assert "thank" in tip.lower(), tip
+
+
+def test_a_dodged_question_is_named_not_a_detail_from_three_lines_up() -> None:
+    # Held in session 12: after "Oh, nice. What's your team like?", "my team? riveting stuff,
+    # spreadsheets all day. so what does reliability even mean at a trucking company lol" got
+    # 'Earlier they mentioned "I promised myself I'd talk to one stranger today", and that is
+    # where the conversation is': the opener, not the question the user stepped past.
+    history = (
+        Utterance(
+            "persona",
+            "Hi, I'm Marisol, and I promised myself I'd talk to one stranger today, so you're "
+            "it. What do you work on?",
+        ),
+        Utterance("user", "I work on the data team at a logistics startup."),
+        Utterance("persona", "Oh, nice. What's your team like?"),
+    )
+    message = (
+        "my team? riveting stuff, spreadsheets all day. so what does reliability even mean at "
+        "a trucking company lol"
+    )
+    tip = tip_for(message, [Move.TOPIC_HIJACK], build_context(history))
+    assert "What's your team like?" in tip and "stranger" not in tip, tip
+
+
+def test_the_partner_s_name_is_not_a_detail_to_be_curious_about() -> None:
+    # Held in session 13 (`rapport chat`, recruiter): after "Hello, hello. Priya Raman,
+    # engineering recruiter, Northwind Health. What's been the best booth so far?", a pitch got
+    # 'They told you "Priya Raman"; before the job talk, be curious about that'.
+    opener = (
+        "Hello, hello. Priya Raman, engineering recruiter, Northwind Health. What's been the "
+        "best booth so far, apart from this one?"
+    )
+    message = (
+        "Honestly yours, since you're hiring. I'm a senior backend engineer, 8 years of Go. "
+        "Do you have any senior backend roles open?"
+    )
+    tip = tip_for(
+        message, [Move.SELF_DISCLOSURE, Move.PITCH], build_context((Utterance("persona", opener),))
+    )
+    assert '"Priya Raman"' not in tip and '"Northwind Health"' not in tip, tip
+
+
+def test_you_ve_got_denise_is_an_introduction_not_a_detail() -> None:
+    # Held in session 13 (`rapport chat`, prospect): "sure" got 'react to "you've got Denise" in
+    # a full sentence and ask one thing about it'.
+    opener = (
+        "Hi there, you've got Denise. I'm between a dispatch meeting and a truck that's late. "
+        "What's the first thing you want to understand?"
+    )
+    tip = tip_for("sure", [Move.MINIMAL], build_context((Utterance("persona", opener),)))
+    assert "you've got Denise" not in tip, tip
