@@ -745,17 +745,22 @@ def _hijack(turn: _Turn) -> str:
         "{said}, and that is where the conversation is; {ask}.",
     )
     asked = turn.partner_question
-    if turn.question is None and asked and turn.ctx.asked_about_user:
-        if not _answers(turn.message, asked):
-            # They asked the user something and the user stepped past it: that is the moment,
-            # not a detail of theirs from three lines up.
-            dodged: tuple[str, ...] = (
-                'They asked you "{pq}" and you stepped past it; answer it in a sentence with one '
-                "real detail, then ask one thing about them.",
-                'You skipped their question, "{pq}": give it a real one-sentence answer first, '
-                "then hand the floor back.",
-            )
-            return turn.pick(dodged, "hijack").format(pq=asked)
+    dodged = (
+        turn.question is None
+        and asked
+        and turn.ctx.asked_about_user
+        and not _answers(turn.message, asked)
+    )
+    if dodged:
+        # They asked the user something and the user stepped past it: that is the moment, not
+        # a detail of theirs from three lines up.
+        frames_dodged: tuple[str, ...] = (
+            'They asked you "{pq}" and you stepped past it; answer it in a sentence with one '
+            "real detail, then ask one thing about them.",
+            'You skipped their question, "{pq}": give it a real one-sentence answer first, '
+            "then hand the floor back.",
+        )
+        return turn.pick(frames_dodged, "hijack").format(pq=asked)
     said = _said(turn)
     return turn.pick(frames, "hijack").format(
         said=said, said_lower=said[0].lower() + said[1:], ask=_ask(turn)
