@@ -498,6 +498,11 @@ class KnowledgeIndex:
         then nothing the persona knows answers the message.
         """
         query = question_part(text)
+        named = self._named_before(text, query)
+        if named is not None:
+            # "Losing the Wall Street job in 2009 sounds brutal. What was that time like?": the
+            # question points at what the sentence before it named, not at the focus.
+            query = named
         scores, margin = self.topic_scores(query, focus)
         best_index = int(np.argmax(scores))
         nearest, asked = self._nearest_question_row(query)
@@ -510,11 +515,11 @@ class KnowledgeIndex:
         if nearest >= VERBATIM:
             # The author's own question, near word for word: the author said what it is about.
             topic = self.topics[int(self.row_topic[asked])]
-        elif elliptical and focus in self.topics:
+        elif elliptical and focus in self.topics and named is None:
             # "Which part?", "how did you get it that low?": nothing of its own to match, so it
             # continues the focus, never "no idea" and never a topic it happens to resemble.
             topic = focus
-        elif self._points_back(last, focus, scores, best_index):
+        elif named is None and self._points_back(last, focus, scores, best_index):
             # "How did you get people to actually write them?": 'them' are what was just said;
             # the focus wins over a topic that only resembles the wording ("how did you get").
             topic = focus  # type: ignore[assignment]
@@ -539,6 +544,19 @@ class KnowledgeIndex:
         if not POINTERS & set(re.findall(r"[a-z]+", query.lower())):
             return False
         return float(scores[self.topics.index(focus)]) >= FOCUS_SHARE * float(scores[best])
+
+    def _named_before(self, text: str, query: str) -> str | None:
+        """The statement before an elliptical question and the question, when the statement
+        names a subject of its own (two words the persona uses rarely), else None."""
+        if query == text or not self._elliptical(query):
+            return None
+        sentences = [s for s in SENTENCE.split(text.strip()) if s]
+        if query not in sentences or sentences.index(query) == 0:
+            return None
+        before = sentences[sentences.index(query) - 1]
+        if "?" in before or self.specificity(before) < 1.0:
+            return None
+        return f"{before} {query}"
 
     def _elliptical(self, query: str, nearest: float = 0.0) -> bool:
         """'Which part?', 'what made her say that?', 'tell me more': nothing of its own to

@@ -38,6 +38,26 @@ def test_a_pronoun_pointing_back_keeps_the_topic_in_focus() -> None:
     assert index.match("How did you get into SRE?", focus).topic == Topic("fact", "career_path")
 
 
+def test_an_elliptical_question_points_at_what_the_sentence_before_it_named() -> None:
+    # Held in session 13 (`rapport chat`, alumni_mentor): right after his career story, "Losing
+    # the Wall Street job in 2009 sounds brutal though. What was that time like?" got the water
+    # model at the utility: "that time" went to the focus, not to the layoff just named.
+    index = knowledge_index(persona("alumni_mentor"))
+    message = (
+        "Through a stats class that used hospital wait times as the dataset, it felt real. "
+        "Losing the Wall Street job in 2009 sounds brutal though. What was that time like?"
+    )
+    focus = Topic("fact", "career_path")
+    assert index.match(message, focus).topic == Topic("fact", "layoff")
+    # With nothing named before it, the same question continues the focus.
+    assert index.match("What was that time like?", focus).topic == focus
+    # The same chat, two turns on: right after the apprenticeship reveal (Ana runs it), "she"
+    # is the mother the learner just named, not Ana.
+    mother = "Your mother saying 'finally' is lovely. What did she see that the others didn't?"
+    match = index.match(mother, Topic("hook", "apprenticeship"))
+    assert match.topic == Topic("fact", "career_path") and "mother" in (match.line or ""), match
+
+
 def test_a_question_without_its_mark_after_an_echo_is_what_is_asked() -> None:
     # Live: "my team?" echoed her question, the real one had no question mark, and Marisol
     # answered "my team?" with how she met her team lead in a coffee line.
