@@ -43,6 +43,11 @@ NEGATIVE_REACTIONS: tuple[tuple[Move, str], ...] = (
     (Move.MINIMAL, "minimal"),
     (Move.SELF_FOCUS, "self_focus"),
 )
+# Asking how to take the offer up: the persona's yes answers it.
+NEXT_STEP = re.compile(
+    r"(?i)\b(?:follow(?:ing)? up|reach (?:out|her|him|them)|get in touch|contact (?:her|him|"
+    r"them|you)|best way|send (?:you|her|him|them)|email (?:you|her|him|them)|email\?)"
+)
 THANKS = re.compile(
     r"\b(?:thanks|thank you|appreciate it|i'd (?:really )?(?:love (?:that|to)|like that)|"
     r"sounds (?:great|good)|"
@@ -433,6 +438,12 @@ class _Reply:
         # did you end up in recruiting?" still asks a question, and people answer both.
         self.requests = " ".join(requests)
         self.aside = _without(self.user, requests)
+        if self.ask is None and not self.meta and self._takes_up_offer():
+            # "I'd really like that, thank you. What's the best way to follow up, email?" after
+            # "I'd be glad to refer you to Ana": the yes to the offer, and the next step.
+            self.ask = answer_to_ask(ctx)
+            told = [s for s in sentences(self.user) if not NEXT_STEP.search(s)]
+            self.aside = " ".join(s for s in told if not THANKS.search(s))
         self.unanswered = False  # the substance is 'no idea': nothing the persona knows fits
 
     # each step appends zero or more parts; the order is the order of speech
@@ -675,6 +686,14 @@ class _Reply:
 
     def _offer_on_table(self) -> bool:
         return self.after.stage in WARM_STAGES and self._offered()
+
+    def _takes_up_offer(self) -> bool:
+        """The persona's last line offered the reward, not granted yet, and the user says yes
+        to it ("I'd really like that, thank you")."""
+        reward = self.persona.reward
+        offered = any(line in self.last_said for line in reward.offer)
+        granted = any(line in self.said for line in reward.accept)
+        return offered and not granted and THANKS.search(self.user) is not None
 
     def _offered(self) -> bool:
         """The reward was offered, or granted when the user asked for it."""

@@ -286,3 +286,23 @@ async def test_a_listener_who_asks_once_the_offer_is_made_hears_yes_then_a_warm_
 def test_wanting_to_understand_their_business_is_not_an_ask() -> None:
     line = "I'd like to understand how your operation runs. How big is it these days?"
     assert not asks_for_favour(line, pitched=True)
+
+
+async def test_saying_yes_to_the_offer_and_asking_how_to_follow_up_gets_the_yes() -> None:
+    # Held in session 13 (`rapport chat`, alumni_mentor): after "I'd be glad to refer you to
+    # Ana", "I'd really like that, thank you. What would be the best way to follow up with her,
+    # email?" got his current role and an imposter confession, not the referral.
+    who = persona("alumni_mentor")
+    conversation = Conversation(who)
+    offered = ""
+    for verdict in LISTENER:
+        offered = await conversation.say("What was that like for you?", verdict)
+        if _has(offered, who.reward.offer):
+            break
+    assert _has(offered, who.reward.offer), "the listener should hear the offer"
+    yes = await conversation.say(
+        "I'd really like that, thank you. What would be the best way to follow up with her, email?",
+        feedback(70, Move.ACKNOWLEDGEMENT, Move.FOLLOW_UP_QUESTION),
+    )
+    assert _has(yes, [*who.reward.accept, *who.reward.confirm]), yes
+    assert not any(line in yes for hook in who.hooks for line in hook.reveal), yes
