@@ -105,7 +105,8 @@ MORE_REQUEST = LowerCue(
     r"\bwalk me through\b[^.!?\n]*",
     r"\bsay more about\b[^.!?\n]*",
     r"\bi wonder (?:what|how|why|whether|if)\b[^.!?\n]*",
-    r"\b(?:please )?(?:go on|keep going|do tell)\b",
+    # an imperative of its own, not "a long time to keep going"
+    r"(?:^|(?<=[.!?,;:(]\s)|(?<=[.!?,;:(]))\s*(?:please )?(?:go on|keep going|do tell)\b",
 )
 
 # Questions that only ask for more of what was just said.

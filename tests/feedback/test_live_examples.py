@@ -200,3 +200,18 @@ def test_mock_praise_opened_with_oh_and_ranking_their_work_below_one_s_own_is_di
     )
     assert Move.DISMISSIVE in result.moves and not result.genuine_interest, result
     assert "queuing" not in result.tip, result.tip
+
+
+def test_keep_going_inside_a_statement_is_not_a_request_for_more() -> None:
+    # Held in session 13 (`rapport chat`, alumni_mentor): the question's evidence was "keep
+    # going" from "Eight months is a long time to keep going.", and the tip said 'When they
+    # answer "keep going"'.
+    result = analyze(
+        "Eight months is a long time to keep going. What kept you looking instead of going "
+        "back to finance?",
+        partner(
+            "Chale, 2009 was hard. The desk was cut, I was cut with it, and it took eight months."
+        ),
+    )
+    quoted = [e.text for e in result.evidence]
+    assert "keep going" not in quoted and '"keep going"' not in result.tip, (quoted, result.tip)
