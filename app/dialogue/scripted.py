@@ -43,6 +43,10 @@ NEGATIVE_REACTIONS: tuple[tuple[Move, str], ...] = (
     (Move.MINIMAL, "minimal"),
     (Move.SELF_FOCUS, "self_focus"),
 )
+# A hook's wording that says it was asked for: wrong when the persona volunteers it.
+SINCE_YOU_ASKED = re.compile(
+    r"(?i)\b(?:since|because|now that) you(?:'ve)? ask|you asked (?:properly|the right|like)"
+)
 # Asking how to take the offer up: the persona's yes answers it.
 NEXT_STEP = re.compile(
     r"(?i)\b(?:follow(?:ing)? up|reach (?:out|her|him|them)|get in touch|contact (?:her|him|"
@@ -913,7 +917,9 @@ class _Reply:
         hooks = [self.persona.hook(hook_id) for hook_id in self.after.unlocked_hooks]
         pending = next((h for h in hooks if h is not None and not self._revealed(h)), None)
         if pending is not None:
-            self._say(pending.reveal, f"reveal:{pending.id}")
+            # Told unasked: not a wording that thanks them for asking ("since you asked").
+            unasked = [r for r in pending.reveal if not SINCE_YOU_ASKED.search(r)]
+            self._say(unasked or pending.reveal, f"reveal:{pending.id}")
 
     def _revealing(self) -> bool:
         """Does this reply already tell one of the persona's hooks, its reveal or a deeper line

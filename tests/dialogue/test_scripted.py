@@ -14,6 +14,7 @@ from app.dialogue.scripted import (
     _INDEXES,
     FUNCTION_WORDS,
     INDEX_CACHE_SIZE,
+    SINCE_YOU_ASKED,
     Phrases,
     ScriptedEngine,
     Topic,
@@ -512,3 +513,19 @@ async def test_a_question_back_follows_the_topic_just_talked_about() -> None:
     # When she asks back after telling her own path, she asks about yours.
     assert asked_back
     assert all(text in on_topic for text in asked_back)
+
+
+@pytest.mark.parametrize("seed", ["a", "b", "c", "d"])
+async def test_a_volunteered_secret_does_not_thank_them_for_asking(seed: str) -> None:
+    # Held in session 13 (`rapport chat`, alumni_mentor): asked what the utility work felt like,
+    # Daniel added "I'll be honest with you, since you asked. When they made me director...".
+    who = persona("alumni_mentor")
+    conversation = Conversation(who, seed=seed)
+    for verdict in LISTENER:
+        await conversation.say("What was that like for you?", verdict)
+        if conversation.state.ended:
+            break
+    lines = conversation.persona_lines()[1:]
+    volunteered = [line for line in lines for h in who.hooks for r in h.reveal if r in line]
+    assert volunteered, "a listener should hear a secret"
+    assert not any(SINCE_YOU_ASKED.search(line) for line in volunteered), volunteered
