@@ -68,7 +68,8 @@ _CLAUSE_SPLIT = re.compile(
 _LEAD = re.compile(
     r"^(?:(?:honestly|actually|basically|well|oh|so|yeah|yes|okay|ok|anyway|the thing is|"
     r"to be honest|funny enough|believe it or not|i mean|ha|haha|hmm|um|uh|right|look|listen|"
-    r"huh|mm|mhm|sure|anyway|wait)\b[,.!]?\s*)+",
+    r"huh|mm|mhm|sure|anyway|wait|i'll be honest(?: with you)?|if i'm honest|since you asked?)"
+    r"\b[,.!]?\s*)+",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")

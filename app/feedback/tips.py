@@ -92,6 +92,13 @@ THANKS = re.compile(
     r"(?i)\b(?:thanks?|thank you|cheers|appreciate|great (?:talking|meeting|chatting)|"
     r"nice (?:talking|meeting|chatting)|good luck|take care|bye|see you|enjoy)\b"
 )
+# The partner has just promised the favour: "I'll write to Ana this week", "happy to introduce you".
+_GRANTED = re.compile(
+    r"(?i)\b(?:i'll|i will|i'd be (?:glad|happy) to|happy to|glad to) (?:\w+ ){0,2}?(?:write|email|"
+    r"introduce|refer|forward|send|put your name|make the introduction|connect|pass)"
+)
+# The user's own next step: "I'll send the portfolio tonight."
+_OWN_STEP = re.compile(r"(?i)\bi(?:'ll| will) [^.!?]{3,60}")
 # Words two lines share without sharing a topic ("the job", "that makes sense").
 _GENERIC_STEMS = frozenset(
     content_stems(" ".join(GENERIC))
@@ -990,6 +997,34 @@ def _leaving(partner: str) -> bool:
     return not (greets and said and said[-1].rstrip().endswith("?"))
 
 
+def _thanked_for_favour(turn: _Turn) -> str | None:
+    """They promised the favour and the user thanked them, asking nothing more: the moment is
+    the follow-through, not another question ("When did you first get hooked on it?")."""
+    message = turn.message
+    if "?" in message or not THANKS.search(message):
+        return None
+    if not _GRANTED.search(turn.ctx.partner_last or ""):
+        return None
+    step = _OWN_STEP.search(message)
+    if step:
+        frames: tuple[str, ...] = (
+            "You thanked them and named your next step; end warmly there, and do what you said "
+            '("{step}") before the day is out.',
+            'A good close: thanks and a next step. Now keep it: "{step}" within a day, while '
+            "they still remember the conversation.",
+        )
+        return turn.pick(frames, "granted").format(step=step.group(0).strip())
+    return turn.pick(
+        (
+            "You thanked them; end warmly there, and follow up in writing within a day so the "
+            "favour doesn't go cold.",
+            "Thanks was the right answer; close here, and send a short note today that says "
+            "what you took from the conversation.",
+        ),
+        "granted",
+    )
+
+
 def _special(turn: _Turn) -> str | None:
     """Moments that decide the tip whatever the moves: the software addressed, a goodbye, a
     question of theirs left unanswered, bad news."""
@@ -1000,6 +1035,9 @@ def _special(turn: _Turn) -> str | None:
         return closing_ask
     if _leaving(turn.ctx.partner_last):
         return _closing(turn)
+    thanked = _thanked_for_favour(turn)
+    if thanked:
+        return thanked
     dodge = _dodge(turn)
     if dodge:
         return dodge

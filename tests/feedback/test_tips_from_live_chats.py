@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from app.feedback.context import build_context
+from app.feedback.hooks import find_hooks
 from app.feedback.tips import tip_for
 from app.feedback.types import Move, Utterance
 
@@ -706,3 +707,31 @@ def test_you_ve_got_denise_is_an_introduction_not_a_detail() -> None:
     )
     tip = tip_for("sure", [Move.MINIMAL], build_context((Utterance("persona", opener),)))
     assert "you've got Denise" not in tip, tip
+
+
+def test_thanks_for_a_promised_favour_is_told_to_follow_through_not_to_ask_more() -> None:
+    # Held in session 13 (`rapport chat`, alumni_mentor): after "I'll write to Ana this week and
+    # put your name in front of her", "Thank you, Daniel. I'll send the portfolio tonight." got
+    # 'turn the attention to them: ask them "When did you first get hooked on it?"'.
+    history = (
+        Utterance("persona", "I'd be glad to refer you to Ana."),
+        Utterance("user", "I'd really like that, thank you. What's the best way to follow up?"),
+        Utterance(
+            "persona",
+            "The honest answer is I was hoping you'd ask. I'll write to Ana this week and put "
+            "your name in front of her.",
+        ),
+    )
+    message = "Thank you, Daniel. I'll send the portfolio tonight. This was really kind of you."
+    tip = tip_for(message, [Move.REFLECTION], build_context(history))
+    assert "hooked" not in tip and "I'll send the portfolio tonight" in tip, tip
+
+
+def test_i_ll_be_honest_with_you_is_a_lead_in_not_what_they_said() -> None:
+    # Held in session 13 (`rapport chat`, alumni_mentor): 'You put "I'll be honest with you"
+    # into your own words' after the learner reflected his nearly turning down the director job.
+    line = (
+        "I'll be honest with you, since you asked. When they made me director last year, I "
+        "nearly said no. I never studied computer science."
+    )
+    assert all("honest" not in h.quote for h in find_hooks([line]))
