@@ -85,22 +85,7 @@ FUNCTION_WORDS = frozenset(
 MAX_PARTS = 3
 YOU = frozenset({"you", "you're", "you've", "you'd", "you'll", "your"})
 FIRST_PERSON = frozenset(
-    {
-        "i",
-        "i'm",
-        "im",
-        "i've",
-        "i'd",
-        "i'll",
-        "me",
-        "my",
-        "mine",
-        "we",
-        "we're",
-        "we've",
-        "our",
-        "us",
-    }
+    re.findall(r"[\w']+", "i i'm im i've i'd i'll me my mine we we're we've our us")
 )
 # Words that say little about what was said ("it sounds like a good thing").
 VAGUE = frozenset(
