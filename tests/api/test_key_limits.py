@@ -71,6 +71,18 @@ async def test_the_key_cache_is_an_lru_with_a_size_and_a_ttl(app):
     assert cache.ttl == app.state.settings.key_cache_seconds
 
 
+async def test_a_key_whose_cache_entry_expires_mid_lookup_is_looked_up_again(app, raw_client):
+    """Each read of the cache's clock moves it on a second, so an entry alive when asked about
+    has expired by the next read: a second read of the cache (`in`, then `[]`) raised KeyError."""
+    key = await new_key(app, publishable=False)
+    clock = iter(range(1_000_000))
+    app.state.key_cache = TTLCache(maxsize=16, ttl=1.5, timer=lambda: next(clock))
+    headers = {"Authorization": f"Bearer {key}"}
+    for _ in range(3):  # stored, then each later read finds it alive and then expired
+        response = await raw_client.get("/v1/personas", headers=headers)
+        assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 async def strict_app(settings) -> AsyncIterator[Any]:
     """An app that allows three requests without a valid key per address and minute."""
