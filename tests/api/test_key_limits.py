@@ -76,11 +76,15 @@ async def test_a_key_whose_cache_entry_expires_mid_lookup_is_looked_up_again(app
     has expired by the next read: a second read of the cache (`in`, then `[]`) raised KeyError."""
     key = await new_key(app, publishable=False)
     clock = iter(range(1_000_000))
+    shared = app.state.key_cache  # the app is the session's: its own cache goes back after
     app.state.key_cache = TTLCache(maxsize=16, ttl=1.5, timer=lambda: next(clock))
     headers = {"Authorization": f"Bearer {key}"}
-    for _ in range(3):  # stored, then each later read finds it alive and then expired
-        response = await raw_client.get("/v1/personas", headers=headers)
-        assert response.status_code == 200, response.text
+    try:
+        for _ in range(3):  # stored, then each later read finds it alive and then expired
+            response = await raw_client.get("/v1/personas", headers=headers)
+            assert response.status_code == 200, response.text
+    finally:
+        app.state.key_cache = shared
 
 
 @pytest.fixture
