@@ -37,7 +37,7 @@ from app.feedback.hooks import (
 )
 from app.feedback.meta import is_meta
 from app.feedback.text import PREFIX, content_stems, sentences, split_light, words, wordset
-from app.feedback.types import Move
+from app.feedback.types import QUESTION_MOVES, Move
 
 # The partner is leaving: the tip is about closing well, never a new probe.
 WRAPPING_UP = re.compile(
@@ -343,7 +343,9 @@ def _ask(turn: _Turn) -> str:
 def _plain_ask(turn: _Turn) -> str:
     """No question fits the moment: plain advice instead of a filler question."""
     answered = turn.moves & {Move.SELF_DISCLOSURE, Move.MIRROR_QUESTION}
-    if answered:
+    if answered and not turn.moves & QUESTION_MOVES:
+        # Not after a question of their own ("how's the fair been from your side?"): they
+        # already handed the floor back, so "the same question back" would be a second one.
         return "ask them the same question back, or one thing about their work"
     asked = turn.partner_question
     if asked and turn.ctx.asked_about_user and not _answers(turn.message, asked):

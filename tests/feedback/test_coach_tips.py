@@ -188,3 +188,16 @@ def test_a_name_after_im_is_never_turned_into_a_verb() -> None:
     assert all(h.verb != "priya" for h in hooks), hooks
     tip = analyze("Data engineering. What about you?", partner(PRIYA)).tip or ""
     assert "priyaing" not in tip.lower()
+
+
+def test_a_turn_that_asked_its_own_question_is_not_told_to_ask_the_same_question_back() -> None:
+    opener = (
+        "Hi, welcome, welcome. Priya here, I look after hiring engineers at Northwind Health. "
+        "Is today serious job hunting or more of a browse?"
+    )
+    message = (
+        "Bit of both, honestly. I'm Jo, I do backend work at a logistics startup. You look like "
+        "you've been on your feet all morning, how's the fair been from your side?"
+    )
+    tip = analyze(message, partner(opener)).tip or ""
+    assert "same question back" not in tip, tip
