@@ -504,12 +504,15 @@ class _Reply:
 
     def _varied(self, lines: list[str]) -> list[str]:
         """The lines that do not open like the part just said ("Honestly, ... Honestly, ..."),
-        when there are any."""
+        nor with a discourse marker said anywhere in this reply ("Ha, fair, honestly, ...
+        Honestly, a great resume doesn't stick. ... Honestly, here's the thing"), when there
+        are any."""
         if not self.parts:
             return lines
         last = _opener(sentences(self.parts[-1])[-1])  # the sentence just before
-        other = [line for line in lines if _opener(line) != last]
-        return other or lines
+        used = MARKERS.intersection(WORD.findall(" ".join(self.parts).lower()))
+        other = [line for line in lines if _opener(line) != last and _opener(line) not in used]
+        return other or [line for line in lines if _opener(line) != last] or lines
 
     def _fresh_wordings(self, line: str) -> list[str]:
         """The wordings of `line` not said yet; none once one of them was said here (the
@@ -637,8 +640,9 @@ class _Reply:
         return len(shared) >= 2 or (len(shared) == 1 and len(words) <= 2)
 
     def _answered_me(self) -> bool:
-        """The persona asked something last and the user said something back, not only asked."""
-        if "?" not in self.last_said or THANKS.search(self.user):
+        """The persona asked something last and the user said something back, not only asked.
+        'Weirdest thing? Being pitched a resume...' answers its own question and asks nothing."""
+        if not self._awaited_answer() or THANKS.search(self.user):
             return False  # "I'd really like that, thank you" takes up an offer: thanks
         if Move.SELF_DISCLOSURE in self.moves and self._tells_of_self():
             return True
@@ -1026,6 +1030,16 @@ def _introduces(sentence: str) -> bool:
 def content_words(text: str) -> set[str]:
     """The lemmas of `text` that name something (not 'the', 'really' or 'thing')."""
     return {w for w in lemmas(text) if w not in FUNCTION_WORDS and w not in VAGUE and len(w) > 2}
+
+
+# Words that open a line as a discourse marker: said twice in one reply, they are a tic.
+MARKERS = frozenset(
+    re.findall(
+        r"\w+",
+        "honestly frankly truthfully ha haha okay ok bueno look listen well yeah right mm hm "
+        "hmm oh ah sure fair anyway actually",
+    )
+)
 
 
 def _opener(line: str) -> str:

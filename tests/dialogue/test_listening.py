@@ -3,6 +3,7 @@ questions, says no sentence twice, and says 'no idea' rather than the next scrip
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -11,7 +12,7 @@ from app.dialogue.memory import LearnerMemory
 from app.dialogue.scripted import ScriptedEngine, reply, sentences
 from app.dialogue.types import Outcome
 from app.feedback.analyzer import analyze
-from app.feedback.types import Move
+from app.feedback.types import Move, Utterance
 from tests.dialogue.factories import Conversation, feedback, persona
 
 QUESTION = feedback(80, Move.NEW_TOPIC_QUESTION)
@@ -119,3 +120,41 @@ def test_meta_reactions_shrug_rather_than_answer(persona_id: str) -> None:
     claims = re.compile(r"\b(?:robot|bot|human|an ai|but yes|yes)\b", re.IGNORECASE)
     who = persona(persona_id)
     assert [line for line in who.reactions.meta if claims.search(line)] == []
+
+
+async def test_a_line_that_answers_its_own_question_asks_the_user_nothing() -> None:
+    """'Weirdest thing? Being pitched...' asked nothing, so the learner's next statement is no
+    answer to react to ('Ha, fair, that's a good answer' praised an answer never asked for)."""
+    who = persona("recruiter")
+    conversation = Conversation(who)
+    own_answer = (
+        "Weirdest thing? Being pitched a full resume in a minute and a half, over and over. "
+        "It washes over you after a while."
+    )
+    conversation.history[-1] = Utterance("persona", own_answer)
+    message = (
+        "Ninety seconds of bullet points, I can picture it. So what does someone do that makes "
+        "you actually stop and pay attention?"
+    )
+    answer = await conversation.say(message, analyze(message, conversation.history))
+    reactions = [line.split("{echo}")[0] for line in who.reactions.answered]
+    assert not any(answer.startswith(r) for r in reactions if len(r) > 6), answer
+    assert not any(line in answer for line in who.reactions.disclosure), answer
+
+
+@pytest.mark.parametrize("seed", [f"markers-{n}" for n in range(12)])
+async def test_no_reply_says_the_same_discourse_marker_twice(seed: str) -> None:
+    """'Ha, fair, honestly, that's a good answer. Honestly, a great resume doesn't stick. ...
+    Honestly, here's the thing nobody writes down' is a tic, not a person."""
+    conversation = Conversation(persona("recruiter"), seed=seed)
+    for message in (
+        "Bit of both, honestly. I'm Jo, I do backend work at a logistics startup. How's the "
+        "fair been from your side?",
+        "A few, yeah, this is my third this year. What do you actually listen for when someone "
+        "walks up?",
+        "Ninety seconds of bullet points, I can picture it. So what does someone do that makes "
+        "you actually stop and pay attention?",
+        "A great question over a great resume, that makes sense. Who's Marcus?",
+    ):
+        answer = await conversation.say(message, analyze(message, conversation.history))
+        assert len(re.findall(r"\bhonestly\b", answer.lower())) <= 1, answer
