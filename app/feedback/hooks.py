@@ -130,7 +130,14 @@ NOT_A_DETAIL = re.compile(
     r"(?:the|my|our) (?:booth|table|stand|desk|team)|"
     # Holding a coffee is scene-setting, not news: "How did you celebrate getting your coffee?"
     r"(?:got|getting|grabbed|grab|have|had) (?:my|a|your|our|the) (?:\w+ )?"
-    r"(?:coffee|tea|drink|lunch|snack|water|sandwich)\b)"
+    r"(?:coffee|tea|drink|lunch|snack|water|sandwich)\b|"
+    # A remark on the learner, not news of the partner: "you've got the look of someone who's
+    # been to every booth in this row".
+    r"(?:the )?look of (?:someone|somebody|a)\b|you look (?:like|as if|as though)|"
+    r"you seem (?:like|to be)|"
+    # A polite brush-off of a pitch: "I appreciate the hustle", "love the enthusiasm".
+    r"(?:appreciate|admire|love|like) (?:the|your) (?:hustle|energy|enthusiasm|persistence|"
+    r"drive|confidence))"
 )
 _NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
 _IDENTITY = re.compile(
@@ -362,8 +369,10 @@ def _candidate(clause: str, latest: bool) -> tuple[float, Hook] | None:
     content = _content_words(clause)
     if not content or _INTRODUCTION.match(clause) or NOT_A_DETAIL.search(clause):
         return None
-    if _ONLY_NAMES.fullmatch(clause):
-        return None  # "Priya Raman", "Northwind Health": who they are, not a detail to ask about
+    if _ONLY_NAMES.fullmatch(re.sub(r"^(?:from|at|with|of)\s+", "", clause)):
+        # "Priya Raman", "Northwind Health", and "from Northwind Health" after "I'm Priya,":
+        # who they are, not a detail to ask about
+        return None
     heavy = HEAVY.search(clause) is not None
     action = _action(clause)
     feeling = _feeling(clause)

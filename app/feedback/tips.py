@@ -384,13 +384,24 @@ def _answers(message: str, question: str) -> bool:
         if sentence in asked_in_message:
             continue
         tokens = words(sentence)
-        if tokens and (tokens[0] in _YES_NO or set(tokens) & asked):
+        yes_no = tokens and tokens[0] in _YES_NO and not _OPEN_QUESTION.match(question.strip())
+        if yes_no or set(tokens) & asked:
             return True
         if tokens and counting and (tokens[0] in _NUMBERS or tokens[0][:1].isdigit()):
             return True  # "Three, and somehow still asleep." to "How many coffees are you on?"
     return False
 
 
+# The partner hands over the floor: "What would you like to know?", "Any questions for me?"
+_HANDS_OVER = re.compile(
+    r"(?i)\bwhat (?:would|do|did) you (?:like|want|wanna|need) to (?:know|ask|cover|talk about)|"
+    r"\bwhat can i (?:tell|help) you\b|\bany questions\b|\bask (?:me )?(?:away|anything)\b|"
+    r"\bwhere do you want to start\b|\bthe floor is yours\b"
+)
+# "What does your role look like?" is not answered by "sure": yes and no answer yes-no questions.
+_OPEN_QUESTION = re.compile(
+    r"(?i)^(?:\W*(?:so|and|ok|okay|well)\W+)?(?:what|how|why|when|where|which|who|whose)\b"
+)
 # "How many coffees are you on?" is answered by a number, whatever the words around it.
 _COUNTING = re.compile(r"(?i)^(?:\W*(?:so|and|ok|okay)\W+)?how (?:many|much|long|old|often)\b")
 _NUMBERS = wordset(
@@ -609,11 +620,28 @@ def _minimal(turn: _Turn) -> str:
     short = _clip(turn.message.strip(), QUOTE_MESSAGE_CHARS)
     asked = turn.partner_question
     q = turn.question
+    if asked and _HANDS_OVER.search(asked):
+        # "What would you like to know?" hands them the floor: the answer is a question.
+        ask = f'ask "{q}"' if q else "ask one thing about their work"
+        return turn.pick(
+            (
+                '"{pq}" hands you the floor, and "{m}" leaves it empty: {ask}.',
+                'They asked "{pq}": that is your cue to ask, not "{m}"; {ask}.',
+            ),
+            "minimal",
+        ).format(pq=asked, m=short, ask=ask)
     if asked and turn.ctx.asked_about_user:
         back = f'then ask back: "{q}"' if q else "then ask one thing back about them"
-        frames: tuple[str, ...] = (
+        answered: tuple[str, ...] = (
             '"{m}" answers "{pq}" but gives them nothing to build on; add one detail (what, '
             "where or why), {back}",
+        )
+        unanswered: tuple[str, ...] = (
+            '"{m}" leaves "{pq}" unanswered; answer it in a sentence with one concrete detail, '
+            "{back}",
+        )
+        frames: tuple[str, ...] = (
+            *(answered if _answers(turn.message, asked) else unanswered),
             'Give "{pq}" a real answer, not "{m}": two sentences with one concrete detail, {back}',
         )
     elif turn.hook and q:

@@ -201,3 +201,46 @@ def test_a_turn_that_asked_its_own_question_is_not_told_to_ask_the_same_question
     )
     tip = analyze(message, partner(opener)).tip or ""
     assert "same question back" not in tip, tip
+
+
+def test_a_remark_on_the_learner_or_a_company_name_is_not_quoted_as_their_news() -> None:
+    opener = (
+        "Hey there, you've got the look of someone who's been to every booth in this row. "
+        "I'm Priya, from Northwind Health. Found anything good yet?"
+    )
+    message = (
+        "Hi Priya, I'm Max, senior backend engineer, 8 years of Go and Kubernetes. Do you have "
+        "any senior backend roles open right now?"
+    )
+    tip = analyze(message, partner(opener)).tip or ""
+    assert "the look of" not in tip and '"from Northwind Health"' not in tip, tip
+
+
+def test_a_polite_brush_off_of_a_pitch_is_not_a_detail_to_ask_about() -> None:
+    history = [
+        Utterance("persona", "Hi, I'm Priya, from Northwind Health. Found anything good yet?"),
+        Utterance("user", "I'm Max, senior backend engineer. Any senior backend roles open?"),
+        Utterance(
+            "persona",
+            "I appreciate the hustle. I hear a lot of elevator pitches today, so I tend to "
+            "remember the conversations more than the pitches.",
+        ),
+    ]
+    tip = analyze("What are you hiring for, then? I could send you my CV tonight.", history).tip
+    assert "hustle" not in (tip or ""), tip
+
+
+def test_a_one_word_reply_to_an_open_question_is_not_said_to_answer_it() -> None:
+    tip = analyze("sure", partner("Okay. What does your role look like day to day?")).tip or ""
+    assert '"sure" answers' not in tip and "unanswered" in tip, tip
+    tip = analyze("yes", partner("Is this your first time at the fair?")).tip or ""
+    assert '"yes" answers' in tip, tip
+
+
+def test_a_one_word_reply_to_the_floor_being_handed_over_is_told_to_ask() -> None:
+    opener = (
+        "Good morning. Denise, operations at Keller. Twenty minutes on the clock, starting now. "
+        "What would you like to know?"
+    )
+    tip = analyze("ok", partner(opener)).tip or ""
+    assert "answers" not in tip and "ask" in tip and "floor" in tip, tip
