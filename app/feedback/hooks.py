@@ -137,7 +137,7 @@ NOT_A_DETAIL = re.compile(
     r"you seem (?:like|to be)|"
     # A polite brush-off of a pitch: "I appreciate the hustle", "love the enthusiasm".
     r"(?:appreciate|admire|love|like) (?:the|your) (?:hustle|energy|enthusiasm|persistence|"
-    r"drive|confidence))"
+    r"drive|confidence)|(?:can't|cannot|can not|won't) promise)"
 )
 _NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
 _IDENTITY = re.compile(

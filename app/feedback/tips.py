@@ -707,6 +707,11 @@ def _dismissive(turn: _Turn) -> str:
 
 
 def _plain_sincere(turn: _Turn) -> str:
+    asked = turn.partner_question
+    if asked and turn.ctx.asked_about_user:
+        # "Oh wow, a favourite teacher question. How original." to "Who was your favourite
+        # teacher?": the sincere version is an answer.
+        return f'answer "{asked}" sincerely, with one real detail'
     if turn.detail:
         return f'ask one honest question about "{turn.detail}"'
     return "ask one honest question about what they said"

@@ -244,3 +244,20 @@ def test_a_one_word_reply_to_the_floor_being_handed_over_is_told_to_ask() -> Non
     )
     tip = analyze("ok", partner(opener)).tip or ""
     assert "answers" not in tip and "ask" in tip and "floor" in tip, tip
+
+
+def test_sarcasm_about_the_partners_question_is_told_to_answer_it_sincerely() -> None:
+    history = [
+        Utterance("persona", "Daniel Osei, Hollis class of a long time ago. How's the season?"),
+        Utterance("user", "Rough. Forty applications, two interviews, zero offers."),
+        Utterance(
+            "persona",
+            "The honest answer is I can't promise you anything today. But I can listen. Who was "
+            "your favourite teacher at Hollis?",
+        ),
+    ]
+    message = "Oh wow, a favourite teacher question. How original. Mr Hayes I guess."
+    feedback = analyze(message, history)
+    assert Move.DISMISSIVE in feedback.moves
+    tip = feedback.tip or ""
+    assert "promise" not in tip and "favourite teacher at Hollis?" in tip, tip
