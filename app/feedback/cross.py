@@ -93,19 +93,30 @@ class CrossModel:
         return np.asarray([self.thresholds[self.moves.index(m)] for m in moves], np.float32)
 
 
+def tokenizer_from(path: Path) -> Tokenizer:
+    """The tokenizer as training and inference both use it: cut from the left (the newest lines
+    and the reply stay), and unpadded. MiniLM's file pads every input to 128 tokens; with that
+    left on, the fine-tuning batches (which mask only their own padding) trained the model on
+    [PAD]s it attended to, while onnxruntime got the file's mask that leaves them out, and read
+    the model's outputs up to 0.8 apart from PyTorch's (session 14)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first", direction="left")
+    tokenizer.no_padding()
+    return tokenizer
+
+
 def load(folder: Path = HERE) -> CrossModel | None:
     """The shipped model, or None when it is not there (the linear model then decides alone)."""
     meta_path = folder / "meta.json"
     if not (meta_path.exists() and (folder / "model.onnx").exists()):
         return None
-    from tokenizers import Tokenizer
-
     from app.nlp.threads import onnx_session
 
     meta = json.loads(meta_path.read_text())
     session = onnx_session(folder / "model.onnx")  # one thread: a turn is one short sequence
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first", direction="left")
+    tokenizer = tokenizer_from(folder / "tokenizer.json")
     return CrossModel(
         moves=tuple(meta["outputs"]),
         session=session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.feedback import cross
 from app.feedback.types import Utterance
+from app.nlp.encoder import HERE as MINILM
 
 
 def _history(*lines: str) -> list[Utterance]:
@@ -35,3 +36,14 @@ def test_a_long_line_keeps_its_start_and_its_end() -> None:
 
 def test_without_its_files_there_is_no_model_and_the_linear_one_decides(tmp_path) -> None:
     assert cross.load(tmp_path) is None
+
+
+def test_the_tokenizer_pads_nothing_and_keeps_the_newest_text() -> None:
+    """MiniLM's tokenizer file pads every input to 128 tokens: the fine-tuning batches then
+    trained on [PAD]s attended to, which onnxruntime's mask left out at run time."""
+    tokenizer = cross.tokenizer_from(MINILM / "tokenizer.json")
+    short = tokenizer.encode("reply 1 | them: Welcome to the booth!", "hi there")
+    assert 0 not in short.ids and len(short.ids) < 20 and all(short.attention_mask)
+    long = tokenizer.encode("them: " + "an older line " * 200 + "the newest line", "my reply")
+    assert len(long.ids) == cross.MAX_TOKENS
+    assert tokenizer.decode(long.ids).endswith("the newest line my reply")
