@@ -95,7 +95,13 @@ THANKS = re.compile(
 # The partner has just promised the favour: "I'll write to Ana this week", "happy to introduce you".
 _GRANTED = re.compile(
     r"(?i)\b(?:i'll|i will|i'd be (?:glad|happy) to|happy to|glad to) (?:\w+ ){0,2}?(?:write|email|"
-    r"introduce|refer|forward|send|put your name|make the introduction|connect|pass)"
+    r"introduce|refer|forward|send|put your name|make the introduction|connect|pass)|"
+    r"\bintroduce you to\b|\bput you in touch\b"
+)
+# A question that only arranges the follow-through: "Could I follow up by email next week?"
+_ARRANGES = re.compile(
+    r"(?i)\b(?:follow up|follow-up|email|e-mail|message|text|call|connect|reach out|linkedin|"
+    r"card|number|best way|send (?:you|it|my))\b"
 )
 # The user's own next step: "I'll send the portfolio tonight."
 _OWN_STEP = re.compile(r"(?i)\bi(?:'ll| will) [^.!?]{3,60}")
@@ -1036,10 +1042,21 @@ def _thanked_for_favour(turn: _Turn) -> str | None:
     """They promised the favour and the user thanked them, asking nothing more: the moment is
     the follow-through, not another question ("When did you first get hooked on it?")."""
     message = turn.message
-    if "?" in message or not THANKS.search(message):
+    if not THANKS.search(message) or not _GRANTED.search(turn.ctx.partner_last or ""):
         return None
-    if not _GRANTED.search(turn.ctx.partner_last or ""):
+    asked = _questions_in(message)
+    if asked and not all(_ARRANGES.search(q) for q in asked):
         return None
+    if asked:
+        return turn.pick(
+            (
+                "A good close: thanks, and a question that settles the follow-through; when "
+                "they answer, say it back (who writes to whom, and when) and end there.",
+                "Thanks and a next step is how to close; once they say how, confirm it in a "
+                "sentence and keep it within a day.",
+            ),
+            "granted",
+        )
     step = _OWN_STEP.search(message)
     if step:
         frames: tuple[str, ...] = (

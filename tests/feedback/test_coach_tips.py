@@ -261,3 +261,19 @@ def test_sarcasm_about_the_partners_question_is_told_to_answer_it_sincerely() ->
     assert Move.DISMISSIVE in feedback.moves
     tip = feedback.tip or ""
     assert "promise" not in tip and "favourite teacher at Hollis?" in tip, tip
+
+
+def test_thanks_and_a_follow_up_question_after_an_offer_is_coached_as_a_close() -> None:
+    offer = (
+        "Here's what I'd like to do. Introduce you to Marcus over coffee, before that role is "
+        "public. No resume needed for that one."
+    )
+    message = (
+        "Thank you, Priya, this was genuinely the best conversation I've had today. Could I "
+        "follow up with you by email next week?"
+    )
+    tip = analyze(message, partner(offer)).tip or ""
+    assert "close" in tip and "picked up" not in tip, tip
+    # A question of substance after the thanks is still coached as a question.
+    tip = analyze("Thank you! What made you pick Marcus's team?", partner(offer)).tip or ""
+    assert "close" not in tip, tip
