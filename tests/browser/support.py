@@ -190,8 +190,13 @@ WARM_QUESTION = "Pretty good, thanks! How did you end up in recruiting?"
 # "What made you leave teaching?" is the classic follow-up, but after the answer variant that
 # gives a "because" (about something else) the analyzer calls it hollow: a known error with its
 # own test in tests/feedback/test_live_examples.py. The widget's test should not hang on it.
+# Some of Priya's answers end by asking back ("So how did you land in tech?"); a follow-up
+# that ignores it is a dodge, rightly not genuine, so this one answers her first. Over 300
+# seeded conversations sharing recent lines, as the server does, 2 were still judged a dodge
+# (the analyzer's answer-then-ask miss, noted in docs/benchmarks.md); the old line failed 1 in 60.
 WARM_FOLLOW_UP = (
-    "Chemistry to recruiting, that's quite a jump. What do you miss most about teaching?"
+    "I got into tech through customer support myself, years ago. "
+    "What do you miss most about teaching?"
 )
 PITCH = (
     "I'm a senior backend engineer with eight years of Python experience, here is my resume, "
