@@ -922,7 +922,9 @@ def _new_topic(turn: _Turn) -> str:
     return turn.pick(frames, "new").format(a=asked)
 
 
-def _acknowledgement(turn: _Turn) -> str:
+def _acknowledgement(turn: _Turn) -> str | None:
+    if turn.moves & QUESTION_MOVES:
+        return None  # "Fair enough. What does ... spend the week on?" asked already: its tip
     frames: tuple[str, ...] = (
         "{said}; after recognising it, add a question so they can say more: {ask}.",
         "Follow that recognition with a question; {said_lower}, so {ask}.",

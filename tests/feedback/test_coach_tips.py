@@ -277,3 +277,17 @@ def test_thanks_and_a_follow_up_question_after_an_offer_is_coached_as_a_close() 
     # A question of substance after the thanks is still coached as a question.
     tip = analyze("Thank you! What made you pick Marcus's team?", partner(offer)).tip or ""
     assert "close" not in tip, tip
+
+
+def test_acknowledgement_with_a_question_is_not_told_to_add_a_question() -> None:
+    # Live (session 15): "Fair enough. What does a director ... spend the week on?" was told
+    # "after recognising it, add a question so they can say more: ask what they do".
+    line = "I couldn't tell you. Where's that coming from?"
+    asked = "What does a director of data science actually spend the week on?"
+    moves = [Move.ACKNOWLEDGEMENT, Move.NEW_TOPIC_QUESTION]
+    evidence = {Move.ACKNOWLEDGEMENT: "Fair enough", Move.NEW_TOPIC_QUESTION: asked}
+    tip = tip_for(f"Fair enough. {asked}", moves, build_context(partner(line)), evidence)
+    assert "add a question" not in tip and "invite the story" not in tip
+    assert "spend the week on" in tip
+    alone = _tip("Fair enough, that makes sense.", [Move.ACKNOWLEDGEMENT], partner(line))
+    assert "question" in alone
