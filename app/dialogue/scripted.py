@@ -897,6 +897,10 @@ class _Reply:
         (a secret in reply to thanks is a non sequitur): it keeps for the next turn."""
         if self.unanswered or self._thanked():
             return
+        if self.moves & NEGATIVE_MOVES:
+            # Told in reply to a sneer, a pitch or "ok", a secret rewards that turn ("must be
+            # nice being so special" -> "Well, I'll tell you my secret"): it keeps for a better one.
+            return
         if self.after.stage is Stage.OPPORTUNITY and self.ctx.before.stage is not Stage.OPPORTUNITY:
             return
         if self.ask == "accept":

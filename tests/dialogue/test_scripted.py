@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.dialogue import machine
+from app.dialogue.engine import ReplyContext
 from app.dialogue.scripted import (
     _INDEXES,
     FUNCTION_WORDS,
@@ -24,7 +25,7 @@ from app.dialogue.scripted import (
     reply_chunks,
 )
 from app.dialogue.types import Outcome, Stage
-from app.feedback.types import Feedback, Move
+from app.feedback.types import Feedback, Move, Utterance
 from app.personas.schema import Persona
 from tests.dialogue.factories import (
     LISTENER,
@@ -529,3 +530,39 @@ async def test_a_volunteered_secret_does_not_thank_them_for_asking(seed: str) ->
     volunteered = [line for line in lines for h in who.hooks for r in h.reveal if r in line]
     assert volunteered, "a listener should hear a secret"
     assert not any(SINCE_YOU_ASKED.search(line) for line in volunteered), volunteered
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_a_pending_secret_is_kept_from_a_put_down_and_told_to_a_listener(
+    persona_id: str,
+) -> None:
+    # Live (session 15): "must be nice being so special" -> "That's one view. Not quite mine.
+    # Well, I'll tell you my secret..." A hook earned last turn waits for a turn that earns it.
+    who = persona(persona_id)
+    conversation = Conversation(who)
+    await conversation.say("What was that like for you?", FOLLOW_UP)
+    state = conversation.state
+    hook = next(h for h in who.hooks if h.id not in state.unlocked_hooks)
+    after = state.model_copy(update={"unlocked_hooks": [*state.unlocked_hooks, hook.id]})
+
+    def reply_to(text: str, verdict: Feedback) -> str:
+        ctx = ReplyContext(
+            persona=who,
+            difficulty=conversation.difficulty,
+            history=(*conversation.history, Utterance("user", text)),
+            feedback=verdict,
+            before=after,
+            after=after,
+            seed=conversation.seed,
+        )
+        return reply(ctx)
+
+    for text, moves in (
+        ("must be nice being so special", (Move.DISMISSIVE,)),
+        ("Anyway, could you forward my CV to your lead?", (Move.PITCH,)),
+        ("ok", (Move.MINIMAL,)),
+    ):
+        said = reply_to(text, feedback(10, *moves))
+        assert not any(r in said for r in hook.reveal), said
+    warm = reply_to("What made that matter so much to you?", FOLLOW_UP)
+    assert any(r in warm for r in hook.reveal), warm
