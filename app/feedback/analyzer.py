@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.feedback import cross, cues, learned
+from app.feedback import cross, cues, learned, stack
 from app.feedback.acts import act_probabilities
 from app.feedback.context import Context, build_context
 from app.feedback.features import extract
@@ -212,14 +212,18 @@ class Analyzer:
         if mover is None or not sentences(message):
             return _finish(message, found, ctx, suggestion)
         rule_moves = [m for m in Move if m in found]
-        probs = mover.probabilities(extract(message, ctx, rule_moves))
-        both = cross.model()
-        if both is None:
-            on = mover.decide(probs)
-        else:
+        features = extract(message, ctx, rule_moves)
+        probs = mover.probabilities(features)
+        both, second = cross.model(), stack.model()
+        if both is not None:  # the fine-tuned cross-encoder, when switched on (not shipped)
             blended = both.blend({m.value: p for m, p in probs.items()}, message, history)
             probs = {Move(m): p for m, p in blended.items()}
             on = mover.decide(probs, both.threshold_row([m.value for m in mover.moves]))
+        elif second is not None:  # the trees over the linear model's log-odds
+            probs = second.probabilities(probs, features.dense)
+            on = mover.decide(probs, second.threshold_row(mover.moves))
+        else:
+            on = mover.decide(probs)
         decided = _decided(message, on, probs, found, ctx)
         return _finish(message, decided, ctx, suggestion)
 

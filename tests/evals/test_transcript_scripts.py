@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,9 @@ def test_a_transcript_script_is_scored_and_checked_on_the_report(tmp_path: Path)
     assert by_name["real"].passed and by_name["real"].report["turns"] == 15
     assert by_name["real"].script.persona == "imported"
     failures = by_name["real-too-hopeful"].failures
-    assert len(failures) == 2 and "genuine-interest rate 73%" in failures[0]
+    assert len(failures) == 2
+    below = r"genuine-interest rate \d+% is below the expected minimum 95%"
+    assert re.fullmatch(below, failures[0])
 
 
 @pytest.mark.parametrize(
