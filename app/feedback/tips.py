@@ -794,7 +794,7 @@ def _hijack(turn: _Turn) -> str:
     )
     asked = turn.partner_question
     dodged = (
-        turn.question is None
+        (turn.question is None or not _questions_in(turn.message))
         and asked
         and turn.ctx.asked_about_user
         and not _answers(turn.message, asked)

@@ -735,3 +735,19 @@ def test_i_ll_be_honest_with_you_is_a_lead_in_not_what_they_said() -> None:
         "nearly said no. I never studied computer science."
     )
     assert all("honest" not in h.quote for h in find_hooks([line]))
+
+
+def test_sarcasm_that_steps_past_their_question_is_told_to_answer_it() -> None:
+    # Held in session 15: "oh great, small talk in a coffee queue. my absolute favourite." to
+    # Marisol's "What brings you here?" got 'try "What's the best part of counting how many
+    # lanyards say 'platform?"': a question on her joke, her own question left unanswered.
+    history = (
+        Utterance(
+            "persona",
+            "Hi, don't mind me, I'm counting how many lanyards say 'platform'. Marisol, from "
+            "Freightline. What brings you here?",
+        ),
+    )
+    message = "oh great, small talk in a coffee queue. my absolute favourite."
+    tip = tip_for(message, [Move.TOPIC_HIJACK], build_context(history))
+    assert "What brings you here?" in tip and "lanyards" not in tip, tip
