@@ -993,6 +993,15 @@ def _default(turn: _Turn) -> str:
             "moving on.",
         )
         return turn.pick(frames, "default").format(pq=asked)
+    if asked and turn.ctx.asked_about_user and not _answers(turn.message, asked):
+        # "oh wow, a platform engineer counting platform lanyards. how thrilling." to "Who do
+        # you work with, day to day?": their question is the moment, not their joke.
+        frames = (
+            'Their question "{pq}" is still waiting; answer it with one real detail, then ask '
+            "one thing about them.",
+            'They asked you "{pq}": give a sincere one-sentence answer before anything else.',
+        )
+        return turn.pick(frames, "default").format(pq=asked)
     topical = None if turn.question else _sincere(turn)
     if topical:  # "hope the pager pays the rent": the thing they brought up, asked about
         return (

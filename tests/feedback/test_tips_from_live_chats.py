@@ -751,3 +751,21 @@ def test_sarcasm_that_steps_past_their_question_is_told_to_answer_it() -> None:
     message = "oh great, small talk in a coffee queue. my absolute favourite."
     tip = tip_for(message, [Move.TOPIC_HIJACK], build_context(history))
     assert "What brings you here?" in tip and "lanyards" not in tip, tip
+
+
+def test_a_turn_with_no_move_that_leaves_their_question_waiting_is_told_to_answer_it() -> None:
+    # Held in session 15: "oh wow, a platform engineer counting platform lanyards. how
+    # thrilling." after "Who do you work with, day to day?" (no move found) got 'try "What's
+    # the hardest part of counting how many lanyards say 'platform?"'.
+    history = (
+        Utterance(
+            "persona",
+            "Hi, don't mind me, I'm counting how many lanyards say 'platform'. Marisol, from "
+            "Freightline. What brings you here?",
+        ),
+        Utterance("user", "oh great, small talk in a coffee queue. my absolute favourite."),
+        Utterance("persona", "Sure, different topic. Who do you work with, day to day?"),
+    )
+    message = "oh wow, a platform engineer counting platform lanyards. how thrilling."
+    tip = tip_for(message, [], build_context(history))
+    assert "Who do you work with, day to day?" in tip and "lanyards" not in tip, tip
