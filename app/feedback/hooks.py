@@ -137,7 +137,10 @@ NOT_A_DETAIL = re.compile(
     r"you seem (?:like|to be)|"
     # A polite brush-off of a pitch: "I appreciate the hustle", "love the enthusiasm".
     r"(?:appreciate|admire|love|like) (?:the|your) (?:hustle|energy|enthusiasm|persistence|"
-    r"drive|confidence)|(?:can't|cannot|can not|won't) promise)"
+    r"drive|confidence)|(?:can't|cannot|can not|won't) promise|"
+    # A partner cooling off: "Mm, let's not drag this out", "let's keep this short".
+    r"(?:not|don't|do not) (?:drag|stretch) (?:this|it) out|(?:keep|make) (?:this|it) "
+    r"(?:short|quick|brief))"
 )
 _NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
 _IDENTITY = re.compile(

@@ -230,6 +230,24 @@ def test_a_polite_brush_off_of_a_pitch_is_not_a_detail_to_ask_about() -> None:
     assert "hustle" not in (tip or ""), tip
 
 
+def test_a_partner_cooling_off_is_not_a_detail_to_ask_about() -> None:
+    # Held in session 15 (Denise, a one-word answerer): "yeah" after "Mm, let's not drag this
+    # out." got 'say what you make of "let's not drag this out" and ask one thing about it'.
+    history = [
+        Utterance(
+            "persona",
+            "Hello, you've got Denise Okafor. I came straight from the floor, so you'll get the "
+            "real version today. What do you want to understand?",
+        ),
+        Utterance("user", "ok"),
+        Utterance("persona", "Okay, and?"),
+        Utterance("user", "fine"),
+        Utterance("persona", "Mm, let's not drag this out."),
+    ]
+    tip = analyze("yeah", history).tip or ""
+    assert "drag this out" not in tip, tip
+
+
 def test_a_one_word_reply_to_an_open_question_is_not_said_to_answer_it() -> None:
     tip = analyze("sure", partner("Okay. What does your role look like day to day?")).tip or ""
     assert '"sure" answers' not in tip and "unanswered" in tip, tip
