@@ -192,8 +192,10 @@ WARM_QUESTION = "Pretty good, thanks! How did you end up in recruiting?"
 # own test in tests/feedback/test_live_examples.py. The widget's test should not hang on it.
 # Some of Priya's answers end by asking back ("So how did you land in tech?"); a follow-up
 # that ignores it is a dodge, rightly not genuine, so this one answers her first. Over 300
-# seeded conversations sharing recent lines, as the server does, 2 were still judged a dodge
-# (the analyzer's answer-then-ask miss, noted in docs/benchmarks.md); the old line failed 1 in 60.
+# seeded conversations sharing recent lines, as the server does, the linear model alone still
+# judged 2 a hijack, after her "Not the straight line you'd expect..." (session 14); the
+# analyzer's second stage reads that turn as a follow-up (docs/benchmarks.md, session 15 notes).
+# The old line failed 1 in 60.
 WARM_FOLLOW_UP = (
     "I got into tech through customer support myself, years ago. "
     "What do you miss most about teaching?"
