@@ -354,7 +354,7 @@ def _plain_ask(turn: _Turn) -> str:
         # already handed the floor back, so "the same question back" would be a second one.
         return "ask them the same question back, or one thing about their work"
     asked = turn.partner_question
-    if asked and turn.ctx.asked_about_user and not _answers(turn.message, asked):
+    if asked and turn.ctx.asked_about_user and not _question_answered(turn, asked):
         return turn.pick(
             (
                 'answer "{pq}" in a sentence with one real detail, then ask one thing about them',
@@ -377,6 +377,13 @@ def _plain_ask(turn: _Turn) -> str:
         ),
         "plain",
     )
+
+
+def _question_answered(turn: _Turn, question: str) -> bool:
+    """Their question answered: in its own words, or by telling of oneself when it asked about
+    the user ("I'm a backend developer, mostly payments." to "What's your line of work?")."""
+    told = Move.SELF_DISCLOSURE in turn.moves and turn.ctx.asked_about_user
+    return told or _answers(turn.message, question)
 
 
 def _answers(message: str, question: str) -> bool:
@@ -797,7 +804,7 @@ def _hijack(turn: _Turn) -> str:
         (turn.question is None or not _questions_in(turn.message))
         and asked
         and turn.ctx.asked_about_user
-        and not _answers(turn.message, asked)
+        and not _question_answered(turn, asked)
     )
     if dodged:
         # They asked the user something and the user stepped past it: that is the moment, not
@@ -993,7 +1000,7 @@ def _default(turn: _Turn) -> str:
             "moving on.",
         )
         return turn.pick(frames, "default").format(pq=asked)
-    if asked and turn.ctx.asked_about_user and not _answers(turn.message, asked):
+    if asked and turn.ctx.asked_about_user and not _question_answered(turn, asked):
         # "oh wow, a platform engineer counting platform lanyards. how thrilling." to "Who do
         # you work with, day to day?": their question is the moment, not their joke.
         frames = (

@@ -309,3 +309,21 @@ def test_acknowledgement_with_a_question_is_not_told_to_add_a_question() -> None
     assert "spend the week on" in tip
     alone = _tip("Fair enough, that makes sense.", [Move.ACKNOWLEDGEMENT], partner(line))
     assert "question" in alone
+
+
+def test_telling_what_you_do_answers_what_do_you_do_in_other_words() -> None:
+    # Held in session 15 (Keiko): "I'm a backend developer, mostly payments. ... What's on your
+    # plate this week?" to "What's your line of work?" was told to answer "What's your line of
+    # work?": no word of the question in the answer, but it was answered.
+    opener = (
+        "Hi, you got here before the line formed, nicely done. Keiko, mobile platform lead. "
+        "What's your line of work?"
+    )
+    message = (
+        "I'm a backend developer, mostly payments. Mobile platform lead sounds like a lot of "
+        "plates spinning. What's on your plate this week?"
+    )
+    moves = [Move.NEW_TOPIC_QUESTION, Move.SELF_DISCLOSURE]
+    tip = _tip(message, moves, partner(opener))
+    assert "line of work" not in tip, tip
+    assert "line of work" in _tip("What's on your plate this week?", moves[:1], partner(opener))
