@@ -210,6 +210,30 @@ def least_recent(
 # --- matching the user's words to the persona's topics ----------------------------------------
 
 
+ORDINALS = frozenset(
+    [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "umpteenth",
+    ]
+)
+
+
+def _ordinal(word: str) -> str:
+    """'first', 'third', '3rd': one token, so that "my third fair" meets "your first fair?"."""
+    if word in ORDINALS or re.fullmatch(r"\d+(?:st|nd|rd|th)", word):
+        return "<ordinal>"
+    return word
+
+
 def lemmas(text: str) -> tuple[str, ...]:
     return tuple(_lemma(w) for w in WORD.findall(text.lower()))
 
@@ -980,12 +1004,19 @@ class _Reply:
         if question is not None:
             self._add(self._wording(question))
 
-    def _told_already(self, question: str) -> bool:
+    def _told_already(self, question: Question) -> bool:
         """The user has said what the question asks: "first time here" answers "Is this your
-        first time at the summit?" (two of its words that say something, in their lines)."""
-        told = {w for u in self.ctx.history if u.role == "user" for w in lemmas(u.content)}
-        words = {w for w in lemmas(question) if w not in FUNCTION_WORDS and len(w) > 2}
-        return bool(words) and len(words & told) >= min(2, len(words))
+        first time at the summit?" (two of its words that say something, in their lines, in
+        any of its wordings); "my third fair this year" answers "Is this your first career
+        fair?" (an ordinal is an answer to an ordinal)."""
+        told = {
+            _ordinal(w) for u in self.ctx.history if u.role == "user" for w in lemmas(u.content)
+        }
+        for wording in question.wordings:
+            words = {_ordinal(w) for w in lemmas(wording) if w not in FUNCTION_WORDS and len(w) > 2}
+            if words and len(words & told) >= min(2, len(words)):
+                return True
+        return False
 
     def _next_question(self) -> Question | None:
         rank = stage_rank(self.after.stage)
@@ -995,7 +1026,7 @@ class _Reply:
             if stage_rank(q.min_stage) <= rank
             and not any(w in self.said for w in q.wordings)
             and any(self._fresh(w) for w in q.wordings)
-            and not self._told_already(q.text)
+            and not self._told_already(q)
         ]
         if not open_:
             return None

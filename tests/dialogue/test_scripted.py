@@ -566,3 +566,17 @@ async def test_a_pending_secret_is_kept_from_a_put_down_and_told_to_a_listener(
         assert not any(r in said for r in hook.reveal), said
     warm = reply_to("What made that matter so much to you?", FOLLOW_UP)
     assert any(r in warm for r in hook.reveal), warm
+
+
+async def test_the_persona_does_not_ask_what_the_user_already_told_it() -> None:
+    # Live (sessions 14 and 15): "it's my third fair this year" and then Priya's "Is this
+    # your first time at one of these, or are you an old hand?".
+    who = persona("recruiter")
+    fair = next(q for q in who.questions if q.topic == "career_fair")
+    for seed in range(40):
+        conversation = Conversation(who, seed=f"told-{seed}")
+        reply = await conversation.say(
+            "Holding up, it's my third fair this year, so I pace myself. How's your day going?",
+            QUESTION,
+        )
+        assert not any(w in reply for w in fair.wordings), reply
