@@ -29,6 +29,7 @@ from app.dialogue.returning import returning_opening
 from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
 from app.feedback.meta import is_meta
+from app.feedback.text import wordset
 from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Move, Utterance
 from app.nlp.lemma import lemma
 from app.personas.schema import Hook, Persona, Question, Reward
@@ -210,21 +211,7 @@ def least_recent(
 # --- matching the user's words to the persona's topics ----------------------------------------
 
 
-ORDINALS = frozenset(
-    [
-        "first",
-        "second",
-        "third",
-        "fourth",
-        "fifth",
-        "sixth",
-        "seventh",
-        "eighth",
-        "ninth",
-        "tenth",
-        "umpteenth",
-    ]
-)
+ORDINALS = wordset("first second third fourth fifth sixth seventh eighth ninth tenth umpteenth")
 
 
 def _ordinal(word: str) -> str:
