@@ -457,6 +457,10 @@ class _Reply:
             return self.parts or self._last_resort()
         lead = self._ask_reply() if self.ask else self._reaction()
         self._substance(short=cooling)
+        if self.unanswered and lead in self.persona.reactions.follow_up:
+            # "Oh, that's the question I was hoping for. Not my area at all." praises a
+            # question it then cannot answer: the honest 'no idea' says enough.
+            self.parts = [p for p in self.parts if p != lead]
         if cooling:
             # Looking for the exit: no question back, not even one inside a reaction.
             self.parts = [kept for part in self.parts if (kept := _no_invitation(part))]

@@ -580,3 +580,18 @@ async def test_the_persona_does_not_ask_what_the_user_already_told_it() -> None:
             QUESTION,
         )
         assert not any(w in reply for w in fair.wordings), reply
+
+
+@pytest.mark.parametrize("persona_id", PERSONA_IDS)
+async def test_a_question_the_persona_cannot_answer_is_not_praised_first(persona_id: str) -> None:
+    # Live (session 15, Keiko): "Oh, that's the question I was hoping for. Not my area at all.
+    # Where's the question from?"
+    who = persona(persona_id)
+    praise = set(who.reactions.follow_up)
+    for seed in range(30):
+        conversation = Conversation(who, seed=f"praise-{seed}")
+        reply = await conversation.say(
+            "What's the airspeed velocity of an unladen swallow?", FOLLOW_UP
+        )
+        if any(line in reply for line in who.reactions.no_match or who.reactions.unknown):
+            assert not any(line in reply for line in praise), reply
