@@ -131,6 +131,7 @@ NOT_A_DETAIL = re.compile(
     # Holding a coffee is scene-setting, not news: "How did you celebrate getting your coffee?"
     r"(?:got|getting|grabbed|grab|have|had) (?:my|a|your|our|the) (?:\w+ )?"
     r"(?:coffee|tea|drink|lunch|snack|water|sandwich)\b|"
+    r"\b(?:flat white|latte|cortado|espresso|cappuccino|americano|macchiato)s?\b|"
     # A remark on the learner, not news of the partner: "you've got the look of someone who's
     # been to every booth in this row".
     r"(?:the )?look of (?:someone|somebody|a)\b|you look (?:like|as if|as though)|"

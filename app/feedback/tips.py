@@ -909,7 +909,10 @@ def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
 
 
 def _new_topic(turn: _Turn) -> str:
-    if turn.hook and turn.ctx.partner_content:
+    heard = turn.moves & {Move.ACKNOWLEDGEMENT, Move.REFLECTION}
+    # "No laptop, I like that. What pulled you from finance into climate?" took up their line
+    # before asking: no "that was the thread to pull" about the flat white beside it.
+    if turn.hook and turn.ctx.partner_content and not heard:
         frames: tuple[str, ...] = (
             "{said}; start there before opening a new topic: {ask}.",
             "A fair question, but {said_lower}, and that was the thread to pull: {ask}.",

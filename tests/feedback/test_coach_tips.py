@@ -327,3 +327,18 @@ def test_telling_what_you_do_answers_what_do_you_do_in_other_words() -> None:
     tip = _tip(message, moves, partner(opener))
     assert "line of work" not in tip, tip
     assert "line of work" in _tip("What's on your plate this week?", moves[:1], partner(opener))
+
+
+def test_a_good_open_question_after_taking_up_their_line_is_not_sent_to_the_coffee() -> None:
+    # Held in session 15 (Daniel): "Thanks for doing this. No laptop, I like that. What pulled
+    # you from finance into climate?" got 'A fair question, but they told you "the one with the
+    # flat white", and that was the thread to pull'.
+    opener = (
+        "Hello, I'm Daniel, the one with the flat white and no laptop. That's a promise of full "
+        "attention. What shall we talk about?"
+    )
+    message = (
+        "Thanks for doing this. No laptop, I like that. What pulled you from finance into climate?"
+    )
+    tip = analyze(message, partner(opener)).tip or ""
+    assert "flat white" not in tip and "thread to pull" not in tip, tip
