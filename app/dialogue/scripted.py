@@ -85,6 +85,9 @@ FUNCTION_WORDS = frozenset(
 )
 MAX_PARTS = 3
 YOU = frozenset({"you", "you're", "you've", "you'd", "you'll", "your"})
+WH_START = re.compile(
+    r"(?i)^(?:so|and|but|well|okay|ok)?[, ]*(?:why|what|how|where|when|which|who)\b"
+)
 FIRST_PERSON = frozenset(
     re.findall(r"[\w']+", "i i'm im i've i'd i'll me my mine we we're we've our us")
 )
@@ -635,9 +638,19 @@ class _Reply:
 
     def _awaited_answer(self) -> bool:
         """The persona's last line ended on a question: 'Can I tell you something? ...' asks
-        nothing of the user, so moving on from it skips nothing."""
+        nothing of the user, so moving on from it skips nothing. A question to the user with
+        a remark after it ("Why data? There are easier roads.") still waits for its answer;
+        a lead-in the persona answers itself ("Weirdest thing? Being pitched...") does not."""
         said = sentences(self.last_said)
-        return bool(said) and said[-1].rstrip().endswith("?")
+        if not said:
+            return False
+        if said[-1].rstrip().endswith("?"):
+            return True
+        if len(said) < 2 or not said[-2].rstrip().endswith("?"):
+            return False
+        asked = said[-2]
+        words = _words(asked)
+        return WH_START.match(asked) is not None and bool(YOU & words or len(words) <= 3)
 
     def _reflects(self) -> bool:
         """The user said back, in a statement, something the persona just said ('So the

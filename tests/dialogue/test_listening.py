@@ -142,6 +142,23 @@ async def test_a_line_that_answers_its_own_question_asks_the_user_nothing() -> N
     assert not any(line in answer for line in who.reactions.disclosure), answer
 
 
+@pytest.mark.parametrize("seed", [f"remark-{n}" for n in range(8)])
+async def test_an_answer_to_a_question_with_a_remark_after_it_gets_a_reaction(seed: str) -> None:
+    """Live (session 15): Daniel's "Why data? There are easier roads." was answered ("I like
+    finding the story in messy numbers, that's why data.") and went without a word: the remark
+    after the question hid that a question had been asked."""
+    who = persona("alumni_mentor")
+    conversation = Conversation(who, seed=seed)
+    conversation.history[-1] = Utterance(
+        "persona",
+        "Hedge fund first, a water utility second, Terrace Climate third. Each one looked like "
+        "a step sideways at the time. Why data? There are easier roads.",
+    )
+    message = "Honestly, I like finding the story in messy numbers, that's why data."
+    answer = await conversation.say(message, feedback(40, Move.SELF_DISCLOSURE))
+    assert "you like finding the story in messy numbers" in answer.lower(), answer
+
+
 @pytest.mark.parametrize("seed", [f"markers-{n}" for n in range(12)])
 async def test_no_reply_says_the_same_discourse_marker_twice(seed: str) -> None:
     """'Ha, fair, honestly, that's a good answer. Honestly, a great resume doesn't stick. ...
