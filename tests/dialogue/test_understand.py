@@ -123,3 +123,14 @@ def test_rows_are_grouped_so_each_groups_best_is_one_slice() -> None:
     assert _group_max(values, starts).tolist() == pytest.approx([0.5, 0.2, 0.9])
     with pytest.raises(ValueError, match="group by group"):
         _starts(np.asarray([0, 1, 0], dtype=np.int32), 2)
+
+
+def test_what_she_is_working_on_this_week_is_her_team_not_her_pottery() -> None:
+    # Held in session 15: "What are you working on this week?" reached Keiko's ceramics (her
+    # "what does your week look like outside the office?"), "What's on your plate this week?"
+    # nothing at all.
+    index = knowledge_index(persona("hiring_manager"))
+    for question in ("What are you working on this week?", "What's on your plate this week?"):
+        match = index.match(question)
+        assert match.topic is not None and match.topic.id == "platform_team", question
+    assert index.match("What do you do outside work?").topic.id == "ceramics"
