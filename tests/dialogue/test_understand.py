@@ -134,3 +134,13 @@ def test_what_she_is_working_on_this_week_is_her_team_not_her_pottery() -> None:
         match = index.match(question)
         assert match.topic is not None and match.topic.id == "platform_team", question
     assert index.match("What do you do outside work?").topic.id == "ceramics"
+
+
+def test_marisol_knows_her_own_lanyard_count() -> None:
+    # Held in session 15: her opener counts lanyards that say 'platform', and "How many
+    # platform lanyards so far?" got "No sé. I really don't know. Why do you ask?".
+    index = knowledge_index(persona("conference_stranger"))
+    match = index.match("How many platform lanyards so far?")
+    assert match.topic is not None and match.topic.id == "lanyards"
+    work = index.match("What's the platform like at Freightline?").topic
+    assert work is not None and work.id != "lanyards"
