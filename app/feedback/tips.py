@@ -218,6 +218,18 @@ class _Turn:
         return _clip(self.ctx.partner_questions[-1].strip(), QUOTE_QUESTION_CHARS)
 
     @property
+    def waiting_question(self) -> str | None:
+        """Their question about the user, when this turn left it unanswered: answered in its
+        own words, or by telling of oneself ("I'm a backend developer, mostly payments." to
+        "What's your line of work?"), it is not waiting."""
+        asked = self.partner_question
+        if not asked or not self.ctx.asked_about_user:
+            return None
+        if Move.SELF_DISCLOSURE in self.moves or _answers(self.message, asked):
+            return None
+        return asked
+
+    @property
     def detail(self) -> str | None:
         return self.hook.quote if self.hook else None
 
@@ -353,15 +365,15 @@ def _plain_ask(turn: _Turn) -> str:
         # Not after a question of their own ("how's the fair been from your side?"): they
         # already handed the floor back, so "the same question back" would be a second one.
         return "ask them the same question back, or one thing about their work"
-    asked = turn.partner_question
-    if asked and turn.ctx.asked_about_user and not _question_answered(turn, asked):
+    waiting = turn.waiting_question
+    if waiting:
         return turn.pick(
             (
                 'answer "{pq}" in a sentence with one real detail, then ask one thing about them',
                 'give "{pq}" a real one-sentence answer and hand the question back to them',
             ),
             "plain",
-        ).format(pq=turn.partner_question)
+        ).format(pq=waiting)
     if turn.hook:
         return turn.pick(
             (
@@ -377,13 +389,6 @@ def _plain_ask(turn: _Turn) -> str:
         ),
         "plain",
     )
-
-
-def _question_answered(turn: _Turn, question: str) -> bool:
-    """Their question answered: in its own words, or by telling of oneself when it asked about
-    the user ("I'm a backend developer, mostly payments." to "What's your line of work?")."""
-    told = Move.SELF_DISCLOSURE in turn.moves and turn.ctx.asked_about_user
-    return told or _answers(turn.message, question)
 
 
 def _answers(message: str, question: str) -> bool:
@@ -799,14 +804,8 @@ def _hijack(turn: _Turn) -> str:
         "You moved on too soon: {said_lower}, so {ask} first.",
         "{said}, and that is where the conversation is; {ask}.",
     )
-    asked = turn.partner_question
-    dodged = (
-        (turn.question is None or not _questions_in(turn.message))
-        and asked
-        and turn.ctx.asked_about_user
-        and not _question_answered(turn, asked)
-    )
-    if dodged:
+    asked = turn.waiting_question
+    if asked and (turn.question is None or not _questions_in(turn.message)):
         # They asked the user something and the user stepped past it: that is the moment, not
         # a detail of theirs from three lines up.
         frames_dodged: tuple[str, ...] = (
@@ -1003,7 +1002,8 @@ def _default(turn: _Turn) -> str:
             "moving on.",
         )
         return turn.pick(frames, "default").format(pq=asked)
-    if asked and turn.ctx.asked_about_user and not _question_answered(turn, asked):
+    waiting = turn.waiting_question
+    if waiting:
         # "oh wow, a platform engineer counting platform lanyards. how thrilling." to "Who do
         # you work with, day to day?": their question is the moment, not their joke.
         frames = (
@@ -1011,7 +1011,7 @@ def _default(turn: _Turn) -> str:
             "one thing about them.",
             'They asked you "{pq}": give a sincere one-sentence answer before anything else.',
         )
-        return turn.pick(frames, "default").format(pq=asked)
+        return turn.pick(frames, "default").format(pq=waiting)
     topical = None if turn.question else _sincere(turn)
     if topical:  # "hope the pager pays the rent": the thing they brought up, asked about
         return (
