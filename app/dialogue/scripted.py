@@ -17,7 +17,7 @@ import random
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from app.dialogue.echo import echo
@@ -1013,14 +1013,20 @@ class _Reply:
         first time at the summit?" (two of its words that say something, in their lines, in
         any of its wordings); "my third fair this year" answers "Is this your first career
         fair?" (an ordinal is an answer to an ordinal)."""
-        told = {
-            _ordinal(w) for u in self.ctx.history if u.role == "user" for w in lemmas(u.content)
-        }
+        told = self._user_words
         for wording in question.wordings:
             words = {_ordinal(w) for w in lemmas(wording) if w not in FUNCTION_WORDS and len(w) > 2}
             if words and len(words & told) >= min(2, len(words)):
                 return True
         return False
+
+    @cached_property
+    def _user_words(self) -> frozenset[str]:
+        """Everything the user has said, as lemmas (ordinals as one): read once per reply, not
+        once per question the persona might ask."""
+        return frozenset(
+            _ordinal(w) for u in self.ctx.history if u.role == "user" for w in lemmas(u.content)
+        )
 
     def _next_question(self) -> Question | None:
         rank = stage_rank(self.after.stage)
