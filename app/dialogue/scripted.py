@@ -107,6 +107,14 @@ FOLLOW_UP_LEAD = 0.2  # "Good question." before an answer: now and then, or it i
 STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, most times
 # Ways to come back to something already said, when asked again: never the same words twice.
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
+RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
+# The interjection a line opens with is dropped from its recap: "Like I said, well, there was a
+# drought model" is two openers in a row. Names ("Chale,") are a persona's voice words.
+RECAP_DROPS = re.compile(
+    r"^(?:(?:well|so|oh|ha|honestly|look|okay|ok|right|yes|yeah|mm|hm|ah|sure|alright|huh"
+    r"|chale|bueno|anyway|fine|good|exactly|ooh)[,.!]\s+)+",
+    re.IGNORECASE,
+)
 
 # --- asking for a favour ----------------------------------------------------------------------
 # An ask is a request frame followed, in the same sentence, by a favour: "could you introduce me
@@ -448,6 +456,7 @@ class _Reply:
             told = [s for s in sentences(self.user) if not NEXT_STEP.search(s)]
             self.aside = " ".join(s for s in told if not THANKS.search(s))
         self.unanswered = False  # the substance is 'no idea': nothing the persona knows fits
+        self.repeated = False  # the substance is a recap: 'Like I said, ...'
 
     # each step appends zero or more parts; the order is the order of speech
     def compose(self) -> list[str]:
@@ -460,9 +469,10 @@ class _Reply:
             return self.parts or self._last_resort()
         lead = self._ask_reply() if self.ask else self._reaction()
         self._substance(short=cooling)
-        if self.unanswered and lead in self.persona.reactions.follow_up:
+        if (self.unanswered or self.repeated) and lead in self.persona.reactions.follow_up:
             # "Oh, that's the question I was hoping for. Not my area at all." praises a
-            # question it then cannot answer: the honest 'no idea' says enough.
+            # question it then cannot answer: the honest 'no idea' says enough. Nor is
+            # "Nobody asks me that" the way into "Like I said, ...".
             self.parts = [p for p in self.parts if p != lead]
         if cooling:
             # Looking for the exit: no question back, not even one inside a reaction.
@@ -572,7 +582,12 @@ class _Reply:
     def _recap(self, line: str) -> str | None:
         """'Like I said, ...': the first sentence of a line said before, in new words."""
         heard = [w for w in self.knowledge.wordings_of(line) if w in self.said]
-        first = sentences(heard[0] if heard else line)[0]
+        said = sentences(heard[0] if heard else line)
+        first = RECAP_DROPS.sub("", said[0]) or said[0]
+        if len(first.split()) < RECAP_MIN_WORDS and len(said) > 1:
+            # "The honest answer is one model." says nothing yet; one sentence, so that the
+            # recap is not a sentence said before word for word.
+            first = f"{first.rstrip('.!')}: {said[1]}"
         body = first if first[:2] in {"I ", "I'"} else first[:1].lower() + first[1:]
         for lead in RECAPS:
             candidate = f"{lead} {body}"
@@ -770,6 +785,7 @@ class _Reply:
             line = next((r for r in map(self._recap, lines) if r), None)
             if line is None:
                 return
+            self.repeated = True
         if short:
             line = sentences(line)[0]
         self._add(line)

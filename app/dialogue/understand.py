@@ -124,6 +124,7 @@ _TOPIC_TREES = Path(__file__).with_name("matcher_topic.onnx")
 _ANSWERABLE_TREES = Path(__file__).with_name("matcher_answerable.onnx")
 WHITEN = np.load(_WHITEN_FILE) if _WHITEN_FILE.is_file() else None
 LINE_MARGIN = 0.12  # a deeper line must beat the surface by this to be answered first
+ASKED_AGAIN_MARGIN = 0.2  # a said line must beat every unsaid one by this to be asked again
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
 FOCUS_SHARE = 0.5  # a pointing question goes to the focus scoring at least this share of the best
@@ -597,6 +598,27 @@ class KnowledgeIndex:
         own.sort(key=lambda i: -float(nodes[i]))
         return [line for i in own if (line := self.nodes[i].line) is not None]
 
+    def asked_again(self, topic: Topic, text: str, said: Iterable[str]) -> str | None:
+        """The deeper line already said that `text` plainly asks about, when no unsaid one
+        comes close: "What was that drought model like to build?" right after the drought
+        model is answered by that story again, not by the next line of the topic."""
+        done = set(said)
+        nodes = self.score(text)
+        own = [i for i, n in enumerate(self.nodes) if n.topic == topic and n.line is not None]
+        surface = max(
+            (float(nodes[i]) for i, n in enumerate(self.nodes) if n.topic == topic and n.line is None),
+            default=0.0,
+        )
+        told = [i for i in own if self.nodes[i].line in done]
+        if not told:
+            return None
+        best = max(told, key=lambda i: float(nodes[i]))
+        fresh = max((float(nodes[i]) for i in own if i not in told), default=0.0)
+        score = float(nodes[best])
+        if score > surface + LINE_MARGIN and score > fresh + ASKED_AGAIN_MARGIN:
+            return self.nodes[best].line
+        return None
+
     def answer(self, match: Match, said: Iterable[str]) -> str | None:
         """The deeper line that answers a matched message, or None for the topic's surface.
 
@@ -615,6 +637,9 @@ class KnowledgeIndex:
             if node.topic == match.topic and node.line is None
         ]
         if match.elliptical or any(line in done for line in surface):
+            again = None if match.elliptical else self.asked_again(match.topic, match.query, done)
+            if again is not None:
+                return again
             ranked = self.rank_deeper(match.topic, match.query, done)
             return ranked[0] if ranked else None
         return None

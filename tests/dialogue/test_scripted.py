@@ -15,6 +15,7 @@ from app.dialogue.scripted import (
     _INDEXES,
     FUNCTION_WORDS,
     INDEX_CACHE_SIZE,
+    RECAPS,
     SINCE_YOU_ASKED,
     Phrases,
     ScriptedEngine,
@@ -595,3 +596,18 @@ async def test_a_question_the_persona_cannot_answer_is_not_praised_first(persona
         )
         if any(line in reply for line in who.reactions.no_match or who.reactions.unknown):
             assert not any(line in reply for line in praise), reply
+
+
+async def test_a_story_asked_about_again_is_recapped_with_one_opener() -> None:
+    # Live (sessions 15 and 16): "What was that first drought model like to build?" got the
+    # next line of the topic (his mother), and recaps read "Like I said, well, there was...".
+    who = persona("alumni_mentor")
+    stacked = re.compile(r"(?:said|mentioned|Again|saying), (?:well|chale|honestly|oh|ha)\b", re.I)
+    for seed in range(20):
+        conversation = Conversation(who, seed=f"again-{seed}")
+        await conversation.say("How did you end up in climate work?", QUESTION)
+        story = await conversation.say("What did you work on at the water utility?", FOLLOW_UP)
+        assert "drought" in story, story
+        again = await conversation.say("What was that first drought model like to build?", FOLLOW_UP)
+        assert "mother" not in again and any(lead in again for lead in RECAPS), again
+        assert not stacked.search(again), again

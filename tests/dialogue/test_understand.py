@@ -88,6 +88,23 @@ def test_what_changed_after_the_story_in_focus_is_answered_from_it() -> None:
     assert "handover note" in (index.answer(match, []) or "")
 
 
+def test_a_question_about_a_story_already_told_is_not_answered_by_the_next_one() -> None:
+    # Live (session 15): after Daniel's drought-model story, "What was that first drought
+    # model like to build?" got his mother's 'finally', the next unsaid line of the topic.
+    who = persona("alumni_mentor")
+    index = knowledge_index(who)
+    fact = who.fact("career_path")
+    assert fact is not None
+    drought = next(d for d in fact.deeper_lines if "drought" in d)
+    said = [fact.answers[0], drought]
+    match = index.match("What was that first drought model like to build?", None, said)
+    assert match.topic == Topic("fact", "career_path")
+    assert index.answer(match, said) == drought
+    # A follow-up about something not told yet still goes one layer deeper to it.
+    match = index.match("What did your mother make of the switch?", None, said)
+    assert "mother" in (index.answer(match, said) or "")
+
+
 @pytest.mark.parametrize("persona_id", ["recruiter", "alumni_mentor"])
 def test_persona_index_warms_exactly_what_the_index_encodes(persona_id: str) -> None:
     # `rapport persona index` fills the encoder's disk cache with index_texts(), without
