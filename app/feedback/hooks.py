@@ -13,6 +13,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from app.feedback.text import FILLER, STOP_WORDS, lemma, split_light, wordset
@@ -439,7 +440,29 @@ def find_hook(persona_lines: Sequence[str]) -> Hook | None:
 
 
 def is_heavy(text: str) -> bool:
-    return HEAVY.search(text) is not None
+    """Bad news to meet with care: a loss or a layoff, not one long past that the partner tells
+    as a step of their story ("Wall Street first, laid off in 2009, and a water utility caught
+    me" wants no "Is anything helping right now?")."""
+    return any(
+        HEAVY.search(sentence) is not None and not _long_ago(sentence)
+        for sentence in _SENTENCE_SPLIT.split(text)
+    )
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+")
+LONG_AGO = re.compile(
+    r"(?i)\b(?:(?P<year>(?:19|20)\d\d)\b|(?:years|decades) ago|a long time ago|back in the day|"
+    r"as a (?:kid|child|teenager|student)|when i was (?:a kid|young|little|younger|a student))"
+)
+RECENT_YEARS = 2  # a year this close to today is still news
+
+
+def _long_ago(sentence: str) -> bool:
+    found = LONG_AGO.search(sentence)
+    if found is None:
+        return False
+    year = found.group("year")
+    return year is None or int(year) <= datetime.now(UTC).year - RECENT_YEARS
 
 
 _OBJECT_QUESTIONS = {

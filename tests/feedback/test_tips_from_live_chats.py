@@ -769,3 +769,25 @@ def test_a_turn_with_no_move_that_leaves_their_question_waiting_is_told_to_answe
     message = "oh wow, a platform engineer counting platform lanyards. how thrilling."
     tip = tip_for(message, [], build_context(history))
     assert "Who do you work with, day to day?" in tip and "lanyards" not in tip, tip
+
+
+def test_a_layoff_long_past_told_as_a_step_of_a_career_is_no_bad_news() -> None:
+    # Held in session 16: Daniel's "Wall Street first, laid off in 2009, and a water utility
+    # caught me." got 'They just shared "laid off in 2009": put your own topic aside, say
+    # you're sorry to hear it, and ask "Is anything helping right now?"'.
+    history = (
+        Utterance("persona", "Hi, hi, sit down. Daniel Osei. How is the job hunt treating you?"),
+        Utterance("user", "Hi Daniel, thanks for making time. How did you end up in climate work?"),
+        Utterance(
+            "persona",
+            "The honest answer is I stumbled in. Wall Street first, laid off in 2009, and a water "
+            "utility caught me. Climate came after that.",
+        ),
+    )
+    message = "A water utility after a hedge fund, that's a swerve. What did you work on there?"
+    tip = tip_for(message, [F], build_context(history), {F: "What did you work on there?"})
+    assert "sorry" not in tip.lower() and "helping right now" not in tip, tip
+    # The same news this month is still met with care.
+    recent = (*history[:2], Utterance("persona", "Honestly, rough month. I was laid off on Friday."))
+    tip = tip_for("Oh no. Are you okay?", [F], build_context(recent), {F: "Are you okay?"})
+    assert "laid off" in tip, tip
