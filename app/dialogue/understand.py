@@ -606,7 +606,11 @@ class KnowledgeIndex:
         nodes = self.score(text)
         own = [i for i, n in enumerate(self.nodes) if n.topic == topic and n.line is not None]
         surface = max(
-            (float(nodes[i]) for i, n in enumerate(self.nodes) if n.topic == topic and n.line is None),
+            (
+                float(nodes[i])
+                for i, n in enumerate(self.nodes)
+                if n.topic == topic and n.line is None
+            ),
             default=0.0,
         )
         told = [i for i in own if self.nodes[i].line in done]

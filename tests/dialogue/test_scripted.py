@@ -608,6 +608,8 @@ async def test_a_story_asked_about_again_is_recapped_with_one_opener() -> None:
         await conversation.say("How did you end up in climate work?", QUESTION)
         story = await conversation.say("What did you work on at the water utility?", FOLLOW_UP)
         assert "drought" in story, story
-        again = await conversation.say("What was that first drought model like to build?", FOLLOW_UP)
+        again = await conversation.say(
+            "What was that first drought model like to build?", FOLLOW_UP
+        )
         assert "mother" not in again and any(lead in again for lead in RECAPS), again
         assert not stacked.search(again), again

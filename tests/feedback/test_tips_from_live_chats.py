@@ -788,6 +788,9 @@ def test_a_layoff_long_past_told_as_a_step_of_a_career_is_no_bad_news() -> None:
     tip = tip_for(message, [F], build_context(history), {F: "What did you work on there?"})
     assert "sorry" not in tip.lower() and "helping right now" not in tip, tip
     # The same news this month is still met with care.
-    recent = (*history[:2], Utterance("persona", "Honestly, rough month. I was laid off on Friday."))
+    recent = (
+        *history[:2],
+        Utterance("persona", "Honestly, rough month. I was laid off on Friday."),
+    )
     tip = tip_for("Oh no. Are you okay?", [F], build_context(recent), {F: "Are you okay?"})
     assert "laid off" in tip, tip
