@@ -104,6 +104,9 @@ _INTRODUCTION = re.compile(
 # Not a detail to follow up: a jab ("Spoken like someone who hasn't carried a pager"), talk
 # about this conversation ("I take about one of these calls a month", "I'm going to stop you"),
 # managing it ("Let's wrap up soon", "the next talk starts soon") or the queue they stand in.
+# How they buy is the seller's agenda, not a detail of theirs to ask more about: "It goes
+# through the usual sign-offs" and "Budget's always tight" are what a pitch gets back.
+BUYING_PROCESS = re.compile(r"(?i)\b(?:budgets?|sign-?offs?|signs? off|procurement|pricing)\b")
 NOT_A_DETAIL = re.compile(
     r"(?i)\b(?:spoken like|must be nice|good for you|if you say so|whatever you say|"
     r"(?:i'm|i am) (?:going to|gonna) stop you|stop you (?:there|right)|let's (?:wrap|finish|"
@@ -113,6 +116,7 @@ NOT_A_DETAIL = re.compile(
     r"(?:should|have to|need to|gotta) (?:say hi|go|get going|run|head|get back|look at the|check "
     r"the|find a seat|grab a seat)|"
     r"(?:great|good|fair|interesting) question|you put that|that's the product|"
+    r"(?:worry about|get into|go into) (?:that|this|it) (?:yet|now|today|just yet)|"
     r"(?:the|this|that) (?:queue|line)\b|line (?:just )?cleared|perfect timing|"
     r"(?:we're|we are|i'm|i am|still) (?:\w+ )?(?:queuing|queueing|waiting in line)\b|"
     r"nice to meet|thanks for (?:coming|stopping|asking)|kind of (?:conversation|chat|question)|"
@@ -373,6 +377,8 @@ def _feeling(clause: str) -> str | None:
 def _candidate(clause: str, latest: bool) -> tuple[float, Hook] | None:
     content = _content_words(clause)
     if not content or _INTRODUCTION.match(clause) or NOT_A_DETAIL.search(clause):
+        return None
+    if BUYING_PROCESS.search(clause):
         return None
     if _ONLY_NAMES.fullmatch(re.sub(r"^(?:from|at|with|of)\s+", "", clause)):
         # "Priya Raman", "Northwind Health", and "from Northwind Health" after "I'm Priya,":

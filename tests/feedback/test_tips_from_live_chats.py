@@ -794,3 +794,20 @@ def test_a_layoff_long_past_told_as_a_step_of_a_career_is_no_bad_news() -> None:
     )
     tip = tip_for("Oh no. Are you okay?", [F], build_context(recent), {F: "Are you okay?"})
     assert "laid off" in tip, tip
+
+
+def test_what_a_pitch_got_back_about_sign_offs_and_budget_is_not_a_detail_to_follow() -> None:
+    # Held in session 16: after Denise's "It goes through the usual sign-offs. Let's not worry
+    # about that yet.", "What's your budget looking like for Q1?" was told 'earlier they
+    # mentioned "It goes through the usual sign-offs", so follow it with a question'.
+    history = (
+        Utterance("persona", DENISE[0]),
+        Utterance("user", "Who signs off on software purchases over there?"),
+        Utterance(
+            "persona", "It goes through the usual sign-offs. Let's not worry about that yet."
+        ),
+        Utterance("user", "Would next Tuesday work for a demo?"),
+        Utterance("persona", "Budget's always tight."),
+    )
+    tip = tip_for("What's your budget looking like for Q1?", [Move.PITCH], build_context(history))
+    assert not any(d in tip for d in ("sign-offs", "Budget's", "worry about")), tip
