@@ -117,6 +117,7 @@ NOT_A_DETAIL = re.compile(
     r"the|find a seat|grab a seat)|"
     r"(?:great|good|fair|interesting) question|you put that|that's the product|"
     r"(?:worry about|get into|go into) (?:that|this|it) (?:yet|now|today|just yet)|"
+    r"(?:go|take it|start) (?:slow|slowly|easy)\b|"
     r"(?:the|this|that) (?:queue|line)\b|line (?:just )?cleared|perfect timing|"
     r"(?:we're|we are|i'm|i am|still) (?:\w+ )?(?:queuing|queueing|waiting in line)\b|"
     r"nice to meet|thanks for (?:coming|stopping|asking)|kind of (?:conversation|chat|question)|"
@@ -132,7 +133,7 @@ NOT_A_DETAIL = re.compile(
     # "I've got a couple of people waiting behind you".
     r"making me work|(?:do|doing) (?:all )?the talking|(?:people|someone|folks) (?:\w+ )?"
     r"(?:waiting|queuing|behind you)|waiting behind|(?:back|get back|jump back|head back) to "
-    r"(?:the|my|our) (?:booth|table|stand|desk|team)|"
+    r"(?:the|my|our) (?:booth|table|stand|desk|team|office)|"
     # Holding a coffee is scene-setting, not news: "How did you celebrate getting your coffee?"
     r"(?:got|getting|grabbed|grab|have|had) (?:my|a|your|our|the) (?:\w+ )?"
     r"(?:coffee|tea|drink|lunch|snack|water|sandwich)\b|"

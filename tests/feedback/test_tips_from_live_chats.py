@@ -811,3 +811,21 @@ def test_what_a_pitch_got_back_about_sign_offs_and_budget_is_not_a_detail_to_fol
     )
     tip = tip_for("What's your budget looking like for Q1?", [Move.PITCH], build_context(history))
     assert not any(d in tip for d in ("sign-offs", "Budget's", "worry about")), tip
+
+
+def test_a_partner_slowing_down_for_a_one_word_answerer_is_not_a_detail() -> None:
+    # Held in session 16: "idk" after Daniel's "Okay, okay, we'll go slowly." was told 'say
+    # what you make of "we'll go slowly" and ask one thing about it'.
+    for line in (
+        "Okay, okay, we'll go slowly.",
+        "Hm, I'll need to get back to the office before long.",
+    ):
+        history = (
+            Utterance(
+                "persona", "There you are, I'm Daniel. Ask me anything. Where shall we start?"
+            ),
+            Utterance("user", "hi"),
+            Utterance("persona", line),
+        )
+        tip = tip_for("idk", [Move.MINIMAL], build_context(history))
+        assert "go slowly" not in tip and "office" not in tip, tip
