@@ -81,7 +81,9 @@ _SUBJECT = re.compile(
     r"\s+(?P<verb>[a-z]+)(?P<rest>(?:\s+[\w'’.%-]+){0,8})"
 )
 _CUT_OBJECT = re.compile(
-    r"(?i)\s+(?:last|this|next|ago|before|after|since|until|during|yesterday|today|tonight|"
+    r"(?i)\s+(?:last|this|next (?=(?:\w+ )?(?:week|month|year|quarter|summer|winter|spring|fall|"
+    r"autumn|time|weekend|day|season|round|monday|tuesday|wednesday|thursday|friday))|"
+    r"ago|before|after|since|until|during|yesterday|today|tonight|"
     r"tomorrow|recently|lately|now|again|every|each|for (?:the )?(?:past|last)|a (?:while|bit)|"
     r"at the end|in the end|on weekends|(?:for )?(?:about |almost |over )?(?:\d+|a|one|two|three|"
     r"four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several) (?:years?|months?|weeks?|"

@@ -829,3 +829,18 @@ def test_a_partner_slowing_down_for_a_one_word_answerer_is_not_a_detail() -> Non
         )
         tip = tip_for("idk", [Move.MINIMAL], build_context(history))
         assert "go slowly" not in tip and "office" not in tip, tip
+
+
+def test_next_before_a_thing_not_a_time_does_not_cut_the_quote_in_half() -> None:
+    # Held in session 16: 'ask one honest question about "Mostly I make sure a truck in Nevada
+    # gets its"': "next load" was cut as if it were "next week".
+    history = (
+        Utterance(
+            "persona",
+            "Reliability engineering at a logistics company. Mostly I make sure a truck in Nevada "
+            "gets its next load before the driver runs out of hours.",
+        ),
+    )
+    message = "wow, trucks in nevada. must be nice having such an exciting job."
+    tip = tip_for(message, [Move.DISMISSIVE], build_context(history))
+    assert 'gets its"' not in tip and "gets its next load" in tip, tip
