@@ -124,6 +124,8 @@ _TOPIC_TREES = Path(__file__).with_name("matcher_topic.onnx")
 _ANSWERABLE_TREES = Path(__file__).with_name("matcher_answerable.onnx")
 WHITEN = np.load(_WHITEN_FILE) if _WHITEN_FILE.is_file() else None
 LINE_MARGIN = 0.12  # a deeper line must beat the surface by this to be answered first
+LINE_TIE = 0.03  # ... and the next deeper line by this, or no one line was asked about,
+LINE_CLEAR = 0.6  # unless it is this close: then the question plainly asks for that story
 ASKED_AGAIN_MARGIN = 0.2  # a said line must beat every unsaid one by this to be asked again
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
@@ -583,8 +585,15 @@ class KnowledgeIndex:
         ]
         if not deeper:
             return None
-        best = max(deeper, key=lambda i: float(nodes[i]))
-        return self.nodes[best].line if float(nodes[best]) > surface + LINE_MARGIN else None
+        ranked = sorted(deeper, key=lambda i: -float(nodes[i]))
+        best = float(nodes[ranked[0]])
+        if best <= surface + LINE_MARGIN:
+            return None
+        if best < LINE_CLEAR and len(ranked) > 1 and best - float(nodes[ranked[1]]) < LINE_TIE:
+            # Two stories fit about equally, and neither well ("How did you figure out what
+            # you wanted to do?": the drought model, his mother): the topic was asked about.
+            return None
+        return self.nodes[ranked[0]].line
 
     def rank_deeper(self, topic: Topic, text: str, said: Iterable[str]) -> list[str]:
         """The topic's deeper lines not said yet, the one closest to `text` first."""

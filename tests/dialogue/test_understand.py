@@ -105,6 +105,16 @@ def test_a_question_about_a_story_already_told_is_not_answered_by_the_next_one()
     assert "mother" in (index.answer(match, said) or "")
 
 
+def test_a_question_two_stories_fit_equally_gets_the_topic_not_one_of_them() -> None:
+    # Live (session 16): "How did you figure out what you wanted to do?", the first question
+    # on his career, got "My mother had listened to me talk about the fund for six years...":
+    # the middle of a story whose start (the fund, the pay cut) he had never told.
+    index = knowledge_index(persona("alumni_mentor"))
+    match = index.match("How did you figure out what you wanted to do?", None, [])
+    assert match.topic == Topic("fact", "career_path")
+    assert match.line is None and index.answer(match, []) is None  # the surface: his path
+
+
 @pytest.mark.parametrize("persona_id", ["recruiter", "alumni_mentor"])
 def test_persona_index_warms_exactly_what_the_index_encodes(persona_id: str) -> None:
     # `rapport persona index` fills the encoder's disk cache with index_texts(), without
