@@ -171,3 +171,25 @@ def test_marisol_knows_her_own_lanyard_count() -> None:
     assert match.topic is not None and match.topic.id == "lanyards"
     work = index.match("What's the platform like at Freightline?").topic
     assert work is not None and work.id != "lanyards"
+
+
+@pytest.mark.parametrize(
+    ("said", "question", "expected"),
+    [
+        # Held in session 16: "did someone do that for you?" after her shadowing rule got the
+        # hour after the page; "what do you do to get back to sleep?" after that hour got the
+        # outage hook's guarded line. Her own lines invite both questions.
+        ("I shadow every new person's first", "did someone do that for you?", "Nobody"),
+        ("lying awake afterwards", "what do you do to get back to sleep?", "notebook"),
+    ],
+)
+def test_marisol_answers_the_follow_ups_her_on_call_lines_invite(
+    said: str, question: str, expected: str
+) -> None:
+    who = persona("conference_stranger")
+    index = knowledge_index(who)
+    fact = who.fact("on_call")
+    assert fact is not None
+    context = next(w for w in fact.deeper_texts if said in w)
+    match = index.match(question, Topic("fact", "on_call"), [context])
+    assert expected in (index.answer(match, [context]) or ""), match
