@@ -53,7 +53,8 @@ WRAPPING_UP = re.compile(
     r"(?:almost|nearly) (?:at the front|my turn)|check my phone|(?:people|someone|folks) "
     r"(?:\w+ )?(?:waiting|queuing) (?:behind|for)|(?:back|jump back|head back) to (?:the|my|our) "
     r"(?:booth|table|stand|desk)|(?:should|need to|have to) "
-    r"(?:look at|check) the (?:schedule|agenda|time)|find a seat)\b"
+    r"(?:look at|check) the (?:schedule|agenda|time)|find a seat|"
+    r"(?:got|have) (?:\w+ ){1,3}waiting (?:for|on) me)\b"
 )
 _GREETING = re.compile(r"(?i)(?:nice|great|good|lovely|pleasure) to meet you")
 # "Ask me something first": the partner is asking for curiosity, not leaving.

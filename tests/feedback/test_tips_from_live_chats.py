@@ -844,3 +844,29 @@ def test_next_before_a_thing_not_a_time_does_not_cut_the_quote_in_half() -> None
     message = "wow, trucks in nevada. must be nice having such an exciting job."
     tip = tip_for(message, [Move.DISMISSIVE], build_context(history))
     assert 'gets its"' not in tip and "gets its next load" in tip, tip
+
+
+def test_her_time_budget_is_not_a_detail_and_someone_waiting_for_her_is_a_goodbye() -> None:
+    # Held in session 16 with a seller: 'then ask "What made you block twenty minutes?"', and
+    # after "Right, I've got Luis waiting for me on the floor.", 'ask them one question about
+    # that'.
+    opener = (
+        "Hi, Denise. Look, I've blocked twenty minutes and I've got three trucks out. What made "
+        "you pick a distributor our size?"
+    )
+    history = (Utterance("persona", opener),)
+    message = "How are you handling pick errors today, and what's that costing you a month?"
+    tip = tip_for(message, [Move.TOPIC_HIJACK], build_context(history))
+    assert "twenty minutes" not in tip and "What made you pick a distributor" in tip, tip
+    history = (
+        Utterance("persona", opener),
+        Utterance("user", "Our platform cuts pick errors by 30%. Would Tuesday work for a demo?"),
+        Utterance(
+            "persona", "Okay, that's a brochure. Right, I've got Luis waiting for me on the floor."
+        ),
+    )
+    message = (
+        "Before you go, who else on your team would be involved in evaluating a tool like ours?"
+    )
+    tip = tip_for(message, [Move.PITCH, Move.TOPIC_HIJACK], build_context(history))
+    assert "Luis" not in tip, tip
