@@ -223,7 +223,8 @@ def _moment_tips(turns: Sequence[ReportTurn]) -> list[str]:
         )
     hijack = _first(turns, Move.TOPIC_HIJACK)
     if hijack:
-        tips.append(f"Turn {hijack.turn} changed the subject: {hijack.feedback.tip}")
+        # Its own sentence: the tip often has a colon of its own ("They asked ...: answer it").
+        tips.append(f"Turn {hijack.turn} changed the subject. {hijack.feedback.tip}")
     longest = max(turns, key=lambda t: len(words(t.user)))
     if len(words(longest.user)) >= LONG_MONOLOGUE:
         tips.append(

@@ -195,3 +195,16 @@ def test_scorecard_tips_use_plain_words() -> None:
     )
     text = " ".join(card.tips + [h.note for h in card.highlights])
     assert not re.search(r"\(s\)|MITI", text), text
+
+
+def test_a_change_of_subject_and_its_tip_are_two_sentences() -> None:
+    # Held in session 16: 'Turn 1 changed the subject: They asked "What made you pick a
+    # distributor our size?": answer that in a sentence first, ...', two colons in one sentence.
+    turns = _given(("How are you handling pick errors today?", [Move.TOPIC_HIJACK], 18, False))
+    turns[0].feedback.tip = 'They asked "What brought you here?": answer that first.'
+    card = _card(turns)
+    said = next(t for t in card.tips if t.startswith("Turn 1 changed the subject"))
+    assert (
+        said
+        == 'Turn 1 changed the subject. They asked "What brought you here?": answer that first.'
+    )
