@@ -193,3 +193,11 @@ def test_marisol_answers_the_follow_ups_her_on_call_lines_invite(
     context = next(w for w in fact.deeper_texts if said in w)
     match = index.match(question, Topic("fact", "on_call"), [context])
     assert expected in (index.answer(match, [context]) or ""), match
+
+
+def test_denise_asked_about_her_day_tells_her_day_not_her_title() -> None:
+    # Held in session 16: "What does your day actually look like?" got "Head of operations.
+    # Most of the company reports up to me", with her 5 a.m. pick report authored beside it.
+    index = knowledge_index(persona("prospect"))
+    match = index.match("What does your day actually look like?", None, [])
+    assert "five" in (index.answer(match, []) or ""), match
