@@ -628,9 +628,15 @@ class KnowledgeIndex:
         best = max(told, key=lambda i: float(nodes[i]))
         fresh = max((float(nodes[i]) for i in own if i not in told), default=0.0)
         score = float(nodes[best])
-        if score > surface + LINE_MARGIN and score > fresh + ASKED_AGAIN_MARGIN:
-            return self.nodes[best].line
-        return None
+        if score <= surface + LINE_MARGIN or score <= fresh + ASKED_AGAIN_MARGIN:
+            return None
+        line = self.nodes[best].line
+        assert line is not None
+        # Only a question in that story's own words asks for it again: "When the error count
+        # is high, what's usually behind it?" quotes the pick-report line to ask something new.
+        told_words = {w for wording in self.wordings_of(line) for w in lemmas(wording)}
+        new = [w for w in lemmas(text) if w not in GENERIC and len(w) > 2 and w not in told_words]
+        return None if new else line
 
     def answer(self, match: Match, said: Iterable[str]) -> str | None:
         """The deeper line that answers a matched message, or None for the topic's surface.

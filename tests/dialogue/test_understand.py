@@ -201,3 +201,17 @@ def test_denise_asked_about_her_day_tells_her_day_not_her_title() -> None:
     index = knowledge_index(persona("prospect"))
     match = index.match("What does your day actually look like?", None, [])
     assert "five" in (index.answer(match, []) or ""), match
+
+
+def test_a_question_that_quotes_a_told_story_to_ask_something_new_is_no_recap() -> None:
+    # Held in session 16: "Five a.m., wow. When the error count is high, what's usually behind
+    # it?" got "Like I said, my day starts at five with the overnight pick report."
+    who = persona("prospect")
+    index = knowledge_index(who)
+    fact = who.fact("role")
+    assert fact is not None
+    day = next(d for d in fact.deeper_lines if "five" in d)
+    said = [fact.answers[0], day]
+    question = "Five a.m., wow. When the error count is high, what's usually behind it?"
+    match = index.match(question, Topic("fact", "role"), said)
+    assert index.answer(match, said) != day, match
