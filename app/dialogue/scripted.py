@@ -107,6 +107,7 @@ FOLLOW_UP_LEAD = 0.2  # "Good question." before an answer: now and then, or it i
 STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, most times
 # Ways to come back to something already said, when asked again: never the same words twice.
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
+AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request)\b")  # an accept line that names the request
 RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
 # The interjection a line opens with is dropped from its recap: "Like I said, well, there was a
 # drought model" is two openers in a row. Names ("Chale,") are a persona's voice words.
@@ -449,10 +450,12 @@ class _Reply:
         # did you end up in recruiting?" still asks a question, and people answer both.
         self.requests = " ".join(requests)
         self.aside = _without(self.user, requests)
+        self.took_up = False  # the user said yes to the persona's own offer: nothing was asked
         if self.ask is None and not self.meta and self._takes_up_offer():
             # "I'd really like that, thank you. What's the best way to follow up, email?" after
             # "I'd be glad to refer you to Ana": the yes to the offer, and the next step.
             self.ask = answer_to_ask(ctx)
+            self.took_up = True
             told = [s for s in sentences(self.user) if not NEXT_STEP.search(s)]
             self.aside = " ".join(s for s in told if not THANKS.search(s))
         self.unanswered = False  # the substance is 'no idea': nothing the persona knows fits
@@ -742,7 +745,12 @@ class _Reply:
         reward, reactions = self.persona.reward, self.persona.reactions
         if self.ask == "accept":
             offer = [] if self._offered() else reward.offer
-            return self._pick_first_fresh("ask:accept", reward.accept, offer, reward.confirm)
+            accept = reward.accept
+            if self.took_up:
+                # "That's a reasonable ask" answers a request; a yes to the persona's own offer
+                # asked for nothing.
+                accept = [line for line in accept if not AN_ASK.search(line)] or accept
+            return self._pick_first_fresh("ask:accept", accept, offer, reward.confirm)
         if self.ask == "defer":
             return self._pick_first_fresh("ask:defer", reward.defer, reactions.pitch)
         return self._say(reactions.pitch, "pitch")

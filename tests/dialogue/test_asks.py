@@ -306,3 +306,23 @@ async def test_saying_yes_to_the_offer_and_asking_how_to_follow_up_gets_the_yes(
     )
     assert _has(yes, [*who.reward.accept, *who.reward.confirm]), yes
     assert not any(line in yes for hook in who.hooks for line in hook.reveal), yes
+
+
+@pytest.mark.parametrize("persona_id", ["prospect", "alumni_mentor", "conference_stranger"])
+async def test_a_yes_to_the_offer_is_never_called_an_ask(persona_id: str) -> None:
+    # Held in session 16: Denise offered the night-shift visit, "Yes, I'd like that a lot.
+    # Walking the floor first makes sense." got "Alright, that's a reasonable ask."
+    who = persona(persona_id)
+    for seed in range(12):
+        conversation = Conversation(who, seed=f"yes-{seed}")
+        offered = ""
+        for verdict in LISTENER:
+            offered = await conversation.say("What was that like for you?", verdict)
+            if _has(offered, who.reward.offer):
+                break
+        if not _has(offered, who.reward.offer):
+            continue
+        yes = await conversation.say(
+            "Yes, I'd like that a lot, thank you.", feedback(70, Move.ACKNOWLEDGEMENT)
+        )
+        assert not re.search(r"(?i)\b(?:ask|asked)\b", yes), yes
