@@ -42,7 +42,7 @@ HEAVY = re.compile(
     r"hospital\b(?! network| system| group)|hospitali[sz]ed|hospice|diagnos\w*|"
     r"sick|illness|ill\b|laid off|lay ?offs?|let go|let (?:\w+ ){1,5}go|fired|redundan\w*|"
     r"divorce\w*|miscarriage|grief|grieving|lost (?:my|our|his|her|a|the)|losing (?:my|our)|"
-    r"folded|went under|shut down|failed|bankrupt\w*|debt|burn(?:ed|t) out|burnout|"
+    r"folded|went under|shut down|(?<!the )(?<!a )failed|bankrupt\w*|debt|burn(?:ed|t) out|burnout|"
     r"(?<!by )(?<!by an )accident|injur\w*|surgery|broke up|breakup|depress\w*|anxiety|"
     r"panic attacks?)\b"
 )

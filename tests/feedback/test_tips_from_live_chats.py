@@ -870,3 +870,28 @@ def test_her_time_budget_is_not_a_detail_and_someone_waiting_for_her_is_a_goodby
     )
     tip = tip_for(message, [Move.PITCH, Move.TOPIC_HIJACK], build_context(history))
     assert "Luis" not in tip, tip
+
+
+def test_budget_left_from_a_failed_project_is_no_bad_news() -> None:
+    # Held in session 16: after Denise's "There's roughly a quarter million of unspent budget
+    # from the failed project.", a follow-up question was told 'you made space for it, so let
+    # them lead, and later ask "How are you doing with all of it?"'.
+    history = (
+        Utterance("persona", DENISE[0]),
+        Utterance("user", "How do you keep the good pickers from leaving?"),
+        Utterance(
+            "persona",
+            "Right, you put it better than my memo. Lots of veterans on nights. Luis, nineteen "
+            "years. He can name the restaurant from the smell of the pallet. I'm not joking. Since "
+            "you've been straight with me. There's roughly a quarter million of unspent budget "
+            "from the failed project. Use it or lose it, September 30. Our CFO will want it in "
+            "writing by August.",
+        ),
+    )
+    message = (
+        "Naming the restaurant from the smell of the pallet, that's amazing. What does Luis "
+        "think would fix the produce aisles?"
+    )
+    evidence = {F: "What does Luis think would fix the produce aisles?", A: message[:60]}
+    tip = tip_for(message, [A, F], build_context(history), evidence)
+    assert "How are you doing" not in tip and "made space" not in tip, tip
