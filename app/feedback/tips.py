@@ -901,6 +901,8 @@ def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
                     and age == 0
                     and (_HARD_PART.search(clause) is not None or HEAVY.search(clause) is not None)
                 )
+                if age and shared < 2:
+                    continue  # one shared word with an older line is chance ("lost", "lose it")
                 score = shared * 2.0 + (1.5 if hard else 0.0) - age * 0.5
                 said = clause if len(clause.split()) <= MAX_BUILT_ON_WORDS else quote(clause)
                 if (shared or hard) and (best is None or score > best[0]):

@@ -895,3 +895,20 @@ def test_budget_left_from_a_failed_project_is_no_bad_news() -> None:
     evidence = {F: "What does Luis think would fix the produce aisles?", A: message[:60]}
     tip = tip_for(message, [A, F], build_context(history), evidence)
     assert "How are you doing" not in tip and "made space" not in tip, tip
+
+
+def test_one_word_shared_with_an_older_line_is_not_what_a_reflection_said_back() -> None:
+    # Held in session 16: "That makes sense: people he can see versus a year he lost." was told
+    # 'You put "Use it or lose it" into your own words' (her line before last; "lost", "lose").
+    history = (
+        Utterance("persona", "Use it or lose it, September 30. Our CFO will want it in writing."),
+        Utterance("user", "So the real hurdle is Tom. What made him wary of software?"),
+        Utterance(
+            "persona",
+            "Here's his logic: a supervisor has a face and a handshake. Bad software cost him a "
+            "year. So he'd rather pay for people he can see on the floor.",
+        ),
+    )
+    message = "That makes sense: people he can see versus a year he lost."
+    tip = tip_for(message, [R], build_context(history), {R: message})
+    assert "lose it" not in tip, tip
