@@ -112,6 +112,9 @@ _GENERIC_STEMS = frozenset(
     | content_stems("job work right make makes sense hard hardest part lot good great really")
     # Light verbs: "what were you going to do" and "here's what went wrong" share nothing.
     | content_stems("go going went gone get got getting do did done doing")
+    # The frame of a reflection, not its content: "Three questions sounds like the right size"
+    # says back nothing of "She made it sound finished".
+    | content_stems("sound sounds sounded seem seems seemed")
 )
 # A reflection of how it feels for them ("that sounds like a lot to carry").
 _FEELING_WORDS = re.compile(

@@ -912,3 +912,20 @@ def test_one_word_shared_with_an_older_line_is_not_what_a_reflection_said_back()
     message = "That makes sense: people he can see versus a year he lost."
     tip = tip_for(message, [R], build_context(history), {R: message})
     assert "lose it" not in tip, tip
+
+
+def test_sounds_like_is_the_frame_of_a_reflection_not_what_it_said_back() -> None:
+    # Held in session 16: "Three questions sounds like the right size. What are the three?" was
+    # told 'You put "She made it sound finished" into your own words'.
+    history = (
+        Utterance(
+            "persona",
+            "Ha, yes. You get it. She made it sound finished. It isn't. I'm writing a small "
+            "open-source tool for on-call handovers. Three questions the person going off shift "
+            "has to answer. That's it, that's the whole tool.",
+        ),
+    )
+    message = "Three questions sounds like the right size. What are the three?"
+    evidence = {R: "Three questions sounds like the right size.", F: "What are the three?"}
+    tip = tip_for(message, [R, F], build_context(history), evidence)
+    assert "sound finished" not in tip, tip
