@@ -605,6 +605,15 @@ class KnowledgeIndex:
             if n.topic == topic and n.line is not None and n.line not in done
         ]
         own.sort(key=lambda i: -float(nodes[i]))
+        if len(own) > 1:
+            # Lines that fit about equally are told in the order they were written: a story's
+            # next line often presupposes the one before it ("After that night, a written
+            # handover note became mandatory" before the night was told).
+            best = float(nodes[own[0]])
+            close = [i for i in own if best - float(nodes[i]) < LINE_TIE]
+            first = min(close)  # nodes are indexed in authored order
+            own.remove(first)
+            own.insert(0, first)
         return [line for i in own if (line := self.nodes[i].line) is not None]
 
     def asked_again(self, topic: Topic, text: str, said: Iterable[str]) -> str | None:
