@@ -101,7 +101,10 @@ _ONLY_NAMES = re.compile(r"(?:[A-Z][\w'’&.-]*)(?:\s+(?:[A-Z][\w'’&.-]*|of|an
 _INTRODUCTION = re.compile(
     r"(?i:(?:hi|hello|hey)\W+)*(?i:i'm|i’m|i am|my name is|this is|name's|it's|it’s|"
     r"you've got|you’ve got|you have|you're (?:talking|speaking) (?:to|with))\s+[A-Z]\w+"
-    r"(?:\s+[A-Z]\w+)?$"
+    r"(?:\s+[A-Z]\w+)?"
+    # "I'm Priya from Northwind Health": who they are and where from, still no topic.
+    r"(?:\s+(?:from|at|with|of|here at|over at)\s+(?:the\s+)?"
+    r"[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*)?$"
 )
 # Not a detail to follow up: a jab ("Spoken like someone who hasn't carried a pager"), talk
 # about this conversation ("I take about one of these calls a month", "I'm going to stop you"),

@@ -929,3 +929,18 @@ def test_sounds_like_is_the_frame_of_a_reflection_not_what_it_said_back() -> Non
     evidence = {R: "Three questions sounds like the right size.", F: "What are the three?"}
     tip = tip_for(message, [R, F], build_context(history), evidence)
     assert "sound finished" not in tip, tip
+
+
+def test_her_name_and_company_are_not_the_detail_a_pitcher_should_stay_with() -> None:
+    # Held in session 16: "Are you hiring senior backend engineers right now?" was told 'They
+    # told you "I'm Priya from Northwind Health": stay there instead of pitching'.
+    history = (
+        Utterance(
+            "persona",
+            "Hi there, I'm Priya from Northwind Health. We make software for home-care nurses, "
+            "and I find the engineers who build it. What caught your eye?",
+        ),
+    )
+    message = "Honestly the salary range caught my eye. Are you hiring senior backend engineers?"
+    tip = tip_for(message, [Move.PITCH], build_context(history))
+    assert "I'm Priya" not in tip, tip
