@@ -944,3 +944,20 @@ def test_her_name_and_company_are_not_the_detail_a_pitcher_should_stay_with() ->
     message = "Honestly the salary range caught my eye. Are you hiring senior backend engineers?"
     tip = tip_for(message, [Move.PITCH], build_context(history))
     assert "I'm Priya" not in tip, tip
+
+
+def test_her_pushback_on_job_talk_is_not_a_detail_to_ask_about() -> None:
+    # Held in session 16: "so whats the salary band for senior roles?" after "Noted, really. But
+    # I'd rather know what you make of the fair than your job titles." was told 'They said "I'd
+    # rather know what you make of the fair than your job"; ... be curious about that'.
+    history = (
+        Utterance("persona", "Hi there, I'm Priya from Northwind Health. What caught your eye?"),
+        Utterance("user", "Are you hiring senior backend engineers right now?"),
+        Utterance(
+            "persona",
+            "Noted, really. But I'd rather know what you make of the fair than your job titles.",
+        ),
+    )
+    message = "ok sure. the fair is fine. so whats the salary band for senior roles?"
+    tip = tip_for(message, [Move.PITCH, Move.TOPIC_HIJACK], build_context(history))
+    assert "rather know" not in tip, tip
