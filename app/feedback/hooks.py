@@ -125,6 +125,7 @@ NOT_A_DETAIL = re.compile(
     r"(?:go|take it|start) (?:slow|slowly|easy)\b|"
     r"blocked (?:off |out )?(?:\w+ )?(?:minutes|hours?)|waiting (?:for|on) me\b|"
     r"(?:i'd|i would) (?:rather|prefer to) (?:know|hear|talk about|ask)|"
+    r"(?:find|get|grab) (?:some |a )?(?:water|coffee|drink|air|seat)\b|"
     r"(?:the|this|that) (?:queue|line)\b|line (?:just )?cleared|perfect timing|"
     r"(?:we're|we are|i'm|i am|still) (?:\w+ )?(?:queuing|queueing|waiting in line)\b|"
     r"nice to meet|thanks for (?:coming|stopping|asking)|kind of (?:conversation|chat|question)|"

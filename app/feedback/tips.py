@@ -54,7 +54,9 @@ WRAPPING_UP = re.compile(
     r"(?:\w+ )?(?:waiting|queuing) (?:behind|for)|(?:back|jump back|head back) to (?:the|my|our) "
     r"(?:booth|table|stand|desk)|(?:should|need to|have to) "
     r"(?:look at|check) the (?:schedule|agenda|time)|find a seat|"
-    r"(?:got|have) (?:\w+ ){1,3}waiting (?:for|on) me)\b"
+    r"(?:got|have) (?:\w+ ){1,3}waiting (?:for|on) me|"
+    r"(?:should|need to|have to|gotta|going to|i'll) (?:go )?(?:find|get|grab) (?:some |a )?"
+    r"(?:water|coffee|drink|air))\b"
 )
 _GREETING = re.compile(r"(?i)(?:nice|great|good|lovely|pleasure) to meet you")
 # "Ask me something first": the partner is asking for curiosity, not leaving.
@@ -638,6 +640,12 @@ def _pitch(turn: _Turn) -> str:
     )
 
 
+# A question that only checks they are following ("right?", "you know?") asks for nothing.
+_RHETORICAL_TAG = re.compile(
+    r"(?i)(?:^|[,\s])(?:right|you know|yeah|no|eh|huh|isn't it|don't you think)\?\s*$"
+)
+
+
 def _minimal(turn: _Turn) -> str:
     short = _clip(turn.message.strip(), QUOTE_MESSAGE_CHARS)
     asked = turn.partner_question
@@ -652,7 +660,10 @@ def _minimal(turn: _Turn) -> str:
             ),
             "minimal",
         ).format(pq=asked, m=short, ask=ask)
-    if asked and turn.ctx.asked_about_user:
+    # Any question of theirs waits on a one-word reply, not only one with "you" in it: "Did the
+    # talk make any sense from out there?" wants an answer before a detail of theirs does.
+    to_user = bool(asked) and (turn.ctx.asked_about_user or not _RHETORICAL_TAG.search(asked or ""))
+    if asked and to_user:
         back = f'then ask back: "{q}"' if q else "then ask one thing back about them"
         answered: tuple[str, ...] = (
             '"{m}" answers "{pq}" but gives them nothing to build on; add one detail (what, '
@@ -695,7 +706,7 @@ def _minimal(turn: _Turn) -> str:
             pq=asked,
             d=turn.detail,
             q=q,
-            back=back if asked and turn.ctx.asked_about_user else "",
+            back=back if asked and to_user else "",
         )
         + "."
     )

@@ -961,3 +961,24 @@ def test_her_pushback_on_job_talk_is_not_a_detail_to_ask_about() -> None:
     message = "ok sure. the fair is fine. so whats the salary band for senior roles?"
     tip = tip_for(message, [Move.PITCH, Move.TOPIC_HIJACK], build_context(history))
     assert "rather know" not in tip, tip
+
+
+def test_a_one_word_reply_to_any_question_of_theirs_is_told_to_answer_it() -> None:
+    # Held in session 16 with a one-word answerer: "hey" to Keiko's "Did the talk make any sense
+    # from out there?" was told 'react to "I'm still untangling this cable"', and "not really"
+    # to "Mm, I should find some water." 'say what you make of "I should find some water"'.
+    opener = (
+        "Hi, sorry, I'm still untangling this cable. Thanks for sticking around. Did the talk "
+        "make any sense from out there?"
+    )
+    tip = tip_for("hey", [Move.MINIMAL], build_context((Utterance("persona", opener),)))
+    assert "Did the talk make any sense from out there?" in tip and "cable" not in tip, tip
+    history = (
+        Utterance("persona", opener),
+        Utterance("user", "hey"),
+        Utterance("persona", "Ha, okay, tired too?"),
+        Utterance("user", "yeah"),
+        Utterance("persona", "Mm, I should find some water."),
+    )
+    tip = tip_for("not really", [Move.MINIMAL], build_context(history))
+    assert "water" not in tip, tip
