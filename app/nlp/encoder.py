@@ -1,4 +1,5 @@
-"""A sentence encoder for matching questions by meaning: all-MiniLM-L6-v2, run with onnxruntime.
+"""A sentence encoder for matching questions by meaning: all-MiniLM-L6-v2, fine-tuned on the
+personas' questions (tools/finetune_matcher_encoder.py), run with onnxruntime.
 
 The model (int8, 23 MB) and its tokenizer ship in `app/nlp/minilm/` (exported by
 tools/export_encoder.py; Apache-2.0, see the README there), so nothing is downloaded, ever, and
