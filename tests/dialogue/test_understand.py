@@ -173,6 +173,19 @@ def test_marisol_knows_her_own_lanyard_count() -> None:
     assert work is not None and work.id != "lanyards"
 
 
+def test_daniel_tells_how_it_felt_to_see_the_city_use_his_model() -> None:
+    # Held in session 16: "the drought model: what was it like seeing the city actually use
+    # it?" got his mother's 'finally', the next line of the topic.
+    who = persona("alumni_mentor")
+    index = knowledge_index(who)
+    fact = who.fact("career_path")
+    assert fact is not None
+    said = [fact.answers[0], next(d for d in fact.deeper_lines if "drought" in d)]
+    question = "But wait, the drought model: what was it like seeing the city actually use it?"
+    match = index.match(question, Topic("fact", "career_path"), said)
+    assert "sprinklers" in (index.answer(match, said) or ""), match
+
+
 @pytest.mark.parametrize(
     ("said", "question", "expected"),
     [
