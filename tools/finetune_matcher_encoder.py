@@ -164,7 +164,8 @@ def main() -> None:
             schedule.step()
             total += loss.item()
             if step % 25 == 0:
-                print(f"  step {step} loss {loss.item():.3f} {time.time() - start:.0f}s", flush=True)
+                seconds = time.time() - start
+                print(f"  step {step} loss {loss.item():.3f} {seconds:.0f}s", flush=True)
         result = evaluate(model, tok, data, set(args.val)) if args.val else {}
         print(f"epoch {epoch} loss {total / len(batches):.3f} {time.time() - start:.0f}s", result)
     if args.save:
