@@ -242,3 +242,17 @@ def test_lines_that_fit_about_equally_are_told_in_the_order_they_were_written() 
     question = "Handing over between time zones, what made that part feel real to you?"
     match = index.match(question, Topic("fact", "the_talk"), said)
     assert "2 a.m." in (index.answer(match, said) or ""), match
+
+
+def test_what_made_you_want_to_start_it_right_after_a_reveal_is_about_the_reveal() -> None:
+    # Held in session 16: "What made you want to start it?" right after Daniel told of the
+    # apprenticeship got "Plans? Keep learning, keep the team happy.", the guarded line of his
+    # summer-school hook ("have you thought about starting something of your own?").
+    who = persona("alumni_mentor")
+    index = knowledge_index(who)
+    hook = who.hook("apprenticeship")
+    assert hook is not None
+    said = [hook.reveal[0]]
+    match = index.match("What made you want to start it?", Topic("hook", "apprenticeship"), said)
+    assert match.topic == Topic("hook", "apprenticeship"), match
+    assert "2009" in (index.answer(match, said) or ""), match
