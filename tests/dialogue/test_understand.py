@@ -16,6 +16,8 @@ from tests.dialogue.factories import persona
         ("recruiter", "wfh or office for the engineers?", "remote_work"),
         ("conference_stranger", "so what is it you do for work, like day to day?", "work"),
         ("prospect", "how many trucks have you got on the road?", "drivers"),
+        # Held in session 16: her way into recruiting, not what the work is like.
+        ("recruiter", "What's it like hiring engineers for a hospital network?", "day_to_day"),
     ],
 )
 def test_a_question_as_users_type_it_finds_its_topic(
