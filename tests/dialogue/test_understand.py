@@ -258,3 +258,18 @@ def test_what_made_you_want_to_start_it_right_after_a_reveal_is_about_the_reveal
     match = index.match("What made you want to start it?", Topic("hook", "apprenticeship"), said)
     assert match.topic == Topic("hook", "apprenticeship"), match
     assert "2009" in (index.answer(match, said) or ""), match
+
+
+def test_checking_in_without_a_test_is_answered_by_her_classroom_rule() -> None:
+    # Held in session 16: right after "I check in with candidates the way I did with my
+    # fourth-period class", "How do you check in with a candidate without making them feel
+    # tested?" got "I miss watching the penny drop for a kid".
+    who = persona("recruiter")
+    index = knowledge_index(who)
+    said = next(w for f in who.facts for w in f.deeper_texts if "fourth-period" in w)
+    question = (
+        "The nod that isn't understanding, ha. How do you check in with a candidate without "
+        "making them feel tested?"
+    )
+    match = index.match(question, index.topic_of(said), [said])
+    assert "no question is dumb" in (index.answer(match, [said]) or ""), match
