@@ -273,3 +273,18 @@ def test_checking_in_without_a_test_is_answered_by_her_classroom_rule() -> None:
     )
     match = index.match(question, index.topic_of(said), [said])
     assert "no question is dumb" in (index.answer(match, [said]) or ""), match
+
+
+def test_helen_knows_what_was_hard_about_leaving_operations() -> None:
+    # Held in session 16: right after her career path, "That's a big switch. What was the
+    # hardest part of leaving operating roles?" got "Couldn't tell you. What's behind the
+    # question?", about her own life.
+    who = persona("investor")
+    index = knowledge_index(who)
+    fact = who.fact("career_path")
+    assert fact is not None
+    said = [next(a for a in fact.answers if "angel investing" in a)]
+    question = "That's a big switch. What was the hardest part of leaving operating roles?"
+    match = index.match(question, Topic("fact", "career_path"), said)
+    assert match.topic == Topic("fact", "career_path"), match
+    assert "fixes it" in (index.answer(match, said) or ""), match
