@@ -291,7 +291,24 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
         moves = moves - QUESTION_MOVES
     if Move.PITCH in moves and ctx.warm and _only_an_ask(message):
         moves = moves - {Move.PITCH}
+    if Move.PITCH in moves and _only_joining(message):
+        moves = moves - {Move.PITCH}
     return moves
+
+
+# Asking to join a conversation ("mind if I join?") is how one enters a group, not a favour.
+JOINING = re.compile(
+    r"(?i)\b(?:mind if i (?:join|sit|jump in|tag along)|(?:can|may|could) i "
+    r"(?:join|sit with|jump in)|room for one more|(?:ok|okay|alright) if i (?:join|sit|jump in))\b"
+)
+
+
+def _only_joining(message: str) -> bool:
+    """The one request in the turn is to join the conversation, and nothing in it sells."""
+    return JOINING.search(message) is not None and not any(
+        rx.search(message)
+        for rx in (cues.PRODUCT_PITCH, cues.ASK, cues.SELF_PITCH, cues.JOB_SEEKING, cues.AGENDA)
+    )
 
 
 def _answered_then_asked(message: str, moves: set[Move], rules: _Found, ctx: Context) -> bool:

@@ -486,3 +486,23 @@ def test_the_same_praise_meant_sincerely_is_interest(message: str) -> None:
     fb = analyze(message, partner(MARISOL))
     assert Move.DISMISSIVE not in fb.moves
     assert fb.genuine_interest
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Held in session 16 (group_conversation): pitch, score 5.
+        "Hi all, mind if I join? I'm Sam, I work on payments infrastructure. How do you all "
+        "know each other?",
+        "Hi all, mind if I join?",
+    ],
+)
+def test_asking_to_join_a_group_is_no_pitch(message: str) -> None:
+    fb = analyze(message, partner("Hey, welcome to the circle! I'm Ravi, I run this meetup."))
+    assert Move.PITCH not in fb.moves, fb
+
+
+def test_asking_to_join_does_not_excuse_a_pitch_beside_it() -> None:
+    message = "Mind if I join? Our platform cuts picking errors by 30% for companies like yours."
+    fb = analyze(message, partner("Hey, welcome! I'm Ravi, I run ops at a distributor."))
+    assert Move.PITCH in fb.moves, fb
