@@ -597,8 +597,9 @@ class KnowledgeIndex:
 
     def rank_deeper(self, topic: Topic, text: str, said: Iterable[str]) -> list[str]:
         """The topic's deeper lines not said yet, the one closest to `text` first."""
-        done = set(said)
-        nodes = self.score(text)
+        return self._rank_deeper(topic, self.score(text), set(said))
+
+    def _rank_deeper(self, topic: Topic, nodes: NDArray[np.float32], done: set[str]) -> list[str]:
         own = [
             i
             for i, n in enumerate(self.nodes)
@@ -616,26 +617,22 @@ class KnowledgeIndex:
             own.insert(0, first)
         return [line for i in own if (line := self.nodes[i].line) is not None]
 
-    def asked_again(self, topic: Topic, text: str, said: Iterable[str]) -> str | None:
+    def _asked_again(
+        self, topic: Topic, text: str, nodes: NDArray[np.float32], done: set[str]
+    ) -> str | None:
         """The deeper line already said that `text` plainly asks about, when no unsaid one
         comes close: "What was that drought model like to build?" right after the drought
         model is answered by that story again, not by the next line of the topic."""
-        done = set(said)
-        nodes = self.score(text)
-        own = [i for i, n in enumerate(self.nodes) if n.topic == topic and n.line is not None]
-        surface = max(
-            (
-                float(nodes[i])
-                for i, n in enumerate(self.nodes)
-                if n.topic == topic and n.line is None
-            ),
-            default=0.0,
-        )
+        own = [i for i, n in enumerate(self.nodes) if n.topic == topic]
+        surface = next(float(nodes[i]) for i in own if self.nodes[i].line is None)
         told = [i for i in own if self.nodes[i].line in done]
         if not told:
             return None
         best = max(told, key=lambda i: float(nodes[i]))
-        fresh = max((float(nodes[i]) for i in own if i not in told), default=0.0)
+        fresh = max(
+            (float(nodes[i]) for i in own if self.nodes[i].line is not None and i not in told),
+            default=0.0,
+        )
         score = float(nodes[best])
         if score <= surface + LINE_MARGIN or score <= fresh + ASKED_AGAIN_MARGIN:
             return None
@@ -665,10 +662,12 @@ class KnowledgeIndex:
             if node.topic == match.topic and node.line is None
         ]
         if match.elliptical or any(line in done for line in surface):
-            again = None if match.elliptical else self.asked_again(match.topic, match.query, done)
-            if again is not None:
-                return again
-            ranked = self.rank_deeper(match.topic, match.query, done)
+            nodes = self.score(match.query)
+            if not match.elliptical:
+                again = self._asked_again(match.topic, match.query, nodes, done)
+                if again is not None:
+                    return again
+            ranked = self._rank_deeper(match.topic, nodes, done)
             return ranked[0] if ranked else None
         return None
 
