@@ -305,9 +305,10 @@ JOINING = re.compile(
 
 def _only_joining(message: str) -> bool:
     """The one request in the turn is to join the conversation, and nothing in it sells."""
-    return JOINING.search(message) is not None and not any(
-        rx.search(message)
-        for rx in (cues.PRODUCT_PITCH, cues.ASK, cues.SELF_PITCH, cues.JOB_SEEKING, cues.AGENDA)
+    return (
+        JOINING.search(message) is not None
+        and not _pitchy(message)
+        and cues.AGENDA.search(message) is None
     )
 
 

@@ -109,9 +109,6 @@ _INTRODUCTION = re.compile(
 # Not a detail to follow up: a jab ("Spoken like someone who hasn't carried a pager"), talk
 # about this conversation ("I take about one of these calls a month", "I'm going to stop you"),
 # managing it ("Let's wrap up soon", "the next talk starts soon") or the queue they stand in.
-# How they buy is the seller's agenda, not a detail of theirs to ask more about: "It goes
-# through the usual sign-offs" and "Budget's always tight" are what a pitch gets back.
-BUYING_PROCESS = re.compile(r"(?i)\b(?:budgets?|sign-?offs?|signs? off|procurement|pricing)\b")
 NOT_A_DETAIL = re.compile(
     r"(?i)\b(?:spoken like|must be nice|good for you|if you say so|whatever you say|"
     r"(?:i'm|i am) (?:going to|gonna) stop you|stop you (?:there|right)|let's (?:wrap|finish|"
@@ -157,6 +154,9 @@ NOT_A_DETAIL = re.compile(
     r"(?:not|don't|do not) (?:drag|stretch) (?:this|it) out|(?:keep|make) (?:this|it) "
     r"(?:short|quick|brief))"
 )
+# How they buy is the seller's agenda, not a detail of theirs to ask more about: "It goes
+# through the usual sign-offs" and "Budget's always tight" are what a pitch gets back.
+BUYING_PROCESS = re.compile(r"(?i)\b(?:budgets?|sign-?offs?|signs? off|procurement|pricing)\b")
 _NEEDS_MORE = wordset("be is are was were been being to 's 're 'm am get got")
 _IDENTITY = re.compile(
     r"(?i)^(?P<subj>i|we)(?P<be>'m|’m|'re|’re| am| are| was| were)\s+(?:(?:just|basically|"
@@ -460,11 +460,10 @@ def is_heavy(text: str) -> bool:
     me" wants no "Is anything helping right now?")."""
     return any(
         HEAVY.search(sentence) is not None and not _long_ago(sentence)
-        for sentence in _SENTENCE_SPLIT.split(text)
+        for sentence in split_light(text)
     )
 
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+")
 LONG_AGO = re.compile(
     r"(?i)\b(?:(?P<year>(?:19|20)\d\d)\b|(?:years|decades) ago|a long time ago|back in the day|"
     r"as a (?:kid|child|teenager|student)|when i was (?:a kid|young|little|younger|a student))"

@@ -706,7 +706,7 @@ def _minimal(turn: _Turn) -> str:
             pq=asked,
             d=turn.detail,
             q=q,
-            back=back if asked and to_user else "",
+            back=back if to_user else "",
         )
         + "."
     )
