@@ -40,7 +40,9 @@ TROUBLE_VERBS = wordset("lose lost fail break crash burn hurt miss struggle drow
 HEAVY = re.compile(
     r"(?i)\b(?:died|dying|passed away|passed last|funeral|cancer|(?:in|into|to|from) (?:the )?"
     r"hospital\b(?! network| system| group)|hospitali[sz]ed|hospice|diagnos\w*|"
-    r"sick|illness|ill\b|laid off|lay ?offs?|let go|let (?:\w+ ){1,5}go|fired|redundan\w*|"
+    r"sick|illness|ill\b|laid off|lay ?offs?|let go|"
+    # "let three people go" is a layoff; "took a while to let that go" is moving on
+    r"let (?!(?:that|it|this|things|them) go\b)(?:\w+ ){1,5}go|fired|redundan\w*|"
     r"divorce\w*|miscarriage|grief|grieving|lost (?:my|our|his|her|a|the)|losing (?:my|our)|"
     r"folded|went under|shut down|(?<!the )(?<!a )failed|bankrupt\w*|debt|burn(?:ed|t) out|burnout|"
     r"(?<!by )(?<!by an )accident|injur\w*|surgery|broke up|breakup|depress\w*|anxiety|"

@@ -982,3 +982,28 @@ def test_a_one_word_reply_to_any_question_of_theirs_is_told_to_answer_it() -> No
     )
     tip = tip_for("not really", [Move.MINIMAL], build_context(history))
     assert "water" not in tip, tip
+
+
+def test_letting_a_feeling_go_is_no_bad_news() -> None:
+    # Held in session 17: after Priya's "I felt like a deserter when I left teaching ... Took a
+    # while to let that go. ... Can I set up a coffee?", the user's "I'd love that, thank you."
+    # got 'They just shared "to let that go", and you met it with care; give them room'.
+    history = (
+        Utterance("persona", "What kind of work do you do?"),
+        Utterance("user", "Backend, payments. Did you ever feel that pull when you left teaching?"),
+        Utterance(
+            "persona",
+            "I felt like a deserter when I left teaching. For a year my intro was 'I'm a teacher, "
+            "just doing recruiting for now'. Took a while to let that go. Honestly, I think you "
+            "and Marcus would get along. Can I set up a coffee? No pressure, no resume required.",
+        ),
+    )
+    message = "I'd love that, thank you. What do you think he'd want me to ask him about first?"
+    tip = tip_for(
+        message, [F], build_context(history), {F: "What do you think he'd want me to ask him?"}
+    )
+    assert "let that go" not in tip and "with care" not in tip, tip
+    # Letting people go is still a layoff.
+    fired = (*history[:2], Utterance("persona", "We had to let three people go last week."))
+    tip = tip_for("Oh no. How is the team?", [F], build_context(fired), {F: "How is the team?"})
+    assert "let three people go" in tip, tip
