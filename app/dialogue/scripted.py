@@ -106,6 +106,7 @@ ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half 
 FOLLOW_UP_LEAD = 0.2  # "Good question." before an answer: now and then, or it is a tic
 STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, most times
 # Ways to come back to something already said, when asked again: never the same words twice.
+WORD = re.compile(r"[A-Za-z]+")
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
 AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request)\b")  # an accept line that names the request
 RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
@@ -274,6 +275,54 @@ class Phrases:
         """The earliest phrase in `words` (the longest one at that place), or (-1, None)."""
         hit = next(self.found(words), None)
         return (-1, None) if hit is None else (hit[0], hit[1])
+
+
+_PROPER: dict[str, tuple[Persona, frozenset[str]]] = {}
+
+
+def proper_nouns(persona: Persona) -> frozenset[str]:
+    """The names in what the persona says: words it writes capitalised in mid-sentence at least
+    twice and never in lower case ("Marcus", "Tuesday", "Freightline"). A recap lowers the
+    capital a sentence started with, and must not turn "Marcus" into "marcus"."""
+    cached = _PROPER.get(persona.id)
+    if cached is not None and cached[0] is persona:
+        return cached[1]
+    upper: dict[str, int] = {}
+    lower: set[str] = set()
+    for line in _spoken(persona.model_dump(include={"facts", "hooks", "reward", "closings"})):
+        for m in WORD.finditer(line):
+            before = line[: m.start()].rstrip()
+            if not before or before[-1] in ".!?:\"'(":
+                continue
+            word = m.group(0)
+            if word[0].isupper():
+                upper[word] = upper.get(word, 0) + 1
+            else:
+                lower.add(word)
+    names = frozenset(w for w, n in upper.items() if n >= 2 and w.lower() not in lower)
+    _PROPER[persona.id] = (persona, names)
+    return names
+
+
+def mid_sentence(sentence: str, persona: Persona) -> str:
+    """The sentence to follow "Like I said,": its capital lowered unless it starts with "I" or a
+    name."""
+    opener = WORD.match(sentence)
+    if opener and (opener.group(0) == "I" or opener.group(0) in proper_nouns(persona)):
+        return sentence
+    return sentence[:1].lower() + sentence[1:]
+
+
+def _spoken(node: object, key: str = "") -> Iterator[str]:
+    """The strings of a dumped persona part that it says (not the questions it is asked)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _spoken(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _spoken(v, key)
+    elif isinstance(node, str) and key not in {"questions", "keywords", "topic", "id"}:
+        yield node
 
 
 @dataclass(slots=True)
@@ -585,13 +634,21 @@ class _Reply:
     def _recap(self, line: str) -> str | None:
         """'Like I said, ...': the first sentence of a line said before, in new words."""
         heard = [w for w in self.knowledge.wordings_of(line) if w in self.said]
-        said = sentences(heard[0] if heard else line)
+        # What was told, not what was asked: "Like I said, can I tell you something ...?" is
+        # no recap.
+        said = [
+            s
+            for s in sentences(heard[0] if heard else line)
+            if not s.rstrip(" \"'”’").endswith("?")
+        ]
+        if not said:
+            return None
         first = RECAP_DROPS.sub("", said[0]) or said[0]
         if len(first.split()) < RECAP_MIN_WORDS and len(said) > 1:
             # "The honest answer is one model." says nothing yet; one sentence, so that the
             # recap is not a sentence said before word for word.
             first = f"{first.rstrip('.!')}: {said[1]}"
-        body = first if first[:2] in {"I ", "I'"} else first[:1].lower() + first[1:]
+        body = mid_sentence(first, self.persona)
         for lead in RECAPS:
             candidate = f"{lead} {body}"
             if self._fresh(candidate):

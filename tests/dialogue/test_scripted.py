@@ -20,8 +20,11 @@ from app.dialogue.scripted import (
     Phrases,
     ScriptedEngine,
     Topic,
+    _Reply,
     lemmas,
+    mid_sentence,
     persona_index,
+    proper_nouns,
     reply,
     reply_chunks,
 )
@@ -613,3 +616,43 @@ async def test_a_story_asked_about_again_is_recapped_with_one_opener() -> None:
         )
         assert "mother" not in again and any(lead in again for lead in RECAPS), again
         assert not stacked.search(again), again
+
+
+def test_a_recap_keeps_the_capital_of_a_name() -> None:
+    # The recap lowered any first letter: "Like I said, marcus, former paramedic, ..." (and
+    # authored lines had shipped "Of course, marcus would enjoy talking to you").
+    who = persona("recruiter")
+    assert {"Marcus", "Northwind", "Oakland"} <= proper_nouns(who)
+    assert not {"The", "Honestly", "It"} & proper_nouns(who)
+    line = "Marcus, former paramedic, tests everyone the same way."
+    assert mid_sentence(line, who) == line
+    assert mid_sentence("The first month isn't coding.", who) == "the first month isn't coding."
+    assert mid_sentence("I'd say so.", who) == "I'd say so."
+
+
+async def test_a_recap_retells_what_was_told_not_what_was_asked() -> None:
+    # Live (session 17, Priya): "Do you use it yourself when you screen candidates?" after her
+    # hiring-manager secret got "Like I said, can I tell you something that's not in any job
+    # description?": the recap took the line's first sentence, a question.
+    who = persona("recruiter")
+    hook = next(h for h in who.hooks if h.id == "hiring_manager_values")
+    line = next(r for r in hook.reveal if r.startswith("Can I tell you something"))
+    conversation = Conversation(who)
+    await conversation.say("How did you end up in recruiting?", QUESTION)
+    state = conversation.state
+    ctx = ReplyContext(
+        persona=who,
+        difficulty=conversation.difficulty,
+        history=(
+            *conversation.history,
+            Utterance("user", "What do your hiring managers care about?"),
+            Utterance("persona", line),
+            Utterance("user", "Do you use it yourself when you screen candidates?"),
+        ),
+        feedback=FOLLOW_UP,
+        before=state,
+        after=state,
+        seed=conversation.seed,
+    )
+    recap = _Reply(ctx)._recap(line)
+    assert recap is not None and "?" not in recap and "Marcus" in recap, recap
