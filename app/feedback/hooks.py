@@ -132,6 +132,10 @@ NOT_A_DETAIL = re.compile(
     r"anything else|heard that (?:pitch|before)|(?:my|your) turn\b|check my phone|"
     r"(?:got|have|had) (?:about |only |just )?(?:\w+ )?minutes|at this rate|"
     r"here for (?:the )?coffee|"
+    # The partner on the learner's manners, not news of theirs: "You haven't asked me a single
+    # thing about my warehouses yet", "I won't make you take a flyer".
+    r"you (?:haven't|have not|didn't|did not|never|still haven't) (?:even )?ask(?:ed)?\b|"
+    r"(?:won't|will not|not going to|don't|do not) make you\b|"
     # Pleasantries and exits, never a topic: "I promise I don't bite", "I've got the headline".
     r"don't bite|got the (?:headline|gist|idea|picture)|come (?:on )?in\b|good luck|"
     r"being waved at|check on (?:the|my) booth|drop (?:your|a) (?:resume|cv|card)|"

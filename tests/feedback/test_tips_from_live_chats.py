@@ -1007,3 +1007,19 @@ def test_letting_a_feeling_go_is_no_bad_news() -> None:
     fired = (*history[:2], Utterance("persona", "We had to let three people go last week."))
     tip = tip_for("Oh no. How is the team?", [F], build_context(fired), {F: "How is the team?"})
     assert "let three people go" in tip, tip
+
+
+def test_a_rebuke_or_a_courtesy_about_the_learner_is_not_a_detail_to_follow() -> None:
+    # Held in session 17: Denise's "You haven't asked me a single thing about my warehouses
+    # yet." became 'ask about what they said ("You haven't asked me a single thing ..."): "What's
+    # the hardest part of that for your team today?"'; Priya's "don't worry, I won't make you
+    # take a flyer" was "the thread to pull".
+    for line in (
+        "Okay. Slow down. You haven't asked me a single thing about my warehouses yet.",
+        "Hey, don't worry, I won't make you take a flyer. Priya, Northwind Health recruiting.",
+    ):
+        quotes = [h.quote for h in find_hooks([line])]
+        assert not any("asked me" in q or "flyer" in q for q in quotes), quotes
+    # News of theirs still is one.
+    quotes = [h.quote for h in find_hooks(["Two of my warehouses switched scanners in March."])]
+    assert any("scanners" in q for q in quotes), quotes
