@@ -374,6 +374,9 @@ DISMISSIVE = LowerCue(
     r"^good luck with that\b[^.!?\n]*",
     r"\bcomplains? about everything\b[^.!?\n]*",
     r"\bwho cares\b",
+    # "Oh great, another mentor who's going to tell me to follow my passion": a sneer at them
+    r"^(?:oh,? )?(?:great|wonderful|fantastic|perfect|brilliant|lovely|super),? (?:another|more|"
+    r"just what i needed)\b[^.!?\n]*",
     # mock praise: praise turned up past belief, then "I bet" ("living the dream I bet", "bet
     # that keynote changed lives"), or "wow, <their thing>, how thrilling"
     r"\b(?:living the dream|changed (?:lives|the world)|riveting|thrilling)\b[^.!?\n]*\bi bet\b",

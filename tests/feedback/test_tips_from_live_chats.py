@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from app.feedback.analyzer import Analyzer
 from app.feedback.context import build_context
 from app.feedback.hooks import find_hooks
 from app.feedback.tips import tip_for
@@ -1023,3 +1024,33 @@ def test_a_rebuke_or_a_courtesy_about_the_learner_is_not_a_detail_to_follow() ->
     # News of theirs still is one.
     quotes = [h.quote for h in find_hooks(["Two of my warehouses switched scanners in March."])]
     assert any("scanners" in q for q in quotes), quotes
+
+
+def test_remembering_is_no_action_to_ask_the_hardest_part_of() -> None:
+    # Held in session 17: Daniel's "I remember my first coffee like this one, I was so nervous I
+    # forgot my own questions." gave "What's the hardest part of remembering your first coffee
+    # like?".
+    line = (
+        "Hello there. Daniel, data science at Terrace. I remember my first coffee like this one, "
+        "I was so nervous I forgot my own questions. How are you feeling?"
+    )
+    hooks = find_hooks([line])
+    assert not any(h.verb in {"remember", "forget"} for h in hooks), hooks
+    assert not any(h.obj.endswith(" like") for h in hooks), hooks
+
+
+def test_a_sneer_at_what_they_are_is_dismissive_not_a_pitch() -> None:
+    # Held in session 17: "oh great, another mentor who's going to tell me to follow my
+    # passion." was read as a pitch and told "Hold the ask until they trust you".
+    history = (
+        Utterance(
+            "persona",
+            "Hello there. Daniel, data science at Terrace. I remember my first coffee like this "
+            "one, I was so nervous I forgot my own questions. How are you feeling?",
+        ),
+    )
+    feedback = Analyzer().analyze(
+        "oh great, another mentor who's going to tell me to follow my passion.", history
+    )
+    assert Move.PITCH not in feedback.moves and not feedback.genuine_interest, feedback
+    assert "hold the ask" not in feedback.tip.lower(), feedback.tip
