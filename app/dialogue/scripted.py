@@ -880,11 +880,17 @@ class _Reply:
         """The lines that answer `text`, understood by meaning (see app.dialogue.understand);
         when nothing the persona knows answers it, an honest 'no idea' that hands it back."""
         said = self._said_lines()
-        if focus is None and self.last_said:
+        guessed = focus is None and bool(self.last_said)
+        if guessed:
             # "What did you make of it?" after "Did you catch the talk?": the persona's own
             # question sets the subject when none of its lines has yet.
             focus = self._asked_about()
         match = self.knowledge.match(text, focus, said)
+        if match.topic is None and guessed:
+            # That subject is a guess, and a question of the user's own is no follow-up on it:
+            # "What does a normal week look like across your warehouses?" after "What do you
+            # know about us so far?" got "I'd be guessing" with the guess, her role without.
+            match = self.knowledge.match(text, None, said)
         if match.topic is None:
             reactions = self.persona.reactions
             self.unanswered = True

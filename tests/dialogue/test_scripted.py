@@ -656,3 +656,20 @@ async def test_a_recap_retells_what_was_told_not_what_was_asked() -> None:
     )
     recap = _Reply(ctx)._recap(line)
     assert recap is not None and "?" not in recap and "Marcus" in recap, recap
+
+
+async def test_a_first_question_of_the_users_own_is_not_read_as_a_follow_up_on_the_opener() -> None:
+    # Live (session 17, Denise): "Before anything from my side, what does a normal week look
+    # like across your warehouses?" after her opener's "What do you know about us so far?" got
+    # "I'd be guessing. Where's the question coming from?" in 3 of 4 conversations: the
+    # opener's question set the subject (the company), and the matcher found nothing on it.
+    who = persona("prospect")
+    idk = set(who.reactions.no_match) | set(who.reactions.unknown)
+    for seed in range(8):
+        conversation = Conversation(who, seed=f"opener-{seed}")
+        reply = await conversation.say(
+            "Thanks for making time, Denise. Before anything from my side, what does a normal "
+            "week look like across your warehouses?",
+            QUESTION,
+        )
+        assert not any(line in reply for line in idk), reply
