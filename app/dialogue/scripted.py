@@ -106,7 +106,7 @@ ASK_BACK_CHANCE = 0.5  # after answering a question, people ask back about half 
 FOLLOW_UP_LEAD = 0.2  # "Good question." before an answer: now and then, or it is a tic
 STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, most times
 # Ways to come back to something already said, when asked again: never the same words twice.
-WORD = re.compile(r"[A-Za-z]+")
+NAME_WORD = re.compile(r"[A-Za-z]+")  # a word, its case kept (names are told by it)
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
 AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request)\b")  # an accept line that names the request
 RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
@@ -290,7 +290,7 @@ def proper_nouns(persona: Persona) -> frozenset[str]:
     upper: dict[str, int] = {}
     lower: set[str] = set()
     for line in _spoken(persona.model_dump(include={"facts", "hooks", "reward", "closings"})):
-        for m in WORD.finditer(line):
+        for m in NAME_WORD.finditer(line):
             before = line[: m.start()].rstrip()
             if not before or before[-1] in ".!?:\"'(":
                 continue
@@ -307,7 +307,7 @@ def proper_nouns(persona: Persona) -> frozenset[str]:
 def mid_sentence(sentence: str, persona: Persona) -> str:
     """The sentence to follow "Like I said,": its capital lowered unless it starts with "I" or a
     name."""
-    opener = WORD.match(sentence)
+    opener = NAME_WORD.match(sentence)
     if opener and (opener.group(0) == "I" or opener.group(0) in proper_nouns(persona)):
         return sentence
     return sentence[:1].lower() + sentence[1:]
