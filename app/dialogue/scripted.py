@@ -584,14 +584,19 @@ class _Reply:
 
     def _varied(self, lines: list[str]) -> list[str]:
         """The lines that do not open like the part just said ("Honestly, ... Honestly, ..."),
-        nor with a discourse marker said anywhere in this reply ("Ha, fair, honestly, ...
-        Honestly, a great resume doesn't stick. ... Honestly, here's the thing"), when there
-        are any."""
+        nor hold a discourse marker said anywhere in this reply ("Ha, fair, honestly, ...
+        Honestly, a great resume doesn't stick. ... Honestly, here's the thing"; "Depends who
+        you ask, honestly. How's the search been treating you, honestly?"), when there are
+        any."""
         if not self.parts:
             return lines
         last = _opener(sentences(self.parts[-1])[-1])  # the sentence just before
         used = MARKERS.intersection(WORD.findall(" ".join(self.parts).lower()))
-        other = [line for line in lines if _opener(line) != last and _opener(line) not in used]
+        other = [
+            line
+            for line in lines
+            if _opener(line) != last and not used.intersection(WORD.findall(line.lower()))
+        ]
         return other or [line for line in lines if _opener(line) != last] or lines
 
     def _fresh_wordings(self, line: str) -> list[str]:
@@ -1144,7 +1149,7 @@ class _Reply:
 
     def _wording(self, question: Question) -> str:
         """The question in a wording not said yet, the one said least lately elsewhere."""
-        fresh = [w for w in question.wordings if self._fresh(w)]
+        fresh = self._varied([w for w in question.wordings if self._fresh(w)])
         rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|wording|{question.text}")
         return self._least_recent(fresh, rng)
 
