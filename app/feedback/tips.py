@@ -925,9 +925,14 @@ def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
 
 
 def _new_topic(turn: _Turn) -> str:
-    heard = turn.moves & {Move.ACKNOWLEDGEMENT, Move.REFLECTION}
     # "No laptop, I like that. What pulled you from finance into climate?" took up their line
-    # before asking: no "that was the thread to pull" about the flat white beside it.
+    # before asking: no "that was the thread to pull" about the flat white beside it, whether
+    # or not the analyzer named the move (a statement in their words took it up).
+    heard = bool(turn.moves & {Move.ACKNOWLEDGEMENT, Move.REFLECTION}) or any(
+        content_stems(s) & content_stems(turn.ctx.partner_last)
+        for s in split_light(turn.message)
+        if not s.rstrip(" \"'”’").endswith("?")
+    )
     if turn.hook and turn.ctx.partner_content and not heard:
         frames: tuple[str, ...] = (
             "{said}; start there before opening a new topic: {ask}.",
