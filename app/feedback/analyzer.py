@@ -214,18 +214,45 @@ class Analyzer:
         rule_moves = [m for m in Move if m in found]
         features = extract(message, ctx, rule_moves)
         probs = mover.probabilities(features)
-        both, second = cross.model(), stack.model()
-        if both is not None:  # the fine-tuned cross-encoder, when switched on (not shipped)
+        limits = None
+        second, both = stack.model(), cross.model()
+        if second is not None:  # the trees over the linear model's log-odds
+            probs = second.probabilities(probs, features.dense)
+            limits = second.threshold_row(mover.moves)
+        if both is None:
+            on = mover.decide(probs, limits)
+        else:  # the fine-tuned cross-encoder, blended over the above
+            shipped = mover.decide(probs, limits)
+            sure = {m for m in shipped if probs[m] >= SURE}
             blended = both.blend({m.value: p for m, p in probs.items()}, message, history)
             probs = {Move(m): p for m, p in blended.items()}
             on = mover.decide(probs, both.threshold_row([m.value for m in mover.moves]))
-        elif second is not None:  # the trees over the linear model's log-odds
-            probs = second.probabilities(probs, features.dense)
-            on = mover.decide(probs, second.threshold_row(mover.moves))
-        else:
-            on = mover.decide(probs)
+            on = _backed(on, shipped, {m for m in shipped if m in found} | sure)
         decided = _decided(message, on, probs, found, ctx)
         return _finish(message, decided, ctx, suggestion)
+
+
+# The model without the cross-encoder is this sure of a move: the blend does not overrule it.
+SURE = 0.85
+
+
+def _backed(on: set[Move], shipped: set[Move], backed: set[Move]) -> set[Move]:
+    """The blended decision, kept from overruling the model without the cross-encoder where
+    that model is backed: by an exact cue that named the move, or by its own certainty. The
+    cross-encoder reads the words, not the cues or the conversation's signals ("how thrilling"
+    mock praise, "Does Tuesday work for a demo?" in the first minute, small talk over a parent
+    in hospital). A blend that finds no move at all leaves the decision to that model."""
+    if not on:
+        return set(shipped)
+    backed = (backed & NEGATIVE_MOVES) - on
+    if not backed:
+        return on
+    for first, second in learned.EXCLUSIVE:  # as the decoder has it: the backed move stands
+        if backed & first:
+            on = on - second
+        elif backed & second:
+            on = on - first
+    return on | backed
 
 
 def rule_pass(message: str, history: Sequence[Utterance] = ()) -> tuple[_Found, Context]:

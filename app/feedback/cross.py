@@ -8,7 +8,10 @@ This model is all-MiniLM-L6-v2 fine-tuned (by `tools/finetune_analyzer.py`, at d
 only, with PyTorch) on the labelled corpus as a cross-encoder: one sequence holding the last few
 lines of the conversation and the reply, eleven move outputs and one for genuine interest. It
 ships as int8 ONNX in `model/cross/` and runs with onnxruntime and tokenizers, as the question
-encoder does; nothing is downloaded and torch is not needed at run time.
+encoder does; nothing is downloaded and torch is not needed at run time. The analyzer blends its
+probabilities with the shipped model's (weight in `meta.json`, fitted by
+`tools/fit_cross_blend.py` on a writer neither was trained on) and lets the blend overrule
+neither an exact cue nor that model's certainty (`analyzer._backed`).
 
 `pair_text` is the one place the model's input is written, for training and inference alike.
 """
@@ -85,7 +88,8 @@ class CrossModel:
     def blend(
         self, linear: dict[str, float], message: str, history: Sequence[Line]
     ) -> dict[str, float]:
-        """Each move's probability: this model's and the linear model's, weighted."""
+        """Each move's probability: this model's and the shipped model's (the linear model and
+        the trees over it), weighted."""
         mine = dict(zip(self.moves, self.probabilities(message, history).tolist(), strict=True))
         return {m: self.weight * mine[m] + (1 - self.weight) * p for m, p in linear.items()}
 
@@ -128,8 +132,8 @@ def load(folder: Path = HERE) -> CrossModel | None:
 
 @lru_cache(maxsize=1)
 def model() -> CrossModel | None:
-    """The model when `RAPPORT_CROSS_ANALYZER=1`, else None. Off by default until the tests that
-    pin verdicts have been checked against it (docs/benchmarks.md, session 10)."""
-    if os.environ.get("RAPPORT_CROSS_ANALYZER", "0") != "1":
+    """The shipped model, blended over the linear model and the trees (session 17, see
+    docs/benchmarks.md), unless `RAPPORT_CROSS_ANALYZER=0` turns it off."""
+    if os.environ.get("RAPPORT_CROSS_ANALYZER", "1") == "0":
         return None
     return load()
