@@ -67,11 +67,12 @@ def topic_text(persona: Persona) -> dict[tuple[str, str], str]:
 
 def tokenizer_from(path: Path) -> Tokenizer:
     """The tokenizer as training and inference both use it: unpadded (MiniLM's file pads to
-    128, which the fine-tuning batches would otherwise attend to), the topic's text cut first."""
+    128, which the fine-tuning batches would otherwise attend to), the longer of the question
+    and the topic's text cut first: a long topic text as a rule, a pasted essay too."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
     tokenizer.no_padding()
     return tokenizer
 

@@ -77,3 +77,13 @@ def test_it_is_off_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
         assert rerank.model() is None
     finally:
         rerank.model.cache_clear()
+
+
+def test_a_question_longer_than_the_model_reads_is_cut_not_refused() -> None:
+    # Found by the fuzz test: a 2,000-character message raised "Sequence to truncate too short
+    # to respect the provided max_length" when only the topic's text could be cut.
+    model = rerank.load()
+    assert model is not None
+    text = rerank.topic_text(persona("recruiter"))["fact", "career_path"]
+    probs = model.probabilities("مرحبا، كيف حالك؟ " * 120, [text])
+    assert probs.shape == (1,) and 0.0 <= float(probs[0]) <= 1.0
