@@ -579,9 +579,35 @@ def _only_questions(message: str) -> bool:
     return bool(parts) and all(p.rstrip().endswith("?") or len(words(p)) <= 2 for p in parts)
 
 
+# Words that meet bad news ("I'm sorry", "that's a lot to carry alone").
+_CARE = re.compile(
+    r"(?i)\b(?:sorry|that's (?:rough|awful|terrible|hard|tough|a lot)|oh no|how awful|"
+    r"take care of yourself|alone|on your own)\b"
+)
+
+
+def _met_with_care(turn: _Turn) -> bool:
+    """The acknowledgement or reflection was about the bad news: in its words or in words that
+    meet it. "From chemistry teacher to recruiter, that's a story. Thanks so much" after "since
+    the layoffs it's been just me" acknowledged the story and left."""
+    heard = [turn.evidence.get(m, "") for m in (Move.ACKNOWLEDGEMENT, Move.REFLECTION)]
+    heard = [h for h in heard if h]
+    if not heard:
+        return False
+    heavy = " ".join(
+        s for s in split_light(" ".join(turn.ctx.partner_statements)) if HEAVY.search(s)
+    )
+    said = " ".join(heard)
+    return bool(
+        _CARE.search(turn.message)
+        or _FEELING_WORDS.search(said)
+        or content_stems(said) & content_stems(heavy)
+    )
+
+
 def _bad_news(turn: _Turn) -> str:
     said = f'They just shared "{turn.detail}"' if turn.detail else "They just shared bad news"
-    if turn.moves & {Move.ACKNOWLEDGEMENT, Move.REFLECTION}:
+    if _met_with_care(turn):
         frames: tuple[str, ...] = (
             '{said}, and you met it with care; give them room, and if they keep talking, ask "{q}"',
             '{said}; you made space for it, so let them lead, and later ask "{q}"',

@@ -1054,3 +1054,28 @@ def test_a_sneer_at_what_they_are_is_dismissive_not_a_pitch() -> None:
     )
     assert Move.PITCH not in feedback.moves and not feedback.genuine_interest, feedback
     assert "hold the ask" not in feedback.tip.lower(), feedback.tip
+
+
+def test_a_goodbye_after_bad_news_is_not_said_to_have_met_it_with_care() -> None:
+    # Held in session 17: after Priya's "Since last year's layoffs it's been just me, and some
+    # weeks I wonder how long I can do this.", "From chemistry teacher to recruiter, that's a
+    # story. Thanks so much for your time, Priya, enjoy the rest of the fair." was told "you made
+    # space for it, so let them lead": its acknowledgement was of the chemistry story.
+    news = (
+        "What I miss is that little click when a student gets it. Can I be honest? Since last "
+        "year's layoffs it's been just me, and some weeks I wonder how long I can do this."
+    )
+    history = (
+        Utterance("user", "How did you end up in recruiting yourself?"),
+        Utterance("persona", news),
+    )
+    leaving = (
+        "From chemistry teacher to recruiter, that's a story. Thanks so much for your time, "
+        "Priya, enjoy the rest of the fair."
+    )
+    A = Move.ACKNOWLEDGEMENT
+    tip = tip_for(leaving, [A], build_context(history), {A: "that's a story"})
+    assert "made space" not in tip and "with care" not in tip and "sorry" in tip, tip
+    caring = "Oh, I'm sorry, that sounds like a lot to carry on your own."
+    tip = tip_for(caring, [Move.REFLECTION], build_context(history), {Move.REFLECTION: caring})
+    assert "made space" in tip or "with care" in tip, tip
