@@ -1190,7 +1190,9 @@ def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE_END.split(text.strip()) if s]
 
 
-INVITATION = re.compile(r"^(?:tell me|so tell me|go on|your turn)\b", re.IGNORECASE)
+INVITATION = re.compile(
+    r"^(?:(?:now|so|okay|ok|well|then|alright),? )?(?:tell me|go on|your turn)\b", re.IGNORECASE
+)
 
 
 def _words(sentence: str) -> set[str]:

@@ -20,6 +20,7 @@ from app.dialogue.scripted import (
     Phrases,
     ScriptedEngine,
     Topic,
+    _no_invitation,
     _Reply,
     lemmas,
     mid_sentence,
@@ -675,3 +676,14 @@ async def test_a_first_question_of_the_users_own_is_not_read_as_a_follow_up_on_t
             QUESTION,
         )
         assert not any(line in reply for line in idk), reply
+
+
+def test_an_exit_drops_an_invitation_that_opens_with_now() -> None:
+    # Live (session 17, Priya, a pitcher): "Okay, pitch received. Now tell me something that
+    # would surprise me. Right, I'll let you get on with the fair." asked and left at once.
+    assert _no_invitation(
+        "Okay, pitch received. Now tell me something that would surprise me."
+    ) == ("Okay, pitch received.")
+    assert _no_invitation("Telling people no is the hard part.") == (
+        "Telling people no is the hard part."
+    )
