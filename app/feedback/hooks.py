@@ -130,7 +130,8 @@ NOT_A_DETAIL = re.compile(
     r"(?:we're|we are|i'm|i am|still) (?:\w+ )?(?:queuing|queueing|waiting in line)\b|"
     r"nice to meet|thanks for (?:coming|stopping|asking)|kind of (?:conversation|chat|question)|"
     r"(?:want|wanted) to talk about|hold on|hang on|(?:book|booked|want|need|do) (?:a |the )?demo|"
-    r"anything else|heard that (?:pitch|before)|(?:my|your) turn\b|check my phone|"
+    r"anything else|heard that (?:pitch|before)|pitch(?:es|ed)?\b|(?:my|your) turn\b|"
+    r"check my phone|"
     r"(?:got|have|had) (?:about |only |just )?(?:\w+ )?minutes|at this rate|"
     r"here for (?:the )?coffee|"
     # The partner on the learner's manners, not news of theirs: "You haven't asked me a single

@@ -1079,3 +1079,15 @@ def test_a_goodbye_after_bad_news_is_not_said_to_have_met_it_with_care() -> None
     caring = "Oh, I'm sorry, that sounds like a lot to carry on your own."
     tip = tip_for(caring, [Move.REFLECTION], build_context(history), {Move.REFLECTION: caring})
     assert "made space" in tip or "with care" in tip, tip
+
+
+def test_a_remark_on_pitches_is_not_a_detail_to_follow() -> None:
+    # Held in session 17: Priya's "The thing is, I hear a hundred pitches a day." became 'ask
+    # "How did you come to hear a hundred pitches?"'.
+    quotes = [
+        h.quote
+        for h in find_hooks(
+            ["The thing is, I hear a hundred pitches a day. I remember conversations."]
+        )
+    ]
+    assert not any("pitches" in q for q in quotes), quotes
