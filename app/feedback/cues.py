@@ -383,6 +383,9 @@ DISMISSIVE = LowerCue(
     r"\b(?:i )?bet (?:that|it|this|they|those)\b[^.!?\n]*\bchanged "
     r"(?:lives|the world|everything)\b",
     r"\b(?:wow|oh|ooh|ah|gosh),? [^.!?\n]{1,40}, how (?:thrilling|riveting|fascinating)\b",
+    # "bet the release train is thrilling too"
+    r"\bbet (?:the |that |it |this |your )?[\w' -]{0,30}(?:is|was|'s|must be) (?:so |really )?"
+    r"(?:thrilling|riveting|a thrill|a blast|a joy|gripping)\b[^.!?\n]*",
     # ranking their work below one's own: "I do product, the people who actually ship things"
     r"\b(?:the (?:people|ones)|those of us) who actually (?:ship|build|do|make|work|deliver)\b",
     r"\bnobody (?:uses|cares|does|needs|reads)\b",

@@ -1091,3 +1091,21 @@ def test_a_remark_on_pitches_is_not_a_detail_to_follow() -> None:
         )
     ]
     assert not any("pitches" in q for q in quotes), quotes
+
+
+def test_mock_praise_of_their_work_with_bet_is_dismissive() -> None:
+    # Held in session 17 (Keiko): "oh sure, 'the fun part'. bet the release train is thrilling
+    # too." got no move at all and a tip to ask how she came to manage mobile platform.
+    history = (
+        Utterance("persona", "Oh, hello, Keiko here, I manage mobile platform at Parcelly."),
+        Utterance("user", "wow, a mobile platform lead. must be nice having your own team."),
+        Utterance(
+            "persona",
+            "Ha, spend a year with our crash logs first. What's your release cadence like?",
+        ),
+    )
+    feedback = Analyzer().analyze(
+        "oh sure, 'the fun part'. bet the release train is thrilling too.", history
+    )
+    assert Move.DISMISSIVE in feedback.moves, feedback
+    assert "release cadence" in feedback.tip, feedback.tip
