@@ -186,7 +186,13 @@ class OtherSite:
 
 # ---------------------------------------------------------------- driving the widget in a page
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-WARM_QUESTION = "Pretty good, thanks! How did you end up in recruiting?"
+# It answers whatever Priya's opener asked (what brings you, which stop, what's on your list):
+# "Pretty good, thanks!" alone dodged 3 of her 26 openers' questions, and the analyzer, rightly,
+# read the question after it as a change of subject (session 17).
+WARM_QUESTION = (
+    "Pretty good, thanks! I'm here to meet a few teams, and this is my first stop. "
+    "How did you end up in recruiting?"
+)
 # "What made you leave teaching?" is the classic follow-up, but after the answer variant that
 # gives a "because" (about something else) the analyzer calls it hollow: a known error with its
 # own test in tests/feedback/test_live_examples.py. The widget's test should not hang on it.

@@ -54,8 +54,8 @@ def test_three_turn_conversation_marks_questions_genuine_and_the_pitch_not(
     assert [c.get_attribute("data-score") for c in chips] == [
         str(f["score"]) for f in user_feedback
     ]
-    evidence = user_feedback[0]["evidence"][0]["text"]
-    expect(messages.nth(1).locator("mark").first).to_have_text(evidence)
+    evidence = user_feedback[0]["evidence"][0]["text"]  # the likeliest move's, wherever it sits
+    expect(messages.nth(1).locator("mark").filter(has_text=evidence)).to_have_count(1)
     page.screenshot(path=screenshot_path("widget-desktop.png"))
     chips[0].click()
     expect(page.get_by_role("tooltip").first).to_contain_text(user_feedback[0]["tip"])
