@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,23 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.feedback import cross, learned, stack  # noqa: E402
 from app.feedback.analyzer import rule_pass  # noqa: E402
+from app.feedback.evaluate import history_of  # noqa: E402
 from app.feedback.features import extract  # noqa: E402
 from app.feedback.types import NEGATIVE_MOVES, POSITIVE_MOVES, Move  # noqa: E402
 
 WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
-
-
-@dataclass(frozen=True)
-class _Line:
-    role: str
-    content: str
-
-
-def _history(item: dict) -> list[_Line]:  # type: ignore[type-arg]
-    return [
-        *(_Line(h["role"], h["content"]) for h in item.get("history") or []),
-        _Line("persona", item["partner"]),
-    ]
 
 
 def verdicts(probs: np.ndarray, limits: np.ndarray, moves: tuple[Move, ...]) -> np.ndarray:
@@ -78,7 +65,7 @@ def main() -> int:
     ]
     shipped, mine, gold = [], [], []
     for item in items:
-        history = _history(item)
+        history = history_of(item)
         found, ctx = rule_pass(item["message"], history)
         features = extract(item["message"], ctx, [m for m in Move if m in found])
         probs = second.probabilities(mover.probabilities(features), features.dense)
