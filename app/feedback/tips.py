@@ -955,7 +955,7 @@ def _new_topic(turn: _Turn) -> str:
     # before asking: no "that was the thread to pull" about the flat white beside it, whether
     # or not the analyzer named the move (a statement in their words took it up).
     heard = bool(turn.moves & {Move.ACKNOWLEDGEMENT, Move.REFLECTION}) or any(
-        content_stems(s) & content_stems(turn.ctx.partner_last)
+        content_stems(s) & turn.ctx.partner_stems
         for s in split_light(turn.message)
         if not s.rstrip(" \"'”’").endswith("?")
     )
