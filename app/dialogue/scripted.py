@@ -289,7 +289,8 @@ def proper_nouns(persona: Persona) -> frozenset[str]:
         return cached[1]
     upper: dict[str, int] = {}
     lower: set[str] = set()
-    for line in _spoken(persona.model_dump(include={"facts", "hooks", "reward", "closings"})):
+    said = persona.model_dump(include={"facts", "hooks", "reward", "closings"})
+    for line in spoken_strings(said):
         for m in NAME_WORD.finditer(line):
             before = line[: m.start()].rstrip()
             if not before or before[-1] in ".!?:\"'(":
@@ -313,15 +314,19 @@ def mid_sentence(sentence: str, persona: Persona) -> str:
     return sentence[:1].lower() + sentence[1:]
 
 
-def _spoken(node: object, key: str = "") -> Iterator[str]:
-    """The strings of a dumped persona part that it says (not the questions it is asked)."""
+# Keys whose strings a persona is asked or keyed by, not ones it says.
+NOT_SPOKEN = frozenset({"questions", "keywords", "topic", "id"})
+
+
+def spoken_strings(node: object, key: str = "") -> Iterator[str]:
+    """The strings of a persona (its YAML, or a dump of a part of it) that it says."""
     if isinstance(node, dict):
         for k, v in node.items():
-            yield from _spoken(v, k)
+            yield from spoken_strings(v, k)
     elif isinstance(node, list):
         for v in node:
-            yield from _spoken(v, key)
-    elif isinstance(node, str) and key not in {"questions", "keywords", "topic", "id"}:
+            yield from spoken_strings(v, key)
+    elif isinstance(node, str) and key not in NOT_SPOKEN:
         yield node
 
 

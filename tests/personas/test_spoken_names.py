@@ -5,30 +5,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from app.config import ROOT
+from app.dialogue.scripted import spoken_strings
 
-# Fields whose strings are what the user might type (any case) or machine keys, not speech.
-NOT_SPOKEN = frozenset({"keywords", "questions", "id", "topic", "follow_ups"})
 WORD = re.compile(r"\b([A-Za-z][a-z]+)\b")
 # Words capitalised mid-sentence that are also ordinary lower-case words in these files.
 ORDINARY = frozenset({"builders", "halyard", "health"})
-
-
-def _spoken(node: object, key: str = "") -> Iterator[str]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _spoken(v, k)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _spoken(v, key)
-    elif isinstance(node, str) and key not in NOT_SPOKEN:
-        yield node
 
 
 def _names(lines: list[str]) -> set[str]:
@@ -45,7 +32,7 @@ def _names(lines: list[str]) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted((ROOT / "personas").glob("*.yaml")), ids=lambda p: p.stem)
 def test_names_are_capitalised_in_spoken_lines(path: Path) -> None:
-    lines = list(_spoken(yaml.safe_load(path.read_text())))
+    lines = list(spoken_strings(yaml.safe_load(path.read_text())))
     names = _names(lines)
     lowered = [line for line in lines for n in names if re.search(rf"(?<![A-Za-z]){n}\b", line)]
     assert not lowered, lowered
