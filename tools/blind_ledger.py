@@ -28,14 +28,22 @@ MODEL = REPO / "app" / "feedback" / "model"
 WATCHED = ("incoming", "blind")
 
 
+def model_hash(model: Path = MODEL) -> str:
+    """One hash over every file of the model folder, its subfolders (the cross-encoder) included."""
+    if not model.exists():
+        return "rules"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in model.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(model).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def analyzer_version() -> dict[str, str]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
     ).stdout.strip()
-    digest = hashlib.sha256()
-    for path in sorted(MODEL.glob("*")) if MODEL.exists() else []:
-        digest.update(path.read_bytes())
-    return {"commit": commit, "model": digest.hexdigest()[:12] if MODEL.exists() else "rules"}
+    return {"commit": commit, "model": model_hash()}
 
 
 def seen() -> set[str]:
