@@ -15,6 +15,7 @@ SWAP = {
 FILLER = re.compile(
     r"^(?:(?:oh|well|so|honestly|actually|yeah|yes|hmm|um|uh|ha|haha|okay|ok|right|sure|"
     r"good question|great question|funny you ask|to be honest|i mean|i guess|i think|"
+    r"probably|maybe|perhaps|i'd say|i suppose|"
     r"because|since|cause|'cause|well yes|yes and|and)[,.!]?\s+)+",
     re.IGNORECASE,
 )

@@ -596,11 +596,15 @@ class _Reply:
         if not self.parts:
             return lines
         last = _opener(sentences(self.parts[-1])[-1])  # the sentence just before
-        used = MARKERS.intersection(WORD.findall(" ".join(self.parts).lower()))
+        said = " ".join(self.parts).lower()
+        used = MARKERS.intersection(WORD.findall(said)) | set(MARKER_PHRASE.findall(said))
         other = [
             line
             for line in lines
-            if _opener(line) != last and not used.intersection(WORD.findall(line.lower()))
+            if _opener(line) != last
+            and not used.intersection(
+                [*WORD.findall(line.lower()), *MARKER_PHRASE.findall(line.lower())]
+            )
         ]
         return other or [line for line in lines if _opener(line) != last] or lines
 
@@ -1181,6 +1185,13 @@ MARKERS = frozenset(
         "honestly frankly truthfully ha haha okay ok bueno look listen well yeah right mm hm "
         "hmm oh ah sure fair anyway actually",
     )
+)
+
+
+# Phrases that frame a line the same way: "The thing is, I could make five offers... The thing
+# is, the job description leaves out..." is a tic too.
+MARKER_PHRASE = re.compile(
+    r"\b(the thing is|here's the thing|to be honest|truth is|funny story|if i'm honest|i mean)\b"
 )
 
 

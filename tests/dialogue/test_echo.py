@@ -21,6 +21,10 @@ from app.dialogue.echo import echo
         ("Because I've got leadership experience.", "you've got leadership experience"),
         ("My team builds billing software.", "your team builds billing software"),
         ("Python is what I mostly write, I guess.", "Python is what you mostly write"),
+        (
+            "Ha, probably when something I built actually shipped.",
+            "when something you built actually shipped",
+        ),
     ],
 )
 def test_echo_reads_mid_sentence(message: str, expected: str) -> None:

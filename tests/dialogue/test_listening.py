@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from app.dialogue.memory import LearnerMemory
-from app.dialogue.scripted import ScriptedEngine, reply, sentences
+from app.dialogue.scripted import ScriptedEngine, _Reply, reply, sentences
 from app.dialogue.types import Outcome
 from app.feedback.analyzer import analyze
 from app.feedback.types import Move, Utterance
@@ -159,6 +159,24 @@ async def test_an_answer_to_a_question_with_a_remark_after_it_gets_a_reaction(se
     assert "you like finding the story in messy numbers" in answer.lower(), answer
 
 
+@pytest.mark.parametrize("seed", [f"hedged-{n}" for n in range(6)])
+async def test_a_hedged_answer_before_the_user_s_own_question_gets_a_reaction(seed: str) -> None:
+    """Live (session 18): Priya asked what a happy Friday looks like, heard "Ha, probably when
+    something I built actually shipped", and went straight on to the user's question."""
+    conversation = Conversation(persona("recruiter"), seed=seed)
+    conversation.history[-1] = Utterance(
+        "persona",
+        "It's a lot of talking. Candidates in the morning, hiring managers in the afternoon, and "
+        "feedback-chasing in between. When you get home happy on a Friday, what happened that week?",
+    )
+    message = (
+        "Ha, probably when something I built actually shipped. The feedback-chasing part sounds "
+        "painful though, who are you usually chasing?"
+    )
+    answer = await conversation.say(message, analyze(message, conversation.history))
+    assert "something you built actually shipped" in answer, answer
+
+
 @pytest.mark.parametrize("seed", [f"markers-{n}" for n in range(12)])
 async def test_no_reply_says_the_same_discourse_marker_twice(seed: str) -> None:
     """'Ha, fair, honestly, that's a good answer. Honestly, a great resume doesn't stick. ...
@@ -175,3 +193,22 @@ async def test_no_reply_says_the_same_discourse_marker_twice(seed: str) -> None:
     ):
         answer = await conversation.say(message, analyze(message, conversation.history))
         assert len(re.findall(r"\bhonestly\b", answer.lower())) <= 1, answer
+
+
+
+async def test_no_reply_frames_two_lines_with_the_same_phrase() -> None:
+    """Live (session 18): "The thing is, I could make five offers and have a bad week. ... The
+    thing is, the job description leaves out what matters most to Marcus": a deeper line, then
+    the hook told after it in a wording that opened the same way."""
+    conversation = Conversation(persona("recruiter"), seed="phrases")
+    message = "What does a recruiter at Northwind actually spend most of the day on?"
+    await conversation.say(message, analyze(message, conversation.history))
+    built = _Reply(conversation.contexts[-1])
+    built.parts = [
+        "The thing is, I could make five offers and have a bad week. A good one is when a "
+        "manager realises the person they needed wasn't the person they asked for."
+    ]
+    same = "The thing is, the job description leaves out what matters most to Marcus."
+    other = "Okay, I'll tell you the thing that isn't written anywhere."
+    assert built._varied([same, other]) == [other]
+    assert built._varied([same]) == [same]  # with nothing else to say, it is still said
