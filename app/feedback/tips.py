@@ -890,7 +890,59 @@ def _asks(message: str) -> bool:
     return bool(_questions_in(message))
 
 
+# Questions in a row, with nothing of the user's own between them, before a tip suggests
+# giving something back: a conversation, not an interview ("interesting *and* interested").
+INTERVIEW_RUN = 4
+_SPELLED = {4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+_I = re.compile(r"(?i)\b(?:i|i'm|i've|i'd|my|me|we|our)\b")
+
+
+def _question_run(turn: _Turn) -> int:
+    """How many turns in a row, this one included, only asked: a question and no statement
+    in the first person ("I did two years of shift work myself") beside it."""
+    run = 0
+    for message in (turn.message, *reversed(turn.ctx.user_lines)):
+        told = [s for s in split_light(message) if not s.rstrip(" \"'”’").endswith("?")]
+        if "?" not in message or any(_I.search(s) for s in told):
+            break
+        run += 1
+    return run
+
+
+def _said_back(turn: _Turn) -> str | None:
+    """A statement of this turn that puts the partner's last line in the user's words ("An
+    ambulance driver turned engineer, that explains a lot."), before the question."""
+    reflected = turn.evidence.get(Move.REFLECTION) or turn.evidence.get(Move.ACKNOWLEDGEMENT)
+    for sentence in split_light(turn.message):
+        if sentence.rstrip(" \"'”’").endswith("?"):
+            continue
+        shared = content_stems(sentence) & turn.ctx.partner_stems
+        if len(shared) >= 2 or (shared and reflected and sentence in reflected):
+            return _clip(sentence.strip().rstrip(" .!,;"), QUOTE_QUESTION_CHARS)
+    return None
+
+
 def _follow_up(turn: _Turn) -> str:
+    run = _question_run(turn)
+    if run >= INTERVIEW_RUN:
+        interview: tuple[str, ...] = (
+            "That is {n} questions in a row; when they answer, add one line of your own that "
+            "connects to it before you ask again, so it feels like a conversation, not an "
+            "interview.",
+            "{N} questions running: good listening, but give something back next, a sentence "
+            "of your own experience that touches their answer, then hand them the floor.",
+        )
+        n = _SPELLED.get(run, str(run))
+        return turn.pick(interview, "run").format(n=n, N=n.capitalize())
+    said_back = _said_back(turn)
+    if said_back is not None:
+        heard: tuple[str, ...] = (
+            '"{s}" told them you heard it before you asked; when they answer, stay on that '
+            "thread one more question before moving on.",
+            'Saying "{s}" first showed you were listening; let them finish, and if a feeling '
+            "comes up in the answer, name it.",
+        )
+        return turn.pick(heard, "heard").format(s=said_back)
     built = _built_on(turn, Move.FOLLOW_UP_QUESTION)
     if built is None:
         asked = turn.evidence.get(Move.FOLLOW_UP_QUESTION, turn.message)

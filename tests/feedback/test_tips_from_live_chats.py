@@ -151,7 +151,10 @@ def test_a_question_about_pickers_did_not_pick_up_how_often_she_takes_calls() ->
 
 
 def test_picked_up_quotes_her_clause_the_question_built_on() -> None:
-    tip = _tip(PRIYA, LISTENER, 1, [F], {F: "What do you miss most about teaching?"})
+    # (The question alone: with "Chemistry to recruiting, that's a jump." before it, the tip
+    # names that said-back sentence instead.)
+    asked = (LISTENER[0], "What do you miss most about teaching?", *LISTENER[2:])
+    tip = _tip(PRIYA, asked, 1, [F], {F: "What do you miss most about teaching?"})
     assert _claimed(tip) == "I was a chemistry teacher", tip
 
 
@@ -1109,3 +1112,40 @@ def test_mock_praise_of_their_work_with_bet_is_dismissive() -> None:
     )
     assert Move.DISMISSIVE in feedback.moves, feedback
     assert "release cadence" in feedback.tip, feedback.tip
+
+
+# Priya again (session 18): a listener who asks and asks, and says back what she heard.
+PRIYA_DAY = (
+    "Oh hey, come on in, I promise I don't bite. I'm Priya, recruiter for Northwind Health. "
+    "What brings you over?",
+    "It's a lot of talking. Candidates in the morning, hiring managers in the afternoon, and "
+    "feedback-chasing in between.",
+    "Interviewers, mostly. An engineer runs a session on Tuesday, promises notes by Wednesday, "
+    "and by Friday I'm standing at his desk.",
+    "They mean well, they're just busy, so 'notes by tomorrow' becomes a week.",
+    "Before he wrote code, Marcus drove an ambulance. So his interview move is: 'I'm a "
+    "night-shift nurse, explain this decision to me.' The ones who slow down walk away with "
+    "offers.",
+)
+ASKER = (
+    "What does a recruiter at Northwind spend the day on?",
+    "Who are you usually chasing?",
+    "Why is it so hard to get them to write it up?",
+    "What happens to the candidate while they wait?",
+    "An ambulance driver turned engineer, that explains a lot. What made him switch to code?",
+)
+
+
+def test_four_questions_in_a_row_get_give_something_back_not_reflect_again() -> None:
+    tip = _tip(PRIYA_DAY, ASKER, 3, [F], {F: ASKER[3]})
+    assert "four questions" in tip.lower() and "your own" in tip, tip
+    # One line of the user's own between the questions breaks the run.
+    told = (ASKER[0], "I've chased reviewers myself, it's thankless. Who are you chasing?", *ASKER[2:])
+    assert "in a row" not in _tip(PRIYA_DAY, told, 3, [F], {F: told[3]})
+
+
+def test_a_question_after_saying_back_her_words_is_not_told_to_say_them_back() -> None:
+    message = ASKER[4]
+    tip = _tip(PRIYA_DAY, (*ASKER[:2], "Cool.", "Nice.", message), 4, [F], {F: message})
+    assert "An ambulance driver turned engineer" in tip, tip
+    assert not re.search(r"(?i)say back|sum it up|name what you heard", tip), tip
