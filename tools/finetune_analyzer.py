@@ -325,11 +325,12 @@ def main() -> int:
     parser.add_argument("--validate", nargs="*", help="writers to hold out and report on")
     parser.add_argument("--write", action="store_true", help="train on all and export")
     parser.add_argument("--include-dev", action="store_true", help="train on w16 too")
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--validated", action="store_true", help="with --write: export the --validate model"
     )
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     if args.validate:
         return validate(args.validate)
     if args.write:
