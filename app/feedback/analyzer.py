@@ -227,7 +227,8 @@ class Analyzer:
             blended = both.blend({m.value: p for m, p in probs.items()}, message, history)
             probs = {Move(m): p for m, p in blended.items()}
             on = mover.decide(probs, both.threshold_row([m.value for m in mover.moves]))
-            on = _backed(on, shipped, {m for m in shipped if m in found} | sure)
+            cued = {m for m in shipped if m in found}
+            on = _backed(on, shipped, cued | sure, cued)
         decided = _decided(message, on, probs, found, ctx)
         return _finish(message, decided, ctx, suggestion)
 
@@ -236,23 +237,32 @@ class Analyzer:
 SURE = 0.85
 
 
-def _backed(on: set[Move], shipped: set[Move], backed: set[Move]) -> set[Move]:
+def _backed(on: set[Move], shipped: set[Move], backed: set[Move], cued: set[Move]) -> set[Move]:
     """The blended decision, kept from overruling the model without the cross-encoder where
     that model is backed: by an exact cue that named the move, or by its own certainty. The
     cross-encoder reads the words, not the cues or the conversation's signals ("how thrilling"
     mock praise, "Does Tuesday work for a demo?" in the first minute, small talk over a parent
-    in hospital). A blend that finds no move at all leaves the decision to that model."""
+    in hospital). A blend that finds no move at all leaves the decision to that model.
+
+    `cued`, the listening moves both that model and an exact cue found ("That's tough, it
+    sounds like you're carrying the whole team": the acknowledgement beside the reflection),
+    are kept too where nothing the blend decided excludes them."""
     if not on:
         return set(shipped)
     backed = (backed & NEGATIVE_MOVES) - on
-    if not backed:
-        return on
     for first, second in learned.EXCLUSIVE:  # as the decoder has it: the backed move stands
         if backed & first:
             on = on - second
         elif backed & second:
             on = on - first
-    return on | backed
+    on = on | backed
+    for move in (cued & POSITIVE_MOVES) - on:
+        if not any(
+            (move in first and on & second) or (move in second and on & first)
+            for first, second in learned.EXCLUSIVE
+        ):
+            on = on | {move}
+    return on
 
 
 def rule_pass(message: str, history: Sequence[Utterance] = ()) -> tuple[_Found, Context]:
