@@ -913,9 +913,12 @@ def _said_back(turn: _Turn) -> str | None:
     """A statement of this turn that puts the partner's last line in the user's words ("An
     ambulance driver turned engineer, that explains a lot."), before the question."""
     reflected = turn.evidence.get(Move.REFLECTION) or turn.evidence.get(Move.ACKNOWLEDGEMENT)
+    asked = turn.evidence.get(Move.FOLLOW_UP_QUESTION, "")
     for sentence in split_light(turn.message):
-        if sentence.rstrip(" \"'”’").endswith("?"):
+        if sentence.rstrip(" \"'”’").endswith("?") or cues.QUESTION_START.search(sentence):
             continue
+        if asked and (asked.strip() in sentence or sentence.strip() == asked.strip()):
+            continue  # the question itself, written without a question mark
         shared = content_stems(sentence) & turn.ctx.partner_stems
         if len(shared) >= 2 or (shared and reflected and sentence in reflected):
             return _clip(sentence.strip().rstrip(" .!,;"), QUOTE_QUESTION_CHARS)

@@ -1149,3 +1149,10 @@ def test_a_question_after_saying_back_her_words_is_not_told_to_say_them_back() -
     tip = _tip(PRIYA_DAY, (*ASKER[:2], "Cool.", "Nice.", message), 4, [F], {F: message})
     assert "An ambulance driver turned engineer" in tip, tip
     assert not re.search(r"(?i)say back|sum it up|name what you heard", tip), tip
+
+
+def test_a_question_without_a_question_mark_is_not_praised_as_saying_back_her_words() -> None:
+    partner = ("We mostly back heat pump installers now, about forty of them across the north.",)
+    message = "why heat pump installers and not the manufacturers"
+    tip = _tip(partner, (message,), 0, [F], {F: message})
+    assert "heard it" not in tip and "Saying" not in tip, tip
