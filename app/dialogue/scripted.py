@@ -108,7 +108,8 @@ STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, 
 # Ways to come back to something already said, when asked again: never the same words twice.
 NAME_WORD = re.compile(r"[A-Za-z]+")  # a word, its case kept (names are told by it)
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
-AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request)\b")  # an accept line that names the request
+# An accept line that answers a request ("That's a reasonable ask", "I was about to offer").
+AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request|about to (?:offer|suggest))\b")
 RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
 # The interjection a line opens with is dropped from its recap: "Like I said, well, there was a
 # drought model" is two openers in a row. Names ("Chale,") are a persona's voice words.

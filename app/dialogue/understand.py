@@ -128,6 +128,7 @@ LINE_MARGIN = 0.12  # a deeper line must beat the surface by this to be answered
 LINE_TIE = 0.03  # ... and the next deeper line by this, or no one line was asked about,
 LINE_CLEAR = 0.6  # unless it is this close: then the question plainly asks for that story
 ASKED_AGAIN_MARGIN = 0.2  # a said line must beat every unsaid one by this to be asked again
+ASKED_AGAIN_NEAR = 0.7  # ... or be the line of the authored question nearest, this near
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
 FOCUS_SHARE = 0.5  # a pointing question goes to the focus scoring at least this share of the best
@@ -654,8 +655,15 @@ class KnowledgeIndex:
             return None
         line = self.nodes[best].line
         assert line is not None
-        # Only a question in that story's own words asks for it again: "When the error count
-        # is high, what's usually behind it?" quotes the pick-report line to ask something new.
+        # A question nearest to one the author wrote for that story asks for it again ("Before
+        # I meet him, what's one thing you'd want me to ask him?" after "ask him about the
+        # ambulance years"), whatever new words it brings.
+        near, row = self._nearest_question_row(text)
+        if near >= ASKED_AGAIN_NEAR and int(self.row_node[row]) == best:
+            return line
+        # Otherwise only a question in that story's own words asks for it again: "When the
+        # error count is high, what's usually behind it?" quotes the pick-report line to ask
+        # something new.
         told_words = {w for wording in self.wordings_of(line) for w in lemmas(wording)}
         new = [w for w in lemmas(text) if w not in GENERIC and len(w) > 2 and w not in told_words]
         return None if new else line

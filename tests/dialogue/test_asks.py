@@ -308,10 +308,14 @@ async def test_saying_yes_to_the_offer_and_asking_how_to_follow_up_gets_the_yes(
     assert not any(line in yes for hook in who.hooks for line in hook.reveal), yes
 
 
-@pytest.mark.parametrize("persona_id", ["prospect", "alumni_mentor", "conference_stranger"])
+@pytest.mark.parametrize(
+    "persona_id",
+    ["prospect", "alumni_mentor", "conference_stranger", "recruiter", "hiring_manager"],
+)
 async def test_a_yes_to_the_offer_is_never_called_an_ask(persona_id: str) -> None:
     # Held in session 16: Denise offered the night-shift visit, "Yes, I'd like that a lot.
-    # Walking the floor first makes sense." got "Alright, that's a reasonable ask."
+    # Walking the floor first makes sense." got "Alright, that's a reasonable ask." In session
+    # 18 Priya offered the intro and heard yes: "Honestly, I was about to offer."
     who = persona(persona_id)
     for seed in range(12):
         conversation = Conversation(who, seed=f"yes-{seed}")
@@ -325,4 +329,4 @@ async def test_a_yes_to_the_offer_is_never_called_an_ask(persona_id: str) -> Non
         yes = await conversation.say(
             "Yes, I'd like that a lot, thank you.", feedback(70, Move.ACKNOWLEDGEMENT)
         )
-        assert not re.search(r"(?i)\b(?:ask|asked)\b", yes), yes
+        assert not re.search(r"(?i)\b(?:ask|asked|about to (?:offer|suggest))\b", yes), yes

@@ -107,6 +107,21 @@ def test_a_question_about_a_story_already_told_is_not_answered_by_the_next_one()
     assert "mother" in (index.answer(match, said) or "")
 
 
+def test_a_question_near_one_written_for_a_told_story_is_answered_by_it_again() -> None:
+    # Live (session 18): Priya had said "ask him about the ambulance years"; "Before I meet
+    # him, what's one thing you'd want me to ask him?" got the next line about Marcus instead.
+    who = persona("recruiter")
+    index = knowledge_index(who)
+    hook = who.hook("hiring_manager_values")
+    assert hook is not None
+    ambulance = next(d for d in hook.deeper_lines if "ambulance years" in d)
+    said = [hook.reveal[0], ambulance]
+    question = "Before I meet him, what's one thing you'd want me to ask him?"
+    match = index.match(question, index.topic_of(ambulance), said)
+    assert match.topic == Topic("hook", "hiring_manager_values")
+    assert index.answer(match, said) == ambulance
+
+
 def test_a_question_two_stories_fit_equally_gets_the_topic_not_one_of_them() -> None:
     # Live (session 16): "How did you figure out what you wanted to do?", the first question
     # on his career, got "My mother had listened to me talk about the fund for six years...":
