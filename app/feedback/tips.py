@@ -70,6 +70,9 @@ CLOSING_ASK = re.compile(
     r"(?:your|a) card|stay in touch|keep in touch|(?:connect|follow up) on linkedin|"
     r"(?:email|message) you|reach out)\b"
 )
+THANKS_FOR = re.compile(
+    r"(?i)\b(?:thanks|thank you)(?: so much| again)? for (?:the|your|that|this|setting)\b[^.!?]*"
+)
 # The partner offers the next step or takes the user up on it.
 OFFERED = re.compile(
     r"(?i)\b(?:can i (?:set up|introduce|connect|send)|(?:i could|i can|happy to|glad to|i'd be "
@@ -473,12 +476,17 @@ def _meta(turn: _Turn) -> str:
     return turn.pick(frames, "meta").format(ask=_ask(turn))
 
 
+# "I'll send Marcus a note this afternoon" is their promise, not something they told of
+# themselves to remember.
+_PROMISE = re.compile(r"(?i)\b(?:i'll|i will|let me|i can|i could)\b")
+
+
 def _remembered(turn: _Turn) -> str | None:
     """One thing of theirs worth saying you'll remember: no bad news, no jab."""
     hooks = [
         h
         for h in find_hooks(turn.ctx.persona_lines[:-1]) + find_hooks(turn.ctx.persona_lines)
-        if not h.heavy and len(h.quote.split()) >= 3
+        if not h.heavy and len(h.quote.split()) >= 3 and not _PROMISE.search(h.quote)
     ]
     # their own experience first ("the people who asked me something new"), then any detail
     mine = [h for h in hooks if re.search(r"(?i)\b(?:i|i'm|i've|me|my)\b", h.quote)]
@@ -521,7 +529,9 @@ def _closing_ask(turn: _Turn) -> str | None:
     to it). Now close well: thanks, the next step confirmed, one thing to remember."""
     if Move.PITCH in turn.moves:
         return None
-    asks_now = CLOSING_ASK.search(turn.message) or cues.ASK.search(turn.message)
+    # "Thanks for the intro to Marcus" thanks them for a step already given: no ask.
+    asking = THANKS_FOR.sub("", turn.message)
+    asks_now = CLOSING_ASK.search(asking) or cues.ASK.search(asking)
     offered = OFFERED.search(turn.ctx.partner_last) is not None
     earlier = turn.ctx.user_lines[-1] if turn.ctx.user_lines else ""
     accepted = offered and bool(CLOSING_ASK.search(earlier) or cues.ASK.search(earlier))
@@ -1201,6 +1211,34 @@ def _thanked_for_favour(turn: _Turn) -> str | None:
     )
 
 
+def _own_goodbye(turn: _Turn) -> str | None:
+    """The user is the one saying goodbye, asking nothing ("I should let you get back to the
+    booth. Thanks for the intro, I'll look out for your email."): the tip is about the close,
+    never another question about what they said last."""
+    if not _leaving(turn.message) or _questions_in(turn.message) or Move.PITCH in turn.moves:
+        return None
+    if turn.heavy:
+        return None  # leaving right after bad news: meeting the news comes first (_bad_news)
+    kept = _remembered(turn)
+    remember = f' ("{kept}")' if kept else ""
+    step = _OWN_STEP.search(turn.message)
+    if step:
+        frames: tuple[str, ...] = (
+            'A warm goodbye with the next step named ("{step}"); if nothing has come in a '
+            "couple of days, send a short note that mentions one thing they told you{rem}.",
+            "Good close: you named what happens next. Your follow-up note will land better if "
+            "it mentions one thing they told you{rem}.",
+        )
+        return turn.pick(frames, "bye").format(step=step.group(0).strip(), rem=remember)
+    frames = (
+        "A warm goodbye; make it stick by naming one thing you'll remember{rem} and the next "
+        "step, who writes to whom.",
+        "Closing is right here; before you go, say one thing you took from them{rem} and "
+        "agree how you'll stay in touch.",
+    )
+    return turn.pick(frames, "bye").format(rem=remember)
+
+
 def _special(turn: _Turn) -> str | None:
     """Moments that decide the tip whatever the moves: the software addressed, a goodbye, a
     question of theirs left unanswered, bad news."""
@@ -1211,6 +1249,9 @@ def _special(turn: _Turn) -> str | None:
         return closing_ask
     if _leaving(turn.ctx.partner_last):
         return _closing(turn)
+    own = _own_goodbye(turn)
+    if own:
+        return own
     thanked = _thanked_for_favour(turn)
     if thanked:
         return thanked

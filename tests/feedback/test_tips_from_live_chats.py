@@ -1156,3 +1156,24 @@ def test_a_question_without_a_question_mark_is_not_praised_as_saying_back_her_wo
     message = "why heat pump installers and not the manufacturers"
     tip = _tip(partner, (message,), 0, [F], {F: message})
     assert "heard it" not in tip and "Saying" not in tip, tip
+
+
+def test_thanks_for_an_intro_already_given_is_not_called_a_fair_ask() -> None:
+    # Live (session 18): Priya had agreed to introduce the user to Marcus four turns earlier;
+    # "Thanks for the intro to Marcus, I'll look out for your email." at the goodbye was told
+    # "A fair ask after a warm conversation".
+    partner = (
+        *PRIYA_DAY[:4],
+        "Yes, happily. I'll send Marcus a note this afternoon and put you on it.",
+        "My manager has no idea how stretched I am, because I've never said it. I probably "
+        "should, and honestly, you've nudged me.",
+    )
+    user = (
+        *ASKER[:4],
+        "Yes, I'd like that a lot, thank you.",
+        "I hope you do, you clearly care about this job. I should let you get back to the booth. "
+        "Thanks for the intro to Marcus, I'll look out for your email.",
+    )
+    tip = _tip(partner, user, 5, [A], {A: "you clearly care about this job"})
+    assert "ask" not in tip.lower(), tip
+    assert "I'll send Marcus" not in tip, tip  # her promise is nothing she told of herself
