@@ -60,6 +60,11 @@ CONTENT_FREE = SUBJECTS | frozenset(
         so think guess mean""",
     )
 )
+# An answer's bare yes before what it tells: "I was, yeah,", "I did, yes,", "We have, honestly,".
+YES_FIRST = re.compile(
+    r"(?i)^(?:i|we)\s+(?:was|were|am|did|do|have|had|will|would|can)(?:n't)?,\s+"
+    r"(?:(?:yeah|yes|yep|definitely|absolutely|totally|honestly|actually|sure|indeed),\s+)*"
+)
 ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
 
 
@@ -88,6 +93,10 @@ def _echo_one(statement: str) -> str | None:
     )
     if 0 < subject <= 3:
         words = words[subject:]
+    # "I was, yeah, the bit about the reviews got me thinking": the yes before the news goes.
+    yes = YES_FIRST.match(" ".join(words))
+    if yes and len(words) - len(yes.group(0).split()) >= MIN_WORDS:
+        words = words[len(yes.group(0).split()) :]
     if not MIN_WORDS <= len(words) <= MAX_WORDS:
         return None
     if any(w.lower().strip(",.") in ABOUT_YOU for w in words):
@@ -99,9 +108,10 @@ def _echo_one(statement: str) -> str | None:
     swapped = [_swap(w) for w in words]
     # "I was" is "you were"; "my mum was" stays "your mum was".
     swapped = [
-        "were" if _bare(w) == "was" and i > 0 and _bare(words[i - 1]) == "i" else w
+        w.lower().replace("was", "were") if _bare(w) == "was" and i and _bare(words[i - 1]) == "i"
+        else w
         for i, w in enumerate(swapped)
-    ]
+    ]  # fmt: skip
     # The echo goes mid-sentence ("Oh, that's not the path you'd have guessed?"): a capital
     # that only started the user's sentence goes; a name or "I"-less proper noun stays.
     if swapped[0][1:2].islower() and _bare(swapped[0]) in LOWER_FIRST | COMMON_STARTS:
