@@ -929,6 +929,8 @@ def _said_back(turn: _Turn) -> str | None:
             continue
         if asked and (asked.strip() in sentence or sentence.strip() == asked.strip()):
             continue  # the question itself, written without a question mark
+        if _I.search(sentence):
+            continue  # "My uncle ran a loading dock": their own story, not their words back
         shared = content_stems(sentence) & turn.ctx.partner_stems
         if len(shared) >= 2 or (shared and reflected and sentence in reflected):
             return _clip(sentence.strip().rstrip(" .!,;"), QUOTE_QUESTION_CHARS)

@@ -1177,3 +1177,15 @@ def test_thanks_for_an_intro_already_given_is_not_called_a_fair_ask() -> None:
     tip = _tip(partner, user, 5, [A], {A: "you clearly care about this job"})
     assert "ask" not in tip.lower(), tip
     assert "I'll send Marcus" not in tip, tip  # her promise is nothing she told of herself
+
+
+def test_a_story_of_the_user_s_own_in_her_words_is_not_called_saying_them_back() -> None:
+    # Live (session 18, Denise): "My uncle ran a loading dock for years, he used to say the
+    # forklift noise was the sound of money." was praised as showing she had been heard.
+    partner = ("Hear that? Forklifts. My office is on the dock side of our Sacramento warehouse.",)
+    message = (
+        "I can hear them. My uncle ran a loading dock for years, he used to say the forklift "
+        "noise was the sound of money. When do the errors mostly happen?"
+    )
+    tip = _tip(partner, (message,), 0, [F], {F: "When do the errors mostly happen?"})
+    assert "uncle" not in tip and "listening" not in tip, tip
