@@ -29,6 +29,7 @@ from app.dialogue.returning import returning_opening
 from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
 from app.feedback.meta import is_meta
+from app.feedback.tips import says_goodbye
 from app.feedback.text import wordset
 from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Move, Utterance
 from app.nlp.lemma import lemma
@@ -525,6 +526,14 @@ class _Reply:
         if self.meta:
             self._meta()
             return self.parts or self._last_resort()
+        if self._user_leaving():
+            # "Thanks for your time, Denise, this was really useful." is answered with a
+            # goodbye, not "Sure thing." and not another story: warm once the reward is on
+            # the table, polite otherwise.
+            closings = self.persona.closings
+            warm = self.after.stage in WARM_STAGES and self._offered()
+            self._say(closings.warm if warm else closings.neutral, "goodbye")
+            return self.parts or self._last_resort()
         lead = self._ask_reply() if self.ask else self._reaction()
         self._substance(short=cooling)
         if (self.unanswered or self.repeated) and lead in self.persona.reactions.follow_up:
@@ -581,9 +590,18 @@ class _Reply:
         if not fresh:
             return None  # every variant was said: say nothing rather than repeat oneself
         rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}")
-        line = self._least_recent(fresh, rng)
-        wordings = self._varied(self._fresh_wordings(line))
+        line = self._least_recent(self._naming(fresh), rng)
+        wordings = self._naming(self._varied(self._fresh_wordings(line)))
         return self._least_recent(wordings, random.Random(f"{self.ctx.seed}|wording|{line}"))
+
+    def _naming(self, lines: list[str]) -> list[str]:
+        """The lines that name whom or what the user just named ("Who's Rachel?": a wording
+        with Rachel in it, not "our CFO will want it in writing"), when there are any."""
+        names = proper_nouns(self.persona)
+        named = {w for w in NAME_WORD.findall(self.user) if w in names}
+        if not named:
+            return lines
+        return [line for line in lines if named <= set(NAME_WORD.findall(line))] or lines
 
     def _least_recent(self, lines: Sequence[str], rng: random.Random) -> str:
         return least_recent(lines, rng, self.ctx.recent, self.persona.id)
@@ -674,6 +692,10 @@ class _Reply:
         return random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}").random()
 
     # -- the steps -------------------------------------------------------------------------
+
+    def _user_leaving(self) -> bool:
+        """The user says goodbye and asks nothing more."""
+        return "?" not in self.user and self.ask is None and says_goodbye(self.user)
 
     def _goodbye(self) -> None:
         closings = self.persona.closings

@@ -1160,6 +1160,15 @@ _BY_MOVE: tuple[tuple[Move, Callable[[_Turn], str | None]], ...] = (
 )
 
 
+def says_goodbye(line: str) -> bool:
+    """Does `line` end on a goodbye ("I should let you get back to the booth. Thanks for the
+    intro.")? Either side's: the persona's engine asks it of the user's message too. "Nice to
+    meet you!" greets, whatever follows it."""
+    ending = " ".join(sentences(line)[-2:])
+    found = [m.group(0) for m in WRAPPING_UP.finditer(ending)]
+    return _leaving(line) and not all(_GREETING.fullmatch(f) for f in found)
+
+
 def _leaving(partner: str) -> bool:
     """Is the partner saying goodbye? Only where the line ends: "Oh hi, thanks for coming over.
     Honestly, I fell into it..." opens a conversation with the same words that close one."""

@@ -212,3 +212,34 @@ async def test_no_reply_frames_two_lines_with_the_same_phrase() -> None:
     other = "Okay, I'll tell you the thing that isn't written anywhere."
     assert built._varied([same, other]) == [other]
     assert built._varied([same]) == [same]  # with nothing else to say, it is still said
+
+
+@pytest.mark.parametrize("seed", [f"named-{n}" for n in range(6)])
+async def test_a_line_told_to_a_question_about_someone_is_a_wording_that_names_them(
+    seed: str,
+) -> None:
+    """Live (session 18): "Who's Rachel?" was met with the budget secret in the one wording
+    that says "our CFO" and never "Rachel"."""
+    who = persona("prospect")
+    conversation = Conversation(who, seed=seed)
+    message = "Who's Rachel?"
+    await conversation.say(message, analyze(message, conversation.history))
+    hook = who.hook("budget_timing")
+    assert hook is not None
+    told = _Reply(conversation.contexts[-1])._pick(hook.reveal, "reveal:budget_timing")
+    assert told is not None and "Rachel" in told, told
+
+
+@pytest.mark.parametrize("seed", [f"bye-{n}" for n in range(4)])
+async def test_a_user_s_goodbye_gets_a_goodbye(seed: str) -> None:
+    """Live (session 18): "Thanks for your time, Denise, this was really useful." got "Sure
+    thing." and, to a greeting, a goodbye would be as wrong."""
+    who = persona("prospect")
+    conversation = Conversation(who, seed=seed)
+    hello = "Hi Denise, nice to meet you."
+    reply = await conversation.say(hello, analyze(hello, conversation.history))
+    assert not any(line in reply for line in [*who.closings.neutral, *who.closings.warm]), reply
+    bye = "Thanks for your time, Denise, this was really useful."
+    reply = await conversation.say(bye, analyze(bye, conversation.history))
+    # Early, before any offer: the polite close, never the warm one that names the follow-up.
+    assert any(line in reply for line in who.closings.neutral), reply
