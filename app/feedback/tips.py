@@ -110,7 +110,7 @@ _ARRANGES = re.compile(
     r"card|number|best way|send (?:you|it|my))\b"
 )
 # The user's own next step: "I'll send the portfolio tonight."
-_OWN_STEP = re.compile(r"(?i)\bi(?:'ll| will) [^.!?]{3,60}")
+_OWN_STEP = re.compile(r"(?i)\bi(?:'ll| will)(?: [^\s.!?,]+){1,14}")  # whole words only
 # Words two lines share without sharing a topic ("the job", "that makes sense").
 _GENERIC_STEMS = frozenset(
     content_stems(" ".join(GENERIC))
@@ -478,7 +478,9 @@ def _meta(turn: _Turn) -> str:
 
 # "I'll send Marcus a note this afternoon" is their promise, not something they told of
 # themselves to remember.
-_PROMISE = re.compile(r"(?i)\b(?:i'll|i will|let me|i can|i could)\b")
+_PROMISE = re.compile(
+    r"(?i)\b(?:i'll|i will|let me|i can|i could)\b|\bsince you(?:'ve| have) been\b|\bbetween us\b"
+)
 
 
 def _remembered(turn: _Turn) -> str | None:

@@ -1189,3 +1189,22 @@ def test_a_story_of_the_user_s_own_in_her_words_is_not_called_saying_them_back()
     )
     tip = _tip(partner, (message,), 0, [F], {F: "When do the errors mostly happen?"})
     assert "uncle" not in tip and "listening" not in tip, tip
+
+
+def test_a_goodbye_tip_quotes_the_next_step_in_whole_words_and_no_lead_in() -> None:
+    # Live (session 18, Denise): the step was cut mid-word ("...so Rachel has something t")
+    # and "Since you've been straight with me" was offered as the thing she told to remember.
+    partner = (
+        "Look, I'd like a second call, Rachel in the room, and a night on our floor first.",
+        "Since you've been straight with me. There's roughly a quarter million of unspent budget "
+        "from the failed project. Use it or lose it, September 30.",
+    )
+    user = (
+        "Yes, I'd like that, especially the night on the floor. Who's Rachel?",
+        "A pilot signed by August, got it. I'll send you a one-page plan by Friday so Rachel has "
+        "something to check. Thanks for your time, Denise, this was really useful.",
+    )
+    tip = _tip(partner, user, 1, [R], {R: "A pilot signed by August, got it."})
+    step = re.search(r'\("(I\'ll[^"]*)"\)', tip)
+    assert step is not None and step.group(1) in user[1], tip
+    assert "straight with me" not in tip, tip
