@@ -1020,6 +1020,10 @@ def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
 
 
 def _new_topic(turn: _Turn) -> str:
+    if turn.partner_question and Move.SELF_DISCLOSURE in turn.moves:
+        # "Ha, this is only my second, so you're winning by default. How long have you been
+        # at the booth?" answered their question and asked back: the model turn.
+        return _answered(turn)
     # "No laptop, I like that. What pulled you from finance into climate?" took up their line
     # before asking: no "that was the thread to pull" about the flat white beside it, whether
     # or not the analyzer named the move (a statement in their words took it up).
@@ -1064,7 +1068,7 @@ def _acknowledgement(turn: _Turn) -> str | None:
 
 def _answered(turn: _Turn) -> str:
     asked = turn.partner_question
-    if Move.MIRROR_QUESTION in turn.moves:
+    if turn.moves & QUESTION_MOVES:
         # They already handed the floor back: the next move is in how they listen.
         back: tuple[str, ...] = (
             "You answered and asked back, the model turn; when they answer, pick up one detail "

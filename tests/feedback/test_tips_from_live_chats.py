@@ -1208,3 +1208,20 @@ def test_a_goodbye_tip_quotes_the_next_step_in_whole_words_and_no_lead_in() -> N
     step = re.search(r'\("(I\'ll[^"]*)"\)', tip)
     assert step is not None and step.group(1) in user[1], tip
     assert "straight with me" not in tip, tip
+
+
+def test_answering_their_question_then_asking_something_new_is_the_model_turn() -> None:
+    # Live (session 18): "What's been the best booth so far, apart from this one?" answered,
+    # then a question back, was told "that was the thread to pull".
+    partner = (
+        "Hello, hello. Priya Raman, engineering recruiter, Northwind Health. What's been the "
+        "best booth so far, apart from this one?",
+    )
+    message = (
+        "Ha, this is only my second, so you're winning by default. How long have you been at "
+        "the booth today?"
+    )
+    D, N = Move.SELF_DISCLOSURE, Move.NEW_TOPIC_QUESTION
+    tip = _tip(partner, (message,), 0, [D, N], {N: "How long have you been at the booth today?"})
+    assert "thread to pull" not in tip and "start there" not in tip, tip
+    assert "asked back" in tip or "asking back" in tip, tip
