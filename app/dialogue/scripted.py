@@ -110,6 +110,7 @@ STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, 
 NAME_WORD = re.compile(r"[A-Za-z]+")  # a word, its case kept (names are told by it)
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
 # An accept line that answers a request ("That's a reasonable ask", "I was about to offer").
+THIRD_PERSON = re.compile(r"(?i)\b(?:he|she|him|her|his|hers|they|them)\b")
 AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request|about to (?:offer|suggest))\b")
 RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
 # The interjection a line opens with is dropped from its recap: "Like I said, well, there was a
@@ -840,7 +841,7 @@ class _Reply:
         if self.ask == "accept":
             offer = [] if self._offered() else reward.offer
             accept = reward.accept
-            if self.took_up:
+            if self.took_up or any(line in self.last_said for line in reward.offer):
                 # "That's a reasonable ask" answers a request; a yes to the persona's own offer
                 # asked for nothing.
                 accept = [line for line in accept if not AN_ASK.search(line)] or accept
@@ -975,6 +976,11 @@ class _Reply:
             return None
         current = self._current_topic()
         asked_about = self.index.match(self.requests, current, self._topic_rank) or current
+        named = proper_nouns(self.persona).intersection(NAME_WORD.findall(self.requests))
+        if THIRD_PERSON.search(self.aside) and named:
+            # "I'd really like to meet Marcus, thank you. What's he like to work for?": 'he'
+            # is the one the ask named, so the question is read with the ask before it.
+            return self._understood(f"{self.requests} {self.aside}", asked_about)
         return self._understood(self.aside, asked_about)
 
     def _topic_rank(self, topic: Topic) -> int:

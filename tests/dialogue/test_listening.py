@@ -13,7 +13,7 @@ from app.dialogue.scripted import ScriptedEngine, _Reply, reply, sentences
 from app.dialogue.types import Outcome
 from app.feedback.analyzer import analyze
 from app.feedback.types import Move, Utterance
-from tests.dialogue.factories import Conversation, feedback, persona
+from tests.dialogue.factories import LISTENER, Conversation, feedback, persona
 
 QUESTION = feedback(80, Move.NEW_TOPIC_QUESTION)
 
@@ -243,3 +243,28 @@ async def test_a_user_s_goodbye_gets_a_goodbye(seed: str) -> None:
     reply = await conversation.say(bye, analyze(bye, conversation.history))
     # Early, before any offer: the polite close, never the warm one that names the follow-up.
     assert any(line in reply for line in who.closings.neutral), reply
+
+
+@pytest.mark.parametrize("seed", [f"offer-{n}" for n in range(4)])
+async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_him(
+    seed: str,
+) -> None:
+    """Live (session 18): after Priya's offer, "I'd really like to meet Marcus, thank you.
+    What's he like to work for?" got "Honestly, I was about to offer." and a line about her
+    own teaching years: 'he' was read as the topic she had just talked about."""
+    who = persona("recruiter")
+    conversation = Conversation(who, seed=seed)
+    offered = ""
+    for verdict in LISTENER:
+        offered = await conversation.say("What was that like for you?", verdict)
+        if any(line in offered for line in who.reward.offer):
+            break
+    if not any(line in offered for line in who.reward.offer):
+        pytest.skip("no offer in this conversation")
+    message = "I'd really like to meet Marcus, thank you. What's he like to work for?"
+    answer = await conversation.say(message, analyze(message, conversation.history))
+    hook = who.hook("hiring_manager_values")
+    assert hook is not None
+    about_him = [w for d in hook.deeper_lines for w in hook.deeper_wordings(d)]
+    assert any(w in answer for w in [*about_him, *hook.reveal]), answer
+    assert "about to offer" not in answer, answer
