@@ -110,6 +110,7 @@ STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, 
 NAME_WORD = re.compile(r"[A-Za-z]+")  # a word, its case kept (names are told by it)
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
 # An accept line that answers a request ("That's a reasonable ask", "I was about to offer").
+WHO_IS = re.compile(r"(?i:\bwho(?:'s|\s+is|\s+was|\s+are))\s+([A-Z][a-z]+)")
 THIRD_PERSON = re.compile(r"(?i)\b(?:he|she|him|her|his|hers|they|them)\b")
 AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request|about to (?:offer|suggest))\b")
 RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
@@ -598,8 +599,9 @@ class _Reply:
     def _naming(self, lines: list[str]) -> list[str]:
         """The lines that name whom or what the user just named ("Who's Rachel?": a wording
         with Rachel in it, not "our CFO will want it in writing"), when there are any."""
-        names = proper_nouns(self.persona)
-        named = {w for w in NAME_WORD.findall(self.user) if w in names}
+        # Only a question about who someone is: narrowing to every name the user says (a
+        # group's speakers are named in most messages) would cost the variety of the lines.
+        named = set(WHO_IS.findall(self.user)) & proper_nouns(self.persona)
         if not named:
             return lines
         return [line for line in lines if named <= set(NAME_WORD.findall(line))] or lines

@@ -268,3 +268,4 @@ async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_hi
     about_him = [w for d in hook.deeper_lines for w in hook.deeper_wordings(d)]
     assert any(w in answer for w in [*about_him, *hook.reveal]), answer
     assert "about to offer" not in answer, answer
+
