@@ -29,8 +29,8 @@ from app.dialogue.returning import returning_opening
 from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
 from app.feedback.meta import is_meta
-from app.feedback.tips import says_goodbye
 from app.feedback.text import wordset
+from app.feedback.tips import says_goodbye
 from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Move, Utterance
 from app.nlp.lemma import lemma
 from app.personas.schema import Hook, Persona, Question, Reward

@@ -81,7 +81,10 @@ def test_the_yes_before_the_answer_is_left_out() -> None:
 def test_was_turns_to_were_keeping_its_comma_and_a_yes_alone_names_nothing() -> None:
     # Live (session 18): "I was, yeah, the bit about blameless reviews got me thinking." came
     # back as "So you were yeah, the bit about ...".
-    assert echo("I was, yeah, I run the on-call rota at a bank.") == "you run the on-call rota at a bank"
+    assert (
+        echo("I was, yeah, I run the on-call rota at a bank.")
+        == "you run the on-call rota at a bank"
+    )
     assert echo("I did, yes, the keynote was great.") is None
     assert echo("I was, yeah, the bit about blameless reviews got me thinking.") is None
     assert echo("Tell me more about that.") is None  # asks; says nothing about them

@@ -167,7 +167,8 @@ async def test_a_hedged_answer_before_the_user_s_own_question_gets_a_reaction(se
     conversation.history[-1] = Utterance(
         "persona",
         "It's a lot of talking. Candidates in the morning, hiring managers in the afternoon, and "
-        "feedback-chasing in between. When you get home happy on a Friday, what happened that week?",
+        "feedback-chasing in between. When you get home happy on a Friday, what happened that "
+        "week?",
     )
     message = (
         "Ha, probably when something I built actually shipped. The feedback-chasing part sounds "
@@ -193,7 +194,6 @@ async def test_no_reply_says_the_same_discourse_marker_twice(seed: str) -> None:
     ):
         answer = await conversation.say(message, analyze(message, conversation.history))
         assert len(re.findall(r"\bhonestly\b", answer.lower())) <= 1, answer
-
 
 
 async def test_no_reply_frames_two_lines_with_the_same_phrase() -> None:
@@ -268,4 +268,3 @@ async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_hi
     about_him = [w for d in hook.deeper_lines for w in hook.deeper_wordings(d)]
     assert any(w in answer for w in [*about_him, *hook.reveal]), answer
     assert "about to offer" not in answer, answer
-

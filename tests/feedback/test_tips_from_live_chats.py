@@ -1140,7 +1140,11 @@ def test_four_questions_in_a_row_get_give_something_back_not_reflect_again() -> 
     tip = _tip(PRIYA_DAY, ASKER, 3, [F], {F: ASKER[3]})
     assert "four questions" in tip.lower() and "your own" in tip, tip
     # One line of the user's own between the questions breaks the run.
-    told = (ASKER[0], "I've chased reviewers myself, it's thankless. Who are you chasing?", *ASKER[2:])
+    told = (
+        ASKER[0],
+        "I've chased reviewers myself, it's thankless. Who are you chasing?",
+        *ASKER[2:],
+    )
     assert "in a row" not in _tip(PRIYA_DAY, told, 3, [F], {F: told[3]})
 
 
