@@ -34,7 +34,7 @@ NOT_ACTIONS = wordset(
     hope would could should will can do did don't didn't really just also have had has love like
     agree see saw say said tell told wish need try tried used believe 'm 've 're 'd 'll
     go went gone make made let keep kept come came look looked seem seemed find remember
-    remembered recall recalled forget forgot"""
+    remembered recall recalled forget forgot better best worse worst good bad"""
 )
 TROUBLE_VERBS = wordset("lose lost fail break crash burn hurt miss struggle drown")
 # News a tip must meet with care: no "What made you lose three colleagues?".
@@ -92,7 +92,9 @@ _CUT_OBJECT = re.compile(
     r"four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several) (?:years?|months?|weeks?|"
     r"days?))\b.*"
 )
-_TRAILING = re.compile(r"(?i)\s+(?:to|in|at|on|for|of|with|the|a|an|my|our|is|it|that|from|like)$")
+_TRAILING = re.compile(
+    r"(?i)\s+(?:to|in|at|on|for|of|with|the|a|an|my|our|is|it|that|from|like|than|as)$"
+)
 MAX_QUOTE_WORDS = 12
 MIN_CUT_WORDS = 4
 MAX_OBJECT_WORDS = 5

@@ -1229,3 +1229,18 @@ def test_answering_their_question_then_asking_something_new_is_the_model_turn() 
     tip = _tip(partner, (message,), 0, [D, N], {N: "How long have you been at the booth today?"})
     assert "thread to pull" not in tip and "start there" not in tip, tip
     assert "asked back" in tip or "asking back" in tip, tip
+
+
+def test_a_comparison_is_no_action_to_ask_the_hardest_part_of() -> None:
+    # Live (session 18, a pitcher with Denise): "I'm better with trucks than with vendors" gave
+    # 'ask "What's the hardest part of gooding with trucks than?"'.
+    partner = (
+        "Denise, from Keller. Fair warning, I'm better with trucks than with vendors. What did "
+        "you want to cover?",
+    )
+    message = (
+        "Hi Denise, thanks for taking the call. We cut picking errors by 30% for distributors "
+        "like Keller. Who else would need to sign off on a pilot?"
+    )
+    tip = _tip(partner, (message,), 0, [Move.PITCH], {Move.PITCH: message})
+    assert "gooding" not in tip and " than?" not in tip, tip
