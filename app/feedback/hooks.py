@@ -116,6 +116,7 @@ _INTRODUCTION = re.compile(
 # managing it ("Let's wrap up soon", "the next talk starts soon") or the queue they stand in.
 NOT_A_DETAIL = re.compile(
     r"(?i)\b(?:spoken like|must be nice|good for you|if you say so|whatever you say|"
+    r"nothing of the sort|(?:a|that's a) feature list|(?:put|send) (?:the rest|it) in an email|"
     r"(?:i'm|i am) (?:going to|gonna) stop you|stop you (?:there|right)|let's (?:wrap|finish|"
     r"keep (?:it|this))|wrap (?:up|this|things)|hard stop|slow down|ask me (?:something|a|one)|"
     r"(?:these|this|your|the) (?:calls?|chats?|conversations?|pitch(?:es)?|emails?)\b|got lucky|"

@@ -1244,3 +1244,16 @@ def test_a_comparison_is_no_action_to_ask_the_hardest_part_of() -> None:
     )
     tip = _tip(partner, (message,), 0, [Move.PITCH], {Move.PITCH: message})
     assert "gooding" not in tip and " than?" not in tip, tip
+
+
+def test_her_rebuke_of_a_pitch_is_not_a_detail_to_ask_about() -> None:
+    # Live (session 18): after "That's a feature list. I asked about nothing of the sort. Mm,
+    # put the rest in an email.", a budget question was told to ask "What was it like to ask
+    # nothing of the sort?".
+    partner = (
+        "Denise, from Keller. What did you want to cover?",
+        "That's a feature list. I asked about nothing of the sort. Mm, put the rest in an email.",
+    )
+    user = ("Does Tuesday work for a demo?", "What's your budget for this quarter?")
+    tip = _tip(partner, user, 1, [Move.TOPIC_HIJACK], {Move.TOPIC_HIJACK: user[1]})
+    assert "nothing of the sort" not in tip and "feature list" not in tip, tip
