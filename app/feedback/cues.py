@@ -383,6 +383,8 @@ DISMISSIVE = LowerCue(
     r"\b(?:i )?bet (?:that|it|this|they|those)\b[^.!?\n]*\bchanged "
     r"(?:lives|the world|everything)\b",
     r"\b(?:wow|oh|ooh|ah|gosh),? [^.!?\n]{1,40}, how (?:thrilling|riveting|fascinating)\b",
+    # "wow, a deploy pipeline joke. never heard that one lol": feigned novelty
+    r"\bnever heard (?:that|this) one(?: before)?\b[^.!?\n]*",
     # "bet the release train is thrilling too"
     r"\bbet (?:the |that |it |this |your )?[\w' -]{0,30}(?:is|was|'s|must be) (?:so |really )?"
     r"(?:thrilling|riveting|a thrill|a blast|a joy|gripping)\b[^.!?\n]*",

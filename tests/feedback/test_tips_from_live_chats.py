@@ -1257,3 +1257,21 @@ def test_her_rebuke_of_a_pitch_is_not_a_detail_to_ask_about() -> None:
     user = ("Does Tuesday work for a demo?", "What's your budget for this quarter?")
     tip = _tip(partner, user, 1, [Move.TOPIC_HIJACK], {Move.TOPIC_HIJACK: user[1]})
     assert "nothing of the sort" not in tip and "feature list" not in tip, tip
+
+
+def test_never_heard_that_one_is_sarcasm() -> None:
+    # Live (session 18, Marisol): "wow, a deploy pipeline joke. never heard that one lol" was
+    # read as telling something of oneself, and its tip said "You answered".
+    fb = Analyzer().analyze(
+        "wow, a deploy pipeline joke. never heard that one lol",
+        [
+            Utterance("persona", "This queue is moving slower than our deploy pipeline."),
+            Utterance("user", "oh great, another conference queue. my absolute favourite."),
+            Utterance(
+                "persona",
+                "Hm, that's not been my experience. But okay. What's your team like, where you "
+                "work?",
+            ),
+        ],
+    )
+    assert Move.DISMISSIVE in fb.moves and not fb.genuine_interest, fb.moves
