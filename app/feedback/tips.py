@@ -47,7 +47,8 @@ WRAPPING_UP = re.compile(
     r"(?:meeting|talking|chatting|to meet|speaking)(?: (?:to|with))? you|glad (?:we (?:talked|got|"
     r"met)|you (?:came|stopped))|thanks? (?:you )?for (?:stopping by|coming|your time|the chat)|"
     r"good luck|enjoy the rest|take care|see you (?:around|later|tonight|there)|that's me|"
-    r"i'll let you go|careers page|(?:this|that) was (?:great|lovely|fun|the best|a good)|"
+    r"i'll let you go|(?:i )?won't keep you|careers page|"
+    r"(?:this|that) was (?:great|lovely|fun|the best|a good)|"
     r"here's my card|message me|email me|hard stop|wrap (?:up|this up|things up)|"
     r"(?:talk|session|panel|keynote) starts|starts soon|(?:say|said) hi|nearly my turn|"
     r"(?:almost|nearly) (?:at the front|my turn)|check my phone|(?:people|someone|folks) "
@@ -485,9 +486,12 @@ _PROMISE = re.compile(
 
 def _remembered(turn: _Turn) -> str | None:
     """One thing of theirs worth saying you'll remember: no bad news, no jab."""
+    lines = turn.ctx.persona_lines
+    if lines and _leaving(lines[-1]):
+        lines = lines[:-1]  # their goodbye ("there's a lot of fair left") is nothing to keep
     hooks = [
         h
-        for h in find_hooks(turn.ctx.persona_lines[:-1]) + find_hooks(turn.ctx.persona_lines)
+        for h in find_hooks(lines[:-1]) + find_hooks(lines)
         if not h.heavy and len(h.quote.split()) >= 3 and not _PROMISE.search(h.quote)
     ]
     # their own experience first ("the people who asked me something new"), then any detail

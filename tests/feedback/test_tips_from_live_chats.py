@@ -1275,3 +1275,15 @@ def test_never_heard_that_one_is_sarcasm() -> None:
         ],
     )
     assert Move.DISMISSIVE in fb.moves and not fb.genuine_interest, fb.moves
+
+
+def test_i_won_t_keep_you_is_a_goodbye() -> None:
+    # Live (session 18, a one-word user with Priya): after "Well, I won't keep you, there's a
+    # lot of fair left.", "sure" was told to ask one thing about "there's a lot of fair left".
+    partner = (
+        "Are you an office person or a home-office person?",
+        "Well, I won't keep you, there's a lot of fair left.",
+    )
+    tip = _tip(partner, ("ok", "sure"), 1, [Move.MINIMAL], {Move.MINIMAL: "sure"})
+    assert "ask one thing about it" not in tip and "fair left" not in tip, tip
+    assert "close well" in tip or "let them go" in tip, tip
