@@ -109,9 +109,11 @@ STATEMENT_ASK_BACK = 0.75  # after a statement, a question back keeps it going, 
 # Ways to come back to something already said, when asked again: never the same words twice.
 NAME_WORD = re.compile(r"[A-Za-z]+")  # a word, its case kept (names are told by it)
 RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As I was saying,")
-# An accept line that answers a request ("That's a reasonable ask", "I was about to offer").
+# "Who's Rachel?": the name asked about (a capital, so a name, not "who's next").
 WHO_IS = re.compile(r"(?i:\bwho(?:'s|\s+is|\s+was|\s+are))\s+([A-Z][a-z]+)")
+# A question about a person the user may have just named ("What's he like to work for?").
 THIRD_PERSON = re.compile(r"(?i)\b(?:he|she|him|her|his|hers|they|them)\b")
+# An accept line that answers a request ("That's a reasonable ask", "I was about to offer").
 AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request|about to (?:offer|suggest))\b")
 RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
 # The interjection a line opens with is dropped from its recap: "Like I said, well, there was a
