@@ -514,6 +514,13 @@ class KnowledgeIndex:
             # question points at what the sentence before it named, not at the focus.
             query = named
         scores, margin = self._reranked(query, *self.topic_scores(query, focus))
+        pointed = self._pointed_before(text, query) if margin < 0 and named is None else None
+        if pointed is not None:
+            # "Friday afternoons only for the no calls, that's kind. Why keep that slot?": the
+            # question alone matches nothing; 'that slot' is what the sentence before named.
+            again, again_margin = self._reranked(pointed, *self.topic_scores(pointed, focus))
+            if again_margin >= 0:
+                query, scores, margin = pointed, again, again_margin
         best_index = int(np.argmax(scores))
         nearest, asked = self._nearest_question_row(query)
         # "A stranger got you a job? How did that happen?": the last question is what is asked,
@@ -577,6 +584,18 @@ class KnowledgeIndex:
         if "?" in before or self.specificity(before) < 1.0:
             return None
         return f"{before} {query}"
+
+    @staticmethod
+    def _pointed_before(text: str, query: str) -> str | None:
+        """The statement before a question and the question, when the question points back
+        with a pronoun ('that slot', 'why do it') and the statement asks nothing, else None."""
+        if query == text or not POINTERS & set(WORD.findall(query.lower())):
+            return None
+        sentences = [s for s in SENTENCE.split(text.strip()) if s]
+        if query not in sentences or sentences.index(query) == 0:
+            return None
+        before = sentences[sentences.index(query) - 1]
+        return None if "?" in before else f"{before} {query}"
 
     def _elliptical(self, query: str, nearest: float = 0.0) -> bool:
         """'Which part?', 'what made her say that?', 'tell me more': nothing of its own to

@@ -60,6 +60,25 @@ def test_an_elliptical_question_points_at_what_the_sentence_before_it_named() ->
     assert match.topic == Topic("fact", "career_path") and "mother" in (match.line or ""), match
 
 
+def test_a_question_that_matches_nothing_alone_is_read_with_the_statement_it_points_at() -> None:
+    # Held in session 19 (`rapport chat`, recruiter): right after Marcus was named, "Friday
+    # afternoons only for the people who didn't get it, that's kind. Why keep that slot when
+    # everything else got cut?" matched nothing on its own ('that slot'), and Priya answered
+    # with her next line about Marcus ("He does. Out of six engineers...").
+    index = knowledge_index(persona("recruiter"))
+    focus = Topic("hook", "hiring_manager_values")
+    message = (
+        "Friday afternoons only for the people who didn't get it, that's kind. "
+        "Why keep that slot when everything else got cut?"
+    )
+    match = index.match(message, focus)
+    assert match.topic == Topic("fact", "day_to_day")
+    assert "Friday afternoon" in (index.answer(match, []) or "")
+    # A question with nothing pointing back is still read alone.
+    alone = index.match("Friday afternoons, nice. Why keep a slot when all else got cut?", focus)
+    assert alone.query == "Why keep a slot when all else got cut?"
+
+
 def test_a_question_without_its_mark_after_an_echo_is_what_is_asked() -> None:
     # Live: "my team?" echoed her question, the real one had no question mark, and Marisol
     # answered "my team?" with how she met her team lead in a coffee line.
