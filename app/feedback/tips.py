@@ -602,11 +602,13 @@ _CARE = re.compile(
 )
 
 
-def _met_with_care(turn: _Turn) -> bool:
-    """The acknowledgement or reflection was about the bad news: in its words or in words that
-    meet it. "From chemistry teacher to recruiter, that's a story. Thanks so much" after "since
-    the layoffs it's been just me" acknowledged the story and left."""
-    heard = [turn.evidence.get(m, "") for m in (Move.ACKNOWLEDGEMENT, Move.REFLECTION)]
+def _met_with_care(
+    turn: _Turn, moves: Sequence[Move] = (Move.ACKNOWLEDGEMENT, Move.REFLECTION)
+) -> bool:
+    """The acknowledgement or reflection (or the other `moves`) was about the bad news: in its
+    words or in words that meet it. "From chemistry teacher to recruiter, that's a story. Thanks
+    so much" after "since the layoffs it's been just me" acknowledged the story and left."""
+    heard = [turn.evidence.get(m, "") for m in moves]
     heard = [h for h in heard if h]
     if not heard:
         return False
@@ -621,8 +623,30 @@ def _met_with_care(turn: _Turn) -> bool:
     )
 
 
+def _asked_into(turn: _Turn) -> bool:
+    """Met the bad news and asked about it: "Running on fumes but still loving it. What keeps
+    you there when it gets this heavy?". A bare probe ("What happened with the layoffs?") is not
+    this: it asks without meeting it first."""
+    if Move.FOLLOW_UP_QUESTION not in turn.moves:
+        return False
+    met = bool({Move.ACKNOWLEDGEMENT, Move.REFLECTION} & turn.moves or _CARE.search(turn.message))
+    return met and _met_with_care(
+        turn, (Move.ACKNOWLEDGEMENT, Move.REFLECTION, Move.FOLLOW_UP_QUESTION)
+    )
+
+
 def _bad_news(turn: _Turn) -> str:
     said = f'They just shared "{turn.detail}"' if turn.detail else "They just shared bad news"
+    if _asked_into(turn):
+        # "Running on fumes but still loving it. What keeps you there?" asked already; another
+        # care question ("How has this stretch been for you?") would be the same one again.
+        frames = (
+            "{said}, and you met it with care and asked about it; now let their answer lead, "
+            "and say back what they tell you before you ask anything else",
+            "{said}; you met it and asked the kind of question that helps, so give them room "
+            "to answer at their own pace",
+        )
+        return turn.pick(frames, "care").format(said=said) + "."
     if _met_with_care(turn):
         frames: tuple[str, ...] = (
             '{said}, and you met it with care; give them room, and if they keep talking, ask "{q}"',

@@ -1287,3 +1287,34 @@ def test_i_won_t_keep_you_is_a_goodbye() -> None:
     tip = _tip(partner, ("ok", "sure"), 1, [Move.MINIMAL], {Move.MINIMAL: "sure"})
     assert "ask one thing about it" not in tip and "fair left" not in tip, tip
     assert "close well" in tip or "let them go" in tip, tip
+
+
+def test_a_care_question_already_asked_is_not_suggested_again() -> None:
+    # Held in session 19: after Priya's "Three of us became one after the layoffs ... I'm running
+    # on fumes", the user's "Running on fumes but still loving it. What keeps you there when it
+    # gets this heavy?" was told 'give them room, and if they keep talking, ask "How has this
+    # stretch been for you?"': the question just asked, in other words.
+    history = (
+        Utterance("persona", PRIYA[0]),
+        Utterance("user", "And you, doing the work of three people, how are you holding up?"),
+        Utterance(
+            "persona",
+            "It's been a heavy year, if I'm honest. Three of us became one after the layoffs, and "
+            "I kept everyone's candidates. I still love the work, but I'm running on fumes.",
+        ),
+    )
+    message = "Running on fumes but still loving it. What keeps you there when it gets this heavy?"
+    evidence = {F: "What keeps you there when it gets this heavy?", R: "Running on fumes"}
+    tip = tip_for(message, [F, R], build_context(history), evidence)
+    assert "with care" in tip or "met it" in tip, tip
+    assert not re.search(r'ask "', tip), tip
+    # Care without a question of its own still gets one to ask.
+    plain = tip_for(
+        "I'm so sorry, that's a lot to carry.", [A], build_context(history), {A: "so sorry"}
+    )
+    assert re.search(r'ask "', plain), plain
+    # A bare probe into it has not met it yet.
+    probe = tip_for(
+        "What happened with the layoffs?", [F], build_context(history), {F: "What happened?"}
+    )
+    assert "met it" not in probe and "with care" not in probe, probe
