@@ -12,7 +12,7 @@ import re
 from app.feedback.analyzer import Analyzer
 from app.feedback.context import build_context
 from app.feedback.hooks import find_hooks
-from app.feedback.tips import tip_for
+from app.feedback.tips import says_goodbye, tip_for
 from app.feedback.types import Move, Utterance
 
 F, R, A = Move.FOLLOW_UP_QUESTION, Move.REFLECTION, Move.ACKNOWLEDGEMENT
@@ -1318,3 +1318,27 @@ def test_a_care_question_already_asked_is_not_suggested_again() -> None:
         "What happened with the layoffs?", [F], build_context(history), {F: "What happened?"}
     )
     assert "met it" not in probe and "with care" not in probe, probe
+
+
+def test_i_should_let_you_get_back_is_a_goodbye() -> None:
+    # Held in session 19: "... I should let you get back to the fair. Thanks so much, Priya,
+    # I'll look out for Marcus's email." got 'turn the attention to them: ask them "What was
+    # the last thank-you that kept you from leaving?"', and Priya answered "Of course, glad it
+    # helped." instead of saying goodbye (the engine asks the same `says_goodbye`).
+    history = (
+        Utterance(
+            "persona",
+            "What keeps me going is that Slack channel. I think about leaving, a nurse writes "
+            "'this saved my evening', and I stay one more quarter.",
+        ),
+    )
+    message = (
+        "A nurse writing 'this saved my evening' would keep me going too. I should let you get "
+        "back to the fair. Thanks so much, Priya, I'll look out for Marcus's email."
+    )
+    assert says_goodbye(message)
+    tip = tip_for(message, [], build_context(history))
+    assert "goodbye" in tip.lower() or "close" in tip.lower(), tip
+    assert "ask them" not in tip, tip
+    # Letting someone go is a layoff, not a goodbye.
+    assert not says_goodbye("So they had to let you go? After eight years?")
