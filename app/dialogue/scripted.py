@@ -30,7 +30,7 @@ from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
 from app.feedback.meta import is_meta
 from app.feedback.text import wordset
-from app.feedback.tips import says_goodbye
+from app.feedback.tips import answers, says_goodbye
 from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Move, Utterance
 from app.nlp.lemma import lemma
 from app.personas.schema import Hook, Persona, Question, Reward
@@ -725,9 +725,13 @@ class _Reply:
             return self._say(self.persona.reward.confirm, "confirm")
         for move, attr in NEGATIVE_REACTIONS:
             if move is Move.TOPIC_HIJACK and (
-                self._said_any(reactions.ignored) or not self._awaited_answer()
+                self._said_any(reactions.ignored)
+                or not self._awaited_answer()
+                or answers(self.user, self._awaited_question())
             ):
-                continue  # people remark on a skipped question once, then go along with it
+                # People remark on a skipped question once, then go along with it; "Visitor,
+                # from Denver. Does Freightline have budget...?" skipped nothing.
+                continue
             if move in self.moves:
                 return self._say(getattr(reactions, attr), attr)
         if self.after.stage is Stage.COOLING:
@@ -783,6 +787,11 @@ class _Reply:
         # One shared word is chance ('notes' in 'thank-you notes' and 'visit notes') unless
         # the statement is little more than that word ('So, the crew.').
         return len(shared) >= 2 or (len(shared) == 1 and len(words) <= 2)
+
+    def _awaited_question(self) -> str:
+        """The question of the persona's last line (its last sentence asking one)."""
+        said = sentences(self.last_said)[-2:]
+        return next((s for s in reversed(said) if s.rstrip().endswith("?")), "")
 
     def _answered_me(self) -> bool:
         """The persona asked something last and the user said something back, not only asked.

@@ -236,7 +236,7 @@ class _Turn:
         asked = self.partner_question
         if not asked or not self.ctx.asked_about_user:
             return None
-        if Move.SELF_DISCLOSURE in self.moves or _answers(self.message, asked):
+        if Move.SELF_DISCLOSURE in self.moves or answers(self.message, asked):
             return None
         return asked
 
@@ -402,7 +402,7 @@ def _plain_ask(turn: _Turn) -> str:
     )
 
 
-def _answers(message: str, question: str) -> bool:
+def answers(message: str, question: str) -> bool:
     """Does a statement in the message answer the partner's question, however briefly ("Second
     time." to "Is this your first time here?", "Yeah, the keynote." to "Were you in the talk?")?
     A statement on something else ("oh great, another queue") is no answer."""
@@ -571,7 +571,7 @@ def _dodge(turn: _Turn) -> str | None:
     # "Scenic route for sure, I was in QA. What was the hardest part?" answered first.
     dodged = (
         _only_questions(turn.message)
-        and not _answers(turn.message, asked)
+        and not answers(turn.message, asked)
         and (
             Move.TOPIC_HIJACK in turn.moves
             or (
@@ -741,7 +741,7 @@ def _minimal(turn: _Turn) -> str:
             "{back}",
         )
         frames: tuple[str, ...] = (
-            *(answered if _answers(turn.message, asked) else unanswered),
+            *(answered if answers(turn.message, asked) else unanswered),
             'Give "{pq}" a real answer, not "{m}": two sentences with one concrete detail, {back}',
         )
     elif turn.hook and q:

@@ -687,3 +687,21 @@ def test_an_exit_drops_an_invitation_that_opens_with_now() -> None:
     assert _no_invitation("Telling people no is the hard part.") == (
         "Telling people no is the hard part."
     )
+
+
+async def test_a_question_answered_before_a_hijack_is_not_called_skipped() -> None:
+    """Live (session 19): to Marisol's "Portland local, or visitor?", "Visitor, from Denver.
+    Does Freightline have budget set aside for tooling this year?" got "Mm, that's a no on my
+    question, I guess.": the question had been answered, the budget one was the hijack."""
+    who = persona("conference_stranger")
+    hijack = feedback(18, Move.TOPIC_HIJACK)
+    seed = "answered-1"
+    opener = Conversation(who, seed=seed).history[-1].content
+    assert opener.endswith("Where have you come in from?"), opener
+    answered = Conversation(who, seed=seed)
+    message = "I've come in from Denver. Does Freightline have budget for tooling this year?"
+    reply = await answered.say(message, hijack)
+    assert not any(line in reply for line in who.reactions.ignored), reply
+    skipped = Conversation(who, seed=seed)
+    reply = await skipped.say("Does Freightline have budget for tooling this year?", hijack)
+    assert any(line in reply for line in who.reactions.ignored), reply
