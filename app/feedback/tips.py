@@ -45,7 +45,7 @@ WRAPPING_UP = re.compile(
     r"get back|dash|jump|leave|let you go)|before (?:i|you) (?:go|head|leave|run)|"
     r"only (?:have|got) a (?:minute|second|moment)|(?:nice|great|good|lovely|pleasure) "
     r"(?:meeting|talking|chatting|to meet|speaking)(?: (?:to|with))? you|glad (?:we (?:talked|got|"
-    r"met)|you (?:came|stopped))|thanks? (?:you )?for (?:stopping by|coming|your time|the chat)|"
+    r"met)|you (?:came|stopped))|thanks? (?:you )?(?:so much |very much |a lot )?for (?:stopping by|coming|your time|the chat)|"
     r"good luck|enjoy the rest|take care|see you (?:around|later|tonight|there)|that's me|"
     r"(?:i'll|i will|should|better) let you (?:go|get back|get on)|(?:i )?won't keep you|"
     r"careers page|"

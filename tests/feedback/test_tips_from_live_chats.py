@@ -1342,3 +1342,25 @@ def test_i_should_let_you_get_back_is_a_goodbye() -> None:
     assert "ask them" not in tip, tip
     # Letting someone go is a layoff, not a goodbye.
     assert not says_goodbye("So they had to let you go? After eight years?")
+
+
+def test_thanks_so_much_for_your_time_is_a_goodbye() -> None:
+    # Held in session 19: "Thursday or Friday, I'll take whichever works for your crew. Thanks
+    # so much for your time, Denise, I'll email you tonight to set it up." got 'turn the
+    # attention to them: ask "Which customers are you worried about losing?"', and Denise
+    # answered "You're welcome." instead of a goodbye.
+    message = (
+        "Thursday or Friday, I'll take whichever works for your crew. Thanks so much for your "
+        "time, Denise, I'll email you tonight to set it up."
+    )
+    assert says_goodbye(message)
+    history = (
+        Utterance(
+            "persona",
+            "The mistakes pile up in Sacramento because it's our oldest building and our "
+            "fullest. Volume's up about a third since we moved in.",
+        ),
+    )
+    tip = tip_for(message, [], build_context(history))
+    assert "close" in tip.lower() or "goodbye" in tip.lower(), tip
+    assert 'ask "' not in tip, tip
