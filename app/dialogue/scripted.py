@@ -145,7 +145,8 @@ FAVOURS = (
     "call with", "set up", "schedule", "book a", "arrange", "next step", "loop in",
     "loop me in", "apply", "interview", "demo", "pilot", "visit", "come and see", "come see",
     "come by", "sit in", "shadow", "get together", "catch up", "chat again", "talk again",
-    "come walk", "stop by", "drop by", "swing by", "come over", "tour",
+    "come walk", "stop by", "drop by", "swing by", "come over", "tour", "your email",
+    "your card", "your number", "your contact", "one-pager", "one pager", "brochure",
 )  # fmt: skip
 SOFTENERS = frozenset(
     re.findall(

@@ -106,6 +106,8 @@ def _substance(who: Persona) -> list[str]:
         "Could we grab a coffee sometime?",
         "Do you think you could put me in touch with Marcus?",
         "Could you maybe pass my CV along to the team?",
+        # Live (session 19): Marisol met this with "Bueno, you've lost me."
+        "Could I grab your email and send you a one-pager after the summit?",
     ],
 )
 def test_recognises_a_request_for_a_favour(text: str) -> None:
@@ -122,6 +124,7 @@ def test_recognises_a_request_for_a_favour(text: str) -> None:
         "Thank you, I'd love that.",
         "Do you have any open roles?",
         "What do you look for in a good candidate?",
+        "Do you still carry your number on the pager rota?",
     ],
 )
 def test_a_question_about_the_same_things_is_not_an_ask(text: str) -> None:
