@@ -516,8 +516,15 @@ def _verdict(sentence: str, ctx: Context) -> str | None:
             if claim and content_stems(claim.group("subject")) & ctx.partner_stems:
                 return claim.group(0)  # their kind of thing, swept or shrunk
         theirs = cues.NOT_THEIRS.search(core)
-        if theirs and content_stems(theirs.group("theirs")) & ctx.partner_stems:
-            return core  # "...the company, not the managers": their framing corrected
+        if (
+            theirs
+            and content_stems(theirs.group("theirs")) & ctx.partner_stems
+            and not content_stems(core) <= ctx.partner_stems
+        ):
+            # "...the company, not the managers": their framing corrected. "The real team, not
+            # the org chart." after "Incidents show you the real team. Not the org chart." is
+            # their own contrast said back.
+            return core
     ranked = cues.BETTER_THAN.search(sentence)
     if ranked and content_stems(ranked.group("theirs")) & ctx.partner_stems:
         return ranked.group(0)  # "backend is way more fun than SRE" after "I moved to SRE"

@@ -433,6 +433,30 @@ def test_correcting_the_partners_framing_is_dismissive_even_voiced_as_a_reflecti
     assert Move.REFLECTION not in fb.moves
 
 
+def test_their_own_contrast_said_back_is_no_correction() -> None:
+    # Held in session 19 (`rapport chat`, Marisol): read as a put-down, 12/100.
+    fb = analyze(
+        "The real team, not the org chart. What did an incident show you about yours that "
+        "surprised you?",
+        conversation(
+            (
+                "Hi, I'm Marisol: reliability person, allergic to pagers, in need of caffeine. "
+                "Which talks have you caught?",
+                "Only the keynote so far, I got in late. Allergic to pagers but in reliability, "
+                "that sounds like a tricky combination. How did that happen?",
+            ),
+            (
+                "Hm, not my area at all. Why?",
+                "Sorry, I meant the pagers. How does someone in reliability end up allergic to "
+                "them?",
+            ),
+            last="Incidents show you the real team. Not the org chart.",
+        ),
+    )
+    assert fb.genuine_interest, fb
+    assert Move.DISMISSIVE not in fb.moves
+
+
 def test_apologising_for_having_pitched_is_no_pitch() -> None:
     fb = analyze(
         "Sorry, I just launched into my resume there, didn't I? Let me try that again. "
