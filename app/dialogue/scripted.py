@@ -113,6 +113,7 @@ RECAPS = ("Like I said,", "As I said,", "Well, like I mentioned,", "Again,", "As
 WHO_IS = re.compile(r"(?i:\bwho(?:'s|\s+is|\s+was|\s+are))\s+([A-Z][a-z]+)")
 # A question about a person the user may have just named ("What's he like to work for?").
 THIRD_PERSON = re.compile(r"(?i)\b(?:he|she|him|her|his|hers|they|them)\b")
+THIRD_PERSON_SINGULAR = re.compile(r"(?i)\b(?:he|she|him|her|his|hers)\b")
 # An accept line that answers a request ("That's a reasonable ask", "I was about to offer").
 AN_ASK = re.compile(r"(?i)\b(?:ask|asked|request|about to (?:offer|suggest))\b")
 RECAP_MIN_WORDS = 7  # a shorter first sentence is recapped with the one after it
@@ -457,6 +458,17 @@ def user_asks(ctx: ReplyContext) -> AskAnswer | None:
         if asks_for_favour(last.content, ctx.persona.reward, pitched=pitched)
         else None
     )
+
+
+def _named_in(question: str, name: str) -> str:
+    """The question with its pronouns for a person replaced by the person's name ("What is she
+    like?" -> "What is Ines like?")."""
+
+    def named(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        return f"{name}'s" if word in ("his", "hers") else name
+
+    return THIRD_PERSON_SINGULAR.sub(named, question)
 
 
 def _without(text: str, sentences: list[str]) -> str:
@@ -990,10 +1002,16 @@ class _Reply:
             return None
         current = self._current_topic()
         asked_about = self.index.match(self.requests, current, self._topic_rank) or current
-        named = proper_nouns(self.persona).intersection(NAME_WORD.findall(self.requests))
-        if THIRD_PERSON.search(self.aside) and named:
+        named = {
+            n
+            for n in proper_nouns(self.persona).intersection(NAME_WORD.findall(self.requests))
+            if len(n) > 1  # "I'd love to meet Ines": 'I' is no one to ask about
+        }
+        if THIRD_PERSON.search(self.aside) and len(named) == 1:
             # "I'd really like to meet Marcus, thank you. What's he like to work for?": 'he'
-            # is the one the ask named, so the question is read with the ask before it.
+            # is the one the ask named, so the question is read as asking about him.
+            return self._understood(_named_in(self.aside, next(iter(named))), asked_about)
+        if THIRD_PERSON.search(self.aside) and named:
             return self._understood(f"{self.requests} {self.aside}", asked_about)
         return self._understood(self.aside, asked_about)
 
@@ -1030,6 +1048,10 @@ class _Reply:
             told = [r for r in hook.reveal if self._was_said(r) or r in self.parts]
             return [line] if line in fresh else (fresh[:1] or told)
         if hook_id in self.after.unlocked_hooks:
+            if line is not None and self._untold(line):
+                # "What is Ines like?" asks for her line, not for the meetup it belongs to;
+                # the reveal comes the next time the subject does.
+                return [line]
             return hook.reveal  # asked about it just as trust allows: tell it now
         return hook.guarded
 

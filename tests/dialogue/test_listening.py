@@ -268,3 +268,23 @@ async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_hi
     about_him = [w for d in hook.deeper_lines for w in hook.deeper_wordings(d)]
     assert any(w in answer for w in [*about_him, *hook.reveal]), answer
     assert "about to offer" not in answer, answer
+
+
+@pytest.mark.parametrize("seed", [f"ines-{n}" for n in range(4)])
+async def test_a_yes_to_meet_someone_with_a_question_about_her_is_answered_about_her(
+    seed: str,
+) -> None:
+    """Live (session 19): after Marisol offered to introduce Ines, "I'd love to meet Ines,
+    thank you. What is she like?" got her own rules for sleep: read with the whole ask, the
+    question went to 'meet' (her meetup), and then anywhere."""
+    who = persona("conference_stranger")
+    conversation = Conversation(who, seed=seed)
+    offered = ""
+    for verdict in LISTENER:
+        offered = await conversation.say("What was that like for you?", verdict)
+        if any(line in offered for line in who.reward.offer):
+            break
+    assert any(line in offered for line in who.reward.offer), offered
+    message = "I'd love to meet Ines, thank you. What is she like?"
+    answer = await conversation.say(message, analyze(message, conversation.history))
+    assert "bank" in answer and "funny" in answer, answer
