@@ -111,6 +111,10 @@ class _Found:
         text = text.strip().lstrip("!.,;:?)]}-–— ").strip()  # a quote starts at a word
         if text and move not in self.evidence:
             self.evidence[move] = text
+        elif text and move in QUESTION_MOVES and _echo_only(self.evidence[move], text):
+            # "A talk, really? ... What kind of talk goes down well at your meetup?": the
+            # question that asks is the one to quote, not the echo before it.
+            self.evidence[move] = text
 
     def covers(self, sentence: str, moves: Sequence[Move] | None = None) -> bool:
         """Is this sentence already the evidence of another move?"""
@@ -145,6 +149,11 @@ def _interrogative(core: str) -> bool:
     if INTERROGATIVES & {t.split("'")[0] for t in tokens[:INTERROGATIVE_WINDOW]}:
         return True
     return cues.EMBEDDED_QUESTION.search(core) is not None  # "Twenty a week, how do you...?"
+
+
+def _echo_only(quoted: str, other: str) -> bool:
+    """Is `quoted` a short echo ("A talk, really?") and `other` a question of substance?"""
+    return len(words(quoted)) <= ECHO_MAX_WORDS < len(words(other))
 
 
 def statement_with_question_mark(sentence: str) -> bool:

@@ -530,3 +530,19 @@ def test_asking_to_join_does_not_excuse_a_pitch_beside_it() -> None:
     message = "Mind if I join? Our platform cuts picking errors by 30% for companies like yours."
     fb = analyze(message, partner("Hey, welcome! I'm Ravi, I run ops at a distributor."))
     assert Move.PITCH in fb.moves, fb
+
+
+def test_the_question_quoted_is_the_one_that_asks_not_the_echo_before_it() -> None:
+    # Held in session 19 (`rapport chat`, Marisol): the tip said 'Let them answer "A talk,
+    # really?" fully'.
+    fb = analyze(
+        "A talk, really? I'd be nervous, but I'd love to. What kind of talk goes down well at "
+        "your meetup?",
+        partner(
+            "You know what, you should give a talk. My Portland meetup has a slot next month, "
+            "and Ines from this summit's program committee always asks me who I've met."
+        ),
+    )
+    quoted = {e.move: e.text for e in fb.evidence}
+    assert quoted.get(Move.FOLLOW_UP_QUESTION) == "What kind of talk goes down well at your meetup?"
+    assert "A talk, really" not in fb.tip, fb.tip
