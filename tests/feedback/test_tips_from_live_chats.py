@@ -1340,6 +1340,10 @@ def test_i_should_let_you_get_back_is_a_goodbye() -> None:
     tip = tip_for(message, [], build_context(history))
     assert "goodbye" in tip.lower() or "close" in tip.lower(), tip
     assert "ask them" not in tip, tip
+    assert says_goodbye(
+        "Thank you, Marisol, I should let you grab a seat before the next talk. I'll find you "
+        "at seven."
+    )
     # Letting someone go is a layoff, not a goodbye.
     assert not says_goodbye("So they had to let you go? After eight years?")
 
