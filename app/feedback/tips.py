@@ -418,6 +418,8 @@ def answers(message: str, question: str) -> bool:
         yes_no = tokens and tokens[0] in _YES_NO and not _OPEN_QUESTION.match(question.strip())
         if yes_no or set(tokens) & asked:
             return True
+        if tokens and tokens[0] in _STATES | {"not", "pretty"} and _HOW_ARE_YOU.search(question):
+            return True  # "fine" to "How are you holding up?"
         if tokens and counting and (tokens[0] in _NUMBERS or tokens[0][:1].isdigit()):
             return True  # "Three, and somehow still asleep." to "How many coffees are you on?"
     return False
@@ -440,6 +442,17 @@ _NUMBERS = wordset(
     forty fifty hundred a an couple few several half dozen none zero"""
 )
 _YES_NO = wordset("yes yeah yep yup no nope nah not sure definitely absolutely sort kind")
+# "How are you holding up?", "How's your morning been?", "Surviving the summit?" are answered by
+# how one is ("fine", "tired", "not bad"), whatever the words of the question.
+_HOW_ARE_YOU = re.compile(
+    r"(?i)\bhow(?:'s| is| are| has| have)? (?:you|your|things|it going|the (?:day|fair|summit|"
+    r"conference|event|morning))\b|\bholding up\b|\bsurviving\b|\b(?:good|long|busy) (?:day|"
+    r"morning|week)\b"
+)
+_STATES = wordset(
+    """fine good great ok okay alright tired exhausted busy fantastic awesome meh rough
+    decent well grand brilliant lovely surviving barely swamped knackered shattered"""
+)
 _FUNCTION = wordset(
     """i you your yours my me we our us it its this that these those the a an is are was were be
     been being do does did at in on of to for from with and or but so too what how why when where

@@ -12,7 +12,7 @@ import re
 from app.feedback.analyzer import Analyzer
 from app.feedback.context import build_context
 from app.feedback.hooks import find_hooks
-from app.feedback.tips import says_goodbye, tip_for
+from app.feedback.tips import answers, says_goodbye, tip_for
 from app.feedback.types import Move, Utterance
 
 F, R, A = Move.FOLLOW_UP_QUESTION, Move.REFLECTION, Move.ACKNOWLEDGEMENT
@@ -1368,3 +1368,15 @@ def test_thanks_so_much_for_your_time_is_a_goodbye() -> None:
     tip = tip_for(message, [], build_context(history))
     assert "close" in tip.lower() or "goodbye" in tip.lower(), tip
     assert 'ask "' not in tip, tip
+
+
+def test_fine_answers_how_are_you_though_it_gives_nothing() -> None:
+    # Held in session 19: "fine" to Priya's "... How are you holding up?" was told it "leaves
+    # 'How are you holding up?' unanswered".
+    history = (
+        Utterance("persona", "Hi, I'm Priya from Northwind Health. How are you holding up?"),
+    )
+    tip = tip_for("fine", [Move.MINIMAL], build_context(history))
+    assert "unanswered" not in tip, tip
+    assert not answers("fine", "What brought you to the fair?")
+    assert answers("pretty good, thanks", "How's your morning been?")
