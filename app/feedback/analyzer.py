@@ -28,7 +28,7 @@ from app.feedback.text import (
     words,
     wordset,
 )
-from app.feedback.tips import tip_for
+from app.feedback.tips import answers, tip_for
 from app.feedback.types import (
     NEGATIVE_MOVES,
     POSITIVE_MOVES,
@@ -339,7 +339,21 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
         moves = moves - {Move.PITCH}
     if Move.PITCH in moves and _only_joining(message):
         moves = moves - {Move.PITCH}
+    if Move.TOPIC_HIJACK in moves and _short_answer(message, ctx):
+        # "first" to "Have you done many of these fairs, or is this a first?" stays on their
+        # subject: a one-word answer gives little, it changes nothing.
+        moves = (moves - {Move.TOPIC_HIJACK}) | {Move.MINIMAL}
     return moves
+
+
+def _short_answer(message: str, ctx: Context) -> bool:
+    """A reply of a few words, asking nothing, that answers the partner's last question."""
+    return (
+        "?" not in message
+        and 0 < len(words(message)) <= ECHO_MAX_WORDS
+        and bool(ctx.partner_questions)
+        and answers(message, ctx.partner_questions[-1])
+    )
 
 
 # Asking to join a conversation ("mind if I join?") is how one enters a group, not a favour.

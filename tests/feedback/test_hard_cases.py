@@ -546,3 +546,19 @@ def test_the_question_quoted_is_the_one_that_asks_not_the_echo_before_it() -> No
     quoted = {e.move: e.text for e in fb.evidence}
     assert quoted.get(Move.FOLLOW_UP_QUESTION) == "What kind of talk goes down well at your meetup?"
     assert "A talk, really" not in fb.tip, fb.tip
+
+
+def test_a_one_word_answer_to_their_question_is_minimal_not_a_hijack() -> None:
+    # Held in session 19 (`rapport chat`, a one-word user with Priya): "first" was read as
+    # changing the subject, and the tip sent the user back to her job title.
+    fb = analyze(
+        "first",
+        conversation(
+            (
+                "Hi! I recruit the engineering folks at Northwind Health. How are you holding up?",
+                "fine",
+            ),
+            last="Sure, no pressure to chat. Have you done many of these fairs, or is this a first?",
+        ),
+    )
+    assert fb.moves == [Move.MINIMAL], fb.moves
