@@ -558,7 +558,8 @@ def test_a_one_word_answer_to_their_question_is_minimal_not_a_hijack() -> None:
                 "Hi! I recruit the engineering folks at Northwind Health. How are you holding up?",
                 "fine",
             ),
-            last="Sure, no pressure to chat. Have you done many of these fairs, or is this a first?",
+            last="Sure, no pressure to chat. Have you done many of these fairs, or is this a "
+            "first?",
         ),
     )
     assert fb.moves == [Move.MINIMAL], fb.moves
