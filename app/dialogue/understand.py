@@ -543,7 +543,22 @@ class KnowledgeIndex:
         elif margin < 0:
             return Match(None, None, margin, elliptical, query)
         line = self._line(topic, self.score(query), set(said))
+        told = self._told_line_asked(topic, nearest, asked, set(said))
+        if told is not None:
+            # "Is there anything I should read up on before I meet him?" is, near word for
+            # word, the question the author wrote for a story already told: that story again,
+            # not the next one of the topic.
+            line = told
         return Match(topic, line, margin, elliptical and topic == focus, query)
+
+    def _told_line_asked(
+        self, topic: Topic, nearest: float, row: int, said: set[str]
+    ) -> str | None:
+        """The said deeper line of `topic` whose authored question the message all but is."""
+        if nearest < NEAR_QUESTION:
+            return None
+        node = self.nodes[int(self.row_node[row])]
+        return node.line if node.topic == topic and node.line in said else None
 
     def _reranked(
         self, query: str, scores: NDArray[np.float32], margin: float

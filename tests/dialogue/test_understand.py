@@ -322,3 +322,19 @@ def test_helen_knows_what_was_hard_about_leaving_operations() -> None:
     match = index.match(question, Topic("fact", "career_path"), said)
     assert match.topic == Topic("fact", "career_path"), match
     assert "fixes it" in (index.answer(match, said) or ""), match
+
+
+def test_the_authored_question_of_a_story_already_told_gets_that_story_not_the_next() -> None:
+    # Held in session 19 (`rapport chat`, recruiter): after "get Marcus talking about being a
+    # paramedic", "Is there anything I should read up on before I meet him?" (the question the
+    # author wrote for that line, near word for word) got the next Marcus line, "Calm...".
+    index = knowledge_index(persona("recruiter"))
+    focus = Topic("hook", "hiring_manager_values")
+    hook = persona("recruiter").hook("hiring_manager_values")
+    assert hook is not None
+    told = next(d for d in hook.deeper_lines if "ambulance years" in d)
+    question = "Is there anything I should read up on before I meet him?"
+    match = index.match(question, focus, [told])
+    assert index.answer(match, [told]) == told
+    # Not told yet, the same question reaches it the first time too.
+    assert index.answer(index.match(question, focus, []), []) == told
