@@ -231,7 +231,15 @@ async def test_a_line_told_to_a_question_about_someone_is_a_wording_that_names_t
 
 
 @pytest.mark.parametrize("seed", [f"bye-{n}" for n in range(4)])
-async def test_a_user_s_goodbye_gets_a_goodbye(seed: str) -> None:
+@pytest.mark.parametrize(
+    "bye",
+    [
+        "Thanks for your time, Denise, this was really useful.",
+        # Live (session 19), to Priya: "You've got me there. Why do you ask?"
+        "Thanks so much, Denise, I'll keep an eye out for your note.",
+    ],
+)
+async def test_a_user_s_goodbye_gets_a_goodbye(seed: str, bye: str) -> None:
     """Live (session 18): "Thanks for your time, Denise, this was really useful." got "Sure
     thing." and, to a greeting, a goodbye would be as wrong."""
     who = persona("prospect")
@@ -239,7 +247,6 @@ async def test_a_user_s_goodbye_gets_a_goodbye(seed: str) -> None:
     hello = "Hi Denise, nice to meet you."
     reply = await conversation.say(hello, analyze(hello, conversation.history))
     assert not any(line in reply for line in [*who.closings.neutral, *who.closings.warm]), reply
-    bye = "Thanks for your time, Denise, this was really useful."
     reply = await conversation.say(bye, analyze(bye, conversation.history))
     # Early, before any offer: the polite close, never the warm one that names the follow-up.
     assert any(line in reply for line in who.closings.neutral), reply
