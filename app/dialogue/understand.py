@@ -543,22 +543,27 @@ class KnowledgeIndex:
         elif margin < 0:
             return Match(None, None, margin, elliptical, query)
         line = self._line(topic, self.score(query), set(said))
-        told = self._told_line_asked(topic, nearest, asked, set(said))
-        if told is not None:
+        authored = self._authored_line_asked(topic, last, set(said), elliptical)
+        if authored is not None:
             # "Is there anything I should read up on before I meet him?" is, near word for
             # word, the question the author wrote for a story already told: that story again,
-            # not the next one of the topic.
-            line = told
+            # not the next one of the topic. "Forty grand a month and two big accounts
+            # wobbling. How did it get this bad?" asks the cause, whatever the echo names.
+            line = authored
         return Match(topic, line, margin, elliptical and topic == focus, query)
 
-    def _told_line_asked(
-        self, topic: Topic, nearest: float, row: int, said: set[str]
+    def _authored_line_asked(
+        self, topic: Topic, question: str, said: set[str], elliptical: bool
     ) -> str | None:
-        """The said deeper line of `topic` whose authored question the message all but is."""
+        """The deeper line of `topic` whose authored question `question` all but is; a line
+        already said only for a question that is not elliptical ("and then?" wants more)."""
+        nearest, row = self._nearest_question_row(question)
         if nearest < NEAR_QUESTION:
             return None
-        node = self.nodes[int(self.row_node[row])]
-        return node.line if node.topic == topic and node.line in said else None
+        line = self.nodes[int(self.row_node[row])].line
+        if self.nodes[int(self.row_node[row])].topic != topic or line is None:
+            return None
+        return None if line in said and elliptical else line
 
     def _reranked(
         self, query: str, scores: NDArray[np.float32], margin: float

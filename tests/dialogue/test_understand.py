@@ -338,3 +338,20 @@ def test_the_authored_question_of_a_story_already_told_gets_that_story_not_the_n
     assert index.answer(match, [told]) == told
     # Not told yet, the same question reaches it the first time too.
     assert index.answer(index.match(question, focus, []), []) == told
+
+
+def test_a_question_after_an_echo_asks_what_its_own_words_ask() -> None:
+    # Held in session 19 (`rapport chat`, prospect): "Forty grand a month and two big accounts
+    # wobbling, that's serious pressure. How did it get this bad?" got who the two accounts are:
+    # the echo before the question named them, the question asks the cause.
+    index = knowledge_index(persona("prospect"))
+    hook = persona("prospect").hook("pain_point")
+    assert hook is not None
+    cause = next(d for d in hook.deeper_lines if d.startswith("The mistakes pile up"))
+    message = (
+        "Forty grand a month and two big accounts wobbling, that's serious pressure. "
+        "How did it get this bad?"
+    )
+    said = [hook.reveal[0]]
+    match = index.match(message, Topic("hook", "pain_point"), said)
+    assert index.answer(match, said) == cause
