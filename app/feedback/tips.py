@@ -657,13 +657,13 @@ def _bad_news(turn: _Turn) -> str:
     if _asked_into(turn):
         # "Running on fumes but still loving it. What keeps you there?" asked already; another
         # care question ("How has this stretch been for you?") would be the same one again.
-        frames = (
+        asked: tuple[str, ...] = (
             "{said}, and you met it with care and asked about it; now let their answer lead, "
             "and say back what they tell you before you ask anything else",
             "{said}; you met it and asked the kind of question that helps, so give them room "
             "to answer at their own pace",
         )
-        return turn.pick(frames, "care").format(said=said) + "."
+        return turn.pick(asked, "care").format(said=said) + "."
     if _met_with_care(turn):
         frames: tuple[str, ...] = (
             '{said}, and you met it with care; give them room, and if they keep talking, ask "{q}"',
