@@ -597,11 +597,8 @@ class KnowledgeIndex:
         names a subject of its own (two words the persona uses rarely), else None."""
         if query == text or not self._elliptical(query):
             return None
-        sentences = [s for s in SENTENCE.split(text.strip()) if s]
-        if query not in sentences or sentences.index(query) == 0:
-            return None
-        before = sentences[sentences.index(query) - 1]
-        if "?" in before or self.specificity(before) < 1.0:
+        before = _statement_before(text, query)
+        if before is None or self.specificity(before) < 1.0:
             return None
         return f"{before} {query}"
 
@@ -611,11 +608,8 @@ class KnowledgeIndex:
         with a pronoun ('that slot', 'why do it') and the statement asks nothing, else None."""
         if query == text or not POINTERS & set(WORD.findall(query.lower())):
             return None
-        sentences = [s for s in SENTENCE.split(text.strip()) if s]
-        if query not in sentences or sentences.index(query) == 0:
-            return None
-        before = sentences[sentences.index(query) - 1]
-        return None if "?" in before else f"{before} {query}"
+        before = _statement_before(text, query)
+        return None if before is None else f"{before} {query}"
 
     def _elliptical(self, query: str, nearest: float = 0.0) -> bool:
         """'Which part?', 'what made her say that?', 'tell me more': nothing of its own to
@@ -854,6 +848,15 @@ def score_features(
     scores = topic_model.predict_proba(candidate_rows(topic_features, null_features))[:, 1]
     sure = min(max(float(answerable_model.predict_proba(row)[0, 1]), 1e-6), 1 - 1e-6)
     return scores.astype(np.float32), math.log(sure / (1 - sure))
+
+
+def _statement_before(text: str, query: str) -> str | None:
+    """The sentence of `text` just before the question `query`, when it asks nothing."""
+    sentences = [s for s in SENTENCE.split(text.strip()) if s]
+    if query not in sentences or sentences.index(query) == 0:
+        return None
+    before = sentences[sentences.index(query) - 1]
+    return None if "?" in before else before
 
 
 def question_part(text: str) -> str:
