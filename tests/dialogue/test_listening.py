@@ -252,6 +252,16 @@ async def test_a_user_s_goodbye_gets_a_goodbye(seed: str, bye: str) -> None:
     assert any(line in reply for line in who.closings.neutral), reply
 
 
+async def _listen_until_offered(conversation: Conversation) -> str:
+    """Listen until the persona offers its reward; its last reply (the offer, if it came)."""
+    offered = ""
+    for verdict in LISTENER:
+        offered = await conversation.say("What was that like for you?", verdict)
+        if any(line in offered for line in conversation.who.reward.offer):
+            break
+    return offered
+
+
 @pytest.mark.parametrize("seed", [f"offer-{n}" for n in range(4)])
 async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_him(
     seed: str,
@@ -261,11 +271,7 @@ async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_hi
     own teaching years: 'he' was read as the topic she had just talked about."""
     who = persona("recruiter")
     conversation = Conversation(who, seed=seed)
-    offered = ""
-    for verdict in LISTENER:
-        offered = await conversation.say("What was that like for you?", verdict)
-        if any(line in offered for line in who.reward.offer):
-            break
+    offered = await _listen_until_offered(conversation)
     if not any(line in offered for line in who.reward.offer):
         pytest.skip("no offer in this conversation")
     message = "I'd really like to meet Marcus, thank you. What's he like to work for?"
@@ -286,11 +292,7 @@ async def test_a_yes_to_meet_someone_with_a_question_about_her_is_answered_about
     question went to 'meet' (her meetup), and then anywhere."""
     who = persona("conference_stranger")
     conversation = Conversation(who, seed=seed)
-    offered = ""
-    for verdict in LISTENER:
-        offered = await conversation.say("What was that like for you?", verdict)
-        if any(line in offered for line in who.reward.offer):
-            break
+    offered = await _listen_until_offered(conversation)
     assert any(line in offered for line in who.reward.offer), offered
     message = "I'd love to meet Ines, thank you. What is she like?"
     answer = await conversation.say(message, analyze(message, conversation.history))
