@@ -85,6 +85,10 @@ FUNCTION_WORDS = frozenset(
     )
 )
 MAX_PARTS = 3
+# A sentence sharing this share of its content words with one said already says it again
+# (Jaccard; 'email Marcus tonight copy' and 'email Marcus today copy': 0.6), once it has this many.
+NEAR_REPEAT = 0.5
+NEAR_REPEAT_MIN_WORDS = 3
 YOU = frozenset({"you", "you're", "you've", "you'd", "you'll", "your"})
 WH_START = re.compile(
     r"(?i)^(?:so|and|but|well|okay|ok)?[, ]*(?:why|what|how|where|when|which|who)\b"
@@ -516,6 +520,7 @@ class _Reply:
         self.user = last.content if last is not None and last.role == "user" else ""
         self.meta = is_meta(self.user)
         self.parts: list[str] = []
+        self._spoken_words: list[set[str]] | None = None  # see _near_repeat
         pitched = Move.PITCH in self.moves
         requests = favour_requests(self.user, ctx.persona.reward, pitched=pitched)
         self.ask: AskAnswer | None = answer_to_ask(ctx) if requests and not self.meta else None
@@ -606,10 +611,26 @@ class _Reply:
         fresh = self._varied([line for line in lines if self._fresh_wordings(line)])
         if not fresh:
             return None  # every variant was said: say nothing rather than repeat oneself
+        fresh = [line for line in fresh if not self._near_repeat(line)] or fresh
         rng = random.Random(f"{self.ctx.seed}|{len(self.ctx.history)}|{slot}")
         line = self._least_recent(self._naming(fresh), rng)
         wordings = self._naming(self._varied(self._fresh_wordings(line)))
         return self._least_recent(wordings, random.Random(f"{self.ctx.seed}|wording|{line}"))
+
+    def _near_repeat(self, line: str) -> bool:
+        """A sentence of `line` all but says one said already, in other words ("I'll email
+        Marcus today and copy you in." after "I'll email Marcus tonight and copy you in.")."""
+        if self._spoken_words is None:
+            self._spoken_words = [content_words(s) for s in self.spoken]
+        here = [content_words(s) for part in self.parts for s in sentences(part)]
+        for sentence in sentences(line):
+            words = content_words(sentence)
+            if len(words) < NEAR_REPEAT_MIN_WORDS:
+                continue
+            for other in [*self._spoken_words, *here]:
+                if len(words & other) / len(words | other) >= NEAR_REPEAT:
+                    return True
+        return False
 
     def _naming(self, lines: list[str]) -> list[str]:
         """The lines that name whom or what the user just named ("Who's Rachel?": a wording
@@ -955,10 +976,20 @@ class _Reply:
             # "What does a normal week look like across your warehouses?" after "What do you
             # know about us so far?" got "I'd be guessing" with the guess, her role without.
             match = self.knowledge.match(text, None, said)
+        reactions = self.persona.reactions
         if match.topic is None:
-            reactions = self.persona.reactions
             self.unanswered = True
             return reactions.no_match or reactions.unknown
+        if not self.knowledge.knows_more(match, said):
+            # The question asks past a story already told ("How did she end up fixing it?"):
+            # an honest 'no idea', not the topic's next story, and without the 'why do you
+            # ask?' that suits a question from nowhere.
+            self.unanswered = True
+            return [
+                kept
+                for line in reactions.no_match or reactions.unknown
+                if (kept := _no_invitation(line))
+            ]
         return self._lines_for(match.topic, self.knowledge.answer(match, said))
 
     def _asked_about(self) -> Topic:

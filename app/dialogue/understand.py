@@ -129,6 +129,8 @@ LINE_TIE = 0.03  # ... and the next deeper line by this, or no one line was aske
 LINE_CLEAR = 0.6  # unless it is this close: then the question plainly asks for that story
 ASKED_AGAIN_MARGIN = 0.2  # a said line must beat every unsaid one by this to be asked again
 ASKED_AGAIN_NEAR = 0.7  # ... or be the line of the authored question nearest, this near
+BEYOND_TOLD = 0.05  # a told story must beat every untold line by this (word vectors) ...
+BEYOND_TOLD_ENCODED = 0.08  # ... and by this (sentence encoder) to be what a question asks past
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
 FOCUS_SHARE = 0.5  # a pointing question goes to the focus scoring at least this share of the best
@@ -727,6 +729,40 @@ class KnowledgeIndex:
             ranked = self._rank_deeper(match.topic, nodes, done)
             return ranked[0] if ranked else None
         return None
+
+    def knows_more(self, match: Match, said: Iterable[str]) -> bool:
+        """False when a follow-up asks about a story already told for something none of the
+        topic's lines says: "How did she end up fixing the logout thing?" after the story of
+        the woman who fixed it. The told story is by far the nearest line (in both
+        representations) and no untold line comes close, so the persona says it does not know
+        rather than telling the topic's next story. Fired on no dev question whose writer named
+        an untold line as the answer (tools: see docs/benchmarks.md, session 20)."""
+        if match.topic is None or match.line is not None or match.elliptical:
+            return True
+        done = set(said)
+        own = [i for i, n in enumerate(self.nodes) if n.topic == match.topic]
+        told = [i for i in own if self.nodes[i].line in done]
+        surface_said = any(
+            line in done
+            for line, node in self.owner.items()
+            if node.topic == match.topic and node.line is None
+        )
+        if not told or not surface_said:
+            return True
+        nodes = self.score(match.query)
+        if self._asked_again(match.topic, match.query, nodes, done) is not None:
+            return True
+        surface = next(float(nodes[i]) for i in own if self.nodes[i].line is None)
+        fresh = [i for i in own if self.nodes[i].line is not None and i not in told]
+        best = max(told, key=lambda i: float(nodes[i]))
+        if float(nodes[best]) <= surface + LINE_MARGIN:
+            return True  # the question is about the topic, not about that story
+        if fresh and float(nodes[best]) - max(float(nodes[i]) for i in fresh) < BEYOND_TOLD:
+            return True
+        sims = self.encoded @ self._encode(match.query)
+        encoded = _group_max(sims, self.node_starts)
+        nearest_fresh = max((float(encoded[i]) for i in fresh), default=-1.0)
+        return float(encoded[best]) - nearest_fresh < BEYOND_TOLD_ENCODED
 
     def line_of(self, wording: str) -> str:
         """The deeper line a wording says (a surface line or an unknown one: itself)."""

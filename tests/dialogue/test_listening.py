@@ -214,6 +214,22 @@ async def test_no_reply_frames_two_lines_with_the_same_phrase() -> None:
     assert built._varied([same]) == [same]  # with nothing else to say, it is still said
 
 
+async def test_no_line_says_again_in_other_words_what_was_said() -> None:
+    """Live (session 20): Priya accepted with "I'll email Marcus tonight and copy you in." and
+    said goodbye with "I'll email Marcus today and copy you in." (the issue had quoted the same
+    pair): each line is fresh word for word, and the same promise all the same."""
+    conversation = Conversation(persona("recruiter"), seed="promise")
+    message = "What does a recruiter at Northwind actually spend most of the day on?"
+    await conversation.say(message, analyze(message, conversation.history))
+    built = _Reply(conversation.contexts[-1])
+    built.parts = ["Honestly, I was about to offer. I'll email Marcus tonight and copy you in."]
+    again = "I'll email Marcus today and copy you in. Honestly, this made my afternoon."
+    other = "Go enjoy the rest of the fair. I'll do the Marcus intro tonight, I promise."
+    assert built._near_repeat(again) and not built._near_repeat(other)
+    assert {built._pick([again, other], f"goodbye-{n}") for n in range(8)} == {other}
+    assert built._pick([again], "goodbye") == again  # with nothing else to say, it is said
+
+
 @pytest.mark.parametrize("seed", [f"named-{n}" for n in range(6)])
 async def test_a_line_told_to_a_question_about_someone_is_a_wording_that_names_them(
     seed: str,

@@ -355,3 +355,27 @@ def test_a_question_after_an_echo_asks_what_its_own_words_ask() -> None:
     said = [hook.reveal[0]]
     match = index.match(message, Topic("hook", "pain_point"), said)
     assert index.answer(match, said) == cause
+
+
+def test_a_question_past_a_story_already_told_is_no_cue_for_the_next_story() -> None:
+    # Held in session 20 (`rapport chat`, recruiter): after the story of the woman who asked what
+    # nurses complain about and then fixed the logout bug, "How did she end up fixing the logout
+    # thing?" got "Honestly, the unpolished version of people...", the topic's next line. None
+    # of Priya's lines says how; she should say she does not know.
+    who = persona("recruiter")
+    index = knowledge_index(who)
+    fact = who.fact("career_fair")
+    assert fact is not None
+    story = next(d for d in fact.deeper_lines if "logging them out" in d)
+    remember = next(d for d in fact.deeper_lines if d.startswith("The conversations I remember"))
+    said = [*fact.answers, remember, story]  # as in that conversation
+    focus = Topic("fact", "career_fair")
+    past = index.match("How did she end up fixing the logout thing?", focus, said)
+    assert past.topic == focus and not index.knows_more(past, said)
+    # A question one of the untold lines answers is answered by it, story told or not.
+    survive = index.match("How do you survive a whole day at a booth?", focus, said)
+    assert index.knows_more(survive, said)
+    assert "shoes" in str(index.answer(survive, said))
+    # Before the story was told, the same question is no question past it.
+    before = [*fact.answers, remember]
+    assert index.knows_more(index.match(past.query, focus, before), before)
