@@ -651,7 +651,13 @@ class KnowledgeIndex:
         """The topic's deeper lines not said yet, the one closest to `text` first."""
         return self._rank_deeper(topic, self.score(text), set(said))
 
-    def _rank_deeper(self, topic: Topic, nodes: NDArray[np.float32], done: set[str]) -> list[str]:
+    def _rank_deeper(
+        self,
+        topic: Topic,
+        nodes: NDArray[np.float32],
+        done: set[str],
+        question: str | None = None,
+    ) -> list[str]:
         own = [
             i
             for i, n in enumerate(self.nodes)
@@ -659,12 +665,19 @@ class KnowledgeIndex:
         ]
         own.sort(key=lambda i: -float(nodes[i]))
         if len(own) > 1:
-            # Lines that fit about equally are told in the order they were written: a story's
-            # next line often presupposes the one before it ("After that night, a written
-            # handover note became mandatory" before the night was told).
             best = float(nodes[own[0]])
             close = [i for i in own if best - float(nodes[i]) < LINE_TIE]
-            first = min(close)  # nodes are indexed in authored order
+            if question is None:
+                # Lines that fit 'and then?' about equally are told in the order they were
+                # written: a story's next line often presupposes the one before it.
+                first = min(close)  # nodes are indexed in authored order
+            else:
+                # A question with words of its own is decided by the sentence encoder: "Did
+                # someone from the pharmacy side end up on his team?" gets his career changers,
+                # not the sticky note written before them; "what made that part feel real?"
+                # the 2 a.m. outage before "after that night, handovers became mandatory".
+                encoded = _group_max(self.encoded @ self._encode(question), self.node_starts)
+                first = max(close, key=lambda i: float(encoded[i]))
             own.remove(first)
             own.insert(0, first)
         return [line for i in own if (line := self.nodes[i].line) is not None]
@@ -726,7 +739,8 @@ class KnowledgeIndex:
                 again = self._asked_again(match.topic, match.query, nodes, done)
                 if again is not None:
                     return again
-            ranked = self._rank_deeper(match.topic, nodes, done)
+            question = None if match.elliptical else match.query
+            ranked = self._rank_deeper(match.topic, nodes, done, question)
             return ranked[0] if ranked else None
         return None
 

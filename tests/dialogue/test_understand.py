@@ -379,3 +379,17 @@ def test_a_question_past_a_story_already_told_is_no_cue_for_the_next_story() -> 
     # Before the story was told, the same question is no question past it.
     before = [*fact.answers, remember]
     assert index.knows_more(index.match(past.query, focus, before), before)
+
+
+def test_a_question_of_its_own_gets_the_line_nearest_it_not_the_one_written_first() -> None:
+    # Held in session 20 (`rapport chat`, recruiter): "Did someone from the pharmacy side ever
+    # end up on Marcus's team?" got the sticky note on his monitor: the two lines scored within
+    # a tie of each other and the one written first was told.
+    who = persona("recruiter")
+    index = knowledge_index(who)
+    hook = who.hook("hiring_manager_values")
+    assert hook is not None
+    focus = Topic("hook", "hiring_manager_values")
+    said = [hook.reveal[0]]
+    match = index.match("Did someone from the pharmacy side ever end up on Marcus's team?", focus)
+    assert "pharmacy" in str(index.answer(match, said))
