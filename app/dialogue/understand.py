@@ -133,6 +133,7 @@ BEYOND_TOLD = 0.05  # a told story must beat every untold line by this (word vec
 BEYOND_TOLD_ENCODED = 0.08  # ... and by this (sentence encoder) to be what a question asks past
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
+FOCUS_LINE_MARGIN = 0.05  # an untold line of the focus beating every line of the chosen topic
 FOCUS_SHARE = 0.5  # a pointing question goes to the focus scoring at least this share of the best
 CACHE_SIZE = 256
 
@@ -542,6 +543,11 @@ class KnowledgeIndex:
             # "How did you get people to actually write them?": 'them' are what was just said;
             # the focus wins over a topic that only resembles the wording ("how did you get").
             topic = focus  # type: ignore[assignment]
+        elif named is None and self._focus_line_nearer(last, focus, topic, set(said)):
+            # "What kind of thank-you gets you?" while she talks of staying for the nurses:
+            # her Fresno note fits it better than anything of the culture topic the scorer
+            # preferred for 'thank-you' (its Slack channel of notes).
+            topic = focus  # type: ignore[assignment]
         elif margin < 0:
             return Match(None, None, margin, elliptical, query)
         line = self._line(topic, self.score(query), set(said))
@@ -593,6 +599,22 @@ class KnowledgeIndex:
         if not POINTERS & set(re.findall(r"[a-z]+", query.lower())):
             return False
         return float(scores[self.topics.index(focus)]) >= FOCUS_SHARE * float(scores[best])
+
+    def _focus_line_nearer(
+        self, query: str, focus: Topic | None, topic: Topic, said: set[str]
+    ) -> bool:
+        """An untold line of the topic in focus fits the question clearly better than any line
+        of the topic the scorer chose."""
+        if focus not in self.topics or topic == focus:
+            return False
+        nodes = self.score(query)
+        mine = [
+            float(nodes[i])
+            for i, n in enumerate(self.nodes)
+            if n.topic == focus and n.line is not None and n.line not in said
+        ]
+        other = [float(nodes[i]) for i, n in enumerate(self.nodes) if n.topic == topic]
+        return bool(mine) and max(mine) >= max(other) + FOCUS_LINE_MARGIN
 
     def _named_before(self, text: str, query: str) -> str | None:
         """The statement before an elliptical question and the question, when the statement

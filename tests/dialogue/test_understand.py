@@ -393,3 +393,21 @@ def test_a_question_of_its_own_gets_the_line_nearest_it_not_the_one_written_firs
     said = [hook.reveal[0]]
     match = index.match("Did someone from the pharmacy side ever end up on Marcus's team?", focus)
     assert "pharmacy" in str(index.answer(match, said))
+
+
+def test_an_untold_line_of_the_focus_that_fits_clearly_better_keeps_the_focus() -> None:
+    # Held in session 20 (`rapport chat`, recruiter): while Priya said the nurses' thank-yous
+    # keep her from leaving, "What kind of thank-you gets you?" got the culture topic (a Slack
+    # channel of thank-you notes), not the Fresno nurse's note that kept her.
+    who = persona("recruiter")
+    index = knowledge_index(who)
+    hook = who.hook("recruiter_pressure")
+    assert hook is not None
+    stays = next(d for d in hook.deeper_lines if d.startswith("What keeps me here"))
+    said = [hook.reveal[0], stays]
+    focus = Topic("hook", "recruiter_pressure")
+    match = index.match("What kind of thank-you gets you?", focus, said)
+    assert match.topic == focus
+    assert "Fresno" in str(index.answer(match, said))
+    # With no focus, the same words are about the culture.
+    assert index.match("What kind of thank-you gets you?").topic == Topic("fact", "culture")
