@@ -85,6 +85,12 @@ FUNCTION_WORDS = frozenset(
     )
 )
 MAX_PARTS = 3
+# A question about what happens next and how to stay in touch, which a yes to an ask answers.
+NEXT_STEPS = re.compile(
+    r"(?i)\b(?:follow(?:-| )?up|reach (?:you|out)|get in touch|keep in touch|stay in touch|"
+    r"contact you|best way to (?:reach|contact|find)|next steps?|what happens next|"
+    r"your (?:email|e-mail|card|number|linkedin))\b"
+)
 # A sentence sharing this share of its content words with one said already says it again
 # (Jaccard; 'email Marcus tonight copy' and 'email Marcus today copy': 0.6), once it has this many.
 NEAR_REPEAT = 0.5
@@ -1030,6 +1036,11 @@ class _Reply:
         introduce me to Marcus? What is he like to work for?"), so the ask's own topic is
         preferred unless the question clearly names another one."""
         if "?" not in self.aside and MORE_PLEASE.search(self.aside) is None:
+            return None
+        if self.ask == "accept" and NEXT_STEPS.search(self.aside):
+            # "I'd love that coffee with Marcus. What's the best way to follow up with you?":
+            # the yes ("I'll email Marcus tonight and copy you in") says how; a line about
+            # something else would not.
             return None
         current = self._current_topic()
         asked_about = self.index.match(self.requests, current, self._topic_rank) or current

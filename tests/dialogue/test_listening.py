@@ -299,6 +299,26 @@ async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_hi
     assert "about to offer" not in answer, answer
 
 
+@pytest.mark.parametrize("seed", [f"next-{n}" for n in range(4)])
+async def test_a_yes_with_a_question_about_following_up_is_answered_by_the_yes(seed: str) -> None:
+    """Live (session 20): "I'd love that coffee with Marcus. What's the best way to follow up
+    with you after today?" got the yes ("I'll email Marcus tonight and copy you in.") and then
+    "Show you thought about who uses the product", candidate advice nobody asked for."""
+    who = persona("recruiter")
+    conversation = Conversation(who, seed=seed)
+    offered = await _listen_until_offered(conversation)
+    if not any(line in offered for line in who.reward.offer):
+        pytest.skip("no offer in this conversation")
+    message = (
+        "I'd love that coffee with Marcus. What's the best way to follow up with you after today?"
+    )
+    answer = await conversation.say(message, analyze(message, conversation.history))
+    assert any(line in answer for line in [*who.reward.accept, *who.reward.confirm]), answer
+    advice = who.fact("candidate_advice")
+    assert advice is not None
+    assert not any(line in answer for line in advice.answers), answer
+
+
 @pytest.mark.parametrize("seed", [f"ines-{n}" for n in range(4)])
 async def test_a_yes_to_meet_someone_with_a_question_about_her_is_answered_about_her(
     seed: str,
