@@ -47,7 +47,7 @@ HEAVY = re.compile(
     r"divorce\w*|miscarriage|grief|grieving|lost (?:my|our|his|her|a|the)|losing (?:my|our)|"
     r"folded|went under|shut down|(?<!the )(?<!a )failed|bankrupt\w*|debt|burn(?:ed|t) out|burnout|"
     r"(?<!by )(?<!by an )accident|injur\w*|surgery|broke up|breakup|depress\w*|anxiety|"
-    r"panic attacks?)\b"
+    r"panic attacks?|broke (?:something in )?(?:me|him|her|us))\b"
 )
 FEELING = re.compile(
     r"(?i)\b(?:(?P<bad>worried|nervous|anxious|scared|afraid|stressed|frustrated|overwhelmed|"
@@ -65,8 +65,8 @@ NUMBER = re.compile(
     r"fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|million|half|a dozen)\b"
 )
 _CLAUSE_SPLIT = re.compile(
-    r"\s*(?:,(?!\d)|[;:()]|\s[-–—]\s|\b(?:and|but|so|because|though|although|which|while|whereas|"
-    r"then)\b)\s*",
+    r"\s*(?:,(?!\d)|[;:()]|\s[-–—]\s|\b(?:and|but|so|because|though|although|which|"
+    r"(?<!\ba )(?<!\bfor a )while|whereas|then)\b)\s*",
     re.IGNORECASE,
 )
 _LEAD = re.compile(
@@ -96,6 +96,10 @@ _TRAILING = re.compile(
     r"(?i)\s+(?:to|in|at|on|for|of|with|the|a|an|my|our|is|it|that|from|like|than|as)$"
 )
 MAX_QUOTE_WORDS = 12
+# A quote never ends on an article or a possessive ("broke something in me for a").
+_DANGLING = re.compile(r"(?i)\s(?:a|an|the|my|our|your|his|her|their)$")
+# ... nor, cut mid-phrase, on words still waiting for theirs ("would be happy to be").
+_WAITING = re.compile(r"(?i)(?:\s+(?:be|is|are|was|were|been|being|to|get|got|would|will|can|could))+$")
 MIN_CUT_WORDS = 4
 MAX_OBJECT_WORDS = 5
 # Where a long clause can end without cutting a phrase in two.
@@ -284,8 +288,11 @@ def _quote(clause: str) -> str:
             if tokens[i].lower() in _BOUNDARY and tokens[i - 1].lower() not in _NEEDS_MORE
         ]
         clause = " ".join(tokens[: cuts[-1] if cuts else MAX_QUOTE_WORDS])
-    if clause == whole:  # not cut: "That's who we deliver to" keeps its "to"
-        return clause.strip(" ,;:-")
+        if not cuts:
+            # Cut mid-phrase ("someone the team would be happy to be"): no verb left waiting.
+            clause = _WAITING.sub("", clause)
+    if clause == whole and not _DANGLING.search(clause):
+        return clause.strip(" ,;:-")  # not cut: "That's who we deliver to" keeps its "to"
     while True:
         cut = _TRAILING.sub("", clause)
         if cut == clause:

@@ -1380,3 +1380,34 @@ def test_fine_answers_how_are_you_though_it_gives_nothing() -> None:
     assert "unanswered" not in tip, tip
     assert not answers("fine", "What brought you to the fair?")
     assert answers("pretty good, thanks", "How's your morning been?")
+
+
+def test_a_goodbye_tip_quotes_a_whole_phrase_and_never_their_hard_news() -> None:
+    # Held in session 20 (`rapport chat`): closing tips quoted "the big outage two years ago
+    # broke something in me for a" (Marisol's burnout, cut before "while") and "What I want is
+    # someone the team would be happy to be" (Priya, cut mid-phrase).
+    burnout = (
+        "Ha, yes, you were listening. What I don't put in talks: the big outage two years ago "
+        "broke something in me for a while. I took two months off and came back with a lot of "
+        "rules about sleep."
+    )
+    assert find_hooks([burnout])[0].heavy
+    quotes = [h.quote for h in find_hooks([burnout])]
+    assert not any(q.endswith((" a", " for")) for q in quotes), quotes
+    priya = (
+        "Honestly, I've never met a perfect candidate. What I want is someone the team would be "
+        "happy to be stuck with on a hard problem at six p.m. on a Friday."
+    )
+    assert not any(h.quote.endswith((" be", " to")) for h in find_hooks([priya]))
+    history = (
+        Utterance("persona", burnout),
+        Utterance("user", "Which of the three was hardest to stick to?"),
+        Utterance(
+            "persona",
+            "Bueno, the kitchen rule, easily. Without the phone I imagined everything breaking. "
+            "That lasted two weeks. After that I slept like I hadn't in years.",
+        ),
+    )
+    message = "I should let you get to the drinks. Thanks Marisol, see you tonight."
+    tip = tip_for(message, [Move.ACKNOWLEDGEMENT], build_context(history), {})
+    assert "broke something" not in tip, tip
