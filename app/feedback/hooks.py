@@ -99,7 +99,9 @@ MAX_QUOTE_WORDS = 12
 # A quote never ends on an article or a possessive ("broke something in me for a").
 _DANGLING = re.compile(r"(?i)\s(?:a|an|the|my|our|your|his|her|their)$")
 # ... nor, cut mid-phrase, on words still waiting for theirs ("would be happy to be").
-_WAITING = re.compile(r"(?i)(?:\s+(?:be|is|are|was|were|been|being|to|get|got|would|will|can|could))+$")
+_WAITING = re.compile(
+    r"(?i)(?:\s+(?:be|is|are|was|were|been|being|to|get|got|would|will|can|could))+$"
+)
 MIN_CUT_WORDS = 4
 MAX_OBJECT_WORDS = 5
 # Where a long clause can end without cutting a phrase in two.
