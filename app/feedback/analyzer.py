@@ -111,9 +111,10 @@ class _Found:
         text = text.strip().lstrip("!.,;:?)]}-–— ").strip()  # a quote starts at a word
         if text and move not in self.evidence:
             self.evidence[move] = text
-        elif text and move in QUESTION_MOVES and _echo_only(self.evidence[move], text):
+        elif text and move in QUESTION_MOVES and _asks_more(self.evidence[move], text):
             # "A talk, really? ... What kind of talk goes down well at your meetup?": the
-            # question that asks is the one to quote, not the echo before it.
+            # question that asks is the one to quote, not the echo before it; nor "help me
+            # understand it" when "What should I look for when I'm there?" follows.
             self.evidence[move] = text
 
     def covers(self, sentence: str, moves: Sequence[Move] | None = None) -> bool:
@@ -149,6 +150,12 @@ def _interrogative(core: str) -> bool:
     if INTERROGATIVES & {t.split("'")[0] for t in tokens[:INTERROGATIVE_WINDOW]}:
         return True
     return cues.EMBEDDED_QUESTION.search(core) is not None  # "Twenty a week, how do you...?"
+
+
+def _asks_more(quoted: str, other: str) -> bool:
+    """Is `other` the better quote for a question move: a question of substance after a short
+    echo, or a question after words that only ask for more without asking anything?"""
+    return _echo_only(quoted, other) or (not _is_question(quoted) and _is_question(other))
 
 
 def _echo_only(quoted: str, other: str) -> bool:

@@ -548,6 +548,22 @@ def test_the_question_quoted_is_the_one_that_asks_not_the_echo_before_it() -> No
     assert "A talk, really" not in fb.tip, fb.tip
 
 
+def test_the_question_quoted_is_the_one_that_asks_not_a_request_before_it() -> None:
+    # Held in session 20 (`rapport chat`, Denise): the tip said 'When they answer "help me
+    # understand it", say back...' for a user who then asked what to look for on the floor.
+    fb = analyze(
+        "I'd like that, seeing the floor at night would help me understand it. What should I "
+        "look for when I'm there?",
+        partner(
+            "Look, I'd like a proper second call, with Rachel, our CFO. And before it, come and "
+            "see the Sacramento floor at night."
+        ),
+    )
+    quoted = {e.move: e.text for e in fb.evidence}
+    assert quoted.get(Move.FOLLOW_UP_QUESTION) == "What should I look for when I'm there?"
+    assert "help me understand" not in fb.tip, fb.tip
+
+
 def test_a_one_word_answer_to_their_question_is_minimal_not_a_hijack() -> None:
     # Held in session 19 (`rapport chat`, a one-word user with Priya): "first" was read as
     # changing the subject, and the tip sent the user back to her job title.
