@@ -399,6 +399,22 @@ def test_nearly_my_turn_is_a_goodbye() -> None:
     assert "thank" in tip.lower() and not _suggested(tip), tip
 
 
+def test_thanks_and_ones_own_next_step_is_a_goodbye() -> None:
+    # Held in session 20 (`rapport chat`, Denise): "Thanks Denise, I'll send a note to set up the
+    # visit and the call with Rachel." got "Honestly, no clue. Is it relevant to us?" from her
+    # and a tip to ask "Which customers are you worried about losing?" next.
+    message = (
+        "So one to three a.m., produce side. I'll plan for that. Thanks Denise, I'll send a "
+        "note to set up the visit and the call with Rachel."
+    )
+    assert says_goodbye(message)
+    assert says_goodbye("Thanks, I'll be in touch about the pilot.")
+    assert not says_goodbye("Thanks! What would you send first?")
+    history = [Utterance("persona", DENISE[0]), Utterance("user", SELLER[0])]
+    tip = tip_for(message, [Move.REFLECTION], build_context(history))
+    assert not _suggested(tip), tip
+
+
 def test_looking_at_the_schedule_is_a_goodbye_not_a_detail() -> None:
     history = [
         Utterance("persona", MARISOL[0]),
