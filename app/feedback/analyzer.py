@@ -322,6 +322,10 @@ def _decided(
         # A job or sales ask, or selling oneself, before the user has shown any interest is a
         # pitch by the guide's definition; the model, trained mostly on late asks, can miss it.
         moves = (moves - POSITIVE_MOVES) | {Move.PITCH}
+    if any(cues.SNEER.search(s) for s in sentences(message)):
+        # "Wow, p99 jokes. Riveting stuff. So what do you even do, babysit servers?": the
+        # question asks, and the sneer around it decides (the models read interest, 85).
+        moves = (moves - POSITIVE_MOVES) | {Move.DISMISSIVE}
     if Move.MIRROR_QUESTION in rules and not is_meta(message):
         moves.add(Move.MIRROR_QUESTION)  # "and you?" is a closed form: the cue is exact
     if _answered_then_asked(message, moves, rules, ctx):
@@ -470,7 +474,7 @@ def _steering(message: str, found: _Found, ctx: Context) -> None:
         if sounds and not _troubled(ctx):
             found.add(Move.DISMISSIVE, sounds.group(0))  # "Sounds like overkill for three"
             return
-        dismiss = cues.DISMISSIVE.search(sent)
+        dismiss = cues.DISMISSIVE.search(sent) or cues.SNEER.search(sent)
         restates = cues.REFLECTION.match(core) or cues.REFLECTION_ANYWHERE.search(core)
         if restates and not cues.NOT_REFLECTION.match(core):
             # "So your team works best when nobody notices it" restates their own words;

@@ -504,6 +504,16 @@ DISMISSIVE = LowerCue(
 
 # Unasked advice: fixing the partner's problem instead of hearing it (a dismissal unless they
 # asked for tips). Recommendations to enjoy something ("you should see the castle") are not.
+# Sneers that are put-downs whatever else the turn holds: mock praise on its own ("Riveting
+# stuff."; sincere praise says "fascinating"), and a question that belittles the work it asks
+# about ("So what do you even do, babysit servers?"). The models read the question and call the
+# turn interest (session 20, `rapport chat`); these hold as the guide defines them.
+SNEER = _rx(
+    r"^(?:wow,? |oh,? |ooh,? )?(?:riveting|thrilling|gripping|enthralling) stuff\b[^.!?\n]*",
+    r"\bwhat (?:do|does|did) (?:you|they|he|she|your [\w-]+) even (?:do|know)\b[^.!?\n]*",
+    r"\bbabysit(?:s|ting)? (?:servers|computers|machines|code|robots|spreadsheets)\b[^.!?\n]*",
+)
+
 ADVICE = _rx(
     r"(?:^|[,;]\s*)(?:you|you guys|y'all) (?:really |just |simply )?"
     r"(?:should|need to|have to|ought to|must(?! be| have| feel|'ve| know| miss| love| enjoy)|"

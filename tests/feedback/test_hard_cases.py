@@ -564,6 +564,32 @@ def test_the_question_quoted_is_the_one_that_asks_not_a_request_before_it() -> N
     assert "help me understand" not in fb.tip, fb.tip
 
 
+def test_a_sneer_around_a_question_is_dismissive_whatever_the_question() -> None:
+    # Held in session 20 (`rapport chat`, a sarcastic user with Marisol): "Wow, p99 jokes.
+    # Riveting stuff. So what do you even do, babysit servers?" was rated genuine interest, 85,
+    # a follow-up; "Riveting stuff." alone was already a put-down.
+    history = conversation(
+        (
+            "Hola. We've moved two metres in five minutes, which is worse than our p99. "
+            "Marisol, Freightline. What brings you to Portland?",
+            "Oh great, another queue. My absolute favourite way to spend a conference.",
+        ),
+        last="I'd disagree, but I haven't had my coffee yet.",
+    )
+    fb = analyze(
+        "Wow, p99 jokes. Riveting stuff. So what do you even do, babysit servers?", history
+    )
+    assert not fb.genuine_interest and Move.DISMISSIVE in fb.moves, fb
+    belittled = analyze("So what do you even do, babysit servers?", history)
+    assert Move.DISMISSIVE in belittled.moves and not belittled.genuine_interest
+    # Sincere praise and a plain question stay what they are.
+    fine = analyze(
+        "Fascinating stuff. What does the team work on day to day?",
+        partner("I run the data platform team at a hospital network."),
+    )
+    assert fine.genuine_interest and Move.DISMISSIVE not in fine.moves, fine
+
+
 def test_a_one_word_answer_to_their_question_is_minimal_not_a_hijack() -> None:
     # Held in session 19 (`rapport chat`, a one-word user with Priya): "first" was read as
     # changing the subject, and the tip sent the user back to her job title.
