@@ -43,6 +43,12 @@ N_CTX = 4096
 # these 2-core machines, with the service and the tests on the other core, a 1,200-token prompt
 # took 30 s on two threads against 9 s on one. OpenMP threads that wait sleep instead of spinning.
 THREADS = ("--n_threads", "1", "--n_threads_batch", "1")
+# The prompt cache's budget, in the bytes llama-cpp-python counts: only the KV state (about 23 KB
+# a token for this model), while each cached prompt also keeps a copy of its logits (about 197 KB
+# a token, with the server's default logits_all). The default 2 GiB so held about 20 GB, and on
+# a 24 GB machine the kernel killed the server mid-test (session 20, CI). 256 MiB counted is
+# about 2.5 GB held: still several conversations' prefixes.
+CACHE_BYTES = str(256 << 20)
 
 
 class ServerEnvMissing(RuntimeError):
@@ -97,7 +103,7 @@ class RealServer:
             self.python, "-m", "llama_cpp.server", "--model", str(self.model),
             "--model_alias", MODEL_NAME, "--chat_format", "chatml", "--n_ctx", str(N_CTX),
             "--host", "127.0.0.1", "--port", str(self.port), "--verbose", verbose,
-            *THREADS, "--cache", "true", "--cache_type", "ram",
+            *THREADS, "--cache", "true", "--cache_type", "ram", "--cache_size", CACHE_BYTES,
             "--interrupt_requests", str(interrupt),
         ]  # fmt: skip
         with self.log.open("ab") as log:
