@@ -771,8 +771,8 @@ class KnowledgeIndex:
         topic's lines says: "How did she end up fixing the logout thing?" after the story of
         the woman who fixed it. The told story is by far the nearest line (in both
         representations) and no untold line comes close, so the persona says it does not know
-        rather than telling the topic's next story. Fired on no dev question whose writer named
-        an untold line as the answer (tools: see docs/benchmarks.md, session 20)."""
+        rather than telling the topic's next story. `tools/eval_knows_more.py` replays the dev
+        questions as conversations: it fired on none whose writer named an untold line."""
         if match.topic is None or match.line is not None or match.elliptical:
             return True
         done = set(said)
