@@ -30,7 +30,7 @@ from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
 from app.feedback.meta import is_meta
 from app.feedback.text import wordset
-from app.feedback.tips import answers, says_goodbye
+from app.feedback.tips import answers, arranges_follow_through, says_goodbye
 from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Move, Utterance
 from app.nlp.lemma import lemma
 from app.personas.schema import Hook, Persona, Question, Reward
@@ -85,12 +85,6 @@ FUNCTION_WORDS = frozenset(
     )
 )
 MAX_PARTS = 3
-# A question about what happens next and how to stay in touch, which a yes to an ask answers.
-NEXT_STEPS = re.compile(
-    r"(?i)\b(?:follow(?:-| )?up|reach (?:you|out)|get in touch|keep in touch|stay in touch|"
-    r"contact you|best way to (?:reach|contact|find)|next steps?|what happens next|"
-    r"your (?:email|e-mail|card|number|linkedin))\b"
-)
 # A sentence sharing this share of its content words with one said already says it again
 # (Jaccard; "I'll email Marcus tonight/today and copy you in": 0.67), once it has this many. At
 # 0.5 too many wordings were passed over and repetition across conversations rose (session 20).
@@ -1038,7 +1032,7 @@ class _Reply:
         preferred unless the question clearly names another one."""
         if "?" not in self.aside and MORE_PLEASE.search(self.aside) is None:
             return None
-        if self.ask == "accept" and NEXT_STEPS.search(self.aside):
+        if self.ask == "accept" and arranges_follow_through(self.aside):
             # "I'd love that coffee with Marcus. What's the best way to follow up with you?":
             # the yes ("I'll email Marcus tonight and copy you in") says how; a line about
             # something else would not.

@@ -113,7 +113,8 @@ _GRANTED = re.compile(
 # A question that only arranges the follow-through: "Could I follow up by email next week?"
 _ARRANGES = re.compile(
     r"(?i)\b(?:follow up|follow-up|email|e-mail|message|text|call|connect|reach out|linkedin|"
-    r"card|number|best way|send (?:you|it|my))\b"
+    r"card|number|best way|send (?:you|it|my)|(?:get|keep|stay) in touch|next steps?|"
+    r"what happens next)\b"
 )
 # The user's own next step: "I'll send the portfolio tonight."
 _OWN_STEP = re.compile(r"(?i)\bi(?:'ll| will)(?: [^\s.!?,]+){1,14}")  # whole words only
@@ -1235,6 +1236,12 @@ def _leaving(partner: str) -> bool:
     return not (greets and said and said[-1].rstrip().endswith("?"))
 
 
+def arranges_follow_through(question: str) -> bool:
+    """Does the question only settle what happens next ("What's the best way to follow up with
+    you?")? A yes to a favour answers it; the persona's engine asks it of a question beside one."""
+    return _ARRANGES.search(question) is not None
+
+
 def _thanked_for_favour(turn: _Turn) -> str | None:
     """They promised the favour and the user thanked them, asking nothing more: the moment is
     the follow-through, not another question ("When did you first get hooked on it?")."""
@@ -1242,7 +1249,7 @@ def _thanked_for_favour(turn: _Turn) -> str | None:
     if not THANKS.search(message) or not _GRANTED.search(turn.ctx.partner_last or ""):
         return None
     asked = _questions_in(message)
-    if asked and not all(_ARRANGES.search(q) for q in asked):
+    if asked and not all(arranges_follow_through(q) for q in asked):
         return None
     if asked:
         return turn.pick(
