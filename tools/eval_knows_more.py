@@ -51,8 +51,7 @@ def replay(paths: list[Path]) -> tuple[Counter[str], Counter[str]]:
             if node is None or node.line is None:
                 continue  # a surface line or none: the check needs a story told
             told = index.line_of(item["context"])
-            surface = [line for line, n in index.owner.items() if n.topic == node.topic]
-            said = [*(line for line in surface if index.owner[line].line is None), told]
+            said = [*index.surface_lines(node.topic), told]
             match = index.match(item["question"], node.topic, said)
             if match.topic != node.topic:
                 continue

@@ -750,12 +750,7 @@ class KnowledgeIndex:
         if match.line is not None:
             return match.line
         done = set(said)
-        surface = [
-            line
-            for line, node in self.owner.items()
-            if node.topic == match.topic and node.line is None
-        ]
-        if match.elliptical or any(line in done for line in surface):
+        if match.elliptical or self._surface_said(match.topic, done):
             nodes = self.score(match.query)
             if not match.elliptical:
                 again = self._asked_again(match.topic, match.query, nodes, done)
@@ -778,12 +773,7 @@ class KnowledgeIndex:
         done = set(said)
         own = [i for i, n in enumerate(self.nodes) if n.topic == match.topic]
         told = [i for i in own if self.nodes[i].line in done]
-        surface_said = any(
-            line in done
-            for line, node in self.owner.items()
-            if node.topic == match.topic and node.line is None
-        )
-        if not told or not surface_said:
+        if not told or not self._surface_said(match.topic, done):
             return True
         nodes = self.score(match.query)
         if self._asked_again(match.topic, match.query, nodes, done) is not None:
@@ -799,6 +789,15 @@ class KnowledgeIndex:
         encoded = _group_max(sims, self.node_starts)
         nearest_fresh = max((float(encoded[i]) for i in fresh), default=-1.0)
         return float(encoded[best]) - nearest_fresh < BEYOND_TOLD_ENCODED
+
+    def surface_lines(self, topic: Topic) -> list[str]:
+        """The topic's surface lines: its answers, not its deeper lines."""
+        return [
+            line for line, node in self.owner.items() if node.topic == topic and node.line is None
+        ]
+
+    def _surface_said(self, topic: Topic, done: set[str]) -> bool:
+        return any(line in done for line in self.surface_lines(topic))
 
     def line_of(self, wording: str) -> str:
         """The deeper line a wording says (a surface line or an unknown one: itself)."""
