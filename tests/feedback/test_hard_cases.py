@@ -532,36 +532,40 @@ def test_asking_to_join_does_not_excuse_a_pitch_beside_it() -> None:
     assert Move.PITCH in fb.moves, fb
 
 
-def test_the_question_quoted_is_the_one_that_asks_not_the_echo_before_it() -> None:
-    # Held in session 19 (`rapport chat`, Marisol): the tip said 'Let them answer "A talk,
-    # really?" fully'.
-    fb = analyze(
-        "A talk, really? I'd be nervous, but I'd love to. What kind of talk goes down well at "
-        "your meetup?",
-        partner(
+@pytest.mark.parametrize(
+    ("message", "partner_line", "question", "not_quoted"),
+    [
+        # Held in session 19 (`rapport chat`, Marisol): the tip said 'Let them answer "A talk,
+        # really?" fully'.
+        pytest.param(
+            "A talk, really? I'd be nervous, but I'd love to. What kind of talk goes down well "
+            "at your meetup?",
             "You know what, you should give a talk. My Portland meetup has a slot next month, "
-            "and Ines from this summit's program committee always asks me who I've met."
+            "and Ines from this summit's program committee always asks me who I've met.",
+            "What kind of talk goes down well at your meetup?",
+            "A talk, really",
+            id="not-the-echo-before-it",
         ),
-    )
-    quoted = {e.move: e.text for e in fb.evidence}
-    assert quoted.get(Move.FOLLOW_UP_QUESTION) == "What kind of talk goes down well at your meetup?"
-    assert "A talk, really" not in fb.tip, fb.tip
-
-
-def test_the_question_quoted_is_the_one_that_asks_not_a_request_before_it() -> None:
-    # Held in session 20 (`rapport chat`, Denise): the tip said 'When they answer "help me
-    # understand it", say back...' for a user who then asked what to look for on the floor.
-    fb = analyze(
-        "I'd like that, seeing the floor at night would help me understand it. What should I "
-        "look for when I'm there?",
-        partner(
+        # Held in session 20 (`rapport chat`, Denise): the tip said 'When they answer "help me
+        # understand it", say back...' for a user who then asked what to look for on the floor.
+        pytest.param(
+            "I'd like that, seeing the floor at night would help me understand it. What should "
+            "I look for when I'm there?",
             "Look, I'd like a proper second call, with Rachel, our CFO. And before it, come and "
-            "see the Sacramento floor at night."
+            "see the Sacramento floor at night.",
+            "What should I look for when I'm there?",
+            "help me understand",
+            id="not-a-request-before-it",
         ),
-    )
+    ],
+)
+def test_the_question_quoted_is_the_one_that_asks(
+    message: str, partner_line: str, question: str, not_quoted: str
+) -> None:
+    fb = analyze(message, partner(partner_line))
     quoted = {e.move: e.text for e in fb.evidence}
-    assert quoted.get(Move.FOLLOW_UP_QUESTION) == "What should I look for when I'm there?"
-    assert "help me understand" not in fb.tip, fb.tip
+    assert quoted.get(Move.FOLLOW_UP_QUESTION) == question
+    assert not_quoted not in fb.tip, fb.tip
 
 
 def test_a_sneer_around_a_question_is_dismissive_whatever_the_question() -> None:
