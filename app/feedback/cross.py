@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from app.feedback.embed import readable
+
 if TYPE_CHECKING:
     import onnxruntime
     from tokenizers import Tokenizer
@@ -60,9 +62,11 @@ def pair_text(message: str, history: Sequence[Line]) -> tuple[str, str]:
     many replies the user had given before this one; and the reply itself."""
     users_before = sum(1 for h in history if h.role == "user")
     recent = history[-CONTEXT_LINES:]
-    lines = [f"{'them' if h.role == 'persona' else 'you'}: {_clip(h.content)}" for h in recent]
+    lines = [
+        f"{'them' if h.role == 'persona' else 'you'}: {_clip(readable(h.content))}" for h in recent
+    ]
     head = f"reply {users_before + 1}" + (" (cut)" if len(history) > len(recent) else "")
-    return " | ".join([head, *lines]), " ".join(message.split())
+    return " | ".join([head, *lines]), " ".join(readable(message).split())
 
 
 @dataclass(frozen=True)

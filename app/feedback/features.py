@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from app.feedback import cues
 from app.feedback.context import Context
-from app.feedback.embed import DIM, embed_one
+from app.feedback.embed import DIM, embed_one, readable
 from app.feedback.meta import is_meta
 from app.feedback.text import content_stems, sentences, words, wordset
 from app.feedback.types import Move
@@ -489,6 +489,7 @@ def scalars(message: str, ctx: Context, rule_moves: Iterable[Move]) -> list[floa
 
 
 def extract(message: str, ctx: Context, rule_moves: Iterable[Move]) -> TurnFeatures:
+    message = readable(message)  # an e-mail address or an id is no evidence of a move
     asked = _question_part(message)
     embed_one.many(
         [message, ctx.partner_last, asked, *ctx.persona_lines[:-1][-4:], *ctx.user_lines[-3:]]

@@ -215,3 +215,21 @@ def test_keep_going_inside_a_statement_is_not_a_request_for_more() -> None:
     )
     quoted = [e.text for e in result.evidence]
     assert "keep going" not in quoted and '"keep going"' not in result.tip, (quoted, result.tip)
+
+
+@pytest.mark.parametrize(
+    "noise",
+    ["zq4dfe6c4599", "(dana.zq4dfe6c4599@example.com)", "(https://example.com/in/dana-4dfe6c)"],
+)
+def test_an_identifier_in_the_message_does_not_make_it_a_pitch(noise: str) -> None:
+    # A 12-character hex marker once made this introduction a pitch (0.92 against 0.14 for a
+    # plain surname): the word vectors' mean followed the identifier's many rare pieces.
+    opener = partner(
+        "Oh, hi, I was just about to steal a granola bar from my own giveaway pile. I'm Priya, "
+        "and I find engineers for Northwind Health. What are you hunting for today?"
+    )
+    plain = analyze("Hi, I'm Dana. How did you get into recruiting?", opener)
+    marked = analyze(f"Hi, I'm Dana {noise}. How did you get into recruiting?", opener)
+    assert Move.PITCH not in marked.moves
+    if "@" not in noise and "/" not in noise:  # an address given is a detail about oneself
+        assert marked.moves == plain.moves

@@ -28,7 +28,9 @@ def _secret_lines(marker: str) -> list[str]:
     """Messages a learner might write, each carrying the marker so any leak is findable."""
     return [
         f"Hi, I'm Dana {marker}. How did you get into recruiting?",
-        f"My email is dana.{marker}@example.com, what would you look for in me?",
+        # No job ask: a recruiter may rightly walk away from one, and this script must reach
+        # the streamed turn on every seed.
+        f"My email is dana.{marker}@example.com, but first: what is the best part of the job for you?",
         f"So the layoffs hit your team hard ({marker})?",
         f"What keeps you going on the bad days, {marker}?",
     ]
