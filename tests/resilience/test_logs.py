@@ -30,7 +30,7 @@ def _secret_lines(marker: str) -> list[str]:
         f"Hi, I'm Dana {marker}. How did you get into recruiting?",
         # No job ask: a recruiter may rightly walk away from one, and this script must reach
         # the streamed turn on every seed.
-        f"My email is dana.{marker}@example.com, but first: what is the best part of the job for you?",
+        f"My email is dana.{marker}@example.com, but first: what's the best part of the job?",
         f"So the layoffs hit your team hard ({marker})?",
         f"What keeps you going on the bad days, {marker}?",
     ]
