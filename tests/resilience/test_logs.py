@@ -26,13 +26,15 @@ from tests.resilience.servers import create_key, start_server
 
 def _secret_lines(marker: str) -> list[str]:
     """Messages a learner might write, each carrying the marker so any leak is findable."""
+    # A listener who answers and asks: a dodger or a job-seeker may rightly be walked away from
+    # (409) before the streamed turn, and this script must reach it on every seed (0 of 100
+    # ended early).
     return [
-        f"Hi, I'm Dana {marker}. How did you get into recruiting?",
-        # No job ask: a recruiter may rightly walk away from one, and this script must reach
-        # the streamed turn on every seed.
-        f"My email is dana.{marker}@example.com, but first: what's the best part of the job?",
+        f"Hi, I'm Dana {marker}, I build payment systems. How did you get into recruiting?",
+        f"I came to tech from a chemistry lab myself. I'm dana.{marker}@example.com, by the way. "
+        "What's the best part of the job for you?",
         f"So the layoffs hit your team hard ({marker})?",
-        f"What keeps you going on the bad days, {marker}?",
+        f"That sounds heavy. What keeps you going on the bad days, {marker}?",
     ]
 
 
