@@ -1,6 +1,6 @@
 """When does the matcher say "no idea" to a question past a story already told?
 
-Usage: python tools/eval_knows_more.py FILE.jsonl [FILE.jsonl ...]
+Usage: python tools/eval_knows_more.py [--story-only] FILE.jsonl [FILE.jsonl ...]
 
 `KnowledgeIndex.knows_more` (app/dialogue/understand.py) makes the persona say it does not know
 when a follow-up asks about a story it has told for something none of the topic's lines says.
@@ -34,8 +34,10 @@ from app.personas.registry import load_personas  # noqa: E402
 KINDS = ("untold", "again", "topic", "null", "other")
 
 
-def replay(paths: list[Path]) -> tuple[Counter[str], Counter[str]]:
-    """Questions reaching the check, and those it fired on, by kind."""
+def replay(paths: list[Path], story_only: bool = False) -> tuple[Counter[str], Counter[str]]:
+    """Questions reaching the check, and those it fired on, by kind. `story_only`: the told
+    line alone is said, as when a question went straight to the story; a follow-up that names
+    no line then wants the surface ("topic": firing is a miss)."""
     registry = load_personas(ROOT / "personas")
     reached: Counter[str] = Counter()
     fired: Counter[str] = Counter()
@@ -51,7 +53,7 @@ def replay(paths: list[Path]) -> tuple[Counter[str], Counter[str]]:
             if node is None or node.line is None:
                 continue  # a surface line or none: the check needs a story told
             told = index.line_of(item["context"])
-            said = [*index.surface_lines(node.topic), told]
+            said = [told] if story_only else [*index.surface_lines(node.topic), told]
             match = index.match(item["question"], node.topic, said)
             if match.topic != node.topic:
                 continue
@@ -71,11 +73,12 @@ def replay(paths: list[Path]) -> tuple[Counter[str], Counter[str]]:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv]
+    story_only = "--story-only" in argv
+    paths = [Path(a) for a in argv if a != "--story-only"]
     if not paths:
         print(__doc__)
         return 2
-    reached, fired = replay(paths)
+    reached, fired = replay(paths, story_only)
     for kind in KINDS:
         print(f"  {kind:7s} fired {fired[kind]:3d} of {reached[kind]:3d} that reach the topic")
     return 0

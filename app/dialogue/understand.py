@@ -131,6 +131,7 @@ ASKED_AGAIN_MARGIN = 0.2  # a said line must beat every unsaid one by this to be
 ASKED_AGAIN_NEAR = 0.7  # ... or be the line of the authored question nearest, this near
 BEYOND_TOLD = 0.05  # a told story must beat every untold line by this (word vectors) ...
 BEYOND_TOLD_ENCODED = 0.08  # ... and by this (sentence encoder) to be what a question asks past
+BEYOND_TOLD_CLEAR = 0.15  # ... or by this in the encoder alone, when the word vectors lean its way
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
 FOCUS_LINE_MARGIN = 0.05  # an untold line of the focus beating every line of the chosen topic
@@ -550,7 +551,7 @@ class KnowledgeIndex:
             topic = focus  # type: ignore[assignment]
         elif margin < 0:
             return Match(None, None, margin, elliptical, query)
-        line = self._line(topic, self.score(query), set(said))
+        line = self._line(topic, query, set(said))
         authored = self._authored_line_asked(topic, last, set(said), elliptical)
         if authored is not None:
             # "Is there anything I should read up on before I meet him?" is, near word for
@@ -650,8 +651,9 @@ class KnowledgeIndex:
         # "What is he like to work for?": a pronoun points at the focus, one word qualifies it.
         return not content or (any(w in POINTERS for w in words) and len(content) <= 1)
 
-    def _line(self, topic: Topic, nodes: NDArray[np.float32], said: set[str]) -> str | None:
+    def _line(self, topic: Topic, query: str, said: set[str]) -> str | None:
         """The deeper line asked about, if one clearly beats the topic's surface."""
+        nodes = self.score(query)
         own = [i for i, n in enumerate(self.nodes) if n.topic == topic]
         surface = next(float(nodes[i]) for i in own if self.nodes[i].line is None)
         deeper = [
@@ -663,11 +665,29 @@ class KnowledgeIndex:
         best = float(nodes[ranked[0]])
         if best <= surface + LINE_MARGIN:
             return None
+        told = [i for i in own if self.nodes[i].line in said]
+        if told and self._told_nearer(told, ranked[0], nodes, query):
+            # "How did she figure out that was the thing to fix?" just after the story of the
+            # woman who fixed it: the story told fits better than any untold one, so no untold
+            # line was asked about (whether the persona knows more is `knows_more`'s call).
+            return None
         if best < LINE_CLEAR and len(ranked) > 1 and best - float(nodes[ranked[1]]) < LINE_TIE:
             # Two stories fit about equally, and neither well ("How did you figure out what
             # you wanted to do?": the drought model, his mother): the topic was asked about.
             return None
         return self.nodes[ranked[0]].line
+
+    def _told_nearer(
+        self, told: list[int], fresh: int, nodes: NDArray[np.float32], query: str
+    ) -> bool:
+        """A told line is nearer the question than the untold line `fresh` in the word vectors,
+        and clearly nearer in the sentence encoder ("Why did your mum say 'finally'?" after
+        'my mother said finally' is close to both: it asks for the untold why)."""
+        best = max(told, key=lambda i: float(nodes[i]))
+        if float(nodes[best]) <= float(nodes[fresh]):
+            return False
+        encoded = _group_max(self.encoded @ self._encode(query), self.node_starts)
+        return float(encoded[best]) - float(encoded[fresh]) >= BEYOND_TOLD_CLEAR
 
     def rank_deeper(self, topic: Topic, text: str, said: Iterable[str]) -> list[str]:
         """The topic's deeper lines not said yet, the one closest to `text` first."""
@@ -773,7 +793,7 @@ class KnowledgeIndex:
         done = set(said)
         own = [i for i, n in enumerate(self.nodes) if n.topic == match.topic]
         told = [i for i in own if self.nodes[i].line in done]
-        if not told or not self._surface_said(match.topic, done):
+        if not told:
             return True
         nodes = self.score(match.query)
         if self._asked_again(match.topic, match.query, nodes, done) is not None:
@@ -783,12 +803,14 @@ class KnowledgeIndex:
         best = max(told, key=lambda i: float(nodes[i]))
         if float(nodes[best]) <= surface + LINE_MARGIN:
             return True  # the question is about the topic, not about that story
-        if fresh and float(nodes[best]) - max(float(nodes[i]) for i in fresh) < BEYOND_TOLD:
+        ahead = float(nodes[best]) - max((float(nodes[i]) for i in fresh), default=-1.0)
+        if ahead <= 0:
             return True
         sims = self.encoded @ self._encode(match.query)
         encoded = _group_max(sims, self.node_starts)
         nearest_fresh = max((float(encoded[i]) for i in fresh), default=-1.0)
-        return float(encoded[best]) - nearest_fresh < BEYOND_TOLD_ENCODED
+        clear = BEYOND_TOLD_ENCODED if ahead >= BEYOND_TOLD else BEYOND_TOLD_CLEAR
+        return float(encoded[best]) - nearest_fresh < clear
 
     def surface_lines(self, topic: Topic) -> list[str]:
         """The topic's surface lines: its answers, not its deeper lines."""

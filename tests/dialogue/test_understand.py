@@ -381,6 +381,36 @@ def test_a_question_past_a_story_already_told_is_no_cue_for_the_next_story() -> 
     assert index.knows_more(index.match(past.query, focus, before), before)
 
 
+def test_a_question_past_a_story_told_first_thing_is_no_cue_for_another_story() -> None:
+    # Held in session 21 (`rapport chat`, recruiter): the story of the logout bug was her first
+    # line on the topic, and "How did she figure out that was the thing to fix?" got "It's the
+    # one day I meet people before they've polished themselves...": that line beat the surface
+    # by the margin, though the story told was nearer in both representations.
+    who = persona("recruiter")
+    index = knowledge_index(who)
+    fact = who.fact("career_fair")
+    assert fact is not None
+    story = next(d for d in fact.deeper_lines if "logging them out" in d)
+    focus = Topic("fact", "career_fair")
+    asked = (
+        "Getting logged out mid-visit, that must have driven the nurses mad. How did she figure "
+        "out that was the thing to fix?"
+    )
+    past = index.match(asked, focus, [story])
+    assert past.topic == focus and past.line is None
+    assert not index.knows_more(past, [story])
+    # An untold line near a told one still answers what it answers: why his mother said it.
+    mentor = persona("alumni_mentor")
+    path = mentor.fact("career_path")
+    assert path is not None
+    told = next(d for d in path.deeper_lines if d.startswith("Moving from finance"))
+    why = next(d for d in path.deeper_lines if d.startswith("My mother had listened"))
+    mum = knowledge_index(mentor).match(
+        "Why did your mum say 'finally'?", Topic("fact", "career_path"), [told]
+    )
+    assert mum.line == why
+
+
 def test_a_question_of_its_own_gets_the_line_nearest_it_not_the_one_written_first() -> None:
     # Held in session 20 (`rapport chat`, recruiter): "Did someone from the pharmacy side ever
     # end up on Marcus's team?" got the sticky note on his monitor: the two lines scored within
