@@ -49,6 +49,8 @@ NEGATIVE_REACTIONS: tuple[tuple[Move, str], ...] = (
 SINCE_YOU_ASKED = re.compile(
     r"(?i)\b(?:since|because|now that) you(?:'ve)? ask|you asked (?:properly|the right|like)"
 )
+# How a promised favour will reach the user: "I'll email Marcus tonight and copy you in."
+CHANNEL = re.compile(r"(?i)\b(?:e-?mail|send|write|text|call|card|copy you|loop)\w*\b")
 # Asking how to take the offer up: the persona's yes answers it.
 NEXT_STEP = re.compile(
     r"(?i)\b(?:follow(?:ing)? up|reach (?:out|her|him|them)|get in touch|contact (?:her|him|"
@@ -949,6 +951,9 @@ class _Reply:
         if self.ask:
             # The yes or not-yet is the answer, unless a question came with the ask.
             return self._answer_aside()
+        follow_through = self._follow_through()
+        if follow_through is not None:
+            return follow_through
         current = self._current_topic()
         if not self._asked():
             # A statement is no invitation to change the subject; only listening (a reflection,
@@ -961,6 +966,19 @@ class _Reply:
             if mirrored is not None:
                 return self._lines_for(mirrored, None)
         return self._understood(self.user, current)
+
+    def _follow_through(self) -> list[str] | None:
+        """How the favour already promised will happen, when that is all the user asks ("What's
+        the best way to follow up with you after today?" once the intro to Marcus is agreed):
+        the sentences of the persona's yeses that say how ("I'll email Marcus tonight and copy
+        you in."). None when nothing is promised or the question asks something else."""
+        accept = self.persona.reward.accept
+        if not any(line in self.said for line in accept):
+            return None
+        if not arranges_follow_through(self.user):
+            return None
+        how = [s for line in accept for s in sentences(line) if CHANNEL.search(s)]
+        return how or None
 
     def _understood(self, text: str, focus: Topic | None) -> Sequence[str] | None:
         """The lines that answer `text`, understood by meaning (see app.dialogue.understand);

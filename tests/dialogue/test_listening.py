@@ -319,6 +319,27 @@ async def test_a_yes_with_a_question_about_following_up_is_answered_by_the_yes(s
     assert not any(line in answer for line in advice.answers), answer
 
 
+@pytest.mark.parametrize("seed", [f"how-{n}" for n in range(4)])
+async def test_how_to_follow_up_once_the_intro_is_agreed_is_answered_with_how(seed: str) -> None:
+    """Live (session 21): the intro agreed a turn earlier, "What's the best way to follow up
+    with you after today?" got candidate advice and then the unposted role, nothing about how
+    the intro would happen."""
+    who = persona("recruiter")
+    conversation = Conversation(who, seed=seed)
+    offered = await _listen_until_offered(conversation)
+    if not any(line in offered for line in who.reward.offer):
+        pytest.skip("no offer in this conversation")
+    yes = "I'd really like that, thank you."
+    agreed = await conversation.say(yes, analyze(yes, conversation.history))
+    assert any(line in agreed for line in who.reward.accept), agreed
+    message = "What's the best way to follow up with you after today?"
+    answer = await conversation.say(message, analyze(message, conversation.history))
+    assert re.search(r"\b(?:email|send|write)\b", answer) and "Marcus" in answer, answer
+    advice = who.fact("candidate_advice")
+    assert advice is not None
+    assert not any(line in answer for line in advice.answers), answer
+
+
 @pytest.mark.parametrize("seed", [f"ines-{n}" for n in range(4)])
 async def test_a_yes_to_meet_someone_with_a_question_about_her_is_answered_about_her(
     seed: str,
