@@ -996,6 +996,10 @@ class _Reply:
             # know about us so far?" got "I'd be guessing" with the guess, her role without.
             match = self.knowledge.match(text, None, said)
         reactions = self.persona.reactions
+        if match.topic is None and Move.DISMISSIVE in self.moves:
+            # "Riveting stuff. So what do you even do, babysit servers?": the bristle answers a
+            # sneer; "That one's past my pager" after it reads as missing the point.
+            return None
         if match.topic is None:
             self.unanswered = True
             return reactions.no_match or reactions.unknown

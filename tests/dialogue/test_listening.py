@@ -354,3 +354,19 @@ async def test_a_yes_to_meet_someone_with_a_question_about_her_is_answered_about
     message = "I'd love to meet Ines, thank you. What is she like?"
     answer = await conversation.say(message, analyze(message, conversation.history))
     assert "bank" in answer and "funny" in answer, answer
+
+
+@pytest.mark.parametrize("seed", [f"sneer-{n}" for n in range(4)])
+async def test_a_sneer_with_a_question_gets_a_bristle_not_a_shrug(seed: str) -> None:
+    """Live (session 20): "Wow, p99 jokes. Riveting stuff. So what do you even do, babysit
+    servers?" got "That one's past my pager...", the persona's 'no idea', as if the sneer had
+    been a question she could not answer."""
+    who = persona("conference_stranger")
+    conversation = Conversation(who, seed=seed)
+    message = "Wow, p99 jokes. Riveting stuff. So what do you even do, babysit servers?"
+    verdict = analyze(message, conversation.history)
+    assert Move.DISMISSIVE in verdict.moves
+    answer = await conversation.say(message, verdict)
+    assert any(line in answer for line in who.reactions.dismissive), answer
+    shrugs = [s for line in who.reactions.no_match for s in sentences(line)]
+    assert not any(s in answer for s in shrugs), answer
