@@ -28,7 +28,7 @@ from app.feedback.text import (
     words,
     wordset,
 )
-from app.feedback.tips import answers, tip_for
+from app.feedback.tips import THANKS, answers, says_goodbye, tip_for
 from app.feedback.types import (
     NEGATIVE_MOVES,
     POSITIVE_MOVES,
@@ -346,6 +346,11 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
         return {m for m in moves if m not in POSITIVE_MOVES} or {Move.TOPIC_HIJACK}
     if _rhetorical(message):
         moves = moves - QUESTION_MOVES
+    if _polite_closing(message):
+        # "Thanks Priya, this was the best conversation of my day, I'll look out for your note
+        # to Marcus." asks nothing: a polite closing carries no move (the guide), the models'
+        # follow_up_question (85, live in session 21) least of all.
+        moves = moves - QUESTION_MOVES
     if Move.PITCH in moves and ctx.warm and _only_an_ask(message):
         moves = moves - {Move.PITCH}
     if Move.PITCH in moves and _only_joining(message):
@@ -355,6 +360,19 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
         # subject: a one-word answer gives little, it changes nothing.
         moves = (moves - {Move.TOPIC_HIJACK}) | {Move.MINIMAL}
     return moves
+
+
+def _polite_closing(message: str) -> bool:
+    """Thanks and a goodbye, and no question or request for more."""
+    return (
+        "?" not in message
+        and THANKS.search(message) is not None
+        and says_goodbye(message)
+        and TELL_ME.search(message) is None
+    )
+
+
+TELL_ME = re.compile(r"(?i)\btell me\b")
 
 
 def _short_answer(message: str, ctx: Context) -> bool:

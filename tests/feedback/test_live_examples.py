@@ -6,6 +6,9 @@ after a warm conversation, sarcasm, hollow questions, and meta or injection ques
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from app.feedback.analyzer import analyze
@@ -233,3 +236,20 @@ def test_an_identifier_in_the_message_does_not_make_it_a_pitch(noise: str) -> No
     assert Move.PITCH not in marked.moves
     if "@" not in noise and "/" not in noise:  # an address given is a detail about oneself
         assert marked.moves == plain.moves
+
+
+def test_thanks_and_goodbye_with_the_next_step_is_no_question() -> None:
+    # Live (session 21, after twelve warm turns with Priya): the goodbye below was rated a
+    # follow-up question (85), quoting itself. A polite closing carries no move (the guide).
+    held = json.loads((Path(__file__).parent / "live" / "priya_listener_s21.json").read_text())
+    history = [Utterance(line["role"], line["content"]) for line in held["history"]]
+    verdict = analyze(
+        "That's a good reason to close the laptop. Thanks Priya, this was the best conversation "
+        "of my day, I'll look out for your note to Marcus.",
+        history,
+    )
+    assert not set(verdict.moves) & {
+        Move.FOLLOW_UP_QUESTION,
+        Move.NEW_TOPIC_QUESTION,
+        Move.MIRROR_QUESTION,
+    }, verdict
