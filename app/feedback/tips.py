@@ -202,7 +202,14 @@ class _Turn:
         return self.message
 
     def pick(self, options: Sequence[str], salt: str = "") -> str:
-        return pick(options, self.message + salt)
+        """A deterministic phrasing, never the one the same choice gives the user's previous
+        message: two reflections in a row got "...now let them answer fully, and say back the
+        part that matters to them before asking more." twice (live, session 21)."""
+        chosen = pick(options, self.message + salt)
+        previous = self.ctx.user_lines[-1:]
+        if len(options) > 1 and previous and pick(options, previous[0] + salt) == chosen:
+            return options[(options.index(chosen) + 1) % len(options)]
+        return chosen
 
     @cached_property
     def _next(self) -> tuple[Hook | None, str | None]:

@@ -253,3 +253,17 @@ def test_thanks_and_goodbye_with_the_next_step_is_no_question() -> None:
         Move.NEW_TOPIC_QUESTION,
         Move.MIRROR_QUESTION,
     }, verdict
+
+
+def test_two_reflections_in_a_row_get_two_phrasings() -> None:
+    # Live (session 21, Priya): turns 5 and 6 both said back what she said, and both tips ended
+    # "now let them answer fully, and say back the part that matters to them before asking
+    # more." One phrasing chosen by the message's hash repeats every other time.
+    held = json.loads((Path(__file__).parent / "live" / "priya_listener_s21.json").read_text())
+    history = [Utterance(line["role"], line["content"]) for line in held["history"]]
+    users = [i for i, line in enumerate(history) if line.role == "user"]
+    fifth, sixth = users[4], users[5]
+    first = analyze(history[fifth].content, history[:fifth]).tip
+    second = analyze(history[sixth].content, history[:sixth]).tip
+    assert first.startswith("You put") and second.startswith("You put")
+    assert first.split(";", 1)[1] != second.split(";", 1)[1], (first, second)
