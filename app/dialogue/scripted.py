@@ -975,8 +975,9 @@ class _Reply:
         accept = self.persona.reward.accept
         if not any(line in self.said for line in accept):
             return None
-        if not arranges_follow_through(self.user):
-            return None
+        asked = [s for s in sentences(self.user) if "?" in s]
+        if not asked or not all(arranges_follow_through(q) for q in asked):
+            return None  # "...and what is Marcus like?" asks more than how
         how = [s for line in accept for s in sentences(line) if CHANNEL.search(s)]
         return how or None
 
