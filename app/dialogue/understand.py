@@ -135,6 +135,7 @@ BEYOND_TOLD_CLEAR = 0.15  # ... or by this in the encoder alone, when the word v
 NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, not "go on"
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
 FOCUS_LINE_MARGIN = 0.05  # an untold line of the focus beating every line of the chosen topic
+ECHO_HOLDS = 0.9  # the whole message's score for the focus that keeps it over the question's
 FOCUS_SHARE = 0.5  # a pointing question goes to the focus scoring at least this share of the best
 CACHE_SIZE = 256
 
@@ -549,6 +550,11 @@ class KnowledgeIndex:
             # her Fresno note fits it better than anything of the culture topic the scorer
             # preferred for 'thank-you' (its Slack channel of notes).
             topic = focus  # type: ignore[assignment]
+        elif named is None and self._echo_holds_focus(text, query, focus, best_index):
+            # "One week in six so you still know what you're asking of people. What did the
+            # last week teach you?": the question alone reads as about her talks; with the
+            # echo before it, it is plainly still about her pager.
+            topic = focus  # type: ignore[assignment]
         elif margin < 0:
             return Match(None, None, margin, elliptical, query)
         line = self._line(topic, query, set(said))
@@ -600,6 +606,17 @@ class KnowledgeIndex:
         if not POINTERS & set(re.findall(r"[a-z]+", query.lower())):
             return False
         return float(scores[self.topics.index(focus)]) >= FOCUS_SHARE * float(scores[best])
+
+    def _echo_holds_focus(self, text: str, query: str, focus: Topic | None, best: int) -> bool:
+        """The question alone goes elsewhere, but the whole message, the statement before the
+        question included, is surely about the topic in focus."""
+        if query == text or focus not in self.topics or self.topics[best] == focus:
+            return False
+        whole, whole_margin = self.topic_scores(text, focus)
+        mine = self.topics.index(focus)  # type: ignore[arg-type]
+        return (
+            whole_margin >= 0 and int(np.argmax(whole)) == mine and float(whole[mine]) >= ECHO_HOLDS
+        )
 
     def _focus_line_nearer(
         self, query: str, focus: Topic | None, topic: Topic, said: set[str]

@@ -441,3 +441,22 @@ def test_an_untold_line_of_the_focus_that_fits_clearly_better_keeps_the_focus() 
     assert "Fresno" in str(index.answer(match, said))
     # With no focus, the same words are about the culture.
     assert index.match("What kind of thank-you gets you?").topic == Topic("fact", "culture")
+
+
+def test_an_echo_of_the_focus_before_a_question_keeps_the_question_on_it() -> None:
+    # Held in session 21 (`rapport chat`, Marisol): after "I still carry the pager one week in
+    # six...", "One week in six so you still know what you're asking of people. What did the
+    # last week teach you?" got why she goes to talks: the question alone reads as about them.
+    who = persona("conference_stranger")
+    index = knowledge_index(who)
+    fact = who.fact("on_call")
+    assert fact is not None
+    said = [a for a in fact.answers if "one week in six" in a]
+    focus = Topic("fact", "on_call")
+    match = index.match(
+        "One week in six so you still know what you're asking of people. What did the last "
+        "week teach you?",
+        focus,
+        said,
+    )
+    assert match.topic == focus
