@@ -987,6 +987,8 @@ def _said_back(turn: _Turn) -> str | None:
             continue  # the question itself, written without a question mark
         if _I.search(sentence):
             continue  # "My uncle ran a loading dock": their own story, not their words back
+        if turn.ctx.partner_questions and answers(sentence, turn.ctx.partner_questions[-1]):
+            continue  # "Quiet-ish, about three pages a week." answers "Is yours a quiet one?"
         shared = content_stems(sentence) & turn.ctx.partner_stems
         if len(shared) >= 2 or (shared and reflected and sentence in reflected):
             return _clip(sentence.strip().rstrip(" .!,;"), QUOTE_QUESTION_CHARS)

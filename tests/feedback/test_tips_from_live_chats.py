@@ -1427,3 +1427,25 @@ def test_a_goodbye_tip_quotes_a_whole_phrase_and_never_their_hard_news() -> None
     message = "I should let you get to the drinks. Thanks Marisol, see you tonight."
     tip = tip_for(message, [Move.ACKNOWLEDGEMENT], build_context(history), {})
     assert "broke something" not in tip, tip
+
+
+def test_an_answer_to_their_question_is_not_praised_as_their_words_said_back() -> None:
+    # Live (session 21, Marisol): the user answered her question, then echoed her, then asked.
+    # The tip quoted the answer: '"Quiet-ish, about three pages a week" told them you heard it'.
+    partner = (
+        "Bueno, no magic. Monday mornings we read through last week's pages, and an alert that "
+        "asked nobody to act gets fixed or thrown out. Years of that, never missing a Monday. "
+        "Is your on-call rotation a quiet one?",
+    )
+    user = (
+        "Quiet-ish, about three pages a week. Never missing a Monday sounds like the hard part. "
+        "How did you get the team to keep it up?",
+    )
+    tip = _tip(
+        partner,
+        user,
+        0,
+        [F, Move.SELF_DISCLOSURE],
+        {F: "How did you get the team to keep it up?"},
+    )
+    assert "Quiet-ish" not in tip, tip
