@@ -201,12 +201,13 @@ class _Turn:
     def seed(self) -> str:
         return self.message
 
-    def pick(self, options: Sequence[str], salt: str = "") -> str:
+    def pick(self, options: Sequence[str], salt: str = "", *, once: bool = False) -> str:
         """A deterministic phrasing, never the one the same choice gives the user's previous
         message: two reflections in a row got "...now let them answer fully, and say back the
-        part that matters to them before asking more." twice (live, session 21)."""
+        part that matters to them before asking more." twice (live, session 21). `once`: a
+        moment a conversation has once (the user's goodbye) keeps the message's own pick."""
         chosen = pick(options, self.message + salt)
-        previous = self.ctx.user_lines[-1:]
+        previous = [] if once else self.ctx.user_lines[-1:]
         if len(options) > 1 and previous and pick(options, previous[0] + salt) == chosen:
             return options[(options.index(chosen) + 1) % len(options)]
         return chosen
@@ -1308,14 +1309,14 @@ def _own_goodbye(turn: _Turn) -> str | None:
             "Good close: you named what happens next. Your follow-up note will land better if "
             "it mentions one thing they told you{rem}.",
         )
-        return turn.pick(frames, "bye").format(step=step.group(0).strip(), rem=remember)
+        return turn.pick(frames, "bye", once=True).format(step=step.group(0).strip(), rem=remember)
     frames = (
         "A warm goodbye; make it stick by naming one thing you'll remember{rem} and the next "
         "step, who writes to whom.",
         "Closing is right here; before you go, say one thing you took from them{rem} and "
         "agree how you'll stay in touch.",
     )
-    return turn.pick(frames, "bye").format(rem=remember)
+    return turn.pick(frames, "bye", once=True).format(rem=remember)
 
 
 def _special(turn: _Turn) -> str | None:
