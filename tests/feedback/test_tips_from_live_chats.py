@@ -1449,3 +1449,20 @@ def test_an_answer_to_their_question_is_not_praised_as_their_words_said_back() -
         {F: "How did you get the team to keep it up?"},
     )
     assert "Quiet-ish" not in tip, tip
+
+
+def test_a_brush_off_of_a_pitch_is_no_detail_to_ask_about() -> None:
+    # Live (session 21, Denise, a pitcher): after "Let's not do the sales part yet." the tip
+    # said 'They said "Let's not do the sales part yet": stay there instead of pitching, and
+    # ask "What's the hardest part of that for your team today?"'.
+    partner = (
+        "Hi, this is Denise. Fair warning, if a truck goes sideways I'll have to step out.",
+        "Let's not do the sales part yet.",
+    )
+    user = (
+        "Hi Denise, I'm Alex from RouteWise. We cut mis-picks by 30% for distributors like you. "
+        "Do you have budget for a pilot this quarter?",
+        "Sure. Who else would need to sign off on a purchase like this?",
+    )
+    tip = _tip(partner, user, 1, [Move.PITCH])
+    assert "sales part" not in tip, tip
