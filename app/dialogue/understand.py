@@ -452,6 +452,10 @@ class KnowledgeIndex:
         row = self.encoded_row.get(text)
         return self.encoded[row] if row is not None else encode_one(text)
 
+    def _encoded_nodes(self, text: str) -> NDArray[np.float32]:
+        """Each node's sentence-encoder similarity to `text`: its best row's."""
+        return _group_max(self.encoded @ self._encode(text), self.node_starts)
+
     def _centroids(self, keep: NDArray[np.bool_]) -> Centroids:
         """Each topic's rows averaged (of the rows kept): what its paraphrases share, less what
         one of them happens to say."""
@@ -703,7 +707,7 @@ class KnowledgeIndex:
         best = max(told, key=lambda i: float(nodes[i]))
         if float(nodes[best]) <= float(nodes[fresh]):
             return False
-        encoded = _group_max(self.encoded @ self._encode(query), self.node_starts)
+        encoded = self._encoded_nodes(query)
         return float(encoded[best]) - float(encoded[fresh]) >= BEYOND_TOLD_CLEAR
 
     def rank_deeper(self, topic: Topic, text: str, said: Iterable[str]) -> list[str]:
@@ -735,7 +739,7 @@ class KnowledgeIndex:
                 # someone from the pharmacy side end up on his team?" gets his career changers,
                 # not the sticky note written before them; "what made that part feel real?"
                 # the 2 a.m. outage before "after that night, handovers became mandatory".
-                encoded = _group_max(self.encoded @ self._encode(question), self.node_starts)
+                encoded = self._encoded_nodes(question)
                 first = max(close, key=lambda i: float(encoded[i]))
             own.remove(first)
             own.insert(0, first)
@@ -823,8 +827,7 @@ class KnowledgeIndex:
         ahead = float(nodes[best]) - max((float(nodes[i]) for i in fresh), default=-1.0)
         if ahead <= 0:
             return True
-        sims = self.encoded @ self._encode(match.query)
-        encoded = _group_max(sims, self.node_starts)
+        encoded = self._encoded_nodes(match.query)
         nearest_fresh = max((float(encoded[i]) for i in fresh), default=-1.0)
         clear = BEYOND_TOLD_ENCODED if ahead >= BEYOND_TOLD else BEYOND_TOLD_CLEAR
         return float(encoded[best]) - nearest_fresh < clear

@@ -362,6 +362,9 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
     return moves
 
 
+TELL_ME = re.compile(r"(?i)\btell me\b")
+
+
 def _polite_closing(message: str) -> bool:
     """Thanks and a goodbye, and no question or request for more."""
     return (
@@ -370,9 +373,6 @@ def _polite_closing(message: str) -> bool:
         and says_goodbye(message)
         and TELL_ME.search(message) is None
     )
-
-
-TELL_ME = re.compile(r"(?i)\btell me\b")
 
 
 def _short_answer(message: str, ctx: Context) -> bool:
