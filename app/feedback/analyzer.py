@@ -239,8 +239,11 @@ class Analyzer:
             on = mover.decide(probs, limits)
         else:  # the fine-tuned cross-encoder, blended over the above
             shipped = mover.decide(probs, limits)
+            mine = both.own(message, history)
             sure = {m for m in shipped if probs[m] >= SURE}
-            blended = both.blend({m.value: p for m, p in probs.items()}, message, history)
+            if Move.PITCH in sure and Move.PITCH not in found and _reads_as_interest(mine):
+                sure = sure - {Move.PITCH}
+            blended = both.blend({m.value: p for m, p in probs.items()}, mine)
             probs = {Move(m): p for m, p in blended.items()}
             on = mover.decide(probs, both.threshold_row([m.value for m in mover.moves]))
             cued = {m for m in shipped if m in found}
@@ -251,6 +254,18 @@ class Analyzer:
 
 # The model without the cross-encoder is this sure of a move: the blend does not overrule it.
 SURE = 0.85
+# ...unless that move is a pitch no cue named and the cross-encoder, which reads the
+# conversation, finds no pitch and genuine interest: "Third this spring, that's a lot of tote
+# bags. What keeps you coming back to these, when so much hiring happens online now?" to a
+# recruiter was a sure pitch (0.97) to a model reading 'hiring' as the user's agenda.
+CROSS_NO_PITCH = 0.2
+CROSS_INTEREST = 0.6
+
+
+def _reads_as_interest(cross_probs: dict[str, float]) -> bool:
+    return (
+        cross_probs["pitch"] < CROSS_NO_PITCH and cross_probs["genuine_interest"] >= CROSS_INTEREST
+    )
 
 
 def _backed(on: set[Move], shipped: set[Move], backed: set[Move], cued: set[Move]) -> set[Move]:

@@ -89,12 +89,13 @@ class CrossModel:
         (logits,) = self.session.run(None, feeds)
         return (1.0 / (1.0 + np.exp(-logits[0]))).astype(np.float32)
 
-    def blend(
-        self, linear: dict[str, float], message: str, history: Sequence[Line]
-    ) -> dict[str, float]:
-        """Each move's probability: this model's and the shipped model's (the linear model and
-        the trees over it), weighted."""
-        mine = dict(zip(self.moves, self.probabilities(message, history).tolist(), strict=True))
+    def own(self, message: str, history: Sequence[Line]) -> dict[str, float]:
+        """This model's probabilities alone, by output name (genuine_interest included)."""
+        return dict(zip(self.moves, self.probabilities(message, history).tolist(), strict=True))
+
+    def blend(self, linear: dict[str, float], mine: dict[str, float]) -> dict[str, float]:
+        """Each move's probability: this model's (`own`) and the shipped model's (the linear
+        model and the trees over it), weighted."""
         return {m: self.weight * mine[m] + (1 - self.weight) * p for m, p in linear.items()}
 
     def threshold_row(self, moves: Sequence[str]) -> NDArray[np.float32]:

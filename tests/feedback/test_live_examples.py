@@ -267,3 +267,25 @@ def test_two_reflections_in_a_row_get_two_phrasings() -> None:
     second = analyze(history[sixth].content, history[:sixth]).tip
     assert first.startswith("You put") and second.startswith("You put")
     assert first.split(";", 1)[1] != second.split(";", 1)[1], (first, second)
+
+
+def test_a_question_about_the_recruiter_s_own_fairs_is_no_pitch_for_saying_hiring() -> None:
+    # Live (session 22, Priya, turn 2): the trees over the linear model were sure (0.97) this
+    # was a pitch, 'hiring' being the user's agenda in most of their training turns; the
+    # cross-encoder, which reads her line before it, found interest (0.95) and no pitch. She
+    # answered a listener with "The resume box is right there."
+    held = json.loads((Path(__file__).parent / "live" / "priya_listener_s22.json").read_text())
+    history = [Utterance(line["role"], line["content"]) for line in held["history"]]
+    verdict = analyze(history[3].content, history[:3])
+    assert Move.PITCH not in verdict.moves, verdict
+    assert verdict.genuine_interest, verdict
+
+
+def test_a_sure_pitch_stays_a_pitch_when_the_cross_encoder_also_reads_one() -> None:
+    # The same conversation, the same place: asking her for a job is still a pitch.
+    held = json.loads((Path(__file__).parent / "live" / "priya_listener_s22.json").read_text())
+    history = [Utterance(line["role"], line["content"]) for line in held["history"]]
+    verdict = analyze(
+        "Are you hiring backend engineers right now? Can I send you my CV?", history[:3]
+    )
+    assert Move.PITCH in verdict.moves, verdict
