@@ -991,11 +991,15 @@ class _Reply:
             # question sets the subject when none of its lines has yet.
             focus = self._asked_about()
         match = self.knowledge.match(text, focus, said)
-        if match.topic is None and guessed:
-            # That subject is a guess, and a question of the user's own is no follow-up on it:
-            # "What does a normal week look like across your warehouses?" after "What do you
-            # know about us so far?" got "I'd be guessing" with the guess, her role without.
-            match = self.knowledge.match(text, None, said)
+        if guessed and not match.elliptical:
+            # That subject is a guess, and a question with words of its own is no follow-up on
+            # it: "What does a normal week look like across your warehouses?" after "What do
+            # you know about us so far?" got "I'd be guessing" with the guess, her role
+            # without; "Sort of a speaker? What's your talk about?" after "Are you speaking?"
+            # got her meetup's call for speakers, her own panel without.
+            free = self.knowledge.match(text, None, said)
+            if free.topic is not None or match.topic is None:
+                match = free
         reactions = self.persona.reactions
         if match.topic is None and Move.DISMISSIVE in self.moves:
             # "Riveting stuff. So what do you even do, babysit servers?": the bristle answers a

@@ -522,7 +522,8 @@ class KnowledgeIndex:
             # "Losing the Wall Street job in 2009 sounds brutal. What was that time like?": the
             # question points at what the sentence before it named, not at the focus.
             query = named
-        scores, margin = self._reranked(query, *self.topic_scores(query, focus))
+        base = self.topic_scores(query, focus)
+        scores, margin = self._reranked(query, *base)
         pointed = self._pointed_before(text, query) if margin < 0 and named is None else None
         if pointed is not None:
             # "Friday afternoons only for the no calls, that's kind. Why keep that slot?": the
@@ -558,6 +559,11 @@ class KnowledgeIndex:
             # "One week in six so you still know what you're asking of people. What did the
             # last week teach you?": the question alone reads as about her talks; with the
             # echo before it, it is plainly still about her pager.
+            topic = focus  # type: ignore[assignment]
+        elif named is None and self._author_holds_focus(focus, base[0], nearest, asked):
+            # "Why Sacramento in particular?" while she tells of the mis-picks: near word for
+            # word a question written for her pain point, which the scorer put first too; the
+            # cross-encoder, reading the words alone, preferred her Sacramento office.
             topic = focus  # type: ignore[assignment]
         elif margin < 0:
             return Match(None, None, margin, elliptical, query)
@@ -621,6 +627,16 @@ class KnowledgeIndex:
         return (
             whole_margin >= 0 and int(np.argmax(whole)) == mine and float(whole[mine]) >= ECHO_HOLDS
         )
+
+    def _author_holds_focus(
+        self, focus: Topic | None, base: NDArray[np.float32], nearest: float, asked: int
+    ) -> bool:
+        """The question is close to one the author wrote for the topic in focus, and the scorer
+        (before the cross-encoder's say) put the focus first."""
+        if focus not in self.topics or nearest < NEAR_QUESTION:
+            return False
+        mine = self.topics.index(focus)  # type: ignore[arg-type]
+        return int(self.row_topic[asked]) == mine and int(np.argmax(base)) == mine
 
     def _focus_line_nearer(
         self, query: str, focus: Topic | None, topic: Topic, said: set[str]

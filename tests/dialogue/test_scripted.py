@@ -705,3 +705,23 @@ async def test_a_question_answered_before_a_hijack_is_not_called_skipped() -> No
     skipped = Conversation(who, seed=seed)
     reply = await skipped.say("Does Freightline have budget for tooling this year?", hijack)
     assert any(line in reply for line in who.reactions.ignored), reply
+
+
+async def test_a_question_of_its_own_is_not_bent_to_the_subject_of_the_persona_s_opener() -> None:
+    # Live (session 22, `rapport chat`, Marisol): her opener "I'm Marisol, one of today's
+    # speakers, sort of. Are you speaking, or just here to listen?" reads as about her meetup's
+    # call for speakers; "Sort of a speaker? What's your talk about?" then got "There's a
+    # community here if you look for it" from that hook, not her own panel.
+    who = persona("conference_stranger")
+    conversation = Conversation(who, seed="s38")
+    assert "Are you speaking, or just here to listen?" in conversation.history[0].content
+    answer = await conversation.say(
+        "No harm done! Just listening today, I'm Sam. Sort of a speaker? What's your talk about?",
+        FOLLOW_UP,
+    )
+    talk, speakers = who.fact("the_talk"), who.hook("meetup_speakers")
+    assert talk is not None and speakers is not None
+    own = [*talk.answers, *talk.deeper_texts]
+    meetup = [*speakers.guarded, *speakers.reveal, *speakers.deeper_texts]
+    assert any(line in answer for line in own), answer
+    assert not any(line in answer for line in meetup), answer

@@ -460,3 +460,55 @@ def test_an_echo_of_the_focus_before_a_question_keeps_the_question_on_it() -> No
         said,
     )
     assert match.topic == focus
+
+
+def test_a_question_the_author_wrote_for_the_focus_keeps_it_over_the_cross_encoder() -> None:
+    # Live (session 22, Denise): after the mis-picks in Sacramento (her pain point), "Why
+    # Sacramento in particular?" got her office by the rail yards: the scorer and the authored
+    # question "why Sacramento more than the others?" both said pain point; the reranker, which
+    # reads the words alone, said the city.
+    index = knowledge_index(persona("prospect"))
+    focus = Topic("hook", "pain_point")
+    match = index.match(
+        "Forty thousand a month, and two big customers wobbling. That's a lot to carry. "
+        "Why Sacramento in particular?",
+        focus,
+    )
+    assert match.topic == focus
+    assert match.line is not None and "oldest building" in match.line
+    # With nothing in focus, the city's own questions still go to the city.
+    assert index.match("What's it like being based in Sacramento?").topic == Topic(
+        "fact", "sacramento"
+    )
+
+
+@pytest.mark.parametrize(
+    ("persona_id", "focus", "message", "words"),
+    [
+        # Live (session 22, Priya): after her heavy year, the hardest part got the nurses who
+        # keep her there, the one line on that topic with 'hard' in a question.
+        (
+            "recruiter",
+            "recruiter_pressure",
+            "Three jobs in one, and you still kept everyone's candidates. That sounds "
+            "exhausting. What's been the hardest part of it?",
+            "can't get back to",
+        ),
+        # Live (session 22, Marisol): asked what feedback she hopes for on her tool, she said
+        # "Couldn't tell you"; the worry box is what she wants an outsider to try.
+        (
+            "conference_stranger",
+            "handover_tool",
+            "And I'd happily be rude about the tool - what kind of feedback are you hoping for?",
+            "worry box",
+        ),
+    ],
+)
+def test_a_question_about_the_hook_in_focus_reaches_the_line_that_answers_it(
+    persona_id: str, focus: str, message: str, words: str
+) -> None:
+    index = knowledge_index(persona(persona_id))
+    match = index.match(message, Topic("hook", focus))
+    answer = index.answer(match, [])
+    assert match.topic == Topic("hook", focus)
+    assert answer is not None and words in answer, answer
