@@ -51,6 +51,17 @@ SINCE_YOU_ASKED = re.compile(
 )
 # How a promised favour will reach the user: "I'll email Marcus tonight and copy you in."
 CHANNEL = re.compile(r"(?i)\b(?:e-?mail|send|write|text|call|card|copy you|loop)\w*\b")
+# When and where, in the persona's yes: "Speakers' drinks, seven, rooftop."
+WHEN_WHERE = re.compile(
+    r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|o'clock|"
+    r"tonight|tomorrow|today|this (?:afternoon|evening|week)|next week|monday|tuesday|wednesday|"
+    r"thursday|friday|rooftop|terrace|lobby|booth|\d{1,2}(?::\d\d)?)\b"
+)
+# Asking when or where the favour happens ("What time are the speakers' drinks?").
+ASKS_WHEN_WHERE = re.compile(
+    r"(?i)\b(?:what time|(?:when|where)(?:'s| is| are| should| do| does| will| can| shall)|"
+    r"which (?:day|room|floor))\b"
+)
 # Asking how to take the offer up: the persona's yes answers it.
 NEXT_STEP = re.compile(
     r"(?i)\b(?:follow(?:ing)? up|reach (?:out|her|him|them)|get in touch|contact (?:her|him|"
@@ -895,6 +906,9 @@ class _Reply:
                 # "That's a reasonable ask" answers a request; a yes to the persona's own offer
                 # asked for nothing.
                 accept = [line for line in accept if not AN_ASK.search(line)] or accept
+            if self.aside and self._asks_when_where(self.aside):
+                # "Thanks, Marisol. What time are the speakers' drinks?": the yes that says.
+                accept = _most_specific(accept) or accept
             return self._pick_first_fresh("ask:accept", accept, offer, reward.confirm)
         if self.ask == "defer":
             return self._pick_first_fresh("ask:defer", reward.defer, reactions.pitch)
@@ -972,14 +986,30 @@ class _Reply:
         the best way to follow up with you after today?" once the intro to Marcus is agreed):
         the sentences of the persona's yeses that say how ("I'll email Marcus tonight and copy
         you in."). None when nothing is promised or the question asks something else."""
-        accept = self.persona.reward.accept
+        reward = self.persona.reward
+        accept = reward.accept
         if not any(line in self.said for line in accept):
             return None
         asked = [s for s in sentences(self.user) if "?" in s]
-        if not asked or not all(arranges_follow_through(q) for q in asked):
-            return None  # "...and what is Marcus like?" asks more than how
-        how = [s for line in accept for s in sentences(line) if CHANNEL.search(s)]
-        return how or None
+        if not asked:
+            return None
+        if all(arranges_follow_through(q) for q in asked):
+            how = [s for line in accept for s in sentences(line) if CHANNEL.search(s)]
+            return how or None
+        if all(self._asks_when_where(q) for q in asked):
+            # "What time are the speakers' drinks?" once the introduction there is agreed.
+            told = [s for line in (*accept, *reward.confirm) for s in sentences(line)]
+            return _most_specific([s for s in told if "?" not in s]) or None
+        return None  # "...and what is Marcus like?" asks more than how
+
+    def _asks_when_where(self, question: str) -> bool:
+        """Does the question ask when or where about the favour (a word of the persona's
+        offers and yeses: "What time are the speakers' drinks?")?"""
+        if ASKS_WHEN_WHERE.search(question) is None:
+            return False
+        reward = self.persona.reward
+        lines = (*reward.offer, *reward.accept, *reward.confirm)
+        return bool(content_words(question) & {w for line in lines for w in content_words(line)})
 
     def _understood(self, text: str, focus: Topic | None) -> Sequence[str] | None:
         """The lines that answer `text`, understood by meaning (see app.dialogue.understand);
@@ -1059,7 +1089,9 @@ class _Reply:
         preferred unless the question clearly names another one."""
         if "?" not in self.aside and MORE_PLEASE.search(self.aside) is None:
             return None
-        if self.ask == "accept" and arranges_follow_through(self.aside):
+        if self.ask == "accept" and (
+            arranges_follow_through(self.aside) or self._asks_when_where(self.aside)
+        ):
             # "I'd love that coffee with Marcus. What's the best way to follow up with you?":
             # the yes ("I'll email Marcus tonight and copy you in") says how; a line about
             # something else would not.
@@ -1300,6 +1332,14 @@ def _introduces(sentence: str) -> bool:
     """'Hi Priya, I'm Dana.': a sentence that gives a name (capitalised, not 'I'm just ...')."""
     named = INTRODUCTION.search(sentence)
     return named is not None and named.group(1)[0].isupper()
+
+
+def _most_specific(lines: Sequence[str]) -> list[str]:
+    """The lines that say the most of when and where ("Speakers' drinks, seven, rooftop." over
+    "I'm seeing Ines tonight"); none when no line says either."""
+    counts = [len(WHEN_WHERE.findall(line)) for line in lines]
+    most = max(counts, default=0)
+    return [line for line, n in zip(lines, counts, strict=True) if most and n == most]
 
 
 def content_words(text: str) -> set[str]:

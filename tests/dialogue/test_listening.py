@@ -370,3 +370,41 @@ async def test_a_sneer_with_a_question_gets_a_bristle_not_a_shrug(seed: str) -> 
     assert any(line in answer for line in who.reactions.dismissive), answer
     shrugs = [s for line in who.reactions.no_match for s in sentences(line)]
     assert not any(s in answer for s in shrugs), answer
+
+
+@pytest.mark.parametrize("seed", [f"when-{n}" for n in range(4)])
+async def test_when_the_agreed_intro_happens_is_answered_with_when_and_where(seed: str) -> None:
+    """Live (session 22, Marisol): the introduction to Ines agreed, "What time are the
+    speakers' drinks?" got "No sé. I really don't know. Why do you ask?" from the woman who had
+    just invited the user to them. With thanks around it, the yes chosen is the one that says
+    when; on its own, the sentences of her yeses that say when and where."""
+    who = persona("conference_stranger")
+    for first in (True, False):
+        conversation = Conversation(who, seed=f"{seed}-{first}")
+        offered = await _listen_until_offered(conversation)
+        if not any(line in offered for line in who.reward.offer):
+            pytest.skip("no offer in this conversation")
+        if first:
+            message = "I'd really like that, thank you. What time are the speakers' drinks?"
+        else:
+            yes = "I'd really like that, thank you."
+            agreed = await conversation.say(yes, analyze(yes, conversation.history))
+            assert any(line in agreed for line in who.reward.accept), agreed
+            message = "What time are the speakers' drinks?"
+        answer = await conversation.say(message, analyze(message, conversation.history))
+        assert re.search(r"\b(?:seven|7)\b", answer), (message, answer)
+        assert "no idea" not in answer.lower() and "don't know" not in answer, answer
+
+
+async def test_a_when_question_about_something_else_is_not_answered_with_the_intro() -> None:
+    who = persona("conference_stranger")
+    conversation = Conversation(who, seed="when-other")
+    offered = await _listen_until_offered(conversation)
+    if not any(line in offered for line in who.reward.offer):
+        pytest.skip("no offer in this conversation")
+    yes = "I'd really like that, thank you."
+    await conversation.say(yes, analyze(yes, conversation.history))
+    message = "When did you first start carrying a pager?"
+    answer = await conversation.say(message, analyze(message, conversation.history))
+    said = [*who.reward.accept, *who.reward.confirm]
+    assert not any(s in answer for line in said for s in sentences(line)), answer
