@@ -502,6 +502,15 @@ def test_a_question_the_author_wrote_for_the_focus_keeps_it_over_the_cross_encod
             "And I'd happily be rude about the tool - what kind of feedback are you hoping for?",
             "worry box",
         ),
+        # Live (session 22, Marisol): after the garage story, "do you still work on things in
+        # the garage with him?" got the next line of her burnout, her quarter off the rotation.
+        (
+            "conference_stranger",
+            "burnout",
+            "Bring her the last outage, not a pitch - noted. Going back to your dad: do you "
+            "still work on things in the garage with him?",
+            "Every Christmas",
+        ),
     ],
 )
 def test_a_question_about_the_hook_in_focus_reaches_the_line_that_answers_it(
@@ -512,3 +521,20 @@ def test_a_question_about_the_hook_in_focus_reaches_the_line_that_answers_it(
     answer = index.answer(match, [])
     assert match.topic == Topic("hook", focus)
     assert answer is not None and words in answer, answer
+
+
+def test_a_statement_and_a_question_joined_by_a_dash_are_read_as_two_sentences() -> None:
+    # Live (session 22, Denise): "She watched the last rollout fail - what happened with that
+    # one?" while she talked of Rachel and the budget: 'that one' is the rollout the first half
+    # names (her previous vendor), as it is when a full stop joins them, not the budget.
+    index = knowledge_index(persona("prospect"))
+    focus = Topic("hook", "budget_timing")
+    vendor = Topic("fact", "previous_vendor")
+    assert (
+        index.match("She watched the last rollout fail. What happened with that one?", focus).topic
+        == vendor
+    )
+    assert (
+        index.match("She watched the last rollout fail - what happened with that one?", focus).topic
+        == vendor
+    )
