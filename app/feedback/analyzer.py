@@ -378,6 +378,12 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
 
 
 TELL_ME = re.compile(r"(?i)\btell me\b")
+# Asking leave to ask: the question that follows is the one asked.
+PERMISSION = re.compile(
+    r"(?i)^\W*(?:so,? |ok(?:ay)?,? )?(?:(?:can|could|may) i ask|(?:do you )?mind if i ask)"
+    r"(?: you)?(?: (?:something|a question|one thing|a personal one|about you(?:rself)?|about that)"
+    r")?(?:,? (?:though|too|then|now))?\s*\?\s*$"
+)
 
 
 def _polite_closing(message: str) -> bool:
@@ -640,6 +646,8 @@ def _questions(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
         if s not in questions
     )
     for sent in questions:
+        if len(questions) > 1 and PERMISSION.match(sent):
+            continue  # "Can I ask about you, though? How did you end up...?": the second asks
         if _interjection(sent, ctx):
             continue  # "Seriously?", "Really?": a reaction, not a question
         if Move.DISMISSIVE in found and not _interrogative(lead_stripped(sent)):

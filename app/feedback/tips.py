@@ -127,6 +127,9 @@ _GENERIC_STEMS = frozenset(
     # The frame of a reflection, not its content: "Three questions sounds like the right size"
     # says back nothing of "She made it sound finished".
     | content_stems("sound sounds sounded seem seems seemed")
+    # When, not what: "follow up about Marcus next week" says back nothing of "Best call of my
+    # week".
+    | content_stems("week weeks day days month months year years today tomorrow tonight time")
 )
 # A reflection of how it feels for them ("that sounds like a lot to carry").
 _FEELING_WORDS = re.compile(
@@ -1256,11 +1259,17 @@ def _thanked_for_favour(turn: _Turn) -> str | None:
     """They promised the favour and the user thanked them, asking nothing more: the moment is
     the follow-through, not another question ("When did you first get hooked on it?")."""
     message = turn.message
-    if not THANKS.search(message) or not _GRANTED.search(turn.ctx.partner_last or ""):
+    if not THANKS.search(message):
         return None
     asked = _questions_in(message)
     if asked and not all(arranges_follow_through(q) for q in asked):
         return None
+    if not _GRANTED.search(turn.ctx.partner_last or ""):
+        # Promised a few lines back, and now only how to follow up is asked ("thank you for
+        # being so honest with me. What's the best way to follow up about Marcus next week?").
+        earlier = any(_GRANTED.search(line) for line in turn.ctx.persona_lines[-8:-1])
+        if not (asked and earlier):
+            return None
     if asked:
         return turn.pick(
             (

@@ -7,6 +7,7 @@ after a warm conversation, sarcasm, hollow questions, and meta or injection ques
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,29 @@ def test_a_sure_pitch_stays_a_pitch_when_the_cross_encoder_also_reads_one() -> N
         "Are you hiring backend engineers right now? Can I send you my CV?", history[:3]
     )
     assert Move.PITCH in verdict.moves, verdict
+
+
+def _s22() -> list[Utterance]:
+    held = json.loads((Path(__file__).parent / "live" / "priya_listener_s22.json").read_text())
+    return [Utterance(line["role"], line["content"]) for line in held["history"]]
+
+
+def test_asking_leave_to_ask_is_not_the_question_quoted() -> None:
+    # Live (session 22, Priya): "That's really kind, thank you - I'd like that. Can I ask about
+    # you, though? How did you end up recruiting engineers for a hospital network?" got 'When
+    # they answer "Can I ask about you, though?", ...'.
+    history = _s22()
+    verdict = analyze(history[17].content, history[:17])
+    quoted = [e.text for e in verdict.evidence if e.move is Move.FOLLOW_UP_QUESTION]
+    assert quoted == ["How did you end up recruiting engineers for a hospital network?"], verdict
+    assert "Can I ask" not in verdict.tip, verdict.tip
+
+
+def test_thanks_and_how_to_follow_up_after_an_earlier_promise_gets_the_closing_tip() -> None:
+    # Live (session 22, Priya): the introduction to Marcus promised six turns before, "thank
+    # you for being so honest with me. What's the best way to follow up about Marcus next
+    # week?" got 'You picked up "Best call of my week"': 'week' built on nothing.
+    history = _s22()
+    verdict = analyze(history[27].content, history[:27])
+    assert "Best call of my week" not in verdict.tip, verdict.tip
+    assert re.search(r"(?i)\bclose\b", verdict.tip), verdict.tip
