@@ -107,14 +107,16 @@ THANKS = re.compile(
 # The partner has just promised the favour: "I'll write to Ana this week", "happy to introduce you".
 _GRANTED = re.compile(
     r"(?i)\b(?:i'll|i will|i'd be (?:glad|happy) to|happy to|glad to) (?:\w+ ){0,2}?(?:write|email|"
-    r"introduce|refer|forward|send|put your name|make the introduction|connect|pass)|"
+    r"introduce|refer|forward|send|put your name|make the introduction|connect|pass|set up|"
+    r"arrange|book)|"
     r"\bintroduce you to\b|\bput you in touch\b"
 )
 # A question that only arranges the follow-through: "Could I follow up by email next week?"
 _ARRANGES = re.compile(
     r"(?i)\b(?:follow up|follow-up|email|e-mail|message|text|call|connect|reach out|linkedin|"
     r"card|number|best way|send (?:you|it|my)|(?:get|keep|stay) in touch|next steps?|"
-    r"what happens next)\b"
+    r"what happens next|when(?:'s| is) good|when (?:works|suits)|what time (?:works|suits|is good)|"
+    r"(?:when|where) should (?:i|we) (?:come|meet|go|be|find you))\b"
 )
 # The user's own next step: "I'll send the portfolio tonight."
 _OWN_STEP = re.compile(r"(?i)\bi(?:'ll| will)(?: [^\s.!?,]+){1,14}")  # whole words only

@@ -316,3 +316,16 @@ def test_thanks_and_how_to_follow_up_after_an_earlier_promise_gets_the_closing_t
     verdict = analyze(history[27].content, history[:27])
     assert "Best call of my week" not in verdict.tip, verdict.tip
     assert re.search(r"(?i)\bclose\b", verdict.tip), verdict.tip
+
+
+def test_thanks_and_when_to_visit_after_she_set_it_up_gets_the_closing_tip() -> None:
+    # Live (session 22, Denise): "Here's what I'll do: a follow-up next week with me and Rachel,
+    # and before that you come see the night shift" (then "I'll set up the call with Rachel"),
+    # and at the end "thank you, Denise. When's good for the night-shift visit?" got 'Let them
+    # answer ... fully, then name what you heard ... and go one level deeper.'
+    held = json.loads((Path(__file__).parent / "live" / "denise_listener_s22.json").read_text())
+    history = [Utterance(line["role"], line["content"]) for line in held["history"]]
+    last = max(i for i, line in enumerate(history) if line.role == "user")
+    assert "When's good for the night-shift visit?" in history[last].content
+    verdict = analyze(history[last].content, history[:last])
+    assert re.search(r"(?i)\bclose\b", verdict.tip), verdict.tip
