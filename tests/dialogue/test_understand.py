@@ -511,6 +511,15 @@ def test_a_question_the_author_wrote_for_the_focus_keeps_it_over_the_cross_encod
             "still work on things in the garage with him?",
             "Every Christmas",
         ),
+        # Live (session 22, Denise): "Which number would you want her to see move first?"
+        # after Rachel's "a pilot, a number and an exit" got the plan again and the budget.
+        (
+            "prospect",
+            "budget_timing",
+            "So Rachel wants a pilot, a number and an exit. Which number would you want her to "
+            "see move first?",
+            "Credits",
+        ),
     ],
 )
 def test_a_question_about_the_hook_in_focus_reaches_the_line_that_answers_it(
