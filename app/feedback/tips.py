@@ -524,12 +524,28 @@ def _remembered(turn: _Turn) -> str | None:
     hooks = [
         h
         for h in find_hooks(lines[:-1]) + find_hooks(lines)
-        if not h.heavy and len(h.quote.split()) >= 3 and not _PROMISE.search(h.quote)
+        if not h.heavy
+        and len(h.quote.split()) >= 3
+        and not _PROMISE.search(h.quote)
+        and not _told_with_bad_news(h.quote, lines)
     ]
     # their own experience first ("the people who asked me something new"), then any detail
     mine = [h for h in hooks if re.search(r"(?i)\b(?:i|i'm|i've|me|my)\b", h.quote)]
     best = mine or [h for h in hooks if h.kind != "thing"]
     return best[0].quote if best else None
+
+
+def _told_with_bad_news(quote: str, lines: Sequence[str]) -> bool:
+    """Is the detail part of a sentence that carries bad news? "some Fridays I sit in the car
+    for ten minutes" is a clause of "Since the layoffs I'm the only engineering recruiter left,
+    and ...": a confidence, not a detail for a thank-you note."""
+    return any(
+        HEAVY.search(sentence) is not None
+        for line in lines
+        if quote in line
+        for sentence in split_light(line)
+        if quote in sentence
+    )
 
 
 def _closing(turn: _Turn) -> str:

@@ -329,3 +329,16 @@ def test_thanks_and_when_to_visit_after_she_set_it_up_gets_the_closing_tip() -> 
     assert "When's good for the night-shift visit?" in history[last].content
     verdict = analyze(history[last].content, history[:last])
     assert re.search(r"(?i)\bclose\b", verdict.tip), verdict.tip
+
+
+def test_a_goodbye_tip_never_offers_her_confidence_as_the_detail_to_remember() -> None:
+    # Live (session 22, Priya): she had said "Since the layoffs I'm the only engineering
+    # recruiter left, and some Fridays I sit in the car for ten minutes before I drive home";
+    # the goodbye's tip suggested the follow-up note mention "some Fridays I sit in the car for
+    # ten minutes". The clause had no bad-news word of its own; its sentence had.
+    held = json.loads((Path(__file__).parent / "live" / "priya_listener2_s22.json").read_text())
+    history = [Utterance(line["role"], line["content"]) for line in held["history"]]
+    last = max(i for i, line in enumerate(history) if line.role == "user")
+    verdict = analyze(history[last].content, history[:last])
+    assert "sit in the car" not in verdict.tip, verdict.tip
+    assert "layoffs" not in verdict.tip, verdict.tip
