@@ -18,6 +18,12 @@ from tests.dialogue.factories import persona
         ("prospect", "how many trucks have you got on the road?", "drivers"),
         # Held in session 16: her way into recruiting, not what the work is like.
         ("recruiter", "What's it like hiring engineers for a hospital network?", "day_to_day"),
+        # Held in session 22: what she enjoys had got the hard parts ("Honestly, the no's").
+        (
+            "recruiter",
+            "What about you, what do you enjoy most about recruiting here?",
+            "career_path",
+        ),
     ],
 )
 def test_a_question_as_users_type_it_finds_its_topic(
