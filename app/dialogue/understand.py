@@ -41,9 +41,6 @@ from app.personas.schema import Fact, Hook, Persona
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
-# "She watched the last rollout fail - what happened with that one?": a statement and a question
-# joined by a dash are two sentences ('that one' is what the first named, not the focus).
-DASH = re.compile(r"\s+[-\u2013\u2014]{1,2}\s+")
 # Words that say nothing about which topic is meant; pronouns and "that" point at the focus.
 FUNCTION_WORDS = frozenset(
     re.findall(
@@ -519,7 +516,6 @@ class KnowledgeIndex:
         then nothing the persona knows answers the message. Where the trees decide, the
         cross-encoder (`app.dialogue.rerank`) has its say on the best few topics first.
         """
-        text = _dash_split(text)
         query = question_part(text)
         named = self._named_before(text, query)
         if named is not None:
@@ -990,18 +986,6 @@ def _statement_before(text: str, query: str) -> str | None:
         return None
     before = sentences[sentences.index(query) - 1]
     return None if "?" in before else before
-
-
-def _dash_split(text: str) -> str:
-    """A statement joined to a question by a dash, as two sentences: "She watched the last
-    rollout fail - what happened with that one?" asks about what the first half named."""
-    out = []
-    for sentence in SENTENCE.split(text.strip()):
-        parts = DASH.split(sentence)
-        if len(parts) == 2 and "?" not in parts[0] and "?" in parts[1]:
-            sentence = f"{parts[0].rstrip(',;:')}. {parts[1]}"
-        out.append(sentence)
-    return " ".join(out)
 
 
 def question_part(text: str) -> str:

@@ -538,18 +538,14 @@ def test_a_question_about_the_hook_in_focus_reaches_the_line_that_answers_it(
     assert answer is not None and words in answer, answer
 
 
-def test_a_statement_and_a_question_joined_by_a_dash_are_read_as_two_sentences() -> None:
-    # Live (session 22, Denise): "She watched the last rollout fail - what happened with that
-    # one?" while she talked of Rachel and the budget: 'that one' is the rollout the first half
-    # names (her previous vendor), as it is when a full stop joins them, not the budget.
+def test_what_happened_with_the_rollout_she_watched_fail_reaches_the_rollout() -> None:
+    # Live (session 22, Denise): "She watched the last rollout fail. What happened with that
+    # one?" while she talked of Rachel and the budget got the budget: 'that one' is the rollout
+    # her line named (her previous vendor), and now an authored question of that topic says so.
+    # The same with a dash ("...fail - what happened with that one?") is still read as one
+    # sentence and kept on the budget: splitting at dashes cost blind questions (session 22).
     index = knowledge_index(persona("prospect"))
     focus = Topic("hook", "budget_timing")
     vendor = Topic("fact", "previous_vendor")
-    assert (
-        index.match("She watched the last rollout fail. What happened with that one?", focus).topic
-        == vendor
-    )
-    assert (
-        index.match("She watched the last rollout fail - what happened with that one?", focus).topic
-        == vendor
-    )
+    question = "She watched the last rollout fail. What happened with that one?"
+    assert index.match(question, focus).topic == vendor
