@@ -907,7 +907,7 @@ class _Reply:
                 # asked for nothing.
                 accept = [line for line in accept if not AN_ASK.search(line)] or accept
             if self.aside and self._asks_when_where(self.aside):
-                # "Thanks, Marisol. What time are the speakers' drinks?": the yes that says.
+                # "Thanks, Marisol. What time are the speakers' drinks?": the yes that says when.
                 accept = _most_specific(accept) or accept
             return self._pick_first_fresh("ask:accept", accept, offer, reward.confirm)
         if self.ask == "defer":
