@@ -588,7 +588,10 @@ class _Reply:
                     self.parts = [p for p in self.parts if p != _no_invitation(lead)]
                 self._say(exits, "cooling")  # once in a row is enough to show it
             return self.parts or self._last_resort()
-        self._revelations()
+        if not says_goodbye(self.user):
+            # A confidence ("Can I be honest? Since the layoffs it's been just me") is not told
+            # to someone on their way out, even one with a last practical question.
+            self._revelations()
         self._stage_change()
         self._question_back()
         small_talk = [*self.persona.reactions.follow_up, *self.persona.reactions.reflection]
@@ -1246,6 +1249,11 @@ class _Reply:
             return
         if len(self.parts) >= MAX_PARTS:
             return  # enough said this turn; the user has plenty to respond to
+        if says_goodbye(self.user):
+            # "I should let you get back to the line. What's the best way to reach you about
+            # Marcus?" is answered and the user let go: not "How's the search been treating you,
+            # honestly?" (live, session 23).
+            return
         if any(line in self.parts for line in self.persona.reward.offer):
             return  # the offer is this turn's question: let them answer it
         if self._revealing():

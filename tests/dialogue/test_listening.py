@@ -268,6 +268,30 @@ async def test_a_user_s_goodbye_gets_a_goodbye(seed: str, bye: str) -> None:
     assert any(line in reply for line in who.closings.neutral), reply
 
 
+@pytest.mark.parametrize("seed", [f"bye-ask-{n}" for n in range(6)])
+async def test_a_goodbye_with_a_last_question_is_answered_and_the_user_let_go(seed: str) -> None:
+    """Live (session 23): "...I should let you get back to the line, but thank you for being so
+    honest. What's the best way to reach you about Marcus?" got the answer and then "How's the
+    search been treating you, honestly?"; in a conversation at that point the persona also
+    confided its own burnout ("Can I be honest? ...") to someone on their way out."""
+    who = persona("recruiter")
+    conversation = Conversation(who, seed=seed)
+    await _listen_until_offered(conversation)
+    yes = "I'd really like that, thank you."
+    await conversation.say(yes, analyze(yes, conversation.history))
+    for verdict in (LISTENER * 3)[:5]:
+        await conversation.say("What was that like for you?", verdict)
+    bye = (
+        "I should let you get back to the line, but thank you for being so honest. "
+        "What's the best way to reach you about Marcus?"
+    )
+    reply = await conversation.say(bye, analyze(bye, conversation.history))
+    pressure = who.hook("recruiter_pressure")
+    assert pressure is not None
+    assert reply.strip() and "?" not in reply, reply
+    assert not any(line in reply for line in pressure.reveal), reply
+
+
 async def _listen_until_offered(conversation: Conversation) -> str:
     """Listen until the persona offers its reward; its last reply (the offer, if it came)."""
     offered = ""
