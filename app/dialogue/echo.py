@@ -65,7 +65,12 @@ YES_FIRST = re.compile(
     r"(?i)^(?:i|we)\s+(?:was|were|am|did|do|have|had|will|would|can)(?:n't)?,\s+"
     r"(?:(?:yeah|yes|yep|definitely|absolutely|totally|honestly|actually|sure|indeed),\s+)*"
 )
-ABOUT_YOU = frozenset({"you", "your", "you're", "yours", "thanks", "thank", "appreciate"})
+# Words about the persona: "you'd be my first" (to "Do you work with other distributors?") says
+# something of them, and turned round it came out as "you'd be your first" (session 23).
+ABOUT_YOU = frozenset(
+    {"you", "your", "you're", "yours", "you'd", "you've", "you'll", "yourself", "thanks", "thank",
+     "appreciate"}
+)  # fmt: skip
 
 
 def echo(message: str) -> str | None:

@@ -88,3 +88,10 @@ def test_was_turns_to_were_keeping_its_comma_and_a_yes_alone_names_nothing() -> 
     assert echo("I did, yes, the keynote was great.") is None
     assert echo("I was, yeah, the bit about blameless reviews got me thinking.") is None
     assert echo("Tell me more about that.") is None  # asks; says nothing about them
+
+
+def test_a_statement_about_the_persona_has_no_echo() -> None:
+    """Live (session 23, Denise): "Not yet, you'd be my first." came back as "Okay, not yet,
+    you'd be your first." Said of the persona, it is no answer to name back."""
+    assert echo("Not yet, you'd be my first.") is None
+    assert echo("You've clearly thought about my industry.") is None
