@@ -656,10 +656,14 @@ def _met_with_care(
     """The acknowledgement or reflection (or the other `moves`) was about the bad news: in its
     words or in words that meet it. "From chemistry teacher to recruiter, that's a story. Thanks
     so much" after "since the layoffs it's been just me" acknowledged the story and left."""
-    heard = [turn.evidence.get(m, "") for m in moves]
-    heard = [h for h in heard if h]
-    if not heard:
+    spans = [h for m in moves if (h := turn.evidence.get(m, ""))]
+    if not spans:
         return False
+    # The sentence that holds each span: "Two months off after fourteen hours like that makes
+    # sense." met "after the fourteen-hour outage I burned out" though its cue is only "that
+    # makes sense" (live, session 23: told to "put your own topic aside" and say sorry).
+    own = split_light(turn.message)
+    heard = [next((s for s in own if h in s), h) for h in spans]
     heavy = " ".join(
         s for s in split_light(" ".join(turn.ctx.partner_statements)) if HEAVY.search(s)
     )

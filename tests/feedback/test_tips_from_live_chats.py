@@ -1466,3 +1466,24 @@ def test_a_brush_off_of_a_pitch_is_no_detail_to_ask_about() -> None:
     )
     tip = _tip(partner, user, 1, [Move.PITCH])
     assert "sales part" not in tip, tip
+
+
+def test_bad_news_met_in_the_sentence_around_a_plain_cue_is_not_told_to_say_sorry() -> None:
+    """Live (session 23, Marisol): "Two months off after fourteen hours like that makes sense.
+    What brought you back?" after "After the fourteen-hour outage I burned out" was told to "put
+    your own topic aside, say you're sorry to hear it": the acknowledgement's cue ("that makes
+    sense") names nothing of the news, but its sentence does."""
+    partner = (
+        "Hola. We've moved two metres in five minutes. What brings you to Portland?",
+        "I learned on night shifts in Monterrey. Routers, 3 a.m., nobody to ask. Then ops, then "
+        "Portland, then here. Honestly? After the fourteen-hour outage I burned out. Two months "
+        "off, and I almost didn't come back to this work at all.",
+    )
+    user = (
+        "How did you end up in SRE yourself?",
+        "Two months off after fourteen hours like that makes sense. What brought you back?",
+    )
+    evidence = {A: "that makes sense", F: "What brought you back?"}
+    tip = _tip(partner, user, 1, [F, A], evidence)
+    assert "sorry" not in tip and "topic aside" not in tip and "acknowledge it" not in tip, tip
+    assert "fourteen-hour outage" in tip and ("you met it" in tip or "room" in tip), tip
