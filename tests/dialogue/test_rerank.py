@@ -46,12 +46,13 @@ def test_the_blend_moves_the_candidates_and_the_margin_only() -> None:
 @pytest.mark.parametrize(
     ("persona_id", "question", "topic"),
     [
-        # Development questions (dev_writer8) the matcher alone got wrong: a question in none of
-        # the topic's words, a question nothing answers that sits near a topic, and a question
-        # about when the errors happen (the pain, not the warehouse).
+        # Development questions (dev_writer8, dev_writer10) the matcher alone got wrong: a
+        # question in none of the topic's words, and questions nothing answers that sit near a
+        # topic. (Until session 23 the third was "When during the night do most of the mistakes
+        # happen?"; Denise's authored questions now get it right without the reranker.)
         ("hiring_manager", "Is the codebase all Swift now?", "legacy_code"),
         ("recruiter", "What's the salary range for a mid-level backend engineer?", None),
-        ("prospect", "When during the night do most of the mistakes happen?", "pain_point"),
+        ("prospect", "Is your IT team in-house or outsourced?", None),
     ],
 )
 def test_questions_the_similarities_alone_got_wrong(

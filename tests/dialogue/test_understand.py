@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.dialogue.understand import Topic, _group_max, _starts, index_texts, knowledge_index
+from app.dialogue.understand import (
+    Topic,
+    _group_max,
+    _starts,
+    index_texts,
+    knowledge_index,
+    question_part,
+)
 from tests.dialogue.factories import persona
 
 
@@ -526,6 +533,39 @@ def test_a_question_the_author_wrote_for_the_focus_keeps_it_over_the_cross_encod
             "see move first?",
             "Credits",
         ),
+        # Live (session 23, Priya): "I've been on the other end of that silence." "When was
+        # that?" got the nurses who keep her there; no line said when.
+        (
+            "recruiter",
+            "recruiter_pressure",
+            "You've been on the other end of it. When was that?",
+            "eleven hospital networks",
+        ),
+        # Live (session 23, Priya): after "I've kept it from my manager", what she would say to
+        # her manager got Marcus's team (the cross-encoder read 'manager' as the hiring one).
+        (
+            "recruiter",
+            "recruiter_pressure",
+            "What would you want to say to your manager, if you did?",
+            "second recruiter",
+        ),
+        # Live (session 23, Marisol): after the paused retry queue, how she felt the next
+        # morning got her favourite worry note; no line said how the night sat with her.
+        (
+            "conference_stranger",
+            "handover_tool",
+            "Three hours of trucks stuck at docks over one unsaid sentence. How did you feel "
+            "the next morning?",
+            "napkin",
+        ),
+        # Live (session 23, Marisol): after she tells new hires about her burnout, "Has anyone
+        # taken you up on it?" got how her burnout looked from outside.
+        (
+            "conference_stranger",
+            "burnout",
+            "That takes guts in week one. Has anyone taken you up on it?",
+            "not okay to take the next page",
+        ),
     ],
 )
 def test_a_question_about_the_hook_in_focus_reaches_the_line_that_answers_it(
@@ -549,3 +589,90 @@ def test_what_happened_with_the_rollout_she_watched_fail_reaches_the_rollout() -
     vendor = Topic("fact", "previous_vendor")
     question = "She watched the last rollout fail. What happened with that one?"
     assert index.match(question, focus).topic == vendor
+
+
+def test_whether_she_misses_the_classroom_is_what_she_misses() -> None:
+    # Live (session 23, Priya): "Do you miss the classroom?" was an authored question of her
+    # teaching topic, whose lines say what she taught, so she answered "Chemistry. Four years at
+    # a public high school in Sacramento." Now it belongs to the line about what she misses.
+    index = knowledge_index(persona("recruiter"))
+    question = "From teaching chemistry to recruiting, that's a jump. Do you miss the classroom?"
+    answer = index.answer(index.match(question, Topic("fact", "career_path")), [])
+    assert answer is not None and "miss" in answer, answer
+
+
+def test_a_question_with_a_m_in_it_is_one_question() -> None:
+    # Live (session 23, Marisol): "What goes wrong at 3 a.m. with twelve thousand drivers?" was
+    # split after "a.m." and matched as "with twelve thousand drivers?": Earl, a driver, instead
+    # of what goes wrong at night.
+    assert question_part("What goes wrong at 3 a.m. with twelve thousand drivers?") == (
+        "What goes wrong at 3 a.m. with twelve thousand drivers?"
+    )
+    assert question_part("I met Dr. Ng at the fair. What did she say about it?") == (
+        "What did she say about it?"
+    )
+    index = knowledge_index(persona("conference_stranger"))
+    said = (
+        "Marketplace for freight. The idea fits on a napkin. Making it work at 3 a.m. for "
+        "twelve thousand drivers does not."
+    )
+    match = index.match("What goes wrong at 3 a.m. with twelve thousand drivers?", None, [said])
+    answer = index.answer(match, [said])
+    assert answer is not None and "Barstow" in answer, answer
+
+
+def test_whether_this_is_a_normal_morning_is_her_morning_not_her_drivers() -> None:
+    # Live (session 23, Denise): "Three trucks out right now - is that a normal morning for
+    # you?" got "Our drivers are the face of the company": 'trucks' outweighed what was asked.
+    index = knowledge_index(persona("prospect"))
+    match = index.match("Three trucks out right now - is that a normal morning for you?")
+    answer = index.answer(match, [])
+    assert match.topic == Topic("fact", "role")
+    assert answer is not None and "starts at five" in answer, answer
+    # And "What's on your desk today?" asks about her work, not where her desk is (it got her
+    # move from the upstairs office to the dock).
+    desk = (
+        "Fair enough, I'm just curious what the job is like on a real week. "
+        "What's on your desk today?"
+    )
+    assert index.match(desk).topic == Topic("fact", "role")
+
+
+def test_what_restaurants_complain_to_drivers_about_is_the_chef_at_the_back_door() -> None:
+    # Live (session 23, Denise): "What do restaurants complain to your drivers about most?"
+    # after "Our drivers are the face of the company" got driver turnover.
+    index = knowledge_index(persona("prospect"))
+    said = "Our drivers are the face of the company. Restaurants see them more than they see "
+    said += "anyone else from Keller."
+    question = (
+        "Not yet, you'd be my first. What do restaurants complain to your drivers about most?"
+    )
+    match = index.match(question, Topic("fact", "drivers"), [said])
+    answer = index.answer(match, [said])
+    assert answer is not None and "chef yells" in answer, answer
+
+
+def test_how_she_builds_the_routes_she_asked_about_is_answered() -> None:
+    # Live (session 23, Denise): she asks "Have you ever seen how routes get built?"; asked
+    # back "How do you build the routes, then?", she told of the drivers' group chat: no line
+    # of hers said how.
+    index = knowledge_index(persona("prospect"))
+    said = [
+        "Our drivers are the face of the company. Restaurants see them more than they see "
+        "anyone else from Keller.",
+        "Driver turnover is around 30% a year, which is actually good for our industry. The "
+        "ones who stay do it because they like their customers. I protect those routes.",
+    ]
+    question = "Thirty percent and still better than most, wow. How do you build the routes, then?"
+    match = index.match(question, Topic("fact", "drivers"), said)
+    answer = index.answer(match, said)
+    assert answer is not None and "whiteboard" in answer, answer
+
+
+def test_the_hardest_part_of_her_week_is_her_pain_point_not_no_idea() -> None:
+    # Live (session 23, Denise): "What's the hardest part of your week right now?" matched
+    # nothing and got "Honestly, I don't know. What makes you ask?" from a VP of operations
+    # whose mis-picks cost forty thousand a month.
+    index = knowledge_index(persona("prospect"))
+    question = "I haven't seen it, no. What's the hardest part of your week right now?"
+    assert index.match(question, Topic("fact", "drivers")).topic == Topic("hook", "pain_point")
