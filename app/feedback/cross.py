@@ -37,7 +37,11 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent / "model" / "cross"
 MAX_TOKENS = 256
-CONTEXT_LINES = 6  # the partner's line and the five before it
+# How many lines of the conversation the model reads: the partner's line and the five before it.
+# A model records the number it was trained with in meta.json (`context_lines`; models that say
+# nothing read six), so a retrain with another length cannot be fed the wrong one. Twelve, a whole
+# practice conversation, was tried in session 23 and not shipped (docs/benchmarks.md).
+CONTEXT_LINES = 6
 LINE_CHARS = 320  # a line longer than this keeps its start and its end
 
 
@@ -57,11 +61,14 @@ def _clip(text: str) -> str:
     return f"{text[:half]} ... {text[-half:]}"
 
 
-def pair_text(message: str, history: Sequence[Line]) -> tuple[str, str]:
-    """(conversation, reply): the conversation as the model reads it, newest line last, with how
-    many replies the user had given before this one; and the reply itself."""
+def pair_text(
+    message: str, history: Sequence[Line], context_lines: int = CONTEXT_LINES
+) -> tuple[str, str]:
+    """(conversation, reply): the last `context_lines` lines of the conversation as the model reads
+    them, newest line last, with how many replies the user had given before this one; and the
+    reply itself."""
     users_before = sum(1 for h in history if h.role == "user")
-    recent = history[-CONTEXT_LINES:]
+    recent = history[-context_lines:]
     lines = [
         f"{'them' if h.role == 'persona' else 'you'}: {_clip(readable(h.content))}" for h in recent
     ]
@@ -76,9 +83,14 @@ class CrossModel:
     tokenizer: Tokenizer
     weight: float  # how much of a move's probability comes from this model (the rest: linear)
     thresholds: NDArray[np.float32]  # per move, for the blended probabilities
+    context_lines: int = CONTEXT_LINES  # as the model was trained
+
+    def text(self, message: str, history: Sequence[Line]) -> tuple[str, str]:
+        """The model's input, as long as the one it was trained on."""
+        return pair_text(message, history, self.context_lines)
 
     def probabilities(self, message: str, history: Sequence[Line]) -> NDArray[np.float32]:
-        context, reply = pair_text(message, history)
+        context, reply = self.text(message, history)
         enc = self.tokenizer.encode(context, reply)
         ids = np.asarray([enc.ids], dtype=np.int64)
         feeds = {
@@ -132,6 +144,7 @@ def load(folder: Path = HERE) -> CrossModel | None:
         tokenizer=tokenizer,
         weight=float(meta["weight"]),
         thresholds=np.asarray(meta["thresholds"], np.float32),
+        context_lines=int(meta.get("context_lines", CONTEXT_LINES)),
     )
 
 

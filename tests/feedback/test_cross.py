@@ -22,6 +22,31 @@ def test_the_input_holds_the_newest_lines_and_how_far_the_conversation_is() -> N
     assert reply == "so what happened next?"
 
 
+def _model_folder(tmp_path, **meta):
+    import json
+    import shutil
+
+    shutil.copy(cross.HERE / "model.onnx", tmp_path / "model.onnx")
+    shutil.copy(cross.HERE / "tokenizer.json", tmp_path / "tokenizer.json")
+    shipped = json.loads((cross.HERE / "meta.json").read_text())
+    shipped.pop("context_lines", None)
+    (tmp_path / "meta.json").write_text(json.dumps({**shipped, **meta}))
+    return tmp_path
+
+
+def test_a_model_reads_as_many_lines_as_it_was_trained_on(tmp_path) -> None:
+    """The context length travels with the model: one whose meta.json says nothing (all before
+    session 23) is fed six lines, one trained on twelve is fed twelve."""
+    legacy = cross.load(_model_folder(tmp_path))
+    assert legacy is not None and legacy.context_lines == 6
+    history = _history(*(f"line {i:02}" for i in range(14)))
+    assert "line 07" not in legacy.text("ok", history)[0]
+    assert "line 08" in legacy.text("ok", history)[0]
+    newer = cross.load(_model_folder(tmp_path, context_lines=12))
+    assert newer is not None and newer.context_lines == 12
+    assert "line 02" in newer.text("ok", history)[0]
+
+
 def test_a_first_reply_says_so_and_is_not_marked_as_cut() -> None:
     context, _ = cross.pair_text("hi", _history("Welcome to the booth!"))
     assert context == "reply 1 | them: Welcome to the booth!"
