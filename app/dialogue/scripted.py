@@ -1042,6 +1042,12 @@ class _Reply:
             self.unanswered = True
             return reactions.no_match or reactions.unknown
         if not self.knowledge.knows_more(match, said):
+            hook = self.persona.hook(match.topic.id) if match.topic.kind == "hook" else None
+            if hook and hook.id in self.after.unlocked_hooks and not self._revealed(hook):
+                # "Why did that one land on a bad Friday?" after a line of a hook told before
+                # the hook itself (the thank-you that kept her from leaving): past that story
+                # is the confidence not told yet, not "I couldn't tell you" (live, session 23).
+                return hook.reveal
             # The question asks past a story already told ("How did she end up fixing it?"):
             # an honest 'no idea', not the topic's next story, and without the 'why do you
             # ask?' that suits a question from nowhere.

@@ -81,6 +81,7 @@ GENERIC = GENERIC | CHAT_WORDS
 POINTERS = frozenset(
     re.findall(r"\w+", "it that this she he they her him them his their those these there")
 )
+PEOPLE = frozenset(("she", "he", "they", "her", "him", "them", "his", "their"))
 MORE_PLEASE = re.compile(
     r"\b(?:tell me more|say more|go on|keep going|how so|what do you mean|and then|"
     r"more about that|elaborate|which part|what happened next|what else)\b",
@@ -619,7 +620,13 @@ class KnowledgeIndex:
         close second to the best: 'them' and 'it' decide between the two."""
         if focus not in self.topics or self.topics[best] == focus:
             return False
-        if not POINTERS & set(re.findall(r"[a-z]+", query.lower())):
+        words = re.findall(r"[a-z]+", query.lower())
+        pointers = [i for i, w in enumerate(words) if w in POINTERS]
+        if not pointers:
+            return False
+        if words[pointers[0]] in PEOPLE and {"a", "an"} & set(words[: pointers[0]]):
+            # "How do you check in with a candidate without making them feel tested?": 'them'
+            # is the candidate the question itself names, not someone just talked about.
             return False
         return float(scores[self.topics.index(focus)]) >= FOCUS_SHARE * float(scores[best])
 

@@ -432,3 +432,43 @@ async def test_a_when_question_about_something_else_is_not_answered_with_the_int
     answer = await conversation.say(message, analyze(message, conversation.history))
     said = [*who.reward.accept, *who.reward.confirm]
     assert not any(s in answer for line in said for s in sentences(line)), answer
+
+
+def test_asked_past_a_hook_line_told_before_the_hook_the_hook_is_told() -> None:
+    """Live (session 23, Priya): the last thank-you that kept her from leaving was told before
+    she had said she was thinking of leaving; "Why did that one land on a bad Friday?" then got
+    "I genuinely couldn't tell you" and a question about the user. The confidence itself is what
+    lies past that story, and trust allowed it."""
+    from app.dialogue.engine import ReplyContext
+    from app.dialogue.types import DialogueState, Stage
+
+    who = persona("recruiter")
+    pressure = who.hook("recruiter_pressure")
+    assert pressure is not None
+    fresno = next(d for d in pressure.deeper_lines if "Fresno" in d)
+    history = (
+        Utterance("persona", who.openings[0]),
+        Utterance("user", "Do you remember the last one?"),
+        Utterance("persona", fresno),
+        Utterance("user", "A nurse finishing notes in a driveway. Why did that one land on a "
+                  "bad Friday?"),
+    )  # fmt: skip
+    state = DialogueState(
+        stage=Stage.OPPORTUNITY,
+        trust=0.85,
+        turn=6,
+        stages_reached=[Stage.OPENING, Stage.RAPPORT, Stage.DISCOVERY, Stage.OPPORTUNITY],
+        unlocked_hooks=["recruiter_pressure"],
+    )
+    ctx = ReplyContext(
+        persona=who,
+        difficulty="normal",
+        history=history,
+        feedback=LISTENER[6],
+        before=state,
+        after=state,
+        seed="bad-friday",
+    )
+    told = reply(ctx)
+    assert any(line in told for line in pressure.reveal), told
+    assert "couldn't tell you" not in told, told

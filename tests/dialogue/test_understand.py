@@ -566,6 +566,15 @@ def test_a_question_the_author_wrote_for_the_focus_keeps_it_over_the_cross_encod
             "That takes guts in week one. Has anyone taken you up on it?",
             "not okay to take the next page",
         ),
+        # Live (session 23, Priya): "Why does Marcus care so much about that?" (explaining to a
+        # night nurse) got the tip to ask him about the ambulance years, not the years themselves.
+        (
+            "recruiter",
+            "hiring_manager_values",
+            "Explaining your work to a nurse on a night shift, that's a great test. Why does "
+            "Marcus care so much about that?",
+            "paramedic",
+        ),
     ],
 )
 def test_a_question_about_the_hook_in_focus_reaches_the_line_that_answers_it(
@@ -676,3 +685,38 @@ def test_the_hardest_part_of_her_week_is_her_pain_point_not_no_idea() -> None:
     index = knowledge_index(persona("prospect"))
     question = "I haven't seen it, no. What's the hardest part of your week right now?"
     assert index.match(question, Topic("fact", "drivers")).topic == Topic("hook", "pain_point")
+
+
+def test_when_someone_last_worked_it_out_at_her_booth_is_this_morning() -> None:
+    # Live (session 23, Priya): "Every fair, at least one person works out what they want while
+    # they're talking to me." "What was the last time that happened?" got how many fairs she
+    # has done: no line told of the last time.
+    index = knowledge_index(persona("recruiter"))
+    said = [
+        "Honestly, the unpolished version of people. Every fair, at least one person works out "
+        "what they want while they're talking to me. That never stops being fun."
+    ]
+    question = "Working it out mid-conversation, I love that. What was the last time that happened?"
+    match = index.match(question, Topic("fact", "career_fair"), said)
+    answer = index.answer(match, said)
+    assert answer is not None and "This morning" in answer, answer
+
+
+def test_the_last_offer_call_she_made_is_an_offer_call_not_a_thank_you_note() -> None:
+    # Live (session 23, Priya): "Do you remember the last one you made?" (the offer call to
+    # someone who doubted themselves) got the last thank-you note that kept her from leaving:
+    # a line of her burnout, told before she had told the burnout itself.
+    index = knowledge_index(persona("recruiter"))
+    said = [
+        "What I miss most about teaching is seeing someone get it, that little click. I get a "
+        "version of it here when someone who doubted themselves gets the offer. That call is "
+        "still the best part of my job."
+    ]
+    question = (
+        "The offer call to someone who doubted themselves, that sounds like the best kind of "
+        "call. Do you remember the last one you made?"
+    )
+    match = index.match(question, Topic("fact", "career_path"), said)
+    answer = index.answer(match, said)
+    assert match.topic == Topic("fact", "career_path")
+    assert answer is not None and "pharmacy tech" in answer, answer
