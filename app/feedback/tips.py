@@ -1070,6 +1070,12 @@ def _follow_up(turn: _Turn) -> str:
     return turn.pick(frames, "follow").format(picked=picked)
 
 
+# What a stock agreement says ("Exactly that, honestly.", "Right, yes."), stemmed.
+_AGREES = frozenset(
+    content_stems("exactly right true totally absolutely sure definitely yes yeah correct honestly")
+)
+
+
 def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
     """(the partner's words the user's turn built on, whether it named how hard it is), or
     None when the turn shares no content with anything they said. Only the move's evidence
@@ -1085,6 +1091,10 @@ def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
                 continue
             for clause in clauses(sentence):
                 if NOT_A_DETAIL.search(clause) or len(clause.split()) < 2:
+                    continue
+                if content_stems(clause) <= _AGREES:
+                    # "Exactly that, honestly." agrees; it is nothing of theirs to have said back
+                    # (live, session 23: 'You put "Exactly that" into your own words').
                     continue
                 shared = len(ours & prefixes_of(clause))
                 hard = (

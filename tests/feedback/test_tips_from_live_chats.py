@@ -1487,3 +1487,27 @@ def test_bad_news_met_in_the_sentence_around_a_plain_cue_is_not_told_to_say_sorr
     tip = _tip(partner, user, 1, [F, A], evidence)
     assert "sorry" not in tip and "topic aside" not in tip and "acknowledge it" not in tip, tip
     assert "fourteen-hour outage" in tip and ("you met it" in tip or "room" in tip), tip
+
+
+def test_a_stock_agreement_of_theirs_is_not_what_the_user_said_back() -> None:
+    """Live (session 23, Priya): after "Exactly that, honestly. When I was getting out of
+    teaching. I sent eleven applications...", "That must sting, knowing exactly how it feels."
+    was told 'You put "Exactly that" into your own words': 'exactly' was the one shared word."""
+    partner = (
+        "The people waiting on me. With three of us, everyone got an answer inside a week. Now "
+        "some people wait three weeks just to hear no, and I remember how that wait feels.",
+        "Exactly that, honestly. When I was getting out of teaching. I sent eleven applications "
+        "and heard from two, one of them a no after five weeks. I swore I'd do better than "
+        "that, and now I don't.",
+    )
+    user = (
+        "You remember how that wait feels. When were you the one waiting?",
+        "That must sting, knowing exactly how it feels. Does your manager know how stretched "
+        "you are?",
+    )
+    evidence = {
+        R: "That must sting, knowing exactly how it feels.",
+        F: "Does your manager know how stretched you are?",
+    }
+    tip = _tip(partner, user, 1, [F, R], evidence)
+    assert "Exactly that" not in tip, tip
