@@ -116,7 +116,9 @@ _ARRANGES = re.compile(
     r"(?i)\b(?:follow up|follow-up|email|e-mail|message|text|call|connect|reach out|linkedin|"
     r"card|number|best way|send (?:you|it|my)|(?:get|keep|stay) in touch|next steps?|"
     r"what happens next|when(?:'s| is) good|when (?:works|suits)|what time (?:works|suits|is good)|"
-    r"(?:when|where) should (?:i|we) (?:come|meet|go|be|find you))\b"
+    r"(?:when|where) should (?:i|we) (?:come|meet|go|be|find you|expect|look out)|"
+    r"when (?:will|would) (?:i|we) hear|(?:expect|look out for) (?:an?|your|the) (?:email|note|"
+    r"intro|introduction|message))\b"
 )
 # The user's own next step: "I'll send the portfolio tonight."
 _OWN_STEP = re.compile(r"(?i)\bi(?:'ll| will)(?: [^\s.!?,]+){1,14}")  # whole words only

@@ -1511,3 +1511,22 @@ def test_a_stock_agreement_of_theirs_is_not_what_the_user_said_back() -> None:
     }
     tip = _tip(partner, user, 1, [F, R], evidence)
     assert "Exactly that" not in tip, tip
+
+
+def test_when_to_expect_the_intro_as_the_user_leaves_gets_the_closing_tip() -> None:
+    """Live (session 23, Priya): "...I should let you get back to the booth, thank you for this.
+    When should I expect to hear about Marcus?" was told to "listen for one concrete detail in
+    the answer and make your next question about it", to someone on their way out."""
+    partner = (
+        "You've earned that one. I'll introduce you to Marcus this week. Calm, which surprises "
+        "people.",
+        "Oh, I'm glad you asked that. I haven't said it to my manager, not properly. Talking to "
+        "you makes me think I should.",
+    )
+    user = (
+        "I'd really like that, thank you. What's he like to work for?",
+        "I hope you do tell her. I should let you get back to the booth, thank you for this. "
+        "When should I expect to hear about Marcus?",
+    )
+    tip = _tip(partner, user, 1, [F], {F: "When should I expect to hear about Marcus?"})
+    assert "next question" not in tip and "close" in tip, tip
