@@ -143,6 +143,7 @@ NEAR_QUESTION = 0.85  # a message this close to an authored question asks that, 
 VERBATIM = 0.97  # ... and this close, it is that question, whatever the topic in focus
 FOCUS_LINE_MARGIN = 0.05  # an untold line of the focus beating every line of the chosen topic
 ECHO_HOLDS = 0.9  # the whole message's score for the focus that keeps it over the question's
+QUESTION_OWN = 0.6  # ... unless the question alone scores its own topic this high (session 23)
 FOCUS_SHARE = 0.5  # a pointing question goes to the focus scoring at least this share of the best
 CACHE_SIZE = 256
 
@@ -634,6 +635,11 @@ class KnowledgeIndex:
         """The question alone goes elsewhere, but the whole message, the statement before the
         question included, is surely about the topic in focus."""
         if query == text or focus not in self.topics or self.topics[best] == focus:
+            return False
+        alone, _ = self.topic_scores(query, focus)
+        if float(alone[best]) >= QUESTION_OWN:
+            # "Conference coffee doesn't count, fair. What do you do at Freightline?": the
+            # question plainly asks about a subject of its own; the echo before it was manners.
             return False
         whole, whole_margin = self.topic_scores(text, focus)
         mine = self.topics.index(focus)  # type: ignore[arg-type]

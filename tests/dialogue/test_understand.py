@@ -720,3 +720,13 @@ def test_the_last_offer_call_she_made_is_an_offer_call_not_a_thank_you_note() ->
     answer = index.answer(match, said)
     assert match.topic == Topic("fact", "career_path")
     assert answer is not None and "pharmacy tech" in answer, answer
+
+
+def test_an_echo_before_a_question_that_names_its_own_subject_does_not_hold_the_focus() -> None:
+    # Live (session 23, Marisol): "Conference coffee doesn't count, fair. What do you do at
+    # Freightline?" got the coffee cart by the bridge: the polite echo held the coffee topic.
+    index = knowledge_index(persona("conference_stranger"))
+    said = ["I'm on my third. The first two were conference coffee, which doesn't count."]
+    question = "Conference coffee doesn't count, fair. What do you do at Freightline?"
+    match = index.match(question, Topic("fact", "coffee"), said)
+    assert match.topic == Topic("fact", "freightline"), match
