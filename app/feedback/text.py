@@ -136,7 +136,11 @@ def lead_stripped(sentence: str) -> str:
 _CLITIC_RE = re.compile(r"(?:'s|'m|'re|'ve|'d|'ll|n't)$")
 
 
-_LIGHT_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
+# Not after "a.m.", "p.m.", "e.g.", "i.e." or a title: "at a 2 a.m. handover" is one sentence.
+_LIGHT_SPLIT_RE = re.compile(
+    r"(?<=[.!?…])(?<![ap]\.m\.)(?<!\b[ie]\.[eg]\.)(?<!\b(?:mr|ms|dr|st)\.)(?<!\bmrs\.)\s+|\n+",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=8192)

@@ -138,7 +138,8 @@ _GENERIC_STEMS = frozenset(
 # A reflection of how it feels for them ("that sounds like a lot to carry").
 _FEELING_WORDS = re.compile(
     r"(?i)\b(?:a lot to (?:carry|handle|deal|juggle|hold)|on your own|sounds (?:hard|tough|rough|"
-    r"exhausting|heavy|draining|lonely)|must be (?:hard|tough|exhausting|draining)|heavy|weighs?)"
+    r"exhausting|heavy|draining|lonely)|must (?:be|have been) (?:so |really )?(?:hard|tough|"
+    r"exhausting|draining|scary|awful|rough)|heavy|weighs?)"
 )
 # Where the hard part is in what they said ("Letting people down gently, over and over").
 _HARD_PART = re.compile(

@@ -1530,3 +1530,25 @@ def test_when_to_expect_the_intro_as_the_user_leaves_gets_the_closing_tip() -> N
     )
     tip = _tip(partner, user, 1, [F], {F: "When should I expect to hear about Marcus?"})
     assert "next question" not in tip and "close" in tip, tip
+
+
+def test_must_have_been_hard_meets_the_bad_news() -> None:
+    """Live (session 23, Marisol): "Two months off, that must have been hard to decide. What
+    brought you back?" after her burnout was told to "acknowledge it and ask 'How are you holding
+    up?'": "must be hard" counted as meeting it, "must have been hard" did not."""
+    partner = (
+        "Sure. Ines owes me a favour anyway. Find me at seven and I'll walk you over to her.",
+        "Right, and most people miss that part. Honestly? After the fourteen-hour outage I burned "
+        "out. Two months off, and I almost didn't come back to this work at all.",
+    )
+    user = (
+        "I'd love that, thank you. What's Ines like?",
+        "Two months off, that must have been hard to decide. What brought you back?",
+    )
+    evidence = {
+        R: "Two months off, that must have been hard to decide.",
+        F: "What brought you back?",
+    }
+    tip = _tip(partner, user, 1, [F, R], evidence)
+    assert "acknowledge it" not in tip and "sorry" not in tip and "topic aside" not in tip, tip
+    assert "you met it" in tip or "room" in tip, tip
