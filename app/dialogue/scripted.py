@@ -59,7 +59,7 @@ WHEN_WHERE = re.compile(
 )
 # Asking when or where the favour happens ("What time are the speakers' drinks?").
 ASKS_WHEN_WHERE = re.compile(
-    r"(?i)\b(?:what time|(?:when|where)(?:'s| is| are| should| do| does| will| can| shall)|"
+    r"(?i)\b(?:what time|(?:when|where)(?:'s| is| are| should| do| does| will| would| can| shall)|"
     r"which (?:day|room|floor))\b"
 )
 # Asking how to take the offer up: the persona's yes answers it.
@@ -996,13 +996,17 @@ class _Reply:
         asked = [s for s in sentences(self.user) if "?" in s]
         if not asked:
             return None
+        if all(self._asks_when_where(q) for q in asked):
+            # "What time are the speakers' drinks?" once the introduction there is agreed; "When
+            # would be a good night to come see the shift?" is answered with the night, before
+            # how to get in touch (live, session 23).
+            told = [s for line in (*accept, *reward.confirm) for s in sentences(line)]
+            specific = _most_specific([s for s in told if "?" not in s])
+            if specific:
+                return specific
         if all(arranges_follow_through(q) for q in asked):
             how = [s for line in accept for s in sentences(line) if CHANNEL.search(s)]
             return how or None
-        if all(self._asks_when_where(q) for q in asked):
-            # "What time are the speakers' drinks?" once the introduction there is agreed.
-            told = [s for line in (*accept, *reward.confirm) for s in sentences(line)]
-            return _most_specific([s for s in told if "?" not in s]) or None
         return None  # "...and what is Marcus like?" asks more than how
 
     def _asks_when_where(self, question: str) -> bool:

@@ -117,6 +117,8 @@ _ARRANGES = re.compile(
     r"card|number|best way|send (?:you|it|my)|(?:get|keep|stay) in touch|next steps?|"
     r"what happens next|when(?:'s| is) good|when (?:works|suits)|what time (?:works|suits|is good)|"
     r"(?:when|where) should (?:i|we) (?:come|meet|go|be|find you|expect|look out)|"
+    r"when (?:would|will|is) (?:be )?(?:a |the )?(?:good|best) (?:time|night|day|evening|week)|"
+    r"what (?:night|day|evening|time) (?:works|suits|is good|would be good)|"
     r"when (?:will|would) (?:i|we) hear|(?:expect|look out for) (?:an?|your|the) (?:email|note|"
     r"intro|introduction|message))\b"
 )

@@ -472,3 +472,22 @@ def test_asked_past_a_hook_line_told_before_the_hook_the_hook_is_told() -> None:
     told = reply(ctx)
     assert any(line in told for line in pressure.reveal), told
     assert "couldn't tell you" not in told, told
+
+
+@pytest.mark.parametrize("seed", [f"night-{n}" for n in range(6)])
+async def test_when_to_come_see_the_shift_once_agreed_is_answered_with_when(seed: str) -> None:
+    """Live (session 23, Denise): the night-shift visit agreed, "When would be a good night to
+    come see the shift?" got "We run three buildings..." (her warehouses) and the budget."""
+    who = persona("prospect")
+    conversation = Conversation(who, seed=seed)
+    offered = await _listen_until_offered(conversation)
+    if not any(line in offered for line in who.reward.offer):
+        pytest.skip("no offer in this conversation")
+    yes = "Very interested, thank you."
+    await conversation.say(yes, analyze(yes, conversation.history))
+    when = (
+        "I'd like to understand the floor first. When would be a good night to come see the shift?"
+    )
+    reply = await conversation.say(when, analyze(when, conversation.history))
+    assert "Tuesday" in reply or "next week" in reply, reply
+    assert "three buildings" not in reply, reply

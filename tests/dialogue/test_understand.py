@@ -730,3 +730,38 @@ def test_an_echo_before_a_question_that_names_its_own_subject_does_not_hold_the_
     question = "Conference coffee doesn't count, fair. What do you do at Freightline?"
     match = index.match(question, Topic("fact", "coffee"), said)
     assert match.topic == Topic("fact", "freightline"), match
+
+
+def test_what_kind_of_errors_gets_the_kinds_before_the_worst_of_them() -> None:
+    # Live (session 23, Denise): "When the errors are up, what kind of errors are they?" got
+    # "Frozen on the dry truck, by a mile...", the answer to which of the three is worst, before
+    # she had named the three.
+    index = knowledge_index(persona("prospect"))
+    said = [
+        "My day starts at five with the overnight pick report. If the error count is high, I "
+        "know what my day looks like before I've had coffee."
+    ]
+    question = "When the errors are up, what kind of errors are they?"
+    answer = index.answer(index.match(question, Topic("fact", "role"), said), said)
+    assert answer is not None and "same three" in answer, answer
+
+
+def test_what_east_bay_means_to_her_personally_is_her_worry_not_the_routes() -> None:
+    # Live (session 23, Denise): "What would East Bay mean for you personally?" got why the
+    # East Bay (the customers in Oakland and Berkeley), not what it means to her.
+    index = knowledge_index(persona("prospect"))
+    question = (
+        "The East Bay site riding on two accounts. What would East Bay mean for you personally?"
+    )
+    answer = index.answer(index.match(question, Topic("hook", "pain_point")), [])
+    assert answer is not None and "keeps me up" in answer, answer
+
+
+def test_what_to_know_about_rachel_before_the_meeting_is_what_rachel_wants() -> None:
+    # Live (session 23, Denise): after she offered a follow-up with Rachel, "What should I know
+    # about Rachel before we meet?" matched nothing: "I couldn't tell you. Why does it matter?"
+    index = knowledge_index(persona("prospect"))
+    question = "Very interested, thank you. What should I know about Rachel before we meet?"
+    match = index.match(question, Topic("hook", "pain_point"))
+    assert match.topic == Topic("hook", "budget_timing")
+    assert match.line is not None and "pilot in one warehouse" in match.line, match
