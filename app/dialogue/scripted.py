@@ -1233,7 +1233,10 @@ class _Reply:
         if stage is self.ctx.before.stage:
             return
         if stage is Stage.OPPORTUNITY:
-            if self.ask != "accept":  # a yes to the ask has named the reward already
+            # A yes to the ask has named the reward already; an offer made or granted before is
+            # not made again when trust climbs back into this stage (live, session 23: Ines
+            # offered twice, the second time after "I'd love that, thank you").
+            if self.ask != "accept" and not self._offered():
                 self._say(self.persona.reward.offer, "reward")
         elif stage is Stage.CLOSING:
             self._wind_down()

@@ -491,3 +491,36 @@ async def test_when_to_come_see_the_shift_once_agreed_is_answered_with_when(seed
     reply = await conversation.say(when, analyze(when, conversation.history))
     assert "Tuesday" in reply or "next week" in reply, reply
     assert "three buildings" not in reply, reply
+
+
+def test_an_offer_made_before_is_not_made_again_when_the_stage_comes_back() -> None:
+    """Live (session 23, Marisol): she offered the introduction to Ines, the user said "I'd love
+    that, thank you", and when trust climbed back into the opportunity stage two turns later she
+    offered it again ("Listen, there's a speakers' drinks thing tonight...")."""
+    from app.dialogue.engine import ReplyContext
+    from app.dialogue.types import DialogueState, Stage
+
+    who = persona("conference_stranger")
+    offer = who.reward.offer[0]
+    history = (
+        Utterance("persona", who.openings[0]),
+        Utterance("user", "What drew you to reliability work?"),
+        Utterance("persona", offer),
+        Utterance("user", "I'd love that, thank you."),
+        Utterance("persona", who.reward.accept[0]),
+        Utterance("user", "Two months off, that must have been hard. What brought you back?"),
+    )
+    reached = [Stage.OPENING, Stage.RAPPORT, Stage.DISCOVERY, Stage.OPPORTUNITY]
+    before = DialogueState(stage=Stage.DISCOVERY, trust=0.68, turn=5, stages_reached=reached)
+    after = DialogueState(stage=Stage.OPPORTUNITY, trust=0.74, turn=6, stages_reached=reached)
+    ctx = ReplyContext(
+        persona=who,
+        difficulty="normal",
+        history=history,
+        feedback=LISTENER[6],
+        before=before,
+        after=after,
+        seed="offered-before",
+    )
+    told = reply(ctx)
+    assert not any(line in told for line in who.reward.offer), told
