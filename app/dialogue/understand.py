@@ -34,19 +34,17 @@ from numpy.typing import NDArray
 
 from app.dialogue import rerank
 from app.feedback.embed import DIM, embed, embed_one
+from app.feedback.text import NOT_ABBREVIATED
 from app.nlp.encoder import encode_cached, encode_one
 from app.nlp.lemma import lemma
 from app.nlp.threads import onnx_session
 from app.personas.schema import Fact, Hook, Persona
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-# A sentence ends at . ! or ? and a space, but not after "a.m.", "p.m.", "e.g.", "i.e." or a
-# title: "What goes wrong at 3 a.m. with twelve thousand drivers?" is one question (session 23:
-# it was read as "with twelve thousand drivers?").
-SENTENCE = re.compile(
-    r"(?<=[.!?])(?<![ap]\.m\.)(?<!\b[ie]\.[eg]\.)(?<!\b(?:mr|ms|dr|st)\.)(?<!\bmrs\.)\s+",
-    re.IGNORECASE,
-)
+# A sentence ends at . ! or ? and a space, but not after "a.m." or the like: "What goes wrong at
+# 3 a.m. with twelve thousand drivers?" is one question (session 23: it was read as "with twelve
+# thousand drivers?").
+SENTENCE = re.compile(rf"(?<=[.!?]){NOT_ABBREVIATED}\s+", re.IGNORECASE)
 # Words that say nothing about which topic is meant; pronouns and "that" point at the focus.
 FUNCTION_WORDS = frozenset(
     re.findall(

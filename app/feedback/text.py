@@ -136,11 +136,10 @@ def lead_stripped(sentence: str) -> str:
 _CLITIC_RE = re.compile(r"(?:'s|'m|'re|'ve|'d|'ll|n't)$")
 
 
-# Not after "a.m.", "p.m.", "e.g.", "i.e." or a title: "at a 2 a.m. handover" is one sentence.
-_LIGHT_SPLIT_RE = re.compile(
-    r"(?<=[.!?…])(?<![ap]\.m\.)(?<!\b[ie]\.[eg]\.)(?<!\b(?:mr|ms|dr|st)\.)(?<!\bmrs\.)\s+|\n+",
-    re.IGNORECASE,
-)
+# A full stop that ends no sentence: after "a.m.", "p.m.", "e.g.", "i.e." or a title ("at a 2 a.m.
+# handover" is one sentence). The matcher's splitter (app.dialogue.understand) uses it too.
+NOT_ABBREVIATED = r"(?<![ap]\.m\.)(?<!\b[ie]\.[eg]\.)(?<!\b(?:mr|ms|dr|st)\.)(?<!\bmrs\.)"
+_LIGHT_SPLIT_RE = re.compile(rf"(?<=[.!?…]){NOT_ABBREVIATED}\s+|\n+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=8192)
