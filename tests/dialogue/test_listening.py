@@ -8,11 +8,13 @@ from dataclasses import replace
 
 import pytest
 
+from app.dialogue.engine import ReplyContext
 from app.dialogue.memory import LearnerMemory
 from app.dialogue.scripted import ScriptedEngine, _Reply, reply, sentences
-from app.dialogue.types import Outcome
+from app.dialogue.types import DialogueState, Outcome, Stage
 from app.feedback.analyzer import analyze
 from app.feedback.types import Move, Utterance
+from app.personas.schema import Persona
 from tests.dialogue.factories import LISTENER, Conversation, feedback, persona
 
 QUESTION = feedback(80, Move.NEW_TOPIC_QUESTION)
@@ -439,9 +441,6 @@ def test_asked_past_a_hook_line_told_before_the_hook_the_hook_is_told() -> None:
     she had said she was thinking of leaving; "Why did that one land on a bad Friday?" then got
     "I genuinely couldn't tell you" and a question about the user. The confidence itself is what
     lies past that story, and trust allowed it."""
-    from app.dialogue.engine import ReplyContext
-    from app.dialogue.types import DialogueState, Stage
-
     who = persona("recruiter")
     pressure = who.hook("recruiter_pressure")
     assert pressure is not None
@@ -460,16 +459,7 @@ def test_asked_past_a_hook_line_told_before_the_hook_the_hook_is_told() -> None:
         stages_reached=[Stage.OPENING, Stage.RAPPORT, Stage.DISCOVERY, Stage.OPPORTUNITY],
         unlocked_hooks=["recruiter_pressure"],
     )
-    ctx = ReplyContext(
-        persona=who,
-        difficulty="normal",
-        history=history,
-        feedback=LISTENER[6],
-        before=state,
-        after=state,
-        seed="bad-friday",
-    )
-    told = reply(ctx)
+    told = _reply_at(who, history, state, state, "bad-friday")
     assert any(line in told for line in pressure.reveal), told
     assert "couldn't tell you" not in told, told
 
@@ -497,9 +487,6 @@ def test_an_offer_made_before_is_not_made_again_when_the_stage_comes_back() -> N
     """Live (session 23, Marisol): she offered the introduction to Ines, the user said "I'd love
     that, thank you", and when trust climbed back into the opportunity stage two turns later she
     offered it again ("Listen, there's a speakers' drinks thing tonight...")."""
-    from app.dialogue.engine import ReplyContext
-    from app.dialogue.types import DialogueState, Stage
-
     who = persona("conference_stranger")
     offer = who.reward.offer[0]
     history = (
@@ -513,6 +500,18 @@ def test_an_offer_made_before_is_not_made_again_when_the_stage_comes_back() -> N
     reached = [Stage.OPENING, Stage.RAPPORT, Stage.DISCOVERY, Stage.OPPORTUNITY]
     before = DialogueState(stage=Stage.DISCOVERY, trust=0.68, turn=5, stages_reached=reached)
     after = DialogueState(stage=Stage.OPPORTUNITY, trust=0.74, turn=6, stages_reached=reached)
+    told = _reply_at(who, history, before, after, "offered-before")
+    assert not any(line in told for line in who.reward.offer), told
+
+
+def _reply_at(
+    who: Persona,
+    history: tuple[Utterance, ...],
+    before: DialogueState,
+    after: DialogueState,
+    seed: str,
+) -> str:
+    """The scripted reply at a hand-built moment of a conversation (a listener's turn)."""
     ctx = ReplyContext(
         persona=who,
         difficulty="normal",
@@ -520,7 +519,6 @@ def test_an_offer_made_before_is_not_made_again_when_the_stage_comes_back() -> N
         feedback=LISTENER[6],
         before=before,
         after=after,
-        seed="offered-before",
+        seed=seed,
     )
-    told = reply(ctx)
-    assert not any(line in told for line in who.reward.offer), told
+    return reply(ctx)
