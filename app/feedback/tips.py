@@ -727,6 +727,10 @@ def _pitch(turn: _Turn) -> str:
     product = cues.PRODUCT_PITCH.search(turn.message) is not None
     what = "the pitch" if product else "the job talk" if job else "the ask"
     q = turn.question
+    # The tip says "they said X, so ask Y" only when Y is about X: a job question after her
+    # granola-bar joke is not ("they said 'I was just about to steal a granola bar', so ask
+    # 'What do the people who do well on your team have in common?'").
+    about_detail = turn.hook is not None and (q is not None or not job)
     if q is None:
         # about the detail they gave when there is one ("the hardest part of that"), else open
         fallback = JOB_QUESTIONS if job else DETAIL_QUESTIONS if turn.hook else SALES_QUESTIONS
@@ -744,7 +748,7 @@ def _pitch(turn: _Turn) -> str:
         return (
             f'They told you "{request}", so drop {what} and ask about what they said{about}: "{q}".'
         )
-    if turn.hook:
+    if about_detail:
         frames: tuple[str, ...] = (
             '{said}; before {what}, be curious about that: ask "{q}".',
             '{said}: stay there instead of pitching, and ask "{q}".',

@@ -1552,3 +1552,24 @@ def test_must_have_been_hard_meets_the_bad_news() -> None:
     tip = _tip(partner, user, 1, [F, R], evidence)
     assert "acknowledge it" not in tip and "sorry" not in tip and "topic aside" not in tip, tip
     assert "you met it" in tip or "room" in tip, tip
+
+
+def test_a_job_question_is_not_offered_as_a_follow_up_on_her_joke() -> None:
+    # Held on 2026-12-06 (session 24) as a pitcher: 'they said "I was just about to steal a
+    # granola bar", so ask "What do the people who do well on your team have in common?"'.
+    priya = (
+        "Oh, hi, I was just about to steal a granola bar from my own giveaway pile. I'm Priya, "
+        "and I find engineers for Northwind Health. What are you hunting for today?",
+        "Ha, noted, resumes go in the box, stories come to me. How are interviews going for you "
+        "so far?",
+    )
+    pitcher = (
+        "Hi Priya. I'm a senior backend engineer, 8 years of Go and Kubernetes. Do you have any "
+        "senior backend roles open?",
+        "Good, I have three final rounds. Could you forward my CV to the hiring manager for the "
+        "platform team?",
+    )
+    for turn in (0, 1):
+        tip = _tip(priya, pitcher, turn, [Move.PITCH])
+        assert "granola" not in tip, tip
+        assert _suggested(tip), tip
