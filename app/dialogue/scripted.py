@@ -84,6 +84,22 @@ NOT_NAMES = frozenset(
         looking working from in at on a an the new based trying curious actually""",
     )
 )
+# The persona asked who the user is ("I'm Marisol, and you are?"): a one-word reply ("sam") is
+# a name, unless it is a word people answer with ("yeah", "devops").
+ASKS_NAME = re.compile(
+    r"(?i)\b(?:and you are|and you're|what's your name|what is your name|who (?:am i|do i have) "
+    r"(?:talking|speaking) (?:to|with))\b[^?]*\?"
+)
+BARE_NAME = re.compile(r"(?i)^\W*(?:(?:hi|hey|hello|oh)\W+)?([a-z][a-z'-]{1,20})\W*(?:here)?\W*$")
+NOT_BARE_NAMES = frozenset(
+    re.findall(
+        r"\w+",
+        """yeah yes yep yup no nope nah ok okay k sure fine good great cool nice hi hey hello
+        thanks hmm mm lol haha right true same maybe busy tired me nobody someone student
+        engineer developer dev devops sre ops backend frontend data design product sales
+        marketing security platform infra ml ai research recruiting hr finance founder""",
+    )
+)
 MORE_PLEASE = re.compile(
     r"\b(?:tell me more|say more|go on|keep going|how so|what do you mean|and then)\b",
     re.IGNORECASE,
@@ -783,6 +799,8 @@ class _Reply:
                 # People remark on a skipped question once, then go along with it; "Visitor,
                 # from Denver. Does Freightline have budget...?" skipped nothing.
                 continue
+            if move is Move.MINIMAL and self._bare_name() is not None:
+                continue  # "sam" to "and you are?" is all the question asked for
             if move in self.moves:
                 return self._say(getattr(reactions, attr), attr)
         if self.after.stage is Stage.COOLING:
@@ -920,13 +938,24 @@ class _Reply:
     def _new_name(self) -> str | None:
         """The name the user just gave, unless they gave it before."""
         match = INTRODUCTION.search(self.user)
-        if match is None or not match.group(1)[0].isupper():
-            return None  # IGNORECASE is for the lead words; a name is still capitalised
-        name = match.group(1)
-        if name.lower() in NOT_NAMES:
+        if match is not None and match.group(1)[0].isupper():  # IGNORECASE is for "I'm"
+            name = match.group(1)
+        else:
+            name = self._bare_name()
+        if name is None or name.lower() in NOT_NAMES:
             return None
         earlier = [u.content for u in self.ctx.history[:-1] if u.role == "user"]
         return None if any(name in line for line in earlier) else name
+
+    def _bare_name(self) -> str | None:
+        """ "sam" to "I'm Marisol, and you are?": a name given on its own, capitalised."""
+        bare = BARE_NAME.match(self.user)
+        if bare is None or not ASKS_NAME.search(self.last_said):
+            return None
+        word = bare.group(1)
+        if word.lower() in NOT_BARE_NAMES or word.lower() in content_words(self.last_said):
+            return None
+        return word[0].upper() + word[1:]
 
     def _say_named(self, lines: Sequence[str], name: str) -> str | None:
         named = [line.replace("{name}", name) for line in lines]

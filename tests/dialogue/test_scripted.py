@@ -341,6 +341,26 @@ async def test_mirror_question_gets_the_persona_answering_its_own_question() -> 
     assert any(line in mirrored for line in [*fact.answers, *fact.deeper_texts])
 
 
+async def test_a_name_given_alone_to_and_you_are_is_greeted_not_called_few_words() -> None:
+    # Held on 2026-12-06 (session 24) as a one-word answerer: "sam" to "I'm Marisol, and you
+    # are?" got "Ha, okay, man of few words, or woman, or whoever you are."
+    who = persona("conference_stranger")
+    asks = next(line for line in who.openings if "and you are?" in line)
+    for said, name in (("sam", "Sam"), ("Sam.", "Sam"), ("hi, priyanka", "Priyanka")):
+        conversation = Conversation(who)
+        conversation.history[0] = Utterance("persona", asks)
+        hello = await conversation.say(said, feedback(38, Move.MINIMAL))
+        assert any(line.replace("{name}", name) in hello for line in who.reactions.introduced)
+        assert not any(line in hello for line in who.reactions.minimal), hello
+    for said in ("yeah", "devops", "coffee"):
+        conversation = Conversation(who)
+        conversation.history[0] = Utterance("persona", asks)
+        reply = await conversation.say(said, feedback(38, Move.MINIMAL))
+        assert not any(
+            line.replace("{name}", said.title()) in reply for line in who.reactions.introduced
+        ), reply
+
+
 async def test_greets_the_user_by_the_name_they_give_once() -> None:
     who = persona("prospect")
     conversation = Conversation(who)
