@@ -510,7 +510,8 @@ DISMISSIVE = LowerCue(
 # turn interest (session 20, `rapport chat`); these hold as the guide defines them.
 SNEER = _rx(
     r"^(?:wow,? |oh,? |ooh,? )?(?:riveting|thrilling|gripping|enthralling) stuff\b[^.!?\n]*",
-    r"\bwhat (?:do|does|did) (?:you|they|he|she|your [\w-]+) even (?:do|know)\b[^.!?\n]*",
+    r"\bwhat (?:do|does|did) (?:you|they|he|she|(?:your|a|an|the) (?:[\w-]+ ){0,3}?[\w-]+) "
+    r"even (?:do|know)\b[^.!?\n]*",
     r"\bbabysit(?:s|ting)? (?:servers|computers|machines|code|robots|spreadsheets)\b[^.!?\n]*",
 )
 

@@ -586,6 +586,15 @@ def test_a_sneer_around_a_question_is_dismissive_whatever_the_question() -> None
     assert not fb.genuine_interest and Move.DISMISSIVE in fb.moves, fb
     belittled = analyze("So what do you even do, babysit servers?", history)
     assert Move.DISMISSIVE in belittled.moves and not belittled.genuine_interest
+    # Held in session 24 with Denise: the role named instead of "you" was rated 85.
+    role = analyze(
+        "Wow, what an honour. So what does a VP of Operations even do all day, move boxes?",
+        partner(
+            "Denise here. Look, I said yes because your email asked a question instead of "
+            "selling me something. What's the question?"
+        ),
+    )
+    assert Move.DISMISSIVE in role.moves and not role.genuine_interest, role
     # Sincere praise and a plain question stay what they are.
     fine = analyze(
         "Fascinating stuff. What does the team work on day to day?",
