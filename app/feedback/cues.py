@@ -386,8 +386,13 @@ DISMISSIVE = LowerCue(
     # "wow, a deploy pipeline joke. never heard that one lol": feigned novelty
     r"\bnever heard (?:that|this) one(?: before)?\b[^.!?\n]*",
     # "bet the release train is thrilling too"
-    r"\bbet (?:the |that |it |this |your )?[\w' -]{0,30}(?:is|was|'s|must be) (?:so |really )?"
-    r"(?:thrilling|riveting|a thrill|a blast|a joy|gripping)\b[^.!?\n]*",
+    r"\bbet (?:the |that |it |this |your )?[\w' -]{0,30}(?:is|are|was|were|'s|must be) "
+    r"(?:so |really )?(?:thrilling|riveting|a thrill|a blast|a joy|gripping|"
+    r"(?:fascinating|great|fun|riveting|scintillating) company)\b[^.!?\n]*",
+    # "Ugh, 2 a.m. shifts, sounds thrilling.": praise after a groan is mock praise
+    r"^(?:ugh|urgh|ew|yikes|oof)\b[^.!?\n]*\b(?:sounds|sound|how|so|what) (?:so |really )?"
+    r"(?:thrilling|riveting|fun|fascinating|exciting|delightful|lovely|glamorous|gripping)\b"
+    r"[^.!?\n]*",
     # ranking their work below one's own: "I do product, the people who actually ship things"
     r"\b(?:the (?:people|ones)|those of us) who actually (?:ship|build|do|make|work|deliver)\b",
     r"\bnobody (?:uses|cares|does|needs|reads)\b",

@@ -595,6 +595,15 @@ def test_a_sneer_around_a_question_is_dismissive_whatever_the_question() -> None
         ),
     )
     assert Move.DISMISSIVE in role.moves and not role.genuine_interest, role
+    # And her answer met with a groan and mock praise was rated reflection, 89.
+    groan = analyze(
+        "Ugh, 2 a.m. shifts, sounds thrilling. Bet the trucks are fascinating company.",
+        partner(
+            "About 220 of our 300 people work in my part of the business: the warehouses, the "
+            "trucks and customer service. Do you know what a 2 a.m. shift feels like?"
+        ),
+    )
+    assert Move.DISMISSIVE in groan.moves and not groan.genuine_interest, groan
     # Sincere praise and a plain question stay what they are.
     fine = analyze(
         "Fascinating stuff. What does the team work on day to day?",
