@@ -100,6 +100,14 @@ NOT_BARE_NAMES = frozenset(
         marketing security platform infra ml ai research recruiting hr finance founder""",
     )
 )
+# Irony about the moment ("Oh great, another queue", "Riveting stuff", "Ugh, sounds thrilling")
+# is no verdict on the persona, so pushing back ("Not in my warehouse") misses it; a sneer at
+# them ("what do you even do") or a correction is one.
+IRONY = re.compile(
+    r"(?i)\b(?:great|wonderful|fantastic|perfect|brilliant|lovely|favou?rite|love|thrilling|"
+    r"thrill|riveting|fascinating|gripping|exciting|fun|dream|joy|blast|honou?r|delightful)\b"
+)
+AT_THEM = re.compile(r"(?i)\b(?:you|your|yours|yourself|you're|you've|you'd)\b")
 MORE_PLEASE = re.compile(
     r"\b(?:tell me more|say more|go on|keep going|how so|what do you mean|and then)\b",
     re.IGNORECASE,
@@ -801,6 +809,9 @@ class _Reply:
                 continue
             if move is Move.MINIMAL and self._bare_name() is not None:
                 continue  # "sam" to "and you are?" is all the question asked for
+            if move is Move.DISMISSIVE and move in self.moves and reactions.sarcasm:
+                if self._ironic():
+                    return self._say(reactions.sarcasm, "sarcasm")
             if move in self.moves:
                 return self._say(getattr(reactions, attr), attr)
         if self.after.stage is Stage.COOLING:
@@ -946,6 +957,17 @@ class _Reply:
             return None
         earlier = [u.content for u in self.ctx.history[:-1] if u.role == "user"]
         return None if any(name in line for line in earlier) else name
+
+    def _ironic(self) -> bool:
+        """The put-down is irony about the moment, not a verdict on the persona: mock praise
+        with no "you" in it and nothing of who they are ("what does a VP of Operations even
+        do" is about her)."""
+        spans = [e.text for e in self.ctx.feedback.evidence if e.move is Move.DISMISSIVE]
+        who = content_words(f"{self.persona.role} {self.persona.company}")
+        return any(
+            IRONY.search(span) and not AT_THEM.search(span) and not content_words(span) & who
+            for span in spans or [self.user]
+        )
 
     def _bare_name(self) -> str | None:
         """ "sam" to "I'm Marisol, and you are?": a name given on its own, capitalised."""

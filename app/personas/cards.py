@@ -796,7 +796,7 @@ def stored_fields(persona: Persona) -> dict[str, Any]:
     return fields
 
 
-OPTIONAL_LISTS = ("questions", "variants", "answered", "no_match", "meta")
+OPTIONAL_LISTS = ("questions", "variants", "answered", "no_match", "meta", "sarcasm")
 
 
 def _drop_empty_optional(fields: dict[str, Any]) -> None:

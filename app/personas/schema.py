@@ -222,6 +222,12 @@ class Reactions(_Model):
         "would and hand the conversation back ('Hm, no idea, honestly. What made you "
         "wonder?'), never by listing topics. Without these the engine uses unknown.",
     )
+    sarcasm: list[Text] = Field(
+        default_factory=list,
+        description="To irony about the moment rather than a verdict on the persona ('oh great, "
+        "another queue', 'riveting stuff'): a dry, good-humoured line that neither agrees nor "
+        "argues back. Without these the engine uses dismissive.",
+    )
     meta: list[Text] = Field(
         default_factory=list,
         description="To a question about the software rather than the person ('are you a "

@@ -39,7 +39,7 @@ DIFFICULTY_ORDER = ("easy", "normal", "hard")
 SCORE_MARGIN = 20.0
 TRUST_MARGIN = 0.15
 STAGE_ORDER = ("opening", "rapport", "discovery", "opportunity", "closing")
-OPTIONAL_REACTIONS = frozenset({"answered", "no_match", "meta"})
+OPTIONAL_REACTIONS = frozenset({"answered", "no_match", "meta", "sarcasm"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from app.dialogue.scripted import (
     reply_chunks,
 )
 from app.dialogue.types import Outcome, Stage
-from app.feedback.types import Feedback, Move, Utterance
+from app.feedback.types import Evidence, Feedback, Move, Utterance
 from app.personas.schema import Persona
 from tests.dialogue.factories import (
     LISTENER,
@@ -359,6 +359,29 @@ async def test_a_name_given_alone_to_and_you_are_is_greeted_not_called_few_words
         assert not any(
             line.replace("{name}", said.title()) in reply for line in who.reactions.introduced
         ), reply
+
+
+@pytest.mark.parametrize("persona_id", ["conference_stranger", "prospect", "recruiter"])
+async def test_irony_about_the_moment_gets_dry_humour_not_an_argument(persona_id: str) -> None:
+    # Held on 2026-12-06 (session 24) as a sarcastic user: "Oh great, another queue. My
+    # absolute favourite way to spend a conference." got Marisol's "Sure, come carry the pager
+    # for a week and tell me again", an answer to someone who belittled her work.
+    who = persona(persona_id)
+    irony = "Oh great, another queue. My absolute favourite way to spend a conference."
+    verdict = Feedback(
+        genuine_interest=False,
+        score=12,
+        moves=[Move.DISMISSIVE],
+        evidence=[Evidence(move=Move.DISMISSIVE, text="Oh great, another queue")],
+        tip="",
+    )
+    reply = await Conversation(who).say(irony, verdict)
+    assert any(line in reply for line in who.reactions.sarcasm), reply
+    # A put-down of them still gets pushed back on.
+    sneer = "So what do you even do all day?"
+    verdict = verdict.model_copy(update={"evidence": [Evidence(move=Move.DISMISSIVE, text=sneer)]})
+    reply = await Conversation(who).say(sneer, verdict)
+    assert any(line in reply for line in who.reactions.dismissive), reply
 
 
 async def test_greets_the_user_by_the_name_they_give_once() -> None:
