@@ -1121,9 +1121,15 @@ def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
 
 
 def _new_topic(turn: _Turn) -> str:
-    if turn.partner_question and Move.SELF_DISCLOSURE in turn.moves:
+    asked = turn.partner_question
+    if asked and (
+        Move.SELF_DISCLOSURE in turn.moves
+        or (not _only_questions(turn.message) and answers(turn.message, asked))
+    ):
         # "Ha, this is only my second, so you're winning by default. How long have you been
-        # at the booth?" answered their question and asked back: the model turn.
+        # at the booth?" answered their question and asked back: the model turn. So did "Yes,
+        # busy but good. How's the fair been for you?", which tells little enough of the user
+        # that the analyzer may not call it self-disclosure.
         return _answered(turn)
     # "No laptop, I like that. What pulled you from finance into climate?" took up their line
     # before asking: no "that was the thread to pull" about the flat white beside it, whether

@@ -1573,3 +1573,16 @@ def test_a_job_question_is_not_offered_as_a_follow_up_on_her_joke() -> None:
         tip = _tip(priya, pitcher, turn, [Move.PITCH])
         assert "granola" not in tip, tip
         assert _suggested(tip), tip
+
+
+def test_a_short_answer_then_a_question_back_is_the_model_turn_not_a_missed_thread() -> None:
+    # Session 24: "Yes, busy but good. How's the fair been for you?" answered "Having a good day
+    # so far?" and asked back, and was told "that was the thread to pull" about her job.
+    tip = _tip(
+        PRIYA, ("Yes, busy but good. How's the fair been for you?",), 0, [Move.NEW_TOPIC_QUESTION]
+    )
+    assert "thread to pull" not in tip and "before opening a new topic" not in tip, tip
+    assert "answer" in tip.lower(), tip
+    # The same question with her question left unanswered is still sent to her line.
+    dodge = _tip(PRIYA, ("How's the fair been for you?",), 0, [Move.NEW_TOPIC_QUESTION])
+    assert "answer" not in dodge.lower(), dodge
