@@ -28,6 +28,7 @@ from app.dialogue.recency import RecentLines
 from app.dialogue.returning import returning_opening
 from app.dialogue.types import Outcome, Stage
 from app.dialogue.understand import KnowledgeIndex, Topic, knowledge_index
+from app.feedback import cues
 from app.feedback.meta import is_meta
 from app.feedback.text import wordset
 from app.feedback.tips import answers, arranges_follow_through, says_goodbye
@@ -964,7 +965,13 @@ class _Reply:
         do" is about her)."""
         spans = [e.text for e in self.ctx.feedback.evidence if e.move is Move.DISMISSIVE]
         who = content_words(f"{self.persona.role} {self.persona.company}")
-        return any(
+        # "...how thrilling. What do you even do, babysit servers?": the sneer at them beside
+        # the irony is what they answer, whichever span the analyzer quoted.
+        at_them = any(
+            AT_THEM.search(s) and (cues.SNEER.search(s) or cues.DISMISSIVE.search(s))
+            for s in sentences(self.user)
+        )
+        return not at_them and any(
             IRONY.search(span) and not AT_THEM.search(span) and not content_words(span) & who
             for span in spans or [self.user]
         )

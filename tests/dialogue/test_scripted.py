@@ -377,10 +377,14 @@ async def test_irony_about_the_moment_gets_dry_humour_not_an_argument(persona_id
     )
     reply = await Conversation(who).say(irony, verdict)
     assert any(line in reply for line in who.reactions.sarcasm), reply
-    # A put-down of them still gets pushed back on.
+    # A put-down of them still gets pushed back on, even beside irony the analyzer quoted.
     sneer = "So what do you even do all day?"
     verdict = verdict.model_copy(update={"evidence": [Evidence(move=Move.DISMISSIVE, text=sneer)]})
     reply = await Conversation(who).say(sneer, verdict)
+    assert any(line in reply for line in who.reactions.dismissive), reply
+    both = "Wow, from the airport, how thrilling. What do you even do, babysit servers?"
+    quoted = [Evidence(move=Move.DISMISSIVE, text="Wow, from the airport, how thrilling")]
+    reply = await Conversation(who).say(both, verdict.model_copy(update={"evidence": quoted}))
     assert any(line in reply for line in who.reactions.dismissive), reply
 
 
