@@ -108,6 +108,14 @@ IRONY = re.compile(
     r"(?i)\b(?:great|wonderful|fantastic|perfect|brilliant|lovely|favou?rite|love|thrilling|"
     r"thrill|riveting|fascinating|gripping|exciting|fun|dream|joy|blast|honou?r|delightful)\b"
 )
+# A reply to a pitch that was a claim ("That's a brochure", "Says who?", "every vendor says
+# that"): wrong when the pitch was only a question ("Does Tuesday work for a demo?").
+ANSWERS_A_CLAIM = re.compile(
+    r"(?i)\b(?:says who|says that|that's (?:a |the |my )?(?:solid )?(?:pitch|product|brochure|"
+    r"feature list|elevator version)|heard (?:that|this)(?: pitch| one)?|pitch received|"
+    r"got the headline|practised that|the cover letter|told me what it is|features don't|"
+    r"booth-hall voice|heard it\b|had forty)"
+)
 AT_THEM = re.compile(r"(?i)\b(?:you|your|yours|yourself|you're|you've|you'd)\b")
 MORE_PLEASE = re.compile(
     r"\b(?:tell me more|say more|go on|keep going|how so|what do you mean|and then)\b",
@@ -810,9 +818,11 @@ class _Reply:
                 continue
             if move is Move.MINIMAL and self._bare_name() is not None:
                 continue  # "sam" to "and you are?" is all the question asked for
-            if move is Move.DISMISSIVE and move in self.moves and reactions.sarcasm:
-                if self._ironic():
-                    return self._say(reactions.sarcasm, "sarcasm")
+            ironic = move is Move.DISMISSIVE and move in self.moves and reactions.sarcasm
+            if ironic and self._ironic():
+                return self._say(reactions.sarcasm, "sarcasm")
+            if move is Move.PITCH and move in self.moves:
+                return self._say(self._pitch_lines(), attr)
             if move in self.moves:
                 return self._say(getattr(reactions, attr), attr)
         if self.after.stage is Stage.COOLING:
@@ -931,7 +941,7 @@ class _Reply:
     # -- an ask for a favour ---------------------------------------------------------------
 
     def _ask_reply(self) -> str | None:
-        reward, reactions = self.persona.reward, self.persona.reactions
+        reward = self.persona.reward
         if self.ask == "accept":
             offer = [] if self._offered() else reward.offer
             accept = reward.accept
@@ -944,8 +954,17 @@ class _Reply:
                 accept = _most_specific(accept) or accept
             return self._pick_first_fresh("ask:accept", accept, offer, reward.confirm)
         if self.ask == "defer":
-            return self._pick_first_fresh("ask:defer", reward.defer, reactions.pitch)
-        return self._say(reactions.pitch, "pitch")
+            return self._pick_first_fresh("ask:defer", reward.defer, self._pitch_lines())
+        return self._say(self._pitch_lines(), "pitch")
+
+    def _pitch_lines(self) -> Sequence[str]:
+        """The persona's pitch reactions; for a pitch that only asks ("Got it. Who else would
+        sign off on a new picking system?") not the ones that answer a claim."""
+        lines = self.persona.reactions.pitch
+        claims = [s for s in sentences(self.user) if "?" not in s and len(_words(s)) > 3]
+        if claims:
+            return lines
+        return [line for line in lines if not ANSWERS_A_CLAIM.search(line)] or lines
 
     def _new_name(self) -> str | None:
         """The name the user just gave, unless they gave it before."""

@@ -13,6 +13,7 @@ from app.dialogue import machine
 from app.dialogue.engine import ReplyContext
 from app.dialogue.scripted import (
     _INDEXES,
+    ANSWERS_A_CLAIM,
     FUNCTION_WORDS,
     INDEX_CACHE_SIZE,
     RECAPS,
@@ -772,3 +773,30 @@ async def test_a_question_of_its_own_is_not_bent_to_the_subject_of_the_persona_s
     meetup = [*speakers.guarded, *speakers.reveal, *speakers.deeper_texts]
     assert any(line in answer for line in own), answer
     assert not any(line in answer for line in meetup), answer
+
+
+@pytest.mark.parametrize("persona_id", ["prospect", "investor", "recruiter"])
+async def test_a_pitch_that_only_asks_is_not_answered_as_a_claim(persona_id: str) -> None:
+    # Held on 2026-12-06 (session 24) as a seller who asks: "Got it. And who else would need to
+    # sign off on a new picking system?" got Denise's "Here's the thing, every vendor says
+    # that."
+    who = persona(persona_id)
+    claim_lines = [line for line in who.reactions.pitch if ANSWERS_A_CLAIM.search(line)]
+    assert claim_lines
+    for seed in range(12):
+        conversation = Conversation(who, seed=f"ask-{seed}")
+        reply = await conversation.say(
+            "Got it. And who else would need to sign off on a new system like ours?",
+            feedback(5, Move.PITCH),
+        )
+        assert not any(line in reply for line in claim_lines), reply
+    claimed = set()
+    for seed in range(40):
+        conversation = Conversation(who, seed=f"claim-{seed}")
+        claimed.add(
+            await conversation.say(
+                "We cut errors by 30% for companies your size, and onboarding takes a week.",
+                feedback(5, Move.PITCH),
+            )
+        )
+    assert any(line in reply for reply in claimed for line in claim_lines)
