@@ -177,10 +177,12 @@ JOB_QUESTIONS = (
     "What do you enjoy most about working there?",
     "What's changed most on your team this year?",
 )
+# Offered when the partner has said nothing to follow yet, so they stand alone: "What have you
+# tried so far?" and "the hardest part of that" presume a problem they never named.
 SALES_QUESTIONS = (
-    "What's the hardest part of that for your team today?",
-    "How are you handling it right now?",
-    "What have you tried so far?",
+    "What's taking most of your team's time right now?",
+    "What does a normal week look like for your team?",
+    "What's changed most in your work this year?",
     "What would a good quarter look like for your team?",
 )
 # About a detail of theirs that may be no problem at all ("operations at Keller Foods"):
@@ -450,7 +452,8 @@ def answers(message: str, question: str) -> bool:
 _HANDS_OVER = re.compile(
     r"(?i)\bwhat (?:would|do|did) you (?:like|want|wanna|need) to (?:know|ask|cover|talk about)|"
     r"\bwhat can i (?:tell|help) you\b|\bany questions\b|\bask (?:me )?(?:away|anything)\b|"
-    r"\bwhere do you want to start\b|\bthe floor is yours\b"
+    r"\bwhere (?:do you want to|would you like to|should we|shall we) (?:start|begin)\b|"
+    r"\bthe floor is yours\b"
 )
 # "What does your role look like?" is not answered by "sure": yes and no answer yes-no questions.
 _OPEN_QUESTION = re.compile(
@@ -618,8 +621,8 @@ def _closing_ask(turn: _Turn) -> str | None:
 def _dodge(turn: _Turn) -> str | None:
     """They asked the user something and the user asked back without answering."""
     asked = turn.partner_question
-    if asked is None or not turn.ctx.asked_about_user:
-        return None
+    if asked is None or not turn.ctx.asked_about_user or _HANDS_OVER.search(asked):
+        return None  # "Where do you want to begin?" is answered by asking
     # "Scenic route for sure, I was in QA. What was the hardest part?" answered first.
     dodged = (
         _only_questions(turn.message)
@@ -722,6 +725,13 @@ def _bad_news(turn: _Turn) -> str:
 # ------------------------------------------------------------------ what the user's turn did
 
 
+# What the partner asks to be asked about: "Ask me about my floor instead".
+_ASKED_ABOUT = re.compile(
+    r"(?i)\babout (?:my|our) ((?:[a-z-]+ ){0,2}?[a-z-]+?)(?: (?:yet|first|instead|here|today))?"
+    r"\s*[.!?,]?$"
+)
+
+
 def _pitch(turn: _Turn) -> str:
     job = JOB_WORDS.search(turn.message) is not None
     product = cues.PRODUCT_PITCH.search(turn.message) is not None
@@ -743,6 +753,11 @@ def _pitch(turn: _Turn) -> str:
         q = fresh[(start + len(turn.ctx.user_lines)) % len(fresh)]
     if ASK_ME.search(turn.ctx.partner_last):
         request = next(s for s in split_light(turn.ctx.partner_last) if ASK_ME.search(s))
+        subject = _ASKED_ABOUT.search(request)
+        if turn.question is None and subject:
+            # "You haven't asked me a single thing about my warehouses yet": ask about those,
+            # not "the hardest part of that" with nothing for "that" to be.
+            q = f"What's the biggest thing going on with your {subject.group(1)} right now?"
         request = _clip(request, QUOTE_MESSAGE_CHARS).rstrip(" .!")
         about = f' ("{turn.detail}")' if turn.detail else ""
         return (

@@ -1586,3 +1586,28 @@ def test_a_short_answer_then_a_question_back_is_the_model_turn_not_a_missed_thre
     # The same question with her question left unanswered is still sent to her line.
     dodge = _tip(PRIYA, ("How's the fair been for you?",), 0, [Move.NEW_TOPIC_QUESTION])
     assert "answer" not in dodge.lower(), dodge
+
+
+def test_a_pitch_after_where_do_you_want_to_begin_is_not_a_dodge_and_asks_about_her_floor() -> None:
+    # Held on 2026-12-06 (session 24) as a seller who asks: "Where do you want to begin?" was
+    # treated as a question about the user ("give a short, real answer first"), and after "You
+    # haven't asked me a single thing about my warehouses yet" the tip offered "What's the
+    # hardest part of that for your team today?", with nothing for "that" to be.
+    denise = (
+        "This is Denise, from Keller Foods. My rule on these calls is simple: you ask, I answer, "
+        "nobody shares a screen. Where do you want to begin?",
+        "Let me stop you there. I didn't take this call for a demo. Tell me what you actually "
+        "know about how we work.",
+        "Okay. Slow down. You haven't asked me a single thing about my warehouses yet.",
+    )
+    seller = (
+        "Hi Denise. Who else on your team would need to approve a new routing system?",
+        "Understood. What's your budget for tooling this quarter?",
+        "Does Tuesday work for a 30-minute demo?",
+    )
+    first = _tip(denise, seller, 0, [Move.PITCH, Move.TOPIC_HIJACK])
+    assert "answer first" not in first and "Where do you want to begin?" not in first, first
+    # With nothing of hers to follow yet, the question offered stands alone.
+    assert "tried so far" not in first and "of that" not in first, first
+    last = _tip(denise, seller, 2, [Move.PITCH, Move.TOPIC_HIJACK])
+    assert "your warehouses" in last and "of that" not in last, last
