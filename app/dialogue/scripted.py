@@ -818,13 +818,8 @@ class _Reply:
                 continue
             if move is Move.MINIMAL and self._bare_name() is not None:
                 continue  # "sam" to "and you are?" is all the question asked for
-            ironic = move is Move.DISMISSIVE and move in self.moves and reactions.sarcasm
-            if ironic and self._ironic():
-                return self._say(reactions.sarcasm, "sarcasm")
-            if move is Move.PITCH and move in self.moves:
-                return self._say(self._pitch_lines(), attr)
             if move in self.moves:
-                return self._say(getattr(reactions, attr), attr)
+                return self._say(*self._negative_lines(move, attr))
         if self.after.stage is Stage.COOLING:
             return None  # no warm small talk while looking for the exit
         name = self._new_name()
@@ -956,6 +951,16 @@ class _Reply:
         if self.ask == "defer":
             return self._pick_first_fresh("ask:defer", reward.defer, self._pitch_lines())
         return self._say(self._pitch_lines(), "pitch")
+
+    def _negative_lines(self, move: Move, attr: str) -> tuple[Sequence[str], str]:
+        """The reactions to a negative move, and their key: irony about the moment gets dry
+        humour rather than an argument, a pitch that only asks no reply to a claim."""
+        reactions = self.persona.reactions
+        if move is Move.DISMISSIVE and reactions.sarcasm and self._ironic():
+            return reactions.sarcasm, "sarcasm"
+        if move is Move.PITCH:
+            return self._pitch_lines(), attr
+        return getattr(reactions, attr), attr
 
     def _pitch_lines(self) -> Sequence[str]:
         """The persona's pitch reactions; for a pitch that only asks ("Got it. Who else would

@@ -304,6 +304,13 @@ async def _listen_until_offered(conversation: Conversation) -> str:
     return offered
 
 
+async def _offer_or_skip(conversation: Conversation) -> None:
+    """Listen until the persona offers its reward; skip the test when this seed never does."""
+    offered = await _listen_until_offered(conversation)
+    if not any(line in offered for line in conversation.who.reward.offer):
+        pytest.skip("no offer in this conversation")
+
+
 @pytest.mark.parametrize("seed", [f"offer-{n}" for n in range(4)])
 async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_him(
     seed: str,
@@ -313,9 +320,7 @@ async def test_a_yes_to_the_intro_with_a_question_about_him_is_answered_about_hi
     own teaching years: 'he' was read as the topic she had just talked about."""
     who = persona("recruiter")
     conversation = Conversation(who, seed=seed)
-    offered = await _listen_until_offered(conversation)
-    if not any(line in offered for line in who.reward.offer):
-        pytest.skip("no offer in this conversation")
+    await _offer_or_skip(conversation)
     message = "I'd really like to meet Marcus, thank you. What's he like to work for?"
     answer = await conversation.say(message, analyze(message, conversation.history))
     hook = who.hook("hiring_manager_values")
@@ -332,9 +337,7 @@ async def test_a_yes_with_a_question_about_following_up_is_answered_by_the_yes(s
     "Show you thought about who uses the product", candidate advice nobody asked for."""
     who = persona("recruiter")
     conversation = Conversation(who, seed=seed)
-    offered = await _listen_until_offered(conversation)
-    if not any(line in offered for line in who.reward.offer):
-        pytest.skip("no offer in this conversation")
+    await _offer_or_skip(conversation)
     message = (
         "I'd love that coffee with Marcus. What's the best way to follow up with you after today?"
     )
@@ -352,9 +355,7 @@ async def test_how_to_follow_up_once_the_intro_is_agreed_is_answered_with_how(se
     the intro would happen."""
     who = persona("recruiter")
     conversation = Conversation(who, seed=seed)
-    offered = await _listen_until_offered(conversation)
-    if not any(line in offered for line in who.reward.offer):
-        pytest.skip("no offer in this conversation")
+    await _offer_or_skip(conversation)
     yes = "I'd really like that, thank you."
     agreed = await conversation.say(yes, analyze(yes, conversation.history))
     assert any(line in agreed for line in who.reward.accept), agreed
@@ -407,9 +408,7 @@ async def test_when_the_agreed_intro_happens_is_answered_with_when_and_where(see
     who = persona("conference_stranger")
     for first in (True, False):
         conversation = Conversation(who, seed=f"{seed}-{first}")
-        offered = await _listen_until_offered(conversation)
-        if not any(line in offered for line in who.reward.offer):
-            pytest.skip("no offer in this conversation")
+        await _offer_or_skip(conversation)
         if first:
             message = "I'd really like that, thank you. What time are the speakers' drinks?"
         else:
@@ -425,9 +424,7 @@ async def test_when_the_agreed_intro_happens_is_answered_with_when_and_where(see
 async def test_a_when_question_about_something_else_is_not_answered_with_the_intro() -> None:
     who = persona("conference_stranger")
     conversation = Conversation(who, seed="when-other")
-    offered = await _listen_until_offered(conversation)
-    if not any(line in offered for line in who.reward.offer):
-        pytest.skip("no offer in this conversation")
+    await _offer_or_skip(conversation)
     yes = "I'd really like that, thank you."
     await conversation.say(yes, analyze(yes, conversation.history))
     message = "When did you first start carrying a pager?"
@@ -470,9 +467,7 @@ async def test_when_to_come_see_the_shift_once_agreed_is_answered_with_when(seed
     come see the shift?" got "We run three buildings..." (her warehouses) and the budget."""
     who = persona("prospect")
     conversation = Conversation(who, seed=seed)
-    offered = await _listen_until_offered(conversation)
-    if not any(line in offered for line in who.reward.offer):
-        pytest.skip("no offer in this conversation")
+    await _offer_or_skip(conversation)
     yes = "Very interested, thank you."
     await conversation.say(yes, analyze(yes, conversation.history))
     when = (

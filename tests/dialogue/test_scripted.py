@@ -369,23 +369,20 @@ async def test_irony_about_the_moment_gets_dry_humour_not_an_argument(persona_id
     # for a week and tell me again", an answer to someone who belittled her work.
     who = persona(persona_id)
     irony = "Oh great, another queue. My absolute favourite way to spend a conference."
-    verdict = Feedback(
-        genuine_interest=False,
-        score=12,
-        moves=[Move.DISMISSIVE],
-        evidence=[Evidence(move=Move.DISMISSIVE, text="Oh great, another queue")],
-        tip="",
-    )
-    reply = await Conversation(who).say(irony, verdict)
+
+    def quoting(span: str) -> Feedback:
+        """A dismissive verdict whose evidence is `span`."""
+        verdict = feedback(12, Move.DISMISSIVE)
+        return verdict.model_copy(update={"evidence": [Evidence(move=Move.DISMISSIVE, text=span)]})
+
+    reply = await Conversation(who).say(irony, quoting("Oh great, another queue"))
     assert any(line in reply for line in who.reactions.sarcasm), reply
     # A put-down of them still gets pushed back on, even beside irony the analyzer quoted.
     sneer = "So what do you even do all day?"
-    verdict = verdict.model_copy(update={"evidence": [Evidence(move=Move.DISMISSIVE, text=sneer)]})
-    reply = await Conversation(who).say(sneer, verdict)
+    reply = await Conversation(who).say(sneer, quoting(sneer))
     assert any(line in reply for line in who.reactions.dismissive), reply
     both = "Wow, from the airport, how thrilling. What do you even do, babysit servers?"
-    quoted = [Evidence(move=Move.DISMISSIVE, text="Wow, from the airport, how thrilling")]
-    reply = await Conversation(who).say(both, verdict.model_copy(update={"evidence": quoted}))
+    reply = await Conversation(who).say(both, quoting("Wow, from the airport, how thrilling"))
     assert any(line in reply for line in who.reactions.dismissive), reply
 
 
