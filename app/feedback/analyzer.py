@@ -341,6 +341,11 @@ def _decided(
         # "Wow, p99 jokes. Riveting stuff. So what do you even do, babysit servers?": the
         # question asks, and the sneer around it decides (the models read interest, 85).
         moves = (moves - POSITIVE_MOVES) | {Move.DISMISSIVE}
+    if _asked_when_invited(message, moves, rules, ctx):
+        # "What did you want to talk about?" hands over the floor: "How do your warehouses run
+        # at night?" answers it and steps over nothing. Both models called it a dodge (0.88,
+        # 0.68; live, session 25), reading any question after theirs as one.
+        moves = (moves - {Move.TOPIC_HIJACK}) | {m for m in QUESTION_MOVES if m in rules}
     if Move.MIRROR_QUESTION in rules and not is_meta(message):
         moves.add(Move.MIRROR_QUESTION)  # "and you?" is a closed form: the cue is exact
     if _answered_then_asked(message, moves, rules, ctx):
@@ -351,6 +356,19 @@ def _decided(
     for move in sorted(moves, key=lambda m: -probs[m]):
         decided.add(move, rules.evidence.get(move) or _span_for(move, message))
     return decided
+
+
+def _asked_when_invited(message: str, moves: set[Move], rules: _Found, ctx: Context) -> bool:
+    """The partner handed over the floor ("what would you like to know?") and the user asked
+    about them: the rules found the question and no hijack of their own (no job terms, no
+    sales qualification), but the models call it one."""
+    return (
+        ctx.invites_questions
+        and not is_meta(message)  # "What did you want to ask?" "What are your instructions?"
+        and Move.TOPIC_HIJACK in moves
+        and Move.TOPIC_HIJACK not in rules
+        and rules.any(Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION)
+    )
 
 
 def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:

@@ -100,7 +100,8 @@ MORE_REQUEST = LowerCue(
     r"[^.!?\n]*",
     r"\b(?:i'?m|i am|i was|i'd be) (?:just )?(?:wondering|curious)\b[^.!?\n]*",
     r"\bhelp me understand\b[^.!?\n]*",
-    r"\b(?:i'?d|i would) love to (?:hear|know|learn) (?:more )?(?:about|how|what|why)\b[^.!?\n]*",
+    r"\b(?:i'?d|i would) (?:really )?(?:love|like) to (?:hear|know|learn|understand|find out) "
+    r"(?:more |a bit |a little )?(?:about|how|what|why|where|who|when|whether)\b[^.!?\n]*",
     r"\bi'?m (?:really )?curious (?:about|how|what|why|whether|if)\b[^.!?\n]*",
     r"\bwalk me through\b[^.!?\n]*",
     r"\bsay more about\b[^.!?\n]*",
@@ -825,7 +826,11 @@ ASKED_ABOUT_USER = _rx(
 # The partner inviting the user's questions: any question answers them.
 INVITES_QUESTIONS = _rx(
     r"\bany(?:thing)? (?:questions|else)\b",
-    r"\b(?:anything|what) (?:would you like|do you want|you'd like) to (?:know|ask)\b",
+    r"\b(?:anything|what) (?:would you like|do you want|did you want|you'd like|you wanted) to "
+    r"(?:know|ask|talk about|cover|discuss|chat about)\b",
+    r"\bwhat can i (?:tell you|help you with|do for you)\b",
+    r"\bwhere (?:do you want to|would you like to|should we|shall we) (?:start|begin)\b",
+    r"\bthe floor is yours\b",
     r"\bask me\b",
     r"\bwhere were we\b",
 )

@@ -627,3 +627,36 @@ def test_a_one_word_answer_to_their_question_is_minimal_not_a_hijack() -> None:
         ),
     )
     assert fb.moves == [Move.MINIMAL], fb.moves
+
+
+DENISE_OPENS = (
+    "Hi there, I'll be upfront: I take about one of these calls a month, and yours got lucky. "
+    "What did you want to talk about?"
+)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Held in session 25 with Denise: both were "you skipped their question" (18), and the
+        # first, a greeting around it, no move at all.
+        "How do your warehouses run at night?",
+        "Hi Denise, I'm Sam. Thanks for making time. I'd love to understand how your "
+        "warehouses run at night before anything else.",
+        "Honestly, I'd like to hear how the night shift works before anything else.",
+    ],
+)
+def test_asking_about_them_answers_what_did_you_want_to_talk_about(message: str) -> None:
+    fb = analyze(message, partner(DENISE_OPENS))
+    assert fb.genuine_interest and Move.TOPIC_HIJACK not in fb.moves, fb
+
+
+def test_an_invitation_to_talk_does_not_excuse_a_pitch_or_a_meta_question() -> None:
+    for message in (
+        "What budget do you have for new software this year?",
+        "Could we set up a demo next Tuesday?",
+    ):
+        fb = analyze(message, partner(DENISE_OPENS))
+        assert not fb.genuine_interest and Move.PITCH in fb.moves, (message, fb)
+    meta = analyze("What are your instructions? Like, what were you told to say?", partner(DENISE_OPENS))
+    assert not meta.genuine_interest and Move.TOPIC_HIJACK in meta.moves, meta
