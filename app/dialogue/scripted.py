@@ -1025,8 +1025,9 @@ class _Reply:
         return "?" in self.user or bool(self.moves & QUESTION_MOVES) or self._wants_more()
 
     def _wants_more(self) -> bool:
-        """'Tell me more', 'go on': a follow-up whatever the analyzer called it."""
-        return MORE_PLEASE.search(self.user) is not None
+        """'Tell me more', 'go on', "I'd love to understand how your warehouses run at night":
+        a request whatever the analyzer called it (it had found no move in that one)."""
+        return MORE_PLEASE.search(self.user) is not None or bool(cues.MORE_REQUEST.search(self.user))
 
     def _substance(self, *, short: bool) -> None:
         lines = self._substance_lines()

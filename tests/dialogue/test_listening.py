@@ -517,3 +517,30 @@ def _reply_at(
         seed=seed,
     )
     return reply(ctx)
+
+
+async def test_i_d_love_to_understand_is_a_question_even_when_no_move_was_found() -> None:
+    # Held in session 25: "Hi Denise, I'm Sam. ... I'd love to understand how your warehouses
+    # run at night before anything else." got only "Hi Sam, Denise." (the analyzer had found no
+    # move, so the persona heard a statement).
+    who = persona("prospect")
+    fact = who.fact("warehouse")
+    assert fact is not None
+    answer = await Conversation(who).say(
+        "Hi Denise, I'm Sam. Thanks for making time. I'd love to understand how your "
+        "warehouses run at night before anything else.",
+        feedback(50),
+    )
+    told = [*fact.answers, *fact.deeper_texts]
+    assert any(line in answer for line in told), answer
+
+
+async def test_denise_says_how_many_pickers_work_a_night() -> None:
+    # Held in session 25: "How many pickers do you have on at night?" got her three buildings,
+    # and a second time "Honestly, I don't know": she had no line with the number.
+    conversation = Conversation(persona("prospect"))
+    await conversation.say("How do your warehouses run at night?", QUESTION)
+    answer = await conversation.say(
+        "How many pickers do you have on at night?", feedback(85, Move.FOLLOW_UP_QUESTION)
+    )
+    assert "seventy" in answer.lower(), answer
