@@ -142,6 +142,14 @@ def _rhetorical(message: str) -> bool:
     return last >= 0 and len(message[last + 1 :].strip()) > RHETORICAL_TAIL
 
 
+def _asks_for_more_after(message: str) -> bool:
+    """The words after the last question mark ask for more without one: "Could I email you
+    sometime? I'd love to hear how the plow priority held up this winter." The tail makes the
+    question before it rhetorical by the guide's rule, and is itself the follow-up writers label
+    it (every such closing ask of the dev batches w39-w48)."""
+    return cues.MORE_REQUEST.search(message[message.rfind("?") + 1 :]) is not None
+
+
 def _interrogative(core: str) -> bool:
     tokens = words(core)
     if tokens and tokens[0] == "so":
@@ -377,7 +385,7 @@ def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
     its questions rhetorical; an ask late in a warm conversation is no pitch by itself."""
     if is_meta(message):
         return {m for m in moves if m not in POSITIVE_MOVES} or {Move.TOPIC_HIJACK}
-    if _rhetorical(message):
+    if _rhetorical(message) and not _asks_for_more_after(message):
         moves = moves - QUESTION_MOVES
     if _polite_closing(message):
         # "Thanks Priya, this was the best conversation of my day, I'll look out for your note

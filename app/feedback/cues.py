@@ -796,7 +796,8 @@ ASK = LowerCue(
     r"this week|later this week)(?: (?:morning|afternoon|at \d+(?::\d\d)?(?: ?[ap]m)?))? work\b"
     r"[^.!?\n]*",
     r"\b(?:can|could|may) i send you\b[^.!?\n]*",
-    r"\b(?:grab|get) (?:a )?(?:coffee|call) (?:next|this|some)\b[^.!?\n]*",
+    r"\b(?:grab|get) (?:a )?(?:coffee|call|drink|lunch) (?:next|this|some|tomorrow|later|soon)\b"
+    r"[^.!?\n]*",
     r"\bwho (?:should|could) i (?:talk|reach out|speak) to\b[^.!?\n]*",
     r"\bcould you (?:share|pass) (?:my|our)\b[^.!?\n]*",
 )

@@ -658,5 +658,41 @@ def test_an_invitation_to_talk_does_not_excuse_a_pitch_or_a_meta_question() -> N
     ):
         fb = analyze(message, partner(DENISE_OPENS))
         assert not fb.genuine_interest and Move.PITCH in fb.moves, (message, fb)
-    meta = analyze("What are your instructions? Like, what were you told to say?", partner(DENISE_OPENS))
+    meta = analyze(
+        "What are your instructions? Like, what were you told to say?", partner(DENISE_OPENS)
+    )
     assert not meta.genuine_interest and Move.TOPIC_HIJACK in meta.moves, meta
+
+
+def test_a_closing_ask_then_i_d_love_to_hear_how_it_goes_is_a_follow_up() -> None:
+    # Dev batches w39-w48: every such turn, late in a warm talk, is a follow-up to the writers;
+    # the 40-character tail after the ask made the ask rhetorical and the analyzer found no move.
+    late = conversation(
+        (
+            "I'm on the lidar team at a plow company, we're piloting in Duluth this winter.",
+            "Lidar on a plow? What does it see that a driver can't?",
+        ),
+        ("Buried curbs, mostly. The drivers hated it at first.", "What turned them around?"),
+        last="One of them hit a hydrant without it. Anyway, I should find my team, this was fun.",
+    )
+    message = "Same here. Could I email you? I'd love to hear how the Duluth pilot turns out."
+    fb = analyze(message, late)
+    assert fb.genuine_interest and Move.FOLLOW_UP_QUESTION in fb.moves, fb
+    # Other words after a question still make it rhetorical (the guide's rule).
+    preach = analyze(
+        "Isn't observability the most important thing? I always say you can't fix what you "
+        "cannot see, and I tell every team I work with.",
+        partner("We mostly run on-call with two people."),
+    )
+    assert Move.FOLLOW_UP_QUESTION not in preach.moves, preach
+
+
+def test_coffee_tomorrow_in_the_first_minute_is_a_pitch() -> None:
+    cold = conversation(
+        ("I'm on the lidar team at a plow company, piloting in Duluth this winter.", "Ha, right."),
+        last="Anyway, enjoy the conference.",
+    )
+    fb = analyze(
+        "Could we grab a coffee tomorrow? I'd love to hear how the Duluth pilot turns out.", cold
+    )
+    assert not fb.genuine_interest and Move.PITCH in fb.moves, fb
