@@ -855,6 +855,9 @@ INVITES_INTRODUCTION = _rx(
     r"\btell me (?:a (?:little |bit )+|a little )?(?:more )?about (?:you|yourself|your)\b",
     r"\btell me about (?:a|an|one|the) (?:\w+ ){0,3}(?:you|you've|you're|you'd)\b",
     r"\b(?:walk me through|introduce) (?:yourself|your)\b",
+    # "Tell me something that isn't on your resume."
+    r"(?:^|[.!?]\s+)(?:but |so |now |okay,? |ok,? )?tell me (?:something|one thing|"
+    r"a (?:fun |random )?fact)\b",
 )
 
 # What a question is about when it leaves the partner's topic for the user's agenda (job terms,

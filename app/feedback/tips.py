@@ -69,6 +69,9 @@ _GREETING = re.compile(r"(?i)(?:nice|great|good|lovely|pleasure) to meet you")
 ASK_ME = re.compile(
     r"(?i)\b(?:ask me (?:something|a question|anything|about)|(?:haven't|have not|never) asked me)"
 )
+_LEAD_WORD = re.compile(r"(?i)^(?:but|so|now|okay|ok|and),?\s+")
+# The partner's sentence asks the user something: a question, or "tell me...".
+_ASKS_THE_USER = re.compile(r"(?i)\?\s*$|^\W*(?:but |so |now |okay,? |ok,? )?tell me\b")
 # An ask that belongs at the end of a warm talk: an introduction, a coffee, a card, staying
 # in touch.
 CLOSING_ASK = re.compile(
@@ -249,8 +252,18 @@ class _Turn:
 
     @property
     def partner_question(self) -> str | None:
+        """Their last question; or, when they asked none, the sentence that asks about the user
+        without a question mark ("But tell me something that isn't on your resume.")."""
         if not self.ctx.partner_questions:
-            return None
+            if not self.ctx.asked_about_user:
+                return None
+            asks = [
+                s for s in sentences(self.ctx.partner_last) if cues.INVITES_INTRODUCTION.search(s)
+            ]
+            if not asks:
+                return None
+            ask = _LEAD_WORD.sub("", asks[-1].strip())  # "But tell me..." is quoted "Tell me..."
+            return _clip(ask[:1].upper() + ask[1:], QUOTE_QUESTION_CHARS)
         return _clip(self.ctx.partner_questions[-1].strip(), QUOTE_QUESTION_CHARS)
 
     @property
@@ -1057,6 +1070,11 @@ def _follow_up(turn: _Turn) -> str:
         )
         n = _SPELLED.get(run, str(run))
         return turn.pick(interview, "run").format(n=n, N=n.capitalize())
+    if _answered_them(turn) and _built_on(turn, Move.FOLLOW_UP_QUESTION, min_shared=2) is None:
+        # "I bake sourdough every weekend... What's the best thing about working the booth?"
+        # to "tell me something that isn't on your resume": the model turn, not "You picked
+        # up 'The best way in is the careers page'" for the one word 'best' (live, session 25).
+        return _answered(turn)
     said_back = _said_back(turn)
     if said_back is not None:
         heard: tuple[str, ...] = (
@@ -1100,10 +1118,11 @@ _AGREES = frozenset(
 )
 
 
-def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
+def _built_on(turn: _Turn, move: Move, min_shared: int = 1) -> tuple[str, bool] | None:
     """(the partner's words the user's turn built on, whether it named how hard it is), or
-    None when the turn shares no content with anything they said. Only the move's evidence
-    counts: a greeting's "Hi Priya" built on nothing."""
+    None when the turn shares no content with anything they said (`min_shared` words of it,
+    or a hard part named). Only the move's evidence counts: a greeting's "Hi Priya" built on
+    nothing."""
     text = turn.evidence.get(move) or turn.message
     ours = prefixes_of(text)
     feeling = _FEELING_WORDS.search(text) is not None
@@ -1128,6 +1147,8 @@ def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
                 )
                 if age and shared < 2:
                     continue  # one shared word with an older line is chance ("lost", "lose it")
+                if shared < min_shared and not hard:
+                    continue
                 score = shared * 2.0 + (1.5 if hard else 0.0) - age * 0.5
                 said = clause if len(clause.split()) <= MAX_BUILT_ON_WORDS else quote(clause)
                 if (shared or hard) and (best is None or score > best[0]):
@@ -1135,12 +1156,17 @@ def _built_on(turn: _Turn, move: Move) -> tuple[str, bool] | None:
     return (best[1], best[2]) if best else None
 
 
-def _new_topic(turn: _Turn) -> str:
+def _answered_them(turn: _Turn) -> bool:
+    """The user answered the partner's question (or request) before asking their own."""
     asked = turn.partner_question
-    if asked and (
+    return bool(asked) and (
         Move.SELF_DISCLOSURE in turn.moves
-        or (not _only_questions(turn.message) and answers(turn.message, asked))
-    ):
+        or (not _only_questions(turn.message) and answers(turn.message, asked or ""))
+    )
+
+
+def _new_topic(turn: _Turn) -> str:
+    if _answered_them(turn):
         # "Ha, this is only my second, so you're winning by default. How long have you been
         # at the booth?" answered their question and asked back: the model turn. So did "Yes,
         # busy but good. How's the fair been for you?", which tells little enough of the user
@@ -1192,6 +1218,15 @@ def _answered(turn: _Turn) -> str:
     asked = turn.partner_question
     if turn.moves & QUESTION_MOVES:
         # They already handed the floor back: the next move is in how they listen.
+        own = [s for s in split_light(turn.message) if s.rstrip(" \"'”’").endswith("?")]
+        if own:
+            quoted: tuple[str, ...] = (
+                'You answered and asked back, the model turn; when they answer "{q}", pick up '
+                "one detail of it and ask about that.",
+                'Answering first and then asking back ("{q}") was right; when they reply, say '
+                "back one thing they told you before your next question.",
+            )
+            return turn.pick(quoted, "answer").format(q=_clip(own[-1], QUOTE_QUESTION_CHARS))
         back: tuple[str, ...] = (
             "You answered and asked back, the model turn; when they answer, pick up one detail "
             "of it and ask about that.",
@@ -1304,6 +1339,10 @@ def _leaving(partner: str) -> bool:
     ending = " ".join(said[-2:])
     found = [m.group(0) for m in WRAPPING_UP.finditer(ending)]
     if not found or ASK_ME.search(partner):
+        return False
+    if said and not WRAPPING_UP.search(said[-1]) and _ASKS_THE_USER.search(said[-1]):
+        # "The best way in is the careers page, honestly. But tell me something that isn't on
+        # your resume.": the brush-off turned into a question; the talk goes on.
         return False
     # "Good to meet you. What's your job like?" greets: "to meet you" followed by a question of
     # theirs opens a conversation ("nice meeting you" is the one that closes it).

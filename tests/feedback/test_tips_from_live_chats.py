@@ -482,7 +482,8 @@ def test_a_thank_you_for_coming_over_that_opens_the_answer_is_not_a_goodbye() ->
         Utterance("persona", answer),
     )
     tip = tip_for(message, [F], build_context(history))
-    assert "wrapping up" not in tip and "leaving" not in tip
+    # (The tip may quote her question, "...leaving teaching?": no goodbye frame is the point.)
+    assert "wrapping up" not in tip and "let them go" not in tip and "they leave" not in tip, tip
     goodbye = (
         *history,
         Utterance("user", message),
@@ -1611,3 +1612,37 @@ def test_a_pitch_after_where_do_you_want_to_begin_is_not_a_dodge_and_asks_about_
     assert "tried so far" not in first and "of that" not in first, first
     last = _tip(denise, seller, 2, [Move.PITCH, Move.TOPIC_HIJACK])
     assert "your warehouses" in last and "of that" not in last, last
+
+
+# Priya, after a user's first line asked for senior roles (session 25).
+BRUSHED_OFF = (
+    "Hi there, welcome to the Northwind booth. I'm Priya, I do the engineering hiring here. "
+    "How's the fair treating you so far?",
+    "Ha, okay, I hear you. The best way in is the careers page, honestly. But tell me "
+    "something that isn't on your resume.",
+)
+ASKED_ROLES = "Hi Priya! Quick question: do you have any senior backend roles open right now?"
+
+
+def test_tell_me_something_not_on_your_resume_is_her_question_and_no_goodbye() -> None:
+    # 'careers page' read as her wrapping up: "They are wrapping up, so save new questions".
+    # Her last sentence asks about the user, so the talk goes on, and that is what to answer.
+    D = Move.SELF_DISCLOSURE
+    user = (ASKED_ROLES, "I bake sourdough every weekend and I'm weirdly competitive about it.")
+    tip = _tip(BRUSHED_OFF, user, 1, [D])
+    assert "wrapping up" not in tip, tip
+    assert "Tell me something that isn't on your resume." in tip, tip
+    minimal = _tip(BRUSHED_OFF, (ASKED_ROLES, "sourdough"), 1, [Move.MINIMAL])
+    assert 'Give "Tell me something that isn\'t on your resume." a real answer' in minimal, minimal
+
+
+def test_answering_her_then_asking_is_the_model_turn_not_a_pickup_of_one_word() -> None:
+    # "What's the best thing about working at the booth all day?" shares only 'best' with
+    # "The best way in is the careers page"; the tip said "You picked up" that line.
+    message = (
+        "I bake sourdough every weekend and I'm weirdly competitive about it. What's the best "
+        "thing about working at the booth all day?"
+    )
+    D = Move.SELF_DISCLOSURE
+    tip = _tip(BRUSHED_OFF, (ASKED_ROLES, message), 1, [F, D])
+    assert "careers page" not in tip and "asked back" in tip, tip
