@@ -815,6 +815,10 @@ class _Reply:
             ):
                 # People remark on a skipped question once, then go along with it; "Visitor,
                 # from Denver. Does Freightline have budget...?" skipped nothing.
+                if self._agenda_question():
+                    # ...and its budget question is met as a pitch is: "What salary band does
+                    # the senior role pay?" got "Hm, no idea, honestly." (live, session 25).
+                    return self._say(self._pitch_lines(), "pitch")
                 continue
             if move is Move.MINIMAL and self._bare_name() is not None:
                 continue  # "sam" to "and you are?" is all the question asked for
@@ -952,6 +956,15 @@ class _Reply:
             return self._pick_first_fresh("ask:defer", reward.defer, self._pitch_lines())
         return self._say(self._pitch_lines(), "pitch")
 
+    def _agenda_question(self) -> bool:
+        """A hijack whose question is about the user's terms or a sale (pay, budget, sign-off:
+        `cues.AGENDA`), which the analyzer names a hijack rather than a pitch."""
+        return (
+            Move.TOPIC_HIJACK in self.moves
+            and Move.PITCH not in self.moves
+            and any("?" in s and cues.AGENDA.search(s) for s in sentences(self.user))
+        )
+
     def _negative_lines(self, move: Move, attr: str) -> tuple[Sequence[str], str]:
         """The reactions to a negative move, and their key: irony about the moment gets dry
         humour rather than an argument, a pitch that only asks no reply to a claim."""
@@ -1027,7 +1040,9 @@ class _Reply:
     def _wants_more(self) -> bool:
         """'Tell me more', 'go on', "I'd love to understand how your warehouses run at night":
         a request whatever the analyzer called it (it had found no move in that one)."""
-        return MORE_PLEASE.search(self.user) is not None or bool(cues.MORE_REQUEST.search(self.user))
+        return MORE_PLEASE.search(self.user) is not None or bool(
+            cues.MORE_REQUEST.search(self.user)
+        )
 
     def _substance(self, *, short: bool) -> None:
         lines = self._substance_lines()
@@ -1044,7 +1059,7 @@ class _Reply:
         self._add(line)
 
     def _substance_lines(self) -> Sequence[str] | None:
-        if self.moves & {Move.PITCH, Move.MINIMAL}:
+        if self.moves & {Move.PITCH, Move.MINIMAL} or self._agenda_question():
             return None  # answering a pitch would reward it
         if self._thanked():
             return None  # "Thank you, I'll email you tonight" asks for no more story
@@ -1480,7 +1495,8 @@ def sentences(text: str) -> list[str]:
 
 
 INVITATION = re.compile(
-    r"^(?:(?:now|so|okay|ok|well|then|alright),? )?(?:tell me|go on|your turn)\b", re.IGNORECASE
+    r"^(?:(?:now|so|okay|ok|well|then|alright|but|and),? )?(?:tell me|go on|your turn)\b",
+    re.IGNORECASE,
 )
 
 

@@ -70,8 +70,8 @@ ASK_ME = re.compile(
     r"(?i)\b(?:ask me (?:something|a question|anything|about)|(?:haven't|have not|never) asked me)"
 )
 _LEAD_WORD = re.compile(r"(?i)^(?:but|so|now|okay|ok|and),?\s+")
-# The partner's sentence asks the user something: a question, or "tell me...".
-_ASKS_THE_USER = re.compile(r"(?i)\?\s*$|^\W*(?:but |so |now |okay,? |ok,? )?tell me\b")
+# A sentence that asks the user to tell something ("But tell me something...").
+_TELL_ME = re.compile(r"(?i)^\W*(?:but |so |now |okay,? |ok,? )?tell me\b")
 # An ask that belongs at the end of a warm talk: an introduction, a coffee, a card, staying
 # in touch.
 CLOSING_ASK = re.compile(
@@ -540,7 +540,7 @@ _PROMISE = re.compile(
 def _remembered(turn: _Turn) -> str | None:
     """One thing of theirs worth saying you'll remember: no bad news, no jab."""
     lines = turn.ctx.persona_lines
-    if lines and _leaving(lines[-1]):
+    if lines and _partner_leaving(lines[-1]):
         lines = lines[:-1]  # their goodbye ("there's a lot of fair left") is nothing to keep
     hooks = [
         h
@@ -1332,6 +1332,16 @@ def says_goodbye(line: str) -> bool:
     return _leaving(line) and not all(_GREETING.fullmatch(f) for f in found)
 
 
+def _partner_leaving(partner: str) -> bool:
+    """`_leaving`, unless their last sentence asks the user to tell them something: "The best
+    way in is the careers page, honestly. But tell me something that isn't on your resume."
+    turned the brush-off into a question, and the talk goes on (live, session 25)."""
+    last = sentences(partner)[-1:]
+    if last and not WRAPPING_UP.search(last[0]) and _TELL_ME.search(last[0]):
+        return False
+    return _leaving(partner)
+
+
 def _leaving(partner: str) -> bool:
     """Is the partner saying goodbye? Only where the line ends: "Oh hi, thanks for coming over.
     Honestly, I fell into it..." opens a conversation with the same words that close one."""
@@ -1339,10 +1349,6 @@ def _leaving(partner: str) -> bool:
     ending = " ".join(said[-2:])
     found = [m.group(0) for m in WRAPPING_UP.finditer(ending)]
     if not found or ASK_ME.search(partner):
-        return False
-    if said and not WRAPPING_UP.search(said[-1]) and _ASKS_THE_USER.search(said[-1]):
-        # "The best way in is the careers page, honestly. But tell me something that isn't on
-        # your resume.": the brush-off turned into a question; the talk goes on.
         return False
     # "Good to meet you. What's your job like?" greets: "to meet you" followed by a question of
     # theirs opens a conversation ("nice meeting you" is the one that closes it).
@@ -1437,7 +1443,7 @@ def _special(turn: _Turn) -> str | None:
     closing_ask = _closing_ask(turn)
     if closing_ask:
         return closing_ask
-    if _leaving(turn.ctx.partner_last):
+    if _partner_leaving(turn.ctx.partner_last):
         return _closing(turn)
     own = _own_goodbye(turn)
     if own:

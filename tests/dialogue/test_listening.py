@@ -544,3 +544,19 @@ async def test_denise_says_how_many_pickers_work_a_night() -> None:
         "How many pickers do you have on at night?", feedback(85, Move.FOLLOW_UP_QUESTION)
     )
     assert "seventy" in answer.lower(), answer
+
+
+async def test_a_question_about_pay_is_met_as_a_pitch_not_with_no_idea() -> None:
+    # Held in session 25 with Priya: "What salary band does the senior role pay?" (a hijack
+    # to the analyzer, by its job terms) got "Hm, no idea, honestly." Skipping her question,
+    # it gets the remark on that; after that, the pitch reaction.
+    who = persona("recruiter")
+    conversation = Conversation(who)
+    hijack = feedback(18, Move.TOPIC_HIJACK)
+    unknown = [*who.reactions.unknown, *(who.reactions.no_match or [])]
+    first = await conversation.say("What salary band does the senior role pay?", hijack)
+    assert any(line in first for line in who.reactions.ignored), first
+    again = await conversation.say("And is there a bonus on top of the salary?", hijack)
+    assert any(line in again for line in who.reactions.pitch), again
+    for answer in (first, again):
+        assert not any(line in answer for line in unknown), answer

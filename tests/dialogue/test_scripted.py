@@ -732,6 +732,12 @@ def test_an_exit_drops_an_invitation_that_opens_with_now() -> None:
     assert _no_invitation("Telling people no is the hard part.") == (
         "Telling people no is the hard part."
     )
+    # Session 25, the same pitcher: "...the careers page, honestly. But tell me something that
+    # isn't on your resume. Right, well, I should check on the booth."
+    assert _no_invitation(
+        "The best way in is the careers page, honestly. But tell me something that isn't on "
+        "your resume."
+    ) == ("The best way in is the careers page, honestly.")
 
 
 async def test_a_question_answered_before_a_hijack_is_not_called_skipped() -> None:
