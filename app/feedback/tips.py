@@ -456,8 +456,11 @@ def answers(message: str, question: str) -> bool:
             return True
         if tokens and tokens[0] in _STATES | {"not", "pretty"} and _HOW_ARE_YOU.search(question):
             return True  # "fine" to "How are you holding up?"
-        if tokens and counting and (tokens[0] in _NUMBERS or tokens[0][:1].isdigit()):
-            return True  # "Three, and somehow still asleep." to "How many coffees are you on?"
+        count = tokens[1:] if tokens and tokens[0] in _HEDGES else tokens
+        if count and counting and (count[0] in _NUMBERS or count[0][:1].isdigit()):
+            # "Three, and somehow still asleep." (or "Like four.") to "How many coffees are
+            # you on?"
+            return True
     return False
 
 
@@ -478,6 +481,7 @@ _NUMBERS = wordset(
     """one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty
     forty fifty hundred a an couple few several half dozen none zero"""
 )
+_HEDGES = wordset("like about around maybe probably only just nearly almost roughly over")
 _YES_NO = wordset("yes yeah yep yup no nope nah not sure definitely absolutely sort kind")
 # "How are you holding up?", "How's your morning been?", "Surviving the summit?" are answered by
 # how one is ("fine", "tired", "not bad"), whatever the words of the question.

@@ -1646,3 +1646,12 @@ def test_answering_her_then_asking_is_the_model_turn_not_a_pickup_of_one_word() 
     D = Move.SELF_DISCLOSURE
     tip = _tip(BRUSHED_OFF, (ASKED_ROLES, message), 1, [F, D])
     assert "careers page" not in tip and "asked back" in tip, tip
+
+
+def test_like_four_answers_how_many_coffees() -> None:
+    # Held in session 25 with Marisol: "Like four. Wow, queues as the real conference." was
+    # told to "give a sincere one-sentence answer" to "How many coffees are you on?".
+    question = "How many coffees are you on?"
+    assert answers("Like four. Wow, queues as the real conference.", question)
+    assert answers("about 3 so far", question)
+    assert not answers("Like the queue, honestly.", question)
