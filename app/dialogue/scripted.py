@@ -108,6 +108,11 @@ IRONY = re.compile(
     r"(?i)\b(?:great|wonderful|fantastic|perfect|brilliant|lovely|favou?rite|love|thrilling|"
     r"thrill|riveting|fascinating|gripping|exciting|fun|dream|joy|blast|honou?r|delightful)\b"
 )
+# An answer said wryly: echoing it back with relish misses the joke.
+WRY = re.compile(
+    r"(?i)\b(?:lucky me|just my luck|living the dream|yay me|oh joy|what fun|aren't i lucky|"
+    r"story of my life)\b"
+)
 # A reply to a pitch that was a claim ("That's a brochure", "Says who?", "every vendor says
 # that"): wrong when the pitch was only a question ("Does Tuesday work for a demo?").
 ANSWERS_A_CLAIM = re.compile(
@@ -912,6 +917,10 @@ class _Reply:
         reactions = self.persona.reactions
         said = self._echo()
         # Naming what they said is the point: the lines with '{echo}' first, when there is one.
+        if said is not None and WRY.search(self.user):
+            # "Lucky me, I get to commute to this every day." is not said back with "Okay,
+            # that I like" (live, session 25): a wry answer gets a plain reaction.
+            said = None
         naming = [line for line in reactions.answered if "{echo}" in line and said is not None]
         plain = [] if named_only else [line for line in reactions.answered if "{echo}" not in line]
         for pool in (naming, plain):

@@ -519,6 +519,9 @@ SNEER = _rx(
     r"\bwhat (?:do|does|did) (?:you|they|he|she|(?:your|a|an|the) (?:[\w-]+ ){0,3}?[\w-]+) "
     r"even (?:do|know)\b[^.!?\n]*",
     r"\bbabysit(?:s|ting)? (?:servers|computers|machines|code|robots|spreadsheets)\b[^.!?\n]*",
+    # "So what do you actually do, stare at dashboards all day?": the guess is the put-down.
+    r"\bwhat (?:do|does) (?:you|they|he|she) (?:actually |really )?do\b[^.!?\n]*?,\s*"
+    r"(?:just )?[a-z]+(?: [a-z]+){0,4} all day\b[^.!?\n]*",
 )
 
 ADVICE = _rx(

@@ -167,6 +167,8 @@ NOT_A_DETAIL = re.compile(
     # been to every booth in this row".
     r"(?:the )?look of (?:someone|somebody|a)\b|you look (?:like|as if|as though)|"
     r"you seem (?:like|to be)|"
+    # Praise of the learner's question, not news of theirs: "Hm, you've hit the actual story."
+    r"you(?:'ve| have) (?:just )?(?:hit|found|nailed|spotted) (?:on )?(?:the|a|it)\b|"
     # A polite brush-off of a pitch: "I appreciate the hustle", "love the enthusiasm".
     r"(?:appreciate|admire|love|like) (?:the|your) (?:hustle|energy|enthusiasm|persistence|"
     r"drive|confidence)|(?:can't|cannot|can not|won't) promise|"

@@ -560,3 +560,20 @@ async def test_a_question_about_pay_is_met_as_a_pitch_not_with_no_idea() -> None
     assert any(line in again for line in who.reactions.pitch), again
     for answer in (first, again):
         assert not any(line in answer for line in unknown), answer
+
+
+async def test_a_wry_answer_is_not_echoed_back_with_relish() -> None:
+    # Held in session 25 with Marisol: "Portland. Lucky me, I get to commute to this every
+    # day." got "Oh, you get to commute to this every day? Okay, that I like."
+    who = persona("conference_stranger")
+    conversation = Conversation(who, seed="answered-1")
+    assert conversation.history[-1].content.rstrip().endswith("?")
+    answer = await conversation.say(
+        "Portland. Lucky me, I get to commute to this every day.",
+        feedback(50, Move.SELF_DISCLOSURE),
+    )
+    assert "commute to this every day" not in answer, answer
+    plain = await Conversation(who, seed="answered-1").say(
+        "Portland. I get to commute to this every day.", feedback(50, Move.SELF_DISCLOSURE)
+    )
+    assert "commute to this every day" in plain, plain

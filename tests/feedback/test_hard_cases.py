@@ -696,3 +696,16 @@ def test_coffee_tomorrow_in_the_first_minute_is_a_pitch() -> None:
         "Could we grab a coffee tomorrow? I'd love to hear how the Duluth pilot turns out.", cold
     )
     assert not fb.genuine_interest and Move.PITCH in fb.moves, fb
+
+
+def test_what_do_you_actually_do_with_a_mocking_guess_is_a_put_down() -> None:
+    # Held in session 25 with Marisol: "Sure. So what do you actually do, stare at dashboards
+    # all day?" was a hijack (18), and the persona answered it with her outage story.
+    history = partner("Are you local, or did you travel for this?")
+    fb = analyze("Sure. So what do you actually do, stare at dashboards all day?", history)
+    assert Move.DISMISSIVE in fb.moves and not fb.genuine_interest, fb
+    plain = analyze(
+        "Portland, so no travel. What do you actually do all day?",
+        partner("I'm an SRE at Freightline. Are you local, or did you travel for this?"),
+    )
+    assert Move.DISMISSIVE not in plain.moves, plain

@@ -1655,3 +1655,14 @@ def test_like_four_answers_how_many_coffees() -> None:
     assert answers("Like four. Wow, queues as the real conference.", question)
     assert answers("about 3 so far", question)
     assert not answers("Like the queue, honestly.", question)
+
+
+def test_praise_of_the_learner_is_no_detail_to_pick_up() -> None:
+    # Held in session 25 with Marisol: twice the tip pointed at "you've hit the actual story",
+    # her praise of the user's question, as what she had said.
+    line = (
+        "Hm, you've hit the actual story. The queues are where the conference happens. The "
+        "coffee's the excuse. How many coffees are you on?"
+    )
+    tip = _tip((line,), ("Like four. Wow, queues as the real conference. Deep stuff.",), 0, [])
+    assert "actual story" not in tip, tip
