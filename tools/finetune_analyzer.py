@@ -61,6 +61,12 @@ LR = 6e-5
 WARMUP = 0.1
 SEED = 13
 PAIR_WEIGHT = 2.0  # as the linear model: same words, two labels, teach the model the moment
+# --pair-rank: the weight of a ranking loss over history-decides pairs. Both turns of a pair share
+# a batch, and for every output on which their labels differ, the turn that has it must score
+# above the one that does not (a logistic loss on the difference of their logits). The per-turn
+# loss alone lets a model score both turns of a pair the same and be half right; this one rewards
+# only what tells the two conversations apart. 0 trains as before (session 25 tried it).
+PAIR_RANK = [0.0]
 
 
 class _H:
@@ -143,25 +149,19 @@ def train(items: list[dict[str, Any]], tok: Tokenizer) -> Classifier:
         lambda s: min((s + 1) / (WARMUP * steps), max(0.0, (steps - s) / (steps * (1 - WARMUP)))),
     )
     loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+    # Pairs kept together only when their loss needs it: with --pair-rank 0 the order is the
+    # one every earlier model was trained with.
+    pair_of = [_pair_key(it) if PAIR_RANK[0] else None for it in items]
     model.train()
     step, started = 0, time.time()
     for epoch in range(EPOCHS):
-        # Shuffled, then sorted by length within chunks of 50 batches: less padding, same mix.
-        order = list(range(len(items)))
-        random.shuffle(order)
-        chunk = BATCH * 50
-        order = [
-            i
-            for c in range(0, len(order), chunk)
-            for i in sorted(order[c : c + chunk], key=lambda j: len(encoded[j].ids))
-        ]
-        groups = [order[s : s + BATCH] for s in range(0, len(order), BATCH)]
-        random.shuffle(groups)
-        order = [i for g in groups for i in g]
         total = 0.0
-        for rows, ids, mask, types in batches(encoded, order):
+        for rows in _epoch_groups(encoded, pair_of):
+            ids, mask, types = padded([encoded[i] for i in rows])
             logits = model(ids, mask, types)
             loss = (loss_fn(logits, y[rows]).mean(1) * weights[rows]).mean()
+            if PAIR_RANK[0]:
+                loss = loss + PAIR_RANK[0] * _rank_loss(logits, y[rows], [pair_of[i] for i in rows])
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -178,6 +178,49 @@ def train(items: list[dict[str, Any]], tok: Tokenizer) -> Classifier:
                 total = 0.0
     model.eval()
     return model
+
+
+def _pair_key(item: dict[str, Any]) -> str | None:
+    """The pair's id, unique across writers and batches (writers number pairs per batch)."""
+    pair = item.get("pair")
+    return f"{item['id'].rsplit('-', 1)[0]}:{pair}" if pair else None
+
+
+def _epoch_groups(encoded: list[Any], pair_of: list[str | None]) -> list[list[int]]:
+    """Shuffled, then sorted by length within chunks of 50 batches (less padding, same mix), with
+    the turns of a pair kept side by side; then the batches shuffled. With --pair-rank a pair
+    must share a batch for its ranking loss, so a batch may run over by a pair's second turn."""
+    units: dict[Any, list[int]] = {}
+    for i, key in enumerate(pair_of):
+        units.setdefault(key if key is not None else i, []).append(i)
+    order = list(units.values())
+    random.shuffle(order)
+    chunk = BATCH * 50
+    flat: list[list[int]] = []
+    for c in range(0, len(order), chunk):
+        flat += sorted(order[c : c + chunk], key=lambda u: max(len(encoded[j].ids) for j in u))
+    groups: list[list[int]] = [[]]
+    for unit in flat:
+        if len(groups[-1]) >= BATCH:
+            groups.append([])
+        groups[-1] += unit
+    random.shuffle(groups)
+    return groups
+
+
+def _rank_loss(logits: torch.Tensor, gold: torch.Tensor, pairs: list[str | None]) -> torch.Tensor:
+    """Mean logistic ranking loss over the outputs on which two turns of one pair disagree."""
+    terms = []
+    for a in range(len(pairs)):
+        for b in range(len(pairs)):
+            if a == b or pairs[a] is None or pairs[a] != pairs[b]:
+                continue
+            differ = (gold[a] == 1) & (gold[b] == 0)  # a has the output, b does not
+            if differ.any():
+                terms.append(torch.nn.functional.softplus(-(logits[a] - logits[b])[differ]))
+    if not terms:
+        return logits.sum() * 0.0
+    return torch.cat(terms).mean()
 
 
 def predict(model: Classifier, tok: Tokenizer, items: list[dict[str, Any]]) -> np.ndarray:
@@ -321,6 +364,7 @@ def write(include_dev: bool, validated: bool) -> int:
         "batch": BATCH,
         "seed": SEED,
         "context_lines": CONTEXT[0],
+        "pair_rank": PAIR_RANK[0],
     }
     (HERE / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"wrote {HERE}")
@@ -343,9 +387,16 @@ def main() -> int:
     parser.add_argument(
         "--validated", action="store_true", help="with --write: export the --validate model"
     )
+    parser.add_argument(
+        "--pair-rank",
+        type=float,
+        default=PAIR_RANK[0],
+        help="weight of the ranking loss over history-decides pairs (0: none)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     CONTEXT[0] = args.context_lines
+    PAIR_RANK[0] = args.pair_rank
     if args.validate:
         return validate(args.validate)
     if args.write:
