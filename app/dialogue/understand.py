@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.dialogue import rerank
+from app.feedback.cues import MORE_REQUEST
 from app.feedback.embed import DIM, embed, embed_one
 from app.feedback.text import NOT_ABBREVIATED
 from app.nlp.encoder import encode_cached, encode_one
@@ -1007,13 +1008,14 @@ def _statement_before(text: str, query: str) -> str | None:
 
 def question_part(text: str) -> str:
     """The sentences that ask something: "I'm a nurse. How did you get into this?" asks the
-    second. A message that asks nothing is matched whole.
+    second, "I'm Sam. I'm mostly curious how you ended up in data science." the second too. A
+    message that asks nothing is matched whole.
 
     When the only questions are of two words beside other sentences ("My team? Spreadsheets all
     day. So what does reliability even mean at a trucking company lol"), they echo theirs or
     react ("Really?"): what is asked is a sentence that opens as a question, mark or not."""
     sentences = [s for s in SENTENCE.split(text.strip()) if s]
-    asking = [s for s in sentences if "?" in s or MORE_PLEASE.search(s)]
+    asking = [s for s in sentences if "?" in s or MORE_PLEASE.search(s) or MORE_REQUEST.search(s)]
     substantial = [s for s in asking if len(WORD.findall(s.lower())) > 2]
     if asking and not substantial and len(sentences) > len(asking):
         opened = [s for s in sentences if s not in asking and OPENS_AS_QUESTION.match(s)]

@@ -98,7 +98,8 @@ MORE_REQUEST = LowerCue(
     r"\btell (?:me|us) (?:a (?:little |bit )+|something )?(?:more )?"
     r"(?:about|how|what|why|when|where|who)\b"
     r"[^.!?\n]*",
-    r"\b(?:i'?m|i am|i was|i'd be) (?:just )?(?:wondering|curious)\b[^.!?\n]*",
+    r"\b(?:i'?m|i am|i was|i'd be) (?:just |really |mostly |genuinely |honestly |so |very |also |"
+    r"actually |always )?(?:wondering|curious)\b[^.!?\n]*",
     r"\bhelp me understand\b[^.!?\n]*",
     r"\b(?:i'?d|i would) (?:really )?(?:love|like) to (?:hear|know|learn|understand|find out) "
     r"(?:more |a bit |a little )?(?:about|how|what|why|where|who|when|whether)\b[^.!?\n]*",

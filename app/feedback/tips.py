@@ -1223,6 +1223,9 @@ def _answered(turn: _Turn) -> str:
     if turn.moves & QUESTION_MOVES:
         # They already handed the floor back: the next move is in how they listen.
         own = [s for s in split_light(turn.message) if s.rstrip(" \"'”’").endswith("?")]
+        more = cues.MORE_REQUEST.search(turn.message)
+        if not own and more is not None:  # "I'm mostly curious how you ended up in data"
+            own = [more.group(0).strip()]
         if own:
             quoted: tuple[str, ...] = (
                 'You answered and asked back, the model turn; when they answer "{q}", pick up '

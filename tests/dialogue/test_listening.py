@@ -577,3 +577,16 @@ async def test_a_wry_answer_is_not_echoed_back_with_relish() -> None:
         "Portland. I get to commute to this every day.", feedback(50, Move.SELF_DISCLOSURE)
     )
     assert "commute to this every day" in plain, plain
+
+
+async def test_daniel_answers_i_m_mostly_curious_how_you_ended_up_in_data_science() -> None:
+    # Held in session 25: it got "Sam! Good name. Which side of data work do you like best?"
+    who = persona("alumni_mentor")
+    fact = who.fact("career_path")
+    assert fact is not None
+    answer = await Conversation(who).say(
+        "Thanks for making time, Daniel. I'm Sam, finishing econ at Hollis. Honestly I'm "
+        "mostly curious how you ended up in data science.",
+        feedback(50, Move.SELF_DISCLOSURE),
+    )
+    assert any(line in answer for line in [*fact.answers, *fact.deeper_texts]), answer

@@ -709,3 +709,14 @@ def test_what_do_you_actually_do_with_a_mocking_guess_is_a_put_down() -> None:
         partner("I'm an SRE at Freightline. Are you local, or did you travel for this?"),
     )
     assert Move.DISMISSIVE not in plain.moves, plain
+
+
+def test_i_m_mostly_curious_how_is_a_request_for_more() -> None:
+    # Held in session 25 with Daniel: 'mostly' between "I'm" and "curious" hid the request;
+    # the turn was self-disclosure alone (50) and the tip asked for a question.
+    fb = analyze(
+        "Thanks for making time, Daniel. I'm Sam, finishing econ at Hollis. Honestly I'm "
+        "mostly curious how you ended up in data science.",
+        partner("Morning, morning, I'm Daniel. What's on your mind?"),
+    )
+    assert fb.genuine_interest and Move.FOLLOW_UP_QUESTION in fb.moves, fb
