@@ -829,13 +829,17 @@ ASKED_ABOUT_USER = _rx(
 )
 
 # The partner inviting the user's questions: any question answers them.
+# The partner hands over the floor, in words the tips read the same way (`tips._HANDS_OVER`).
+HANDS_OVER_FLOOR = (
+    r"\bwhere (?:do you want to|would you like to|should we|shall we) (?:start|begin)\b",
+    r"\bthe floor is yours\b",
+)
 INVITES_QUESTIONS = _rx(
     r"\bany(?:thing)? (?:questions|else)\b",
     r"\b(?:anything|what) (?:would you like|do you want|did you want|you'd like|you wanted) to "
     r"(?:know|ask|talk about|cover|discuss|chat about)\b",
     r"\bwhat can i (?:tell you|help you with|do for you)\b",
-    r"\bwhere (?:do you want to|would you like to|should we|shall we) (?:start|begin)\b",
-    r"\bthe floor is yours\b",
+    *HANDS_OVER_FLOOR,
     r"\bask me\b",
     r"\bwhere were we\b",
 )

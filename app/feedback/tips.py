@@ -468,8 +468,7 @@ def answers(message: str, question: str) -> bool:
 _HANDS_OVER = re.compile(
     r"(?i)\bwhat (?:would|do|did) you (?:like|want|wanna|need) to (?:know|ask|cover|talk about)|"
     r"\bwhat can i (?:tell|help) you\b|\bany questions\b|\bask (?:me )?(?:away|anything)\b|"
-    r"\bwhere (?:do you want to|would you like to|should we|shall we) (?:start|begin)\b|"
-    r"\bthe floor is yours\b"
+    + "|".join(cues.HANDS_OVER_FLOOR)
 )
 # "What does your role look like?" is not answered by "sure": yes and no answer yes-no questions.
 _OPEN_QUESTION = re.compile(
@@ -1163,9 +1162,10 @@ def _built_on(turn: _Turn, move: Move, min_shared: int = 1) -> tuple[str, bool] 
 def _answered_them(turn: _Turn) -> bool:
     """The user answered the partner's question (or request) before asking their own."""
     asked = turn.partner_question
-    return bool(asked) and (
-        Move.SELF_DISCLOSURE in turn.moves
-        or (not _only_questions(turn.message) and answers(turn.message, asked or ""))
+    if not asked:
+        return False
+    return Move.SELF_DISCLOSURE in turn.moves or (
+        not _only_questions(turn.message) and answers(turn.message, asked)
     )
 
 

@@ -524,15 +524,19 @@ async def test_i_d_love_to_understand_is_a_question_even_when_no_move_was_found(
     # run at night before anything else." got only "Hi Sam, Denise." (the analyzer had found no
     # move, so the persona heard a statement).
     who = persona("prospect")
-    fact = who.fact("warehouse")
-    assert fact is not None
     answer = await Conversation(who).say(
         "Hi Denise, I'm Sam. Thanks for making time. I'd love to understand how your "
         "warehouses run at night before anything else.",
         feedback(50),
     )
-    told = [*fact.answers, *fact.deeper_texts]
-    assert any(line in answer for line in told), answer
+    assert _tells_of(who, "warehouse", answer), answer
+
+
+def _tells_of(who: Persona, topic: str, answer: str) -> bool:
+    """The answer says one of the topic's lines (its surface or a deeper one)."""
+    fact = who.fact(topic)
+    assert fact is not None
+    return any(line in answer for line in [*fact.answers, *fact.deeper_texts])
 
 
 async def test_denise_says_how_many_pickers_work_a_night() -> None:
@@ -582,11 +586,9 @@ async def test_a_wry_answer_is_not_echoed_back_with_relish() -> None:
 async def test_daniel_answers_i_m_mostly_curious_how_you_ended_up_in_data_science() -> None:
     # Held in session 25: it got "Sam! Good name. Which side of data work do you like best?"
     who = persona("alumni_mentor")
-    fact = who.fact("career_path")
-    assert fact is not None
     answer = await Conversation(who).say(
         "Thanks for making time, Daniel. I'm Sam, finishing econ at Hollis. Honestly I'm "
         "mostly curious how you ended up in data science.",
         feedback(50, Move.SELF_DISCLOSURE),
     )
-    assert any(line in answer for line in [*fact.answers, *fact.deeper_texts]), answer
+    assert _tells_of(who, "career_path", answer), answer
