@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.feedback import cross, cues, learned, stack
+from app.feedback import answered, cross, cues, learned, stack
 from app.feedback.acts import act_probabilities
+from app.feedback.callbacks import never_said
 from app.feedback.context import Context, build_context
 from app.feedback.features import extract
 from app.feedback.meta import is_meta
@@ -106,6 +107,7 @@ class _Found:
     """Moves found so far, each with the first words that earned it."""
 
     evidence: dict[Move, str] = field(default_factory=dict)
+    already_said: str | None = None  # what the partner said that answers the question asked
 
     def add(self, move: Move, text: str) -> None:
         text = text.strip().lstrip("!.,;:?)]}-–— ").strip()  # a quote starts at a word
@@ -354,16 +356,57 @@ def _decided(
         # at night?" answers it and steps over nothing. Both models called it a dodge (0.88,
         # 0.68; live, session 25), reading any question after theirs as one.
         moves = (moves - {Move.TOPIC_HIJACK}) | {m for m in QUESTION_MOVES if m in rules}
+    if _answered_in_other_words(message, moves, rules, ctx):
+        # "Probably the market-size slide, it was filler. What do you look for in a pitch?" to
+        # "What would you cut from the pitch now?": answered without one of their words, then
+        # asked back. Both models read a question after theirs as a dodge (live, session 26).
+        moves = (moves - {Move.TOPIC_HIJACK}) | {m for m in QUESTION_MOVES if m in rules}
     if Move.MIRROR_QUESTION in rules and not is_meta(message):
         moves.add(Move.MIRROR_QUESTION)  # "and you?" is a closed form: the cue is exact
     if _answered_then_asked(message, moves, rules, ctx):
         # Their question answered, then one about them: the guide's model turn ("interesting
         # and interested"). The model, which saw few of them, can read only the answer.
         moves |= {m for m in (Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION) if m in rules}
-    decided = _Found()
+    claimed = never_said(message, ctx)
+    if claimed is not None:
+        # "You mentioned your sister's bakery" to someone who never spoke of a sister: the
+        # words of a callback about someone else's story, stepping over what they did say.
+        moves = (moves - POSITIVE_MOVES) | {Move.TOPIC_HIJACK}
+        rules.evidence.setdefault(Move.TOPIC_HIJACK, claimed)
+    said = _already_said(message, moves, ctx)
+    if said is not None:
+        # "How long have you been there?" to "Eleven years at Siemens this month", or "Where
+        # are you based?" four lines after "I moved to Bristol": a question they have already
+        # answered asks nothing new and shows it was not heard. Both models call it a follow-up:
+        # it is on their subject, often in their words (dev w46-w48: 35 of 40 such turns).
+        moves = moves - QUESTION_MOVES
+    decided = _Found(already_said=said)
     for move in sorted(moves, key=lambda m: -probs[m]):
         decided.add(move, rules.evidence.get(move) or _span_for(move, message))
     return decided
+
+
+def _already_said(message: str, moves: set[Move], ctx: Context) -> str | None:
+    """The partner's line that already answers the user's question, when the question is all
+    the interest the turn shows: every question in it asks for something that line says. A
+    restatement with a question mark ("Eleven years?") checks what was heard and is not asked
+    here; nor is a turn that also reflects or acknowledges, or one with no question move."""
+    if not moves & QUESTION_MOVES or moves & (POSITIVE_MOVES - QUESTION_MOVES):
+        return None
+    model = answered.model()
+    if model is None or not ctx.persona_lines or is_meta(message):
+        return None
+    asked = [
+        s for s in sentences(message) if _is_question(s) and not statement_with_question_mark(s)
+    ]
+    if not asked and "?" not in message and _untyped_question(message, message):
+        asked = [message]  # "what got you into design": no question mark
+    if not asked or cues.MORE_REQUEST.search(message):
+        return None
+    said = [model.said(q, ctx.persona_lines) for q in asked]
+    if any(s is None for s in said):
+        return None
+    return max((s for s in said if s is not None), key=lambda s: s.probability).sentence
 
 
 def _asked_when_invited(message: str, moves: set[Move], rules: _Found, ctx: Context) -> bool:
@@ -377,6 +420,29 @@ def _asked_when_invited(message: str, moves: set[Move], rules: _Found, ctx: Cont
         and Move.TOPIC_HIJACK not in rules
         and rules.any(Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION)
     )
+
+
+def _answered_in_other_words(message: str, moves: set[Move], rules: _Found, ctx: Context) -> bool:
+    """They asked the user something; the user's statements answer it (by the hollow-question
+    model, read the other way round: does this line answer that question?) and a question about
+    them follows, which the models call a dodge. Not over bad news, not a meta question, and
+    not where a rule found the hijack (job terms, sales qualification)."""
+    if not (
+        ctx.partner_questions
+        and ctx.asked_about_user
+        and not ctx.partner_emotional
+        and Move.TOPIC_HIJACK in moves
+        and Move.TOPIC_HIJACK not in rules
+        and rules.any(Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION)
+        and not is_meta(message)
+    ):
+        return False
+    model = answered.model()
+    statements = [s for s in sentences(message) if not _is_question(s)]
+    if model is None or not statements:
+        return False
+    answer = " ".join(statements)
+    return bool(model.probabilities(ctx.partner_questions[-1], [answer])[0] >= model.threshold)
 
 
 def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
@@ -973,7 +1039,14 @@ def _finish(message: str, found: _Found, ctx: Context, suggestion: str | None = 
         score=score(moves),
         moves=moves,
         evidence=evidence,
-        tip=tip_for(message, moves, ctx, found.evidence, suggestion=suggestion),
+        tip=tip_for(
+            message,
+            moves,
+            ctx,
+            found.evidence,
+            suggestion=suggestion,
+            already_said=found.already_said,
+        ),
     )
 
 

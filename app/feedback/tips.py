@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from app.feedback import cues
+from app.feedback.callbacks import CLAIM, never_said
 from app.feedback.context import Context
 from app.feedback.hooks import (
     GENERIC,
@@ -37,7 +38,7 @@ from app.feedback.hooks import (
 )
 from app.feedback.meta import is_meta
 from app.feedback.text import PREFIX, content_stems, sentences, split_light, words, wordset
-from app.feedback.types import QUESTION_MOVES, Move
+from app.feedback.types import NEGATIVE_MOVES, QUESTION_MOVES, Move
 
 # The partner is leaving: the tip is about closing well, never a new probe.
 WRAPPING_UP = re.compile(
@@ -69,6 +70,7 @@ _GREETING = re.compile(r"(?i)(?:nice|great|good|lovely|pleasure) to meet you")
 ASK_ME = re.compile(
     r"(?i)\b(?:ask me (?:something|a question|anything|about)|(?:haven't|have not|never) asked me)"
 )
+_TRAILING_WHEN = re.compile(r"(?i)[\s,]+(?:earlier|before|a while ago|the other day)\s*$")
 _LEAD_WORD = re.compile(r"(?i)^(?:but|so|now|okay|ok|and),?\s+")
 # A sentence that asks the user to tell something ("But tell me something...").
 _TELL_ME = re.compile(r"(?i)^\W*(?:but |so |now |okay,? |ok,? )?tell me\b")
@@ -211,6 +213,7 @@ class _Turn:
     ctx: Context
     evidence: Mapping[Move, str]
     suggestion: str | None
+    already_said: str | None = None  # what they said that answers the user's question
 
     @property
     def seed(self) -> str:
@@ -989,6 +992,19 @@ def _hijack(turn: _Turn) -> str:
         )
         return turn.pick(frames_dodged, "hijack").format(pq=asked)
     said = _said(turn)
+    claimed = never_said(turn.message, turn.ctx)
+    if claimed:
+        # "You mentioned your sister's bakery" to someone who never spoke of one: the user has
+        # them mixed up with someone else; what they did say is the way back.
+        claim = CLAIM.search(claimed)
+        what = _clip(_TRAILING_WHEN.sub("", claim.group("claim")) if claim else claimed, 50)
+        frames_unsaid: tuple[str, ...] = (
+            'They never mentioned "{what}"; {said_lower}, so {ask} instead.',
+            'Nothing they said was about "{what}": {said_lower}; {ask}.',
+        )
+        return turn.pick(frames_unsaid, "hijack").format(
+            what=what, said_lower=said[0].lower() + said[1:], ask=_ask(turn)
+        )
     return turn.pick(frames, "hijack").format(
         said=said, said_lower=said[0].lower() + said[1:], ask=_ask(turn)
     )
@@ -1268,6 +1284,26 @@ def _mirror(turn: _Turn) -> str:
     return turn.pick(frames, "mirror").format(ask=_ask(turn))
 
 
+def _hollow(turn: _Turn) -> str:
+    """They had already answered what the user asked: name what they said, and ask what it
+    opens rather than for it again."""
+    said = _LEAD_WORD.sub("", (turn.already_said or "").strip()).rstrip(" .!")
+    quote = _clip(said, QUOTE_QUESTION_CHARS)
+    if turn.question:
+        frames: tuple[str, ...] = (
+            'They already told you "{q}"; say that back to show you heard it, then {ask}.',
+            'Asking that again suggests you missed "{q}"; name it instead, then {ask}.',
+        )
+        return turn.pick(frames, "hollow").format(q=quote, ask=_ask(turn))
+    frames = (
+        'They already told you "{q}"; say that back ("So ...") and ask about something it opens, '
+        "not for it again.",
+        'Asking that again suggests you missed "{q}"; name it, then ask one thing it makes you '
+        "curious about.",
+    )
+    return turn.pick(frames, "hollow").format(q=quote)
+
+
 def _default(turn: _Turn) -> str:
     asked = turn.partner_question
     if asked and turn.ctx.asked_about_user and _only_questions(turn.message):
@@ -1473,14 +1509,18 @@ def tip_for(
     evidence: Mapping[Move, str] | None = None,
     *,
     suggestion: str | None = None,
+    already_said: str | None = None,
 ) -> str:
-    """One sentence the user can act on in their next turn."""
-    turn = _Turn(message, frozenset(moves), ctx, evidence or {}, suggestion)
+    """One sentence the user can act on in their next turn. `already_said`: the partner's
+    sentence that already answers the question the user asked (a hollow question)."""
+    turn = _Turn(message, frozenset(moves), ctx, evidence or {}, suggestion, already_said)
     if not ctx.has_partner:
         return _opener(turn)
     special = _special(turn)
     if special:
         return special
+    if turn.already_said and not turn.moves & NEGATIVE_MOVES:
+        return _hollow(turn)
     for move, tip in _BY_MOVE:
         if move in turn.moves:
             said = tip(turn)
