@@ -112,7 +112,16 @@ def _holds_kind(question: str, line: str) -> bool:
     if counted:  # "How many people work the floor?" is not answered by "three warehouses"
         return _counts(line, [w for w in counted.groups() if w])
     kinds = [answer for _, asks, answer in WH_TYPES if asks.search(question)]
+    if _ASKS_HOW_LONG.search(question):
+        kinds.append(_SHORT_SPAN)  # "How long does a decision take you?" "Two minutes."
     return any(answer.search(line) for answer in kinds)
+
+
+_ASKS_HOW_LONG = re.compile(r"(?i)\bhow long\b")
+_SHORT_SPAN = re.compile(
+    r"(?i)\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|"
+    r"fifty|sixty|ninety|a few|a couple of)\s+(?:minutes?|mins?|hours?|hrs?|seconds?)\b"
+)
 
 
 # "how many people", "how many of your deals": what is being counted.

@@ -153,3 +153,11 @@ def test_asking_how_many_after_they_gave_the_number_lines_back_is_hollow() -> No
     fb = analyze("How many people are in your team?", history)
     assert not fb.genuine_interest
     assert "my team is six people" in fb.tip.lower()
+
+
+def test_minutes_and_hours_answer_how_long() -> None:
+    from app.feedback.answered import _holds_kind
+
+    assert _holds_kind("How long does a decision take you?", "My decision takes two minutes.")
+    assert _holds_kind("how long was the drive", "About three hours, door to door.")
+    assert not _holds_kind("How long does a decision take you?", "I decide with my partner.")
