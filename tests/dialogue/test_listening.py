@@ -592,3 +592,20 @@ async def test_daniel_answers_i_m_mostly_curious_how_you_ended_up_in_data_scienc
         feedback(50, Move.SELF_DISCLOSURE),
     )
     assert _tells_of(who, "career_path", answer), answer
+
+
+async def test_helen_says_why_most_founders_cannot_recite_their_churn() -> None:
+    # Held in session 26: after she explained her churn question, "You said most founders
+    # can't recite their churn, why do you think that is?" got "As I said, because founders who
+    # can recite it understand who's leaving": she had no line on why they can't.
+    who = persona("investor")
+    conversation = Conversation(who)
+    follow_up = feedback(85, Move.FOLLOW_UP_QUESTION)
+    await conversation.say("What made you ask me about churn?", follow_up)
+    answer = await conversation.say(
+        "Why do you think most founders can't recite their churn?", follow_up
+    )
+    fact = who.fact("pitch_feedback")
+    assert fact is not None
+    why = next(d for d in fact.deeper if "dashboard" in d.text)
+    assert any(line in answer for line in [why.text, *why.variants]), answer
