@@ -17,7 +17,7 @@ from functools import lru_cache
 from app.feedback import answered, cross, cues, learned, stack
 from app.feedback.acts import act_probabilities
 from app.feedback.callbacks import never_said
-from app.feedback.context import Context, build_context
+from app.feedback.context import Context, build_context, repeats_their_question
 from app.feedback.features import extract
 from app.feedback.meta import is_meta
 from app.feedback.scoring import genuine_interest, score
@@ -356,6 +356,11 @@ def _decided(
         # at night?" answers it and steps over nothing. Both models called it a dodge (0.88,
         # 0.68; live, session 25), reading any question after theirs as one.
         moves = (moves - {Move.TOPIC_HIJACK}) | {m for m in QUESTION_MOVES if m in rules}
+    asked = [s for s in sentences(message) if _is_question(s)]
+    if asked and all(repeats_their_question(s, ctx) for s in asked):
+        # "My team? Six of us, mostly backend." answers "What's your team like?": the only
+        # question mark is theirs said back, which the models read as a question of the user's.
+        moves = moves - ((QUESTION_MOVES | {Move.TOPIC_HIJACK}) - set(rules.evidence))
     if _answered_in_other_words(message, moves, rules, ctx):
         # "Probably the market-size slide, it was filler. What do you look for in a pitch?" to
         # "What would you cut from the pitch now?": answered without one of their words, then
@@ -742,6 +747,8 @@ def _questions(message: str, sents: tuple[str, ...], ctx: Context, found: _Found
             continue  # "Can I ask about you, though? How did you end up...?": the second asks
         if _interjection(sent, ctx):
             continue  # "Seriously?", "Really?": a reaction, not a question
+        if repeats_their_question(sent, ctx):
+            continue  # "My team?" to "What's your team like?": their question, said back
         if Move.DISMISSIVE in found and not _interrogative(lead_stripped(sent)):
             continue  # "A spreadsheet for deliveries? That's a recipe for disaster.": disbelief
         if found.covers(sent, NEGATIVE_EVIDENCE) or _pitchy(sent):

@@ -113,6 +113,18 @@ def _shares(statements: tuple[str, ...]) -> bool:
     return len(content_stems(" ".join(statements))) >= SHARED_MIN_STEMS
 
 
+def repeats_their_question(sentence: str, ctx: Context) -> bool:
+    """The user says the partner's question about them back before answering it ("My team?",
+    "Me?"): it asks them nothing."""
+    tokens = words(sentence)
+    if not (ctx.asked_about_user and ctx.partner_questions and 0 < len(tokens) <= 3):
+        return False
+    if not _SELF_WORDS & set(tokens):
+        return False
+    asked: frozenset[str] = frozenset().union(*(content_stems(q) for q in ctx.partner_questions))
+    return content_stems(sentence) <= asked
+
+
 def clear_caches() -> None:
     """Forget everything cached about particular messages (benchmarks time cold analyses)."""
     from app.feedback.analyzer import _pitchy  # the analyzer imports this module

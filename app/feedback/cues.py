@@ -523,6 +523,11 @@ SNEER = _rx(
     # "So what do you actually do, stare at dashboards all day?": the guess is the put-down.
     r"\bwhat (?:do|does) (?:you|they|he|she) (?:actually |really )?do\b[^.!?\n]*?,\s*"
     r"(?:just )?[a-z]+(?: [a-z]+){0,4} all day\b[^.!?\n]*",
+    # "Do you actually enjoy being on call, or is that just what you tell people?": sincerity
+    # doubted is the put-down.
+    r"\bor (?:is|was) (?:that|it) (?:just )?(?:what|something) you (?:tell|say to) (?:people|"
+    r"everyone|everybody|yourself|recruiters|candidates|clients|customers|investors|us)\b"
+    r"[^.!?\n]*",
 )
 
 ADVICE = _rx(

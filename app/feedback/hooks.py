@@ -144,6 +144,8 @@ NOT_A_DETAIL = re.compile(
     r"(?:sales|product|demo|brochure) part\b|park (?:the|that) (?:product|pitch|sales)|"
     r"ask me about (?:my|our|us)\b|every vendor|"
     r"check my phone|"
+    # "Bueno, your subject, go ahead.": the floor handed over, not a detail of theirs.
+    r"(?:your|my|new|our) (?:subject|topic)\b|go ahead\b|"
     r"(?:got|have|had) (?:about |only |just )?(?:\w+ )?minutes|at this rate|"
     r"here for (?:the )?coffee|"
     # The partner on the learner's manners, not news of theirs: "You haven't asked me a single

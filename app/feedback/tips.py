@@ -21,7 +21,7 @@ from functools import cached_property, lru_cache
 
 from app.feedback import cues
 from app.feedback.callbacks import CLAIM, never_said
-from app.feedback.context import Context
+from app.feedback.context import Context, repeats_their_question
 from app.feedback.hooks import (
     GENERIC,
     HEAVY,
@@ -279,6 +279,13 @@ class _Turn:
             return None
         if Move.SELF_DISCLOSURE in self.moves or answers(self.message, asked):
             return None
+        sents = sentences(self.message)
+        if (
+            Move.TOPIC_HIJACK not in self.moves
+            and any(repeats_their_question(s, self.ctx) for s in sents)
+            and any("?" not in s for s in sents)
+        ):
+            return None  # "My team? Six of us, mostly backend.": said back, then answered
         return asked
 
     @property
@@ -1304,6 +1311,13 @@ def _hollow(turn: _Turn) -> str:
     return turn.pick(frames, "hollow").format(q=quote)
 
 
+def _asks_back(turn: _Turn) -> bool:
+    """A question of the user's own: not "My team?", their question said back."""
+    return any(
+        "?" in s and not repeats_their_question(s, turn.ctx) for s in sentences(turn.message)
+    )
+
+
 def _default(turn: _Turn) -> str:
     asked = turn.partner_question
     if asked and turn.ctx.asked_about_user and _only_questions(turn.message):
@@ -1313,7 +1327,7 @@ def _default(turn: _Turn) -> str:
             'Start by answering "{pq}" plainly, {then}.',
         )
         return turn.pick(frames, "default").format(pq=asked, then=then)
-    if asked and turn.ctx.asked_about_user and "?" in turn.message:
+    if asked and turn.ctx.asked_about_user and _asks_back(turn):
         # "Three, and somehow still asleep. What did you make of the keynote?": answered, then
         # asked back; what is left is to listen to the answer.
         frames = (

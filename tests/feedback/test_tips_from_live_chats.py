@@ -1666,3 +1666,36 @@ def test_praise_of_the_learner_is_no_detail_to_pick_up() -> None:
     )
     tip = _tip((line,), ("Like four. Wow, queues as the real conference. Deep stuff.",), 0, [])
     assert "actual story" not in tip, tip
+
+
+MARISOL_AFTER_A_JAB = [
+    Utterance(
+        "persona",
+        "Hi there, I'm Marisol, reliability at Freightline, and very much not a morning "
+        "person. Were you in the incident talk?",
+    ),
+    Utterance("user", "Oh great, another queue. Truly the highlight of my year."),
+    Utterance("persona", "Bueno, your subject, go ahead. What's your team like, where you work?"),
+]
+
+
+def test_doubting_their_sincerity_is_a_put_down_not_a_follow_up() -> None:
+    # Held in session 26 with Marisol: rated genuine interest (85), a follow-up quoting "My
+    # team?", her own question said back.
+    fb = Analyzer().analyze(
+        "My team? Oh, a joy. Endless meetings about meetings. What about you, do you actually "
+        "enjoy being on call or is that just what you tell people?",
+        MARISOL_AFTER_A_JAB,
+    )
+    assert not fb.genuine_interest
+    assert Move.DISMISSIVE in fb.moves
+    assert all(e.text != "My team?" for e in fb.evidence)
+
+
+def test_their_question_said_back_then_answered_is_no_dodge() -> None:
+    # Held in session 26: "My team? Six of us, mostly backend." was a hijack ("You skipped
+    # their question") to both models, reading "My team?" as a question of the user's.
+    fb = Analyzer().analyze("My team? Six of us, mostly backend.", MARISOL_AFTER_A_JAB)
+    assert Move.TOPIC_HIJACK not in fb.moves
+    assert "skipped" not in fb.tip and "waiting" not in fb.tip and "asked back" not in fb.tip
+    assert "your subject" not in fb.tip, fb.tip  # "Bueno, your subject, go ahead." is no detail
