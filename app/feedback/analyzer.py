@@ -361,11 +361,6 @@ def _decided(
         # "My team? Six of us, mostly backend." answers "What's your team like?": the only
         # question mark is theirs said back, which the models read as a question of the user's.
         moves = moves - ((QUESTION_MOVES | {Move.TOPIC_HIJACK}) - set(rules.evidence))
-    if _answered_in_other_words(message, moves, rules, ctx):
-        # "Probably the market-size slide, it was filler. What do you look for in a pitch?" to
-        # "What would you cut from the pitch now?": answered without one of their words, then
-        # asked back. Both models read a question after theirs as a dodge (live, session 26).
-        moves = (moves - {Move.TOPIC_HIJACK}) | {m for m in QUESTION_MOVES if m in rules}
     if Move.MIRROR_QUESTION in rules and not is_meta(message):
         moves.add(Move.MIRROR_QUESTION)  # "and you?" is a closed form: the cue is exact
     if _answered_then_asked(message, moves, rules, ctx):
@@ -425,29 +420,6 @@ def _asked_when_invited(message: str, moves: set[Move], rules: _Found, ctx: Cont
         and Move.TOPIC_HIJACK not in rules
         and rules.any(Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION)
     )
-
-
-def _answered_in_other_words(message: str, moves: set[Move], rules: _Found, ctx: Context) -> bool:
-    """They asked the user something; the user's statements answer it (by the hollow-question
-    model, read the other way round: does this line answer that question?) and a question about
-    them follows, which the models call a dodge. Not over bad news, not a meta question, and
-    not where a rule found the hijack (job terms, sales qualification)."""
-    if not (
-        ctx.partner_questions
-        and ctx.asked_about_user
-        and not ctx.partner_emotional
-        and Move.TOPIC_HIJACK in moves
-        and Move.TOPIC_HIJACK not in rules
-        and rules.any(Move.FOLLOW_UP_QUESTION, Move.NEW_TOPIC_QUESTION)
-        and not is_meta(message)
-    ):
-        return False
-    model = answered.model()
-    statements = [s for s in sentences(message) if not _is_question(s)]
-    if model is None or not statements:
-        return False
-    answer = " ".join(statements)
-    return bool(model.probabilities(ctx.partner_questions[-1], [answer])[0] >= model.threshold)
 
 
 def _exact_rules(message: str, moves: set[Move], ctx: Context) -> set[Move]:
