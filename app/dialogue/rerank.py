@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from app.nlp.pairs import pair_probabilities
+
 if TYPE_CHECKING:
     import onnxruntime
     from tokenizers import Tokenizer
@@ -87,20 +89,7 @@ class Reranker:
 
     def probabilities(self, query: str, texts: Sequence[str]) -> NDArray[np.float32]:
         """How likely each topic text answers the query, in one batch."""
-        if not texts:
-            return np.zeros(0, np.float32)
-        encoded = [self.tokenizer.encode(query, t) for t in texts]
-        width = max(len(e.ids) for e in encoded)
-        ids = np.zeros((len(encoded), width), np.int64)
-        types = np.zeros_like(ids)
-        mask = np.zeros_like(ids)
-        for r, e in enumerate(encoded):
-            ids[r, : len(e.ids)] = e.ids
-            types[r, : len(e.type_ids)] = e.type_ids
-            mask[r, : len(e.ids)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        (logits,) = self.session.run(None, feeds)
-        return (1.0 / (1.0 + np.exp(-logits[:, 0]))).astype(np.float32)
+        return pair_probabilities(self.session, self.tokenizer, [(query, t) for t in texts])
 
     def blend(
         self,

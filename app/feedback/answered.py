@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from app.nlp.pairs import pair_probabilities
+
 if TYPE_CHECKING:
     import onnxruntime
     from tokenizers import Tokenizer
@@ -68,20 +70,9 @@ class AnsweredModel:
 
     def probabilities(self, question: str, lines: Sequence[str]) -> NDArray[np.float32]:
         """How likely each line already answers the question, in one batch."""
-        if not lines:
-            return np.zeros(0, np.float32)
-        encoded = [self.tokenizer.encode(line, question) for line in lines]
-        width = max(len(e.ids) for e in encoded)
-        ids = np.zeros((len(encoded), width), np.int64)
-        types = np.zeros_like(ids)
-        mask = np.zeros_like(ids)
-        for r, e in enumerate(encoded):
-            ids[r, : len(e.ids)] = e.ids
-            types[r, : len(e.type_ids)] = e.type_ids
-            mask[r, : len(e.ids)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        (logits,) = self.session.run(None, feeds)
-        return (1.0 / (1.0 + np.exp(-logits[:, 0]))).astype(np.float32)
+        return pair_probabilities(
+            self.session, self.tokenizer, [(line, question) for line in lines]
+        )
 
     def said(self, question: str, partner_lines: Sequence[str]) -> Said | None:
         """The partner's recent line that already answers `question`, if one does."""
