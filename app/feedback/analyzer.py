@@ -397,7 +397,9 @@ def _already_said(message: str, moves: set[Move], ctx: Context) -> str | None:
     if model is None or not ctx.persona_lines or is_meta(message):
         return None
     asked = [
-        s for s in sentences(message) if _is_question(s) and not statement_with_question_mark(s)
+        s
+        for s in sentences(message)
+        if _is_question(s) and (not statement_with_question_mark(s) or answered.asks_a_kind(s))
     ]
     if not asked and "?" not in message and _untyped_question(message, message):
         asked = [message]  # "what got you into design": no question mark

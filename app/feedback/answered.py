@@ -103,17 +103,98 @@ def _holds_kind(question: str, line: str) -> bool:
     if counted:  # "How many people work the floor?" is not answered by "three warehouses"
         return _counts(line, [w for w in counted.groups() if w])
     kinds = [answer for _, asks, answer in WH_TYPES if asks.search(question)]
-    if _ASKS_HOW_LONG.search(question):
-        kinds.append(_SHORT_SPAN)  # "How long does a decision take you?" "Two minutes."
-    return any(answer.search(line) for answer in kinds)
+    kinds += [answer for asks, answer in _MORE_KINDS if asks.search(question)]
+    return any(answer.search(line) for answer in kinds) or _states_it(question, line)
 
 
-_ASKS_HOW_LONG = re.compile(r"(?i)\bhow long\b")
-_SHORT_SPAN = re.compile(
-    r"(?i)\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|"
-    r"fifty|sixty|ninety|a few|a couple of)\s+(?:minutes?|mins?|hours?|hrs?|seconds?)\b"
+def asks_a_kind(question: str) -> bool:
+    """Does the question ask for a kind of answer the check knows? "Been there long?" and
+    "¿Y por qué Chile?" have no English question word and still ask; "Eleven years?" (a
+    restatement, checking what was heard) asks for none."""
+    from app.feedback.features import WH_TYPES
+
+    return (
+        any(asks.search(question) for _, asks, _ in WH_TYPES)
+        or any(asks.search(question) for asks, _ in _MORE_KINDS)
+        or _COUNTED.search(question) is not None
+        or _WHATS_THE.search(question) is not None
+    )
+
+
+# the thing asked for, whole: "your dog's name" is not "your dog"
+_WHATS_THE = re.compile(r"(?i)\bwhat(?:'s| is| are) (?:the|your) ((?:\w+ ){0,2}\w+)(?!['’\w])")
+
+
+def _states_it(question: str, line: str) -> bool:
+    """ "What's the biggest challenge for the team?" over "Our biggest challenge right now is
+    on-call load": the line names the very thing asked for and says what it is."""
+    asked = _WHATS_THE.search(question)
+    if not asked:
+        return False
+    thing = re.escape(" ".join(asked.group(1).lower().split()[:2]))
+    return (
+        re.search(rf"(?i)\b(?:our|my|the|their) {thing}\b[^.?!]*\b(?:is|are|was)\b", line)
+        is not None
+    )
+
+
+_NUMERAL = (
+    r"(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"\w+teen|twenty|thirty|forty|fifty|sixty|ninety|a few|a couple of|several|"
+    r"un|une|deux|trois|quatre|cinq|dix|uno|una|dos|tres|cuatro|cinco|diez|um|uma|"
+    r"dois|duas|três|quatro|ein|eine|zwei|drei|vier|fünf|zehn)"
 )
-
+_SPAN = re.compile(  # "two minutes", "eleven years", "deux ans", "três meses", "zwei Jahre"
+    rf"(?i)\b{_NUMERAL}\s+(?:minutes?|mins?|hours?|hrs?|seconds?|days?|weeks?|months?|years?|"
+    r"yrs?|decades?|ans?|années?|mois|semaines?|jours?|años?|meses|mes|semanas?|días?|anos?|"
+    r"dias?|jahren?|monaten?|wochen|tagen?)\b|\bsince (?:19|20)\d\d\b|\bjust (?:started|joined)\b"
+)
+_LEFT = re.compile(  # what makes "still X?" hollow: they said they left X or moved on
+    r"(?i)\b(?:left|quit|moved|switched|retired|no longer|not \w+ any ?more|handed over)\b"
+)
+# Answer kinds the hollow check reads beyond `features.WH_TYPES` (which the learned analyzer
+# takes as features, so it stays as trained): each is (what the question asks, what a line
+# that answers it holds).
+_MORE_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    # "How long does a decision take you?" "Two minutes." "Been there long?" "Eleven years."
+    # "Et ça a pris combien de temps ?" "Deux ans." "E quanto tempo levou?" "Três meses."
+    (
+        re.compile(
+            r"(?i)\bhow long\b|\b(?:been|there|here|company|job|role) (?:very |that |so )?long\b"
+            r"|\bcombien de temps\b|\bquanto tempo\b|\bcu[aá]nto tiempo\b|\bwie lange\b"
+        ),
+        _SPAN,
+    ),
+    # "Are you still at Deloitte?" "I left Deloitte in March." "Still in Glasgow?" "I moved
+    # to Dundee."
+    (re.compile(r"(?i)\bstill\b[^?]*\?|\bstill \w+$"), _LEFT),
+    # "Were you always a manager?" "I was an engineer on the arm team before that."
+    (
+        re.compile(r"(?i)\b(?:were|was|have) (?:you|she|he|they) (?:always|ever)\b"),
+        re.compile(r"(?i)\bbefore (?:that|this)\b|\b(?:i|she|he|they) (?:was|were) an? \w+"),
+    ),
+    # "What brought you back?" "I came back because the new CEO rebuilt the data team."
+    # "¿Y por qué Chile?" "...porque a mi esposa le salió un puesto."
+    (
+        re.compile(r"(?i)\bwhat brought\b|\bpor ?qu[eé]\b|\bpourquoi\b|\bwarum\b|\bwieso\b"),
+        re.compile(r"(?i)\b(?:because|since|porque|parce que|weil|so I|for my)\b"),
+    ),
+    # "What are you doing these days?" "I'm doing product at a climate startup."
+    (
+        re.compile(r"(?i)\bwhat (?:are|is) (?:you|she|he|they) (?:doing|up to)\b"),
+        re.compile(r"(?i)\b(?:i'm|i am|she's|he's|they're) (?:doing|working|at|running|now)\b"),
+    ),
+    # "Where do you work?" "I'm at the Gates Foundation."
+    (
+        re.compile(r"(?i)\bwhere (?:do|does) (?:you|she|he|they) work\b"),
+        re.compile(r"(?i)\b(?:i'm|i am|i work|she's|he's|they're) (?:at|for|with|in)\b"),
+    ),
+    # "How did it go?" "It went badly."
+    (
+        re.compile(r"(?i)\bhow did (?:it|that|the \w+) go\b"),
+        re.compile(r"(?i)\bwent (?:\w+ )?(?:well|badly|fine|great|ok|okay|terribly|wrong)\b"),
+    ),
+)
 
 # "how many people", "how many of your deals": what is being counted.
 _COUNTED = re.compile(r"(?i)\bhow many (?:of (?:your|the|those|these|them) )?(\w+)(?: (\w+))?")

@@ -161,3 +161,63 @@ def test_minutes_and_hours_answer_how_long() -> None:
     assert _holds_kind("How long does a decision take you?", "My decision takes two minutes.")
     assert _holds_kind("how long was the drive", "About three hours, door to door.")
     assert not _holds_kind("How long does a decision take you?", "I decide with my partner.")
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("Been there long?", "I've been at the ministry eleven years now."),
+        ("Et ça a pris combien de temps ?", "Merci ! Deux ans de travaux et de permis."),
+        ("E quanto tempo levou?", "Levei três meses, todo fim de semana."),
+        ("And you, still Siemens?", "I left Siemens last year, by the way."),
+        ("omg nice. are you still at deloitte?", "i left deloitte in march btw"),
+        ("What brought you back?", "I came back because the new CEO rebuilt the data team."),
+        (
+            "¿Y por qué Chile?",
+            "Me fui a Chile hace tres años, porque a mi esposa le salió un puesto.",
+        ),
+        ("wait so what are you doing now?", "I left Spotify, I'm doing product at a startup."),
+        ("Where do you work?", "I'm at the Gates Foundation, on the malaria team."),
+        ("How did it go?", "I had my final round yesterday and it went badly."),
+        ("What's the hardest part?", "The hardest part is giving them back."),
+    ],
+)
+def test_a_line_holding_the_kind_of_answer_asked_for(question: str, line: str) -> None:
+    from app.feedback.answered import _holds_kind
+
+    assert _holds_kind(question, line)
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("What's your dog's name?", "Sorry, one sec, my dog is barking at the mail carrier."),
+        ("Are you still in touch with Ana?", "We had dinner last month, she's great."),
+        ("Been there long?", "I love it there, the people are kind."),
+        ("¿Y por qué Chile?", "Me fui a Chile hace tres años."),
+        ("How did it go?", "I had my final round yesterday."),
+    ],
+)
+def test_a_line_on_the_subject_without_that_kind_of_answer(question: str, line: str) -> None:
+    from app.feedback.answered import _holds_kind
+
+    assert not _holds_kind(question, line)
+
+
+def test_a_question_without_an_english_question_word_still_asks() -> None:
+    from app.feedback.answered import asks_a_kind
+
+    assert asks_a_kind("Been there long?")
+    assert asks_a_kind("¿Y por qué Valencia?")
+    assert not asks_a_kind("Eleven years?")
+
+
+@needs_model
+def test_asking_how_long_in_other_words_after_they_said_it_is_hollow() -> None:
+    history = conversation(
+        ("Morning! Are you here for the public-sector panel?", "I am, yes."),
+        last="I've been at the ministry eleven years now. Long enough to see three ministers go.",
+    )
+    fb = analyze("Been there long?", history)
+    assert not fb.genuine_interest
+    assert "eleven years" in fb.tip
