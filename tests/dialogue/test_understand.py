@@ -222,6 +222,15 @@ def test_marisol_knows_her_own_lanyard_count() -> None:
     assert work is not None and work.id != "lanyards"
 
 
+def test_marisol_says_what_she_named_the_pastries() -> None:
+    # Held in session 27: her opener says she has started naming the pastries, and "which
+    # pastry got the best name?" got "That one's past my pager. What got you thinking about it?".
+    index = knowledge_index(persona("conference_stranger"))
+    for question in ("which pastry got the best name?", "so what did you call the croissant?"):
+        match = index.match(question)
+        assert "Sev One" in (index.answer(match, []) or ""), (question, match)
+
+
 def test_daniel_tells_how_it_felt_to_see_the_city_use_his_model() -> None:
     # Held in session 16: "the drought model: what was it like seeing the city actually use
     # it?" got his mother's 'finally', the next line of the topic.
