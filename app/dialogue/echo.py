@@ -31,7 +31,9 @@ LOWER_FIRST = frozenset(
         r"[\w']+",
         """that that's this it it's the a an you you're you've you'd your we our my there
         there's so just mostly still really actually both all most some when after before
-        then also not no yes well honestly now currently lately""",
+        then also not no yes well honestly now currently lately better worse pretty quite
+        kind sort lots much more less fine good great long busy tired glad happy nervous
+        excited""",
     )
 )
 # Words that open an answer and are never names: prepositions, adverbs, conjunctions.

@@ -25,6 +25,8 @@ from app.dialogue.echo import echo
             "Ha, probably when something I built actually shipped.",
             "when something you built actually shipped",
         ),
+        # Held in session 27: Helen said "Okay, Better than you feared. That's a real answer."
+        ("Better than I feared.", "better than you feared"),
     ],
 )
 def test_echo_reads_mid_sentence(message: str, expected: str) -> None:
