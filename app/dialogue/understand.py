@@ -858,11 +858,18 @@ class KnowledgeIndex:
         best = max(told, key=lambda i: float(nodes[i]))
         if float(nodes[best]) <= surface + LINE_MARGIN:
             return True  # the question is about the topic, not about that story
-        ahead = float(nodes[best]) - max((float(nodes[i]) for i in fresh), default=-1.0)
+        rival = max(fresh, key=lambda i: float(nodes[i]), default=None)
+        if rival is None:
+            return False
+        ahead = float(nodes[best]) - float(nodes[rival])
         if ahead <= 0:
             return True
+        # The rival is the same untold line in both representations: one the encoder alone
+        # finds near is no answer the word vectors missed ("How did she figure out that was
+        # the thing to fix?" and Priya's flyer, "One page. What we build...", 0.68 to the
+        # story's 0.80, session 27).
         encoded = self._encoded_nodes(match.query)
-        nearest_fresh = max((float(encoded[i]) for i in fresh), default=-1.0)
+        nearest_fresh = float(encoded[rival])
         clear = BEYOND_TOLD_ENCODED if ahead >= BEYOND_TOLD else BEYOND_TOLD_CLEAR
         return float(encoded[best]) - nearest_fresh < clear
 
