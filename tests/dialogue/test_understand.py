@@ -776,3 +776,16 @@ def test_what_to_know_about_rachel_before_the_meeting_is_what_rachel_wants() -> 
     match = index.match(question, Topic("hook", "pain_point"))
     assert match.topic == Topic("hook", "budget_timing")
     assert match.line is not None and "pilot in one warehouse" in match.line, match
+
+
+def test_a_dead_truck_s_stops_are_its_deliveries_not_the_dock_noise_stopping() -> None:
+    # Held in session 27 (`rapport chat`, Denise): "a reefer dying at 3am sounds brutal. what
+    # happens to its stops?" got "Look, it never fully stops. Nights are forklifts...".
+    index = knowledge_index(persona("prospect"))
+    said = [
+        "The four o'clock departures, which went at four-twenty today. One truck's refrigeration "
+        "died, so we moved its load across to two others by hand on the dock."
+    ]
+    question = "a reefer dying at 3am sounds brutal. what happens to its stops?"
+    match = index.match(question, index.topic_of(said[0]), said)
+    assert "Route twelve" in (index.answer(match, said) or ""), match
