@@ -784,7 +784,8 @@ def test_a_dead_truck_s_stops_are_its_deliveries_not_the_dock_noise_stopping() -
     index = knowledge_index(persona("prospect"))
     said = [
         "The four o'clock departures, which went at four-twenty today. One truck's refrigeration "
-        "died, so we moved its load across to two others by hand on the dock."
+        "died, so we moved its load across to two others by hand on the dock, in the cold, with "
+        "everyone watching the clock."
     ]
     question = "a reefer dying at 3am sounds brutal. what happens to its stops?"
     match = index.match(question, index.topic_of(said[0]), said)
