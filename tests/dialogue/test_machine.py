@@ -73,6 +73,15 @@ def test_pitcher_is_walked_away_from_sooner_on_hard_than_on_easy() -> None:
     assert hard.turn < easy.turn
 
 
+@pytest.mark.parametrize("difficulty", ["easy", "normal", "hard"])
+def test_a_persona_says_it_is_cooling_before_it_walks_away(difficulty: str) -> None:
+    # Two pitches empty a hard persona's trust; it warns once and leaves only on the next cold turn,
+    # so a learner who stops pitching and starts asking can still recover.
+    states = play(persona(), PITCHER, difficulty)
+    assert states[-1].outcome is Outcome.WALKED_AWAY
+    assert states[-2].stage is Stage.COOLING
+
+
 def test_listener_reaches_the_offer_sooner_on_easy_than_on_hard() -> None:
     easy = _first_turn_at(play(persona(), LISTENER, "easy"), Stage.OPPORTUNITY)
     hard = _first_turn_at(play(persona(), LISTENER, "hard"), Stage.OPPORTUNITY)
