@@ -771,7 +771,7 @@ def _classify_question(
     sent: str, ctx: Context, answered: bool, found: _Found, threaded: bool
 ) -> None:
     core = lead_stripped(sent)
-    if ctx.has_partner and cues.AGENDA.search(core):
+    if ctx.has_partner and _brings_agenda(core, ctx):
         found.add(Move.TOPIC_HIJACK, sent)  # job terms or sales qualification: my agenda
     elif Move.REFLECTION in found and cues.CHECK_QUESTION.match(core):
         return  # "So you moved for the job, is that right?" is one reflection
@@ -781,6 +781,28 @@ def _classify_question(
         found.add(Move.REFLECTION, sent)  # "So you moved for the job?": checking, not asking
     else:
         found.add(_open_question_move(sent, core, ctx, answered, threaded), sent)
+
+
+# "How's budget season going?", "how did the team take the cut?": how a thing goes for them, or
+# how they take it, asks about their experience of it.
+HOW_IT_GOES = re.compile(
+    r"(?i)\bhow(?:'s| is| was| are| were| did| does| do| has| have)\b[^.!?]*\b(?:go|goes|going|"
+    r"gone|went|take|taking|took|taken|feel|feeling|felt|cope|coping|handle|handling|handled|"
+    r"holding up)\b"
+)
+
+
+def _brings_agenda(core: str, ctx: Context) -> bool:
+    """Does the question bring job terms or sales qualification of the user's own? "Is the
+    internship paid?" does, in the partner's subject, and so does "How big is the budget?" after
+    they mention one. Asking how their own budget season is going, in their words, does not:
+    there the rule does not decide, and the models read the turn."""
+    agenda = {m.group(0).lower() for m in cues.AGENDA.finditer(core)}
+    if not agenda:
+        return False
+    said = ctx.partner_last.lower()
+    theirs = all(re.search(rf"\b{re.escape(w)}\b", said) for w in agenda)
+    return not (theirs and HOW_IT_GOES.search(core))
 
 
 def _open_question_move(sent: str, core: str, ctx: Context, answered: bool, threaded: bool) -> Move:

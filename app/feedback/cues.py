@@ -793,8 +793,9 @@ ASK = LowerCue(
     r"\bhiring manager\b[^.!?\n]*",
     r"\b(?:could|can|would) (?:you|we) (?:set up|schedule|do|arrange|book) (?:a |an )?"
     r"(?:call|meeting|demo|coffee|chat|intro)\b[^.!?\n]*",
-    r"\b(?:you|your|we|our|us|i|me)\b[^.!?\n]{0,30}\bdemos?\b[^.!?\n]*",
-    r"\bdemos?\b[^.!?\n]{0,30}\b(?:you|your)\b[^.!?\n]*",
+    # ...a product demo, not a demo day (an accelerator's pitch event: "your usual demo-day limit")
+    r"\b(?:you|your|we|our|us|i|me)\b[^.!?\n]{0,30}\bdemos?\b(?![- ]days?\b)[^.!?\n]*",
+    r"\bdemos?\b(?![- ]days?\b)[^.!?\n]{0,30}\b(?:you|your)\b[^.!?\n]*",
     r"\bwould (?:you|your (?:team|company|boss)) be (?:interested|open)\b[^.!?\n]*",
     r"\bbook (?:a|some) (?:call|meeting|time)\b[^.!?\n]*",
     r"\b(?:jump|hop) on a (?:quick )?call\b[^.!?\n]*",

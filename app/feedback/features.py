@@ -40,8 +40,9 @@ MOVES: tuple[Move, ...] = tuple(Move)
 AGENDA = re.compile(
     r"(?i)\b(?:hiring|openings?|vacanc\w+|roles? open|referr\w+|refer me|my (?:cv|resume|profile)|"
     r"salary|pay band|compensation|visa|sponsor\w*|interview slot|budget|pricing|price|discount|"
-    r"contract|renewal|sign(?:ed|ing)? off|approv\w+|decision[- ]makers?|procurement|demo|"
-    r"trial|pilot|quote|proposal|roi|our (?:tool|product|platform|solution|software|app)|"
+    r"contract|renewal|sign(?:ed|ing)? off|approv\w+|decision[- ]makers?|procurement|"
+    r"demo(?![- ]days?\b)|trial|pilot|quote|proposal|roi|"
+    r"our (?:tool|product|platform|solution|software|app)|"
     r"invest(?:ing|ment)? in us|our (?:round|seed|raise)|term sheet|valuation|cheque|check size|"
     r"next quarter|this quarter|timeline to buy|switch(?:ing)? vendors?)\b"
 )

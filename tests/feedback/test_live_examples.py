@@ -342,3 +342,22 @@ def test_a_goodbye_tip_never_offers_her_confidence_as_the_detail_to_remember() -
     verdict = analyze(history[last].content, history[:last])
     assert "sit in the car" not in verdict.tip, verdict.tip
     assert "layoffs" not in verdict.tip, verdict.tip
+
+
+def test_asking_how_their_budget_season_is_going_is_no_sales_qualification() -> None:
+    # Noticed in session 27 (Daniel): a question about the partner's own budget season, in their
+    # words, was called a hijack for the word 'budget'; sizing a budget they mention still is.
+    said = partner("We just closed the quarter, so it's budget season. Spreadsheets for weeks.")
+    asked = analyze("How's budget season going so far?", said)
+    assert asked.genuine_interest and Move.TOPIC_HIJACK not in asked.moves, asked
+    sizing = analyze("How big is the budget?", partner("We have some budget for a new tool."))
+    assert not sizing.genuine_interest and Move.TOPIC_HIJACK in sizing.moves, sizing
+
+
+def test_a_demo_day_is_an_event_not_a_product_demo() -> None:
+    # Noticed in session 27 (Helen): "demo-day" read as the user asking for a demo, a pitch.
+    said = partner("Fourth coffee today. Demo day does that to you: twelve founders by noon.")
+    verdict = analyze("Is four coffees your usual demo-day limit?", said)
+    assert Move.PITCH not in verdict.moves and verdict.genuine_interest, verdict
+    demo = analyze("Could we set up a demo for your team on Friday?", said)
+    assert Move.PITCH in demo.moves, demo
