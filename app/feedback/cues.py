@@ -517,12 +517,17 @@ DISMISSIVE = LowerCue(
 # turn interest (session 20, `rapport chat`); these hold as the guide defines them.
 SNEER = _rx(
     r"^(?:wow,? |oh,? |ooh,? )?(?:riveting|thrilling|gripping|enthralling) stuff\b[^.!?\n]*",
+    # "...my favourite topic. Riveting.": the word alone, a sentence of its own, is the eye-roll.
+    r"^(?:wow,? |oh,? |ooh,? )?(?:riveting|thrilling|gripping|enthralling)\s*[.!]*$",
     r"\bwhat (?:do|does|did) (?:you|they|he|she|(?:your|a|an|the) (?:[\w-]+ ){0,3}?[\w-]+) "
     r"even (?:do|know)\b[^.!?\n]*",
     r"\bbabysit(?:s|ting)? (?:servers|computers|machines|code|robots|spreadsheets)\b[^.!?\n]*",
     # "So what do you actually do, stare at dashboards all day?": the guess is the put-down.
     r"\bwhat (?:do|does) (?:you|they|he|she) (?:actually |really )?do\b[^.!?\n]*?,\s*"
     r"(?:just )?[a-z]+(?: [a-z]+){0,4} all day\b[^.!?\n]*",
+    # ...or "what do you actually do all day, stare at spreadsheets?"
+    r"\bwhat (?:do|does) (?:you|they|he|she) (?:actually |really )?do all day,\s*"
+    r"(?:just )?[a-z]+\b[^.!?\n]*",
     # "Do you actually enjoy being on call, or is that just what you tell people?": sincerity
     # doubted is the put-down.
     r"\bor (?:is|was) (?:that|it) (?:just )?(?:what|something) you (?:tell|say to) (?:people|"

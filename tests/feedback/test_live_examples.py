@@ -361,3 +361,25 @@ def test_a_demo_day_is_an_event_not_a_product_demo() -> None:
     assert Move.PITCH not in verdict.moves and verdict.genuine_interest, verdict
     demo = analyze("Could we set up a demo for your team on Friday?", said)
     assert Move.PITCH in demo.moves, demo
+
+
+DANIEL_ASKS = [
+    Utterance("persona", "I'm Daniel. That's a promise of full attention. What shall we cover?"),
+    Utterance("user", "full attention, wow, how generous of you"),
+    Utterance("persona", "Which Hollis professor stayed with you?"),
+]
+
+
+def test_a_one_word_eye_roll_is_a_put_down_and_the_tip_answers_their_question() -> None:
+    # Held in session 28 (`rapport chat`, Daniel, a sarcastic user): read as self-disclosure and
+    # a hijack, with the tip "ask them the same question back" when he had just asked one.
+    verdict = analyze("oh sure, the professors, my favourite topic. riveting.", DANIEL_ASKS)
+    assert Move.DISMISSIVE in verdict.moves, verdict
+    assert "Which Hollis professor stayed with you?" in verdict.tip, verdict.tip
+
+
+def test_guessing_what_they_do_all_day_is_a_put_down() -> None:
+    verdict = analyze(
+        "lol ok. so what do you actually do all day, stare at climate spreadsheets?", DANIEL_ASKS
+    )
+    assert Move.DISMISSIVE in verdict.moves and not verdict.genuine_interest, verdict
