@@ -832,7 +832,11 @@ def _minimal(turn: _Turn) -> str:
     # talk make any sense from out there?" wants an answer before a detail of theirs does.
     to_user = bool(asked) and (turn.ctx.asked_about_user or not _RHETORICAL_TAG.search(asked or ""))
     if asked and to_user:
-        back = f'then ask back: "{q}"' if q else "then ask one thing back about them"
+        # Their question handed back is the natural second half ("...and you?"); a question
+        # mined from their words ("the best part of recognising the tired face") is not, and only
+        # an authored follow-up is worth more than it.
+        authored = bool(q and turn.suggestion and q == turn.suggestion.strip())
+        back = f'then ask back: "{q}"' if authored else "then ask them the same question back"
         answered: tuple[str, ...] = (
             '"{m}" answers "{pq}" but gives them nothing to build on; add one detail (what, '
             "where or why), {back}",

@@ -1699,3 +1699,22 @@ def test_their_question_said_back_then_answered_is_no_dodge() -> None:
     assert Move.TOPIC_HIJACK not in fb.moves
     assert "skipped" not in fb.tip and "waiting" not in fb.tip and "asked back" not in fb.tip
     assert "your subject" not in fb.tip, fb.tip  # "Bueno, your subject, go ahead." is no detail
+
+
+def test_a_one_word_reply_to_their_question_is_told_to_hand_it_back_not_a_mined_question() -> None:
+    # Held in session 28 (Marisol, a one-word answerer): "yeah" to "What did you think of it?"
+    # was told to ask back "What's the best part of recognising the tired face?".
+    history = [
+        Utterance(
+            "persona",
+            "You came out of the incident talk too, right? I'm Marisol, I recognise the tired "
+            "face. What did you think of it?",
+        )
+    ]
+    for reply in ("yeah", "ok"):
+        tip = tip_for(reply, [Move.MINIMAL], build_context(history))
+        assert '"What did you think of it?"' in tip and "same question back" in tip, tip
+        assert "tired face" not in tip, tip
+    authored = "Which part of the talk stuck with you?"
+    tip = tip_for("yeah", [Move.MINIMAL], build_context(history), suggestion=authored)
+    assert f'"{authored}"' in tip, tip
