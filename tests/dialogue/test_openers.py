@@ -23,12 +23,11 @@ from tests.dialogue.factories import Conversation, persona
             "Oh no, what happened with the pallet?",
             "tomatoes",
         ),
-        pytest.param(
+        (
             "recruiter",
             "free socks",
             "the socks ran out already? what were they like?",
             "stethoscopes",
-            marks=pytest.mark.xfail(strict=True, reason="known miss: another career-fair line"),
         ),
         ("recruiter", "free socks", "What were the socks like?", "stethoscopes"),
         pytest.param(

@@ -46,13 +46,17 @@ def test_the_blend_moves_the_candidates_and_the_margin_only() -> None:
 @pytest.mark.parametrize(
     ("persona_id", "question", "topic"),
     [
-        # Development questions (dev_writer8, dev_writer10) the matcher alone got wrong: a
-        # question in none of the topic's words, and questions nothing answers that sit near a
-        # topic. (Until session 23 the third was "When during the night do most of the mistakes
-        # happen?"; Denise's authored questions now get it right without the reranker.)
-        ("hiring_manager", "Is the codebase all Swift now?", "legacy_code"),
-        ("recruiter", "What's the salary range for a mid-level backend engineer?", None),
-        ("prospect", "Is your IT team in-house or outsourced?", None),
+        # A development question (dev_writer8, dev_writer10) the matcher alone gets wrong: one
+        # nothing answers that sits near a topic. Until session 28 there were three more ("Is
+        # the codebase all Swift now?", a salary range, an outsourced IT team); the refit on
+        # session 27's authored lines gets them right without the reranker, and of the two
+        # files' plain questions this is the one left that only the reranker gets right.
+        (
+            "alumni_mentor",
+            "The light rail was delayed and I ran the last two blocks, so sorry if I'm still a "
+            "bit out of breath. Do you usually take the train in or drive?",
+            None,
+        ),
     ],
 )
 def test_questions_the_similarities_alone_got_wrong(
