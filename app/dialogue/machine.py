@@ -147,8 +147,10 @@ ENDINGS: tuple[Transition, ...] = (
         Stage.ENDED,
         # A persona cools visibly before it walks: trust at 0 ends the talk only once it has
         # already said it is cooling, so the learner gets one warning to change course.
-        lambda t: t.cold
-        and (t.cold_streak >= t.patience or (t.trust <= 0.0 and t.stage is Stage.COOLING)),
+        lambda t: (
+            t.cold
+            and (t.cold_streak >= t.patience or (t.trust <= 0.0 and t.stage is Stage.COOLING))
+        ),
         "cold turn and (cold streak >= patience or trust at 0 while cooling)",
         Outcome.WALKED_AWAY,
     ),
