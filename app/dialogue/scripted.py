@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Literal
 
-from app.dialogue.echo import echo
+from app.dialogue.echo import FILLER, echo
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import THRESHOLD, stage_rank
 from app.dialogue.memory import LearnerMemory
@@ -156,6 +156,10 @@ VAGUE = frozenset(
         one make made know think feel felt say said all not yes yeah right""",
     )
 )
+# The thing named in answer to "which booth?" or "what are you working on?": "Honestly the
+# robotics booth, they had an arm sorting socks" names "the robotics booth", said back.
+NAMED_THING = re.compile(r"(?i)^(?:the|a|an|my|our|that|this)\s+[\w'-]+(?:\s+[\w'-]+){0,3}$")
+WHICH_OR_WHAT = re.compile(r"(?i)^\W*(?:(?:so|and|okay|ok),?\s+)?(which|what)\b")
 TOPIC_MEMORY = 3  # persona messages searched back for the topic still on the table
 STICKINESS = 1  # a follow-up stays on the current topic unless another one is clearly asked
 ASIDE_STICKINESS = 2  # a question beside an ask stays on the ask's topic (one keyword asked)
@@ -895,7 +899,26 @@ class _Reply:
             return False  # "I'd really like that, thank you" takes up an offer: thanks
         if Move.SELF_DISCLOSURE in self.moves and self._tells_of_self():
             return True
-        return self._echo() is not None
+        return self._echo() is not None or self._named_answer() is not None
+
+    def _named_answer(self) -> str | None:
+        """What the user named in answer to the persona's which- or what-question, said back
+        ("the robotics booth"); None when the answer does not start by naming one thing."""
+        asked = self._awaited_question()
+        which = WHICH_OR_WHAT.match(asked)
+        # "Which session?" is answered by naming one ("the keynote on triage") in any words; a
+        # what-question by a statement in its words
+        if which is None or (which.group(1).lower() == "what" and not answers(self.user, asked)):
+            return None
+        told = [s for s in sentences(self.user) if "?" not in s]
+        if not told:
+            return None
+        clause = FILLER.sub("", told[0]).strip()
+        clause = re.split(r"\s*[,;:(\u2014]|\s-\s|\.\s", clause)[0].rstrip(" .!")
+        if NAMED_THING.match(clause) is None:
+            return None
+        first, *rest = clause.split()
+        return " ".join([{"my": "your", "our": "your"}.get(first.lower(), first.lower()), *rest])
 
     def _tells_of_self(self) -> bool:
         """A statement in the first person: "That's really honest of you to share. What brought
@@ -915,7 +938,7 @@ class _Reply:
         """A short reaction naming what the user said: 'You're building a scheduling tool?
         Ha, that's a classic.' (`named_only`: only a line that names it.)"""
         reactions = self.persona.reactions
-        said = self._echo()
+        said = self._echo() or self._named_answer()
         # Naming what they said is the point: the lines with '{echo}' first, when there is one.
         if said is not None and WRY.search(self.user):
             # "Lucky me, I get to commute to this every day." is not said back with "Okay,

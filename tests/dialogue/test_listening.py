@@ -71,6 +71,34 @@ async def test_an_answer_to_the_persona_s_question_gets_a_reaction_naming_it() -
     assert "you're building a scheduling tool for physio clinics" in answer.lower()
 
 
+@pytest.mark.parametrize(
+    ("asked", "told", "named"),
+    [
+        (
+            "Which booth has been the most interesting so far?",
+            "Honestly the robotics booth, they had an arm sorting socks. What's the most "
+            "memorable question anyone asked you?",
+            "the robotics booth",
+        ),
+        (
+            "Which session are you headed to next?",
+            "Probably the keynote on triage, my team builds nurse rosters. Are you going?",
+            "the keynote on triage",
+        ),
+    ],
+)
+async def test_a_thing_named_in_answer_to_which_or_what_gets_a_reaction_naming_it(
+    asked: str, told: str, named: str
+) -> None:
+    # Held in session 28 (Priya): "Honestly the robotics booth, ..." to her "Which booth has
+    # been the most interesting so far?" got no reaction at all; there was no "I" to say back.
+    who = persona("recruiter")
+    conversation = Conversation(who)
+    conversation.history[0] = Utterance("persona", f"Sixty people today. {asked}")
+    answer = await conversation.say(told, feedback(85, Move.FOLLOW_UP_QUESTION))
+    assert named in answer.lower(), answer
+
+
 async def test_a_question_that_tells_nothing_of_the_user_is_no_answer_to_react_to() -> None:
     # `rapport eval` conference_stranger-easy-closing-ask (session 13): Marisol asked "What are
     # you trying to get better at this year?", the learner asked her something instead, and
