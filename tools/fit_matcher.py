@@ -14,7 +14,8 @@ gradient descent from zeros, so deterministic) on:
 - generic elliptical follow-ups ("what happened next?") with a topic in focus, which they
   continue;
 - the dev questions: evals/data/questions/dev*.jsonl (dev.jsonl, dev_extra.jsonl and the
-  content author's dev_offtopic.jsonl, whose questions no topic answers).
+  content author's dev_offtopic.jsonl, whose questions no topic answers), but those in
+  NOT_FITTED.
 
 Never heldout.jsonl: that is the headline figure (make eval-questions) and is not tuned on.
 
@@ -78,6 +79,11 @@ WHITEN_OUT = ROOT / "app" / "dialogue" / "matcher_whiten.npy"
 TOPIC_OUT = ROOT / "app" / "dialogue" / "matcher_topic.onnx"
 ANSWERABLE_OUT = ROOT / "app" / "dialogue" / "matcher_answerable.onnx"
 WHITEN_RIDGE = 0.1
+# Dev files never fitted on. dev_writer11 (session 28): its questions nothing answers asked as a
+# follow-up to the line just said taught the answerable trees that real elliptical follow-ups
+# may have no answer; a fit with it tied on blind heldout2-12 and broke four behaviours pinned
+# from live chats (docs/benchmarks.md, session 28).
+NOT_FITTED = frozenset({"dev_writer11"})
 FOLLOW_UPS = (
     "What happened next?", "How did that go?", "Why?", "Really? How come?", "How so?",
     "What was that like?", "How did you feel about it?", "And then what?", "Tell me more.",
@@ -384,7 +390,7 @@ def main(argv: list[str]) -> int:
     train: list[Item] = []
     for persona_id in personas:
         train += authored_items(persona_id, knowledge_index(registry.get(persona_id)), rng)
-    leave_out = frozenset(
+    leave_out = NOT_FITTED | frozenset(
         name for a in argv if a.startswith("--leave-out=") for name in a.split("=", 1)[1].split(",")
     )
     dev = dev_items(registry, rng, leave_out)
