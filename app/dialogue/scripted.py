@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Literal
 
-from app.dialogue.echo import FILLER, echo
+from app.dialogue.echo import CLAUSE_END, FILLER, echo
 from app.dialogue.engine import ReplyContext
 from app.dialogue.machine import THRESHOLD, stage_rank
 from app.dialogue.memory import LearnerMemory
@@ -914,7 +914,8 @@ class _Reply:
         if not told:
             return None
         clause = FILLER.sub("", told[0]).strip()
-        clause = re.split(r"\s*[,;:(\u2014]|\s-\s|\.\s", clause)[0].rstrip(" .!")
+        cut = CLAUSE_END.search(clause)  # the phrase ends where the echo's clause would
+        clause = (clause[: cut.start()] if cut else clause).rstrip(" .!")
         if NAMED_THING.match(clause) is None:
             return None
         first, *rest = clause.split()
